@@ -1,0 +1,30 @@
+import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
+import { defineConfig } from "vitest/config";
+
+// Tests run inside workerd. A Kalshi simulator runs in this Node process (test/global-setup.ts)
+// and its address reaches the Worker through bindings, exactly as `npm start` wires it.
+export default defineConfig({
+  plugins: [
+    cloudflareTest(async ({ inject }) => {
+      const simOrigin = inject<string>("simOrigin");
+      return {
+        wrangler: { configPath: "./wrangler.toml" },
+        miniflare: {
+          bindings: {
+            TEST_MIGRATIONS: await readD1Migrations("./migrations"),
+            SIM_ORIGIN: simOrigin,
+            KALSHI_BASE_URL: `${simOrigin}/trade-api/v2`,
+            KALSHI_WS_URL: `${simOrigin.replace(/^http/, "ws")}/trade-api/ws/v2`,
+            SSMD_ADMIN_TOKEN: "test-admin-token",
+          },
+        },
+      };
+    }),
+  ],
+  test: {
+    globalSetup: ["./test/global-setup.ts"],
+    include: ["test/**/*.test.ts"],
+    exclude: ["test/e2e/**"],
+    testTimeout: 30_000,
+  },
+});
