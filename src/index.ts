@@ -1,16 +1,17 @@
-import { Hono } from "hono";
-import { DurableObject } from "cloudflare:workers";
+/**
+ * Worker entry: the Hono app answers HTTP, `scheduled()` runs the Cron Triggers, and the
+ * Durable Object classes are exported for their bindings in wrangler.toml.
+ */
+import { app } from "./api/app";
+import { runScheduled } from "./scheduled";
 
-const app = new Hono<{ Bindings: Env }>();
-app.get("/healthz", (c) => c.json({ ok: true, version: c.env.SSMD_VERSION }));
-
-export class SyncCoordinator extends DurableObject<Env> {}
-export class IngestObject extends DurableObject<Env> {}
-export class TickerObject extends DurableObject<Env> {
-  async ping() { return "pong"; }
-}
+export { SyncCoordinator } from "./sync/coordinator";
+export { IngestObject } from "./stream/ingest";
+export { TickerObject } from "./stream/ticker";
 
 export default {
   fetch: app.fetch,
-  async scheduled() {},
+  scheduled(controller, env, ctx) {
+    ctx.waitUntil(runScheduled(controller.cron, controller.scheduledTime, env));
+  },
 } satisfies ExportedHandler<Env>;

@@ -1,0 +1,3 @@
+// PLACEHOLDER — replaced by the streaming implementation (issue 6).
+import { DurableObject } from "cloudflare:workers";
+export class TickerObject extends DurableObject<Env> {}
