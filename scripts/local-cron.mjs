@@ -1,0 +1,53 @@
+/**
+ * `wrangler dev` does not fire Cron Triggers by itself (see docs/decisions.md). This is the tiny
+ * scheduler `npm start` uses: it reads the crons from wrangler.toml and, at each matching minute,
+ * calls the dev server's /cdn-cgi/handler/scheduled endpoint, which runs scheduled() once.
+ * Supports the five-field forms wrangler.toml uses: `*`, `*\/n`, numbers, ranges and lists.
+ */
+import { readFileSync } from "node:fs";
+
+export function readCrons(wranglerTomlPath) {
+  const toml = readFileSync(wranglerTomlPath, "utf8");
+  const m = toml.match(/^\s*crons\s*=\s*\[([^\]]*)\]/m);
+  if (!m) return [];
+  return [...m[1].matchAll(/"([^"]+)"/g)].map((x) => x[1]);
+}
+
+function fieldMatches(field, value, min) {
+  return field.split(",").some((part) => {
+    const [range, stepText] = part.split("/");
+    const step = stepText === undefined ? 1 : Number(stepText);
+    let lo, hi;
+    if (range === "*") [lo, hi] = [min, Infinity];
+    else if (range.includes("-")) [lo, hi] = range.split("-").map(Number);
+    else [lo, hi] = stepText === undefined ? [Number(range), Number(range)] : [Number(range), Infinity];
+    return value >= lo && value <= hi && (value - lo) % step === 0;
+  });
+}
+
+/** Whether a five-field UTC cron expression matches the minute containing `date`. */
+export function cronMatches(expr, date) {
+  const [min, hour, dom, mon, dow] = expr.trim().split(/\s+/);
+  return (
+    fieldMatches(min, date.getUTCMinutes(), 0) &&
+    fieldMatches(hour, date.getUTCHours(), 0) &&
+    fieldMatches(dom, date.getUTCDate(), 1) &&
+    fieldMatches(mon, date.getUTCMonth() + 1, 1) &&
+    fieldMatches(dow, date.getUTCDay(), 0)
+  );
+}
+
+/** Calls `fire(cron)` for every cron matching each new minute until `signal` aborts. */
+export function startLocalCron(crons, fire, { signal, now = () => Date.now() } = {}) {
+  let lastMinute = Math.floor(now() / 60_000);
+  const timer = setInterval(() => {
+    const minute = Math.floor(now() / 60_000);
+    if (minute === lastMinute) return;
+    lastMinute = minute;
+    const date = new Date(minute * 60_000);
+    for (const cron of crons) if (cronMatches(cron, date)) fire(cron);
+  }, 1000);
+  timer.unref?.();
+  signal?.addEventListener("abort", () => clearInterval(timer));
+  return () => clearInterval(timer);
+}

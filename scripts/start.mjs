@@ -1,0 +1,119 @@
+#!/usr/bin/env node
+/**
+ * `npm start`: the whole service on this machine, offline.
+ *  1. the Kalshi simulator (sim/server.ts) on SSMD_SIM_PORT (default 8788), unless KALSHI_BASE_URL is set;
+ *  2. local D1 migrations (wrangler d1 migrations apply --local);
+ *  3. the Worker under `wrangler dev` (workerd with local D1, KV and Durable Objects) on SSMD_PORT (8787);
+ *  4. a first full sync through the admin route, with progress, so there is data within a minute;
+ *  5. the Cron Triggers of wrangler.toml, fired locally (wrangler dev does not fire them).
+ */
+import { spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { dirname, join } from "node:path";
+import { readCrons, startLocalCron } from "./local-cron.mjs";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const env = process.env;
+const port = Number(env.SSMD_PORT ?? 8787);
+const simPort = Number(env.SSMD_SIM_PORT ?? 8788);
+const markets = env.SSMD_SIM_MARKETS ?? "20000";
+const seed = env.SSMD_SIM_SEED ?? "1";
+const persistDir = env.SSMD_PERSIST_DIR ?? join(root, ".wrangler", "state");
+const adminToken = env.SSMD_ADMIN_TOKEN ?? "dev-admin-token";
+const useSim = !env.KALSHI_BASE_URL;
+const kalshiBase = env.KALSHI_BASE_URL ?? `http://127.0.0.1:${simPort}/trade-api/v2`;
+const kalshiWs = env.KALSHI_WS_URL ?? `ws://127.0.0.1:${simPort}/trade-api/ws/v2`;
+const origin = `http://127.0.0.1:${port}`;
+
+const children = [];
+const stop = new AbortController();
+const log = (msg) => process.stderr.write(`[ssmd] ${msg}\n`);
+const childEnv = { ...env, WRANGLER_SEND_METRICS: "false", NO_D1_WARNING: "true", CI: env.CI ?? "true" };
+
+function run(cmd, args, opts = {}) {
+  const child = spawn(cmd, args, { cwd: root, env: childEnv, stdio: opts.stdio ?? "inherit" });
+  children.push(child);
+  return child;
+}
+
+function runToEnd(cmd, args) {
+  return new Promise((resolve, reject) => {
+    const child = run(cmd, args);
+    child.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`${cmd} ${args.join(" ")} exited ${code}`))));
+  });
+}
+
+async function waitFor(url, what, timeoutMs = 120_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const r = await fetch(url);
+      if (r.status < 500) return r;
+    } catch {}
+    if (Date.now() > deadline) throw new Error(`${what} did not come up at ${url} within ${timeoutMs / 1000}s`);
+    await new Promise((r) => setTimeout(r, 300));
+  }
+}
+
+function shutdown(code = 0) {
+  stop.abort();
+  for (const c of children) if (c.exitCode === null) c.kill("SIGTERM");
+  setTimeout(() => process.exit(code), 500).unref();
+}
+process.on("SIGINT", () => shutdown(0));
+process.on("SIGTERM", () => shutdown(0));
+
+async function firstSync() {
+  const headers = { authorization: `Bearer ${adminToken}`, "content-type": "application/json" };
+  const r = await fetch(`${origin}/admin/sync`, { method: "POST", headers, body: JSON.stringify({ mode: "full" }) });
+  if (r.status !== 202 && r.status !== 409) throw new Error(`POST /admin/sync answered ${r.status}: ${await r.text()}`);
+  const { run_id } = await r.json();
+  log(`first full sync started: run ${run_id}`);
+  for (;;) {
+    await new Promise((res) => setTimeout(res, 1000));
+    const s = await (await fetch(`${origin}/admin/sync/${run_id}`, { headers })).json();
+    const p = s.progress ?? {};
+    log(`sync ${s.status}: listings ${p.listings_done}/${p.listings_total}, pages ${p.pages}, items ${p.items_seen}, rows written ${p.rows_written}`);
+    if (s.status !== "running") return s;
+  }
+}
+
+async function main() {
+  if (useSim) {
+    log(`starting the Kalshi simulator on 127.0.0.1:${simPort} (${markets} markets, seed ${seed})`);
+    const sim = run(join(root, "node_modules", ".bin", "tsx"), [join(root, "sim", "server.ts"), "--port", String(simPort), "--markets", markets, "--seed", seed]);
+    sim.on("exit", (code) => { if (!stop.signal.aborted) { log(`simulator exited (${code})`); shutdown(1); } });
+    await waitFor(`http://127.0.0.1:${simPort}/trade-api/v2/exchange/status`, "the simulator");
+  } else {
+    log(`using Kalshi at ${kalshiBase}`);
+  }
+
+  log("applying D1 migrations to the local database");
+  await runToEnd(join(root, "node_modules", ".bin", "wrangler"), ["d1", "migrations", "apply", "DB", "--local", "--persist-to", persistDir]);
+
+  log(`starting the Worker on ${origin}`);
+  const worker = run(join(root, "node_modules", ".bin", "wrangler"), [
+    "dev", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", persistDir,
+    "--show-interactive-dev-session=false", "--inspector-port", String(env.SSMD_INSPECTOR_PORT ?? 0),
+    "--var", `KALSHI_BASE_URL:${kalshiBase}`, "--var", `KALSHI_WS_URL:${kalshiWs}`,
+    "--var", `SSMD_ADMIN_TOKEN:${adminToken}`,
+  ]);
+  worker.on("exit", (code) => { if (!stop.signal.aborted) { log(`wrangler dev exited (${code})`); shutdown(1); } });
+  await waitFor(`${origin}/healthz`, "the Worker");
+
+  const crons = readCrons(join(root, "wrangler.toml"));
+  startLocalCron(crons, (cron) => {
+    log(`cron ${cron}`);
+    fetch(`${origin}/cdn-cgi/handler/scheduled?cron=${encodeURIComponent(cron)}`).catch((e) => log(`cron ${cron} failed: ${e.message}`));
+  }, { signal: stop.signal });
+
+  if (env.SSMD_SKIP_FIRST_SYNC !== "1") {
+    const result = await firstSync();
+    if (result.status !== "succeeded") log(`first sync ended ${result.status}: ${result.error ?? ""}`);
+  }
+  // Start the stream ingest right away rather than at the first quarter-hour.
+  fetch(`${origin}/cdn-cgi/handler/scheduled?cron=${encodeURIComponent("*/15 * * * *")}`).catch(() => {});
+  log(`ready: ${origin}  (try ${origin}/markets?status=open&limit=5 — admin token: ${adminToken})`);
+}
+
+main().catch((e) => { log(`start failed: ${e.message}`); shutdown(1); });

@@ -1,0 +1,138 @@
+/**
+ * Query-parameter building blocks shared by the routes and the agent tools. Query strings carry
+ * only strings, so numbers and booleans are parsed here, strictly: "1e3", "true " or "yes" are
+ * rejected rather than guessed at.
+ */
+import { z } from "@hono/zod-openapi";
+import { invalidParameter } from "./errors";
+
+export const MAX_LIMIT = 1000;
+export const DEFAULT_LIMIT = 100;
+
+export const limitParam = (max = MAX_LIMIT, dflt = DEFAULT_LIMIT) =>
+  z
+    .string()
+    .regex(/^[0-9]{1,7}$/, "must be a whole number")
+    .transform(Number)
+    .pipe(z.number().int().min(1, `must be between 1 and ${max}`).max(max, `must be between 1 and ${max}`))
+    .optional()
+    .transform((v) => v ?? dflt)
+    .openapi({ type: "integer", minimum: 1, maximum: max, default: dflt, description: `Page size (1–${max}, default ${dflt})` });
+
+export const boolParam = (description: string) =>
+  z
+    .enum(["true", "false"], { error: "must be true or false" })
+    .optional()
+    .transform((v) => v === "true")
+    .openapi({ type: "boolean", default: false, description });
+
+export const cursorParam = () =>
+  z
+    .string()
+    .min(1)
+    .max(512)
+    .optional()
+    .openapi({ description: "Opaque cursor from the previous page's `cursor` (omit for the first page)" });
+
+export const MarketStatusFilter = z
+  .enum(["open", "closed", "settled"], { error: "must be one of open, closed, settled" })
+  .openapi({ description: "Normalized status (see `status_raw` for Kalshi's own word)" });
+
+const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
+const TS_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+
+/**
+ * ISO-8601 instant → Unix ms. A bare date means midnight UTC; a timestamp must carry a zone
+ * (`Z` or ±hh:mm) so a query never depends on the server's clock zone.
+ */
+export function parseInstant(s: string): number | null {
+  const d = DATE_RE.exec(s);
+  if (d) {
+    const [y, m, day] = [Number(d[1]), Number(d[2]), Number(d[3])];
+    const ms = Date.UTC(y, m - 1, day);
+    const back = new Date(ms);
+    if (back.getUTCFullYear() !== y || back.getUTCMonth() !== m - 1 || back.getUTCDate() !== day) return null;
+    return ms;
+  }
+  if (!TS_RE.test(s)) return null;
+  const ms = Date.parse(s);
+  if (!Number.isFinite(ms)) return null;
+  // Date.parse rolls over impossible dates (2026-02-31) on some engines: check the calendar part.
+  const [datePart] = s.split("T");
+  return datePart && parseInstant(datePart) !== null ? ms : null;
+}
+
+export const instantParam = (description: string) =>
+  z
+    .string()
+    .transform((s, ctx) => {
+      const ms = parseInstant(s);
+      if (ms === null) {
+        ctx.addIssue({ code: "custom", message: "must be an ISO-8601 date (2026-03-01) or timestamp with zone (2026-03-01T17:00:00Z)" });
+        return z.NEVER;
+      }
+      return ms;
+    })
+    .optional()
+    .openapi({ type: "string", format: "date-time", description });
+
+export const dayParam = (description: string) =>
+  z
+    .string()
+    .refine((s) => DATE_RE.test(s) && parseInstant(s) !== null, "must be a date YYYY-MM-DD")
+    .optional()
+    .openapi({ type: "string", format: "date", description });
+
+/** Identifier-like filters (tickers, categories): bounded and printable, never empty. */
+export const tokenParam = (description: string, max = 128) =>
+  z
+    .string()
+    .min(1, "must not be empty")
+    .max(max, `must be at most ${max} characters`)
+    .optional()
+    .openapi({ description });
+
+export const tickerPath = (name: string, description: string) =>
+  z
+    .string()
+    .min(1)
+    .max(200)
+    .openapi({ param: { name, in: "path" }, description });
+
+/** Cursor = base64url(JSON array): the sort key of the last row of the previous page. */
+export function encodeCursor(key: readonly (string | number | null)[]): string {
+  const json = JSON.stringify(key);
+  const bytes = new TextEncoder().encode(json);
+  let bin = "";
+  for (const b of bytes) bin += String.fromCharCode(b);
+  return btoa(bin).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+/** Decodes a cursor whose key has the given element kinds; anything else is a 400 on `cursor`. */
+export function decodeCursor<K extends ("string" | "number" | "number|null")[]>(
+  cursor: string,
+  kinds: K,
+): { [I in keyof K]: K[I] extends "string" ? string : K[I] extends "number" ? number : number | null } {
+  const bad = () => invalidParameter("cursor", "not a cursor returned by this endpoint");
+  let key: unknown;
+  try {
+    if (!/^[A-Za-z0-9_-]+$/.test(cursor)) throw bad();
+    const bin = atob(cursor.replace(/-/g, "+").replace(/_/g, "/"));
+    const bytes = Uint8Array.from(bin, (ch) => ch.charCodeAt(0));
+    key = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
+  } catch {
+    throw bad();
+  }
+  if (!Array.isArray(key) || key.length !== kinds.length) throw bad();
+  kinds.forEach((kind, i) => {
+    const v = key[i];
+    const ok =
+      kind === "string"
+        ? typeof v === "string"
+        : kind === "number"
+          ? typeof v === "number" && Number.isSafeInteger(v)
+          : v === null || (typeof v === "number" && Number.isSafeInteger(v));
+    if (!ok) throw bad();
+  });
+  return key as never;
+}

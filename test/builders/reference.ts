@@ -1,0 +1,63 @@
+/**
+ * Straightforward reference for the builders: sort, slice, loop. Shares no code with
+ * src/builders beyond the trade type, so the property tests compare two independent designs.
+ */
+import type { BuilderTrade } from "../../src/builders/trade";
+
+export function uniqueSorted(trades: BuilderTrade[]): BuilderTrade[] {
+  const byId = new Map<string, BuilderTrade>();
+  for (const t of trades) if (!byId.has(t.id)) byId.set(t.id, t);
+  return [...byId.values()].sort((a, b) => a.ts - b.ts || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}
+
+export function refPriceHistory(trades: BuilderTrade[], n: number) {
+  const w = uniqueSorted(trades).slice(-n);
+  if (w.length === 0) return { count: 0, last: null, vwap: null, high: null, low: null, returns: null, volatility: null };
+  const dollars = w.map((t) => t.price / 10000);
+  let pc = 0;
+  let c = 0;
+  for (const t of w) {
+    pc += t.price * t.count;
+    c += t.count;
+  }
+  const changes: number[] = [];
+  for (let i = 1; i < dollars.length; i++) changes.push(dollars[i]! - dollars[i - 1]!);
+  let volatility: number | null = null;
+  if (changes.length > 0) {
+    const mean = changes.reduce((a, b) => a + b, 0) / changes.length;
+    volatility = Math.sqrt(changes.reduce((a, d) => a + (d - mean) ** 2, 0) / changes.length);
+  }
+  const first = dollars[0]!;
+  const last = dollars[dollars.length - 1]!;
+  return {
+    count: w.length,
+    last,
+    vwap: pc / c / 10000,
+    high: Math.max(...dollars),
+    low: Math.min(...dollars),
+    returns: first === 0 ? null : last / first - 1,
+    volatility,
+  };
+}
+
+export function refVolumeProfile(trades: BuilderTrade[], windowMs: number) {
+  const all = uniqueSorted(trades);
+  if (all.length === 0) return { trades: 0, buyVolume: 0, sellVolume: 0, totalVolume: 0, ratio: null, average: null };
+  const end = Math.max(...all.map((t) => t.ts));
+  const w = all.filter((t) => t.ts > end - windowMs);
+  let buy = 0;
+  let sell = 0;
+  for (const t of w) {
+    if (t.takerSide === "yes") buy += t.count;
+    else sell += t.count;
+  }
+  const total = buy + sell;
+  return {
+    trades: w.length,
+    buyVolume: buy / 100,
+    sellVolume: sell / 100,
+    totalVolume: total / 100,
+    ratio: w.length === 0 ? null : buy / total,
+    average: w.length === 0 ? null : total / 100 / w.length,
+  };
+}

@@ -1,0 +1,128 @@
+/**
+ * End-to-end: starts the service exactly as `npm start` does (simulator + wrangler dev + migrations
+ * + first sync), on its own ports and a throw-away local state directory, then talks real HTTP to it
+ * and runs the `ssmd` CLI against it.
+ */
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { spawn, execFile } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const port = 18787 + Math.floor(Math.random() * 500);
+const simPort = port + 1000;
+const origin = `http://127.0.0.1:${port}`;
+const token = "e2e-admin-token";
+const persist = mkdtempSync(join(tmpdir(), "ssmd-e2e-"));
+let service;
+let output = "";
+
+const execFileP = promisify(execFile);
+async function cli(args, extraEnv = {}) {
+  try {
+    const { stdout, stderr } = await execFileP(process.execPath, [join(root, "cli", "bin.mjs"), ...args], {
+      env: { ...process.env, SSMD_URL: origin, SSMD_TOKEN: token, ...extraEnv },
+      timeout: 120_000,
+    });
+    return { code: 0, stdout, stderr };
+  } catch (e) {
+    return { code: e.code ?? 1, stdout: e.stdout ?? "", stderr: e.stderr ?? "" };
+  }
+}
+
+async function getJson(path, init) {
+  const r = await fetch(origin + path, init);
+  return { status: r.status, body: await r.json() };
+}
+
+before(async () => {
+  service = spawn(process.execPath, [join(root, "scripts", "start.mjs")], {
+    cwd: root,
+    env: {
+      ...process.env,
+      SSMD_PORT: String(port),
+      SSMD_SIM_PORT: String(simPort),
+      SSMD_SIM_MARKETS: "3000",
+      SSMD_PERSIST_DIR: persist,
+      SSMD_ADMIN_TOKEN: token,
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: true,
+  });
+  service.stdout.on("data", (d) => (output += d));
+  service.stderr.on("data", (d) => (output += d));
+  const deadline = Date.now() + 180_000;
+  while (!output.includes("[ssmd] ready")) {
+    if (service.exitCode !== null) throw new Error(`npm start exited ${service.exitCode}:\n${output}`);
+    if (Date.now() > deadline) throw new Error(`service not ready in 180s:\n${output}`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+});
+
+after(() => {
+  if (service && service.exitCode === null) {
+    try { process.kill(-service.pid, "SIGTERM"); } catch {}
+  }
+  rmSync(persist, { recursive: true, force: true });
+});
+
+test("healthz reports version and reachable D1, KV and Kalshi source", async () => {
+  const { status, body } = await getJson("/healthz");
+  assert.equal(status, 200);
+  assert.equal(typeof body.version, "string");
+  assert.deepEqual(
+    { d1: body.checks?.d1, kv: body.checks?.kv, kalshi: body.checks?.kalshi },
+    { d1: true, kv: true, kalshi: true },
+  );
+});
+
+test("the first sync filled the security master from the simulator", async () => {
+  const { status, body } = await getJson("/markets?status=open&limit=5");
+  assert.equal(status, 200);
+  assert.equal(body.markets.length, 5);
+  for (const m of body.markets) {
+    assert.equal(m.status, "open");
+    assert.equal(typeof m.event?.event_ticker, "string");
+  }
+  const one = await getJson(`/markets/${encodeURIComponent(body.markets[0].ticker)}`);
+  assert.equal(one.status, 200);
+  assert.equal(one.body.market?.ticker ?? one.body.ticker, body.markets[0].ticker);
+  const events = await getJson("/events?limit=3");
+  assert.equal(events.status, 200);
+  assert.ok(events.body.events.length > 0);
+  const fees = await getJson("/fees?tier=default");
+  assert.equal(fees.status, 200);
+});
+
+test("errors are JSON and never 500", async () => {
+  const bad = await getJson("/markets?status=bogus");
+  assert.equal(bad.status, 400);
+  assert.equal(typeof bad.body.error?.message, "string");
+  const missing = await getJson("/markets/NO-SUCH-TICKER");
+  assert.equal(missing.status, 404);
+  const unauth = await fetch(origin + "/admin/sync", { method: "POST", body: "{}" });
+  assert.equal(unauth.status, 401);
+});
+
+test("ssmd CLI lists, shows and syncs against the running service", async () => {
+  const list = await cli(["secmaster", "list", "--status=open", "--limit=3", "--json"]);
+  assert.equal(list.code, 0, list.stderr);
+  const rows = JSON.parse(list.stdout);
+  const markets = Array.isArray(rows) ? rows : rows.markets;
+  assert.equal(markets.length, 3);
+  const show = await cli(["secmaster", "show", markets[0].ticker]);
+  assert.equal(show.code, 0, show.stderr);
+  assert.match(show.stdout, new RegExp(markets[0].ticker.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")));
+  const sync = await cli(["secmaster", "sync", "--incremental"]);
+  assert.equal(sync.code, 0, sync.stderr);
+});
+
+test("ssmd CLI fails with a one-line error when the server is unreachable", async () => {
+  const r = await cli(["secmaster", "list"], { SSMD_URL: "http://127.0.0.1:1" });
+  assert.notEqual(r.code, 0);
+  assert.equal(r.stderr.trim().split("\n").length, 1);
+});
