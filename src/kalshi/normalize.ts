@@ -144,9 +144,7 @@ export function normalizeMarket(m: Market): MarketContent {
   // Legacy integers fill a missing string column; the integers themselves stay in `extra`.
   for (const [legacy, column] of LEGACY_CENTS) {
     const cents = m[legacy];
-    if (row[column] == null && typeof cents === "number" && !(legacy in m && m[column as keyof Market] === null && (m as Record<string, unknown>)[column] !== undefined && false)) {
-      row[column] = centsToDollars(cents);
-    }
+    if (row[column] == null && typeof cents === "number") row[column] = centsToDollars(cents);
   }
   for (const [legacy, column] of LEGACY_COUNTS) {
     const n = m[legacy];
@@ -169,13 +167,12 @@ export function normalizeMarket(m: Market): MarketContent {
 }
 
 /**
- * Rebuild the Kalshi wire object from a row (inverse of normalizeMarket, minus derived values):
- * columns that came from the wire, plus `extra`. Derived NO-side and legacy-filled columns are
- * left out so the result equals what Kalshi sent (with `""` dollars as absent).
+ * Rebuild the Kalshi wire object from a row (inverse of normalizeMarket): the wire columns plus
+ * `extra`. A derived NO side is left out (`no_side_derived`); `*_dollars`/`*_fp` strings that were
+ * filled from legacy integers are returned beside those integers (which come back from `extra`).
  */
 export function marketToWire(row: MarketContent | MarketRow): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  const extra = row.extra ? (JSON.parse(row.extra) as Record<string, unknown>) : {};
   for (const [key, kind] of Object.entries(MARKET_COLUMNS) as Array<[keyof typeof MARKET_COLUMNS, Kind]>) {
     const v = load(kind, row[key]);
     if (v !== undefined) out[key] = v;
@@ -185,24 +182,8 @@ export function marketToWire(row: MarketContent | MarketRow): Record<string, unk
     delete out.no_bid_dollars;
     delete out.no_ask_dollars;
   }
-  for (const [legacy, column] of [...LEGACY_CENTS, ...LEGACY_COUNTS]) {
-    // A string column filled from a legacy integer was not on the wire.
-    const raw = extra[legacy];
-    if (typeof raw === "number" && out[column] !== undefined && !wireHadString(row, column, raw)) delete out[column];
-  }
+  const extra = row.extra ? (JSON.parse(row.extra) as Record<string, unknown>) : {};
   return { ...out, ...extra };
-}
-
-/**
- * Whether the string column was sent by Kalshi beside its legacy integer. Indistinguishable from a
- * legacy-filled value when both agree, in which case keeping it is the faithful choice for modern
- * payloads (Kalshi sent both during the migration), so only a disagreeing pair is treated as sent.
- */
-function wireHadString(row: MarketContent | MarketRow, column: keyof MarketContent, legacy: number): boolean {
-  void row;
-  void column;
-  void legacy;
-  return true;
 }
 
 /** The seed's integer view: prices in cents, counts as numbers; null when absent. */
