@@ -1,3 +1,97 @@
-// PLACEHOLDER — replaced by the API implementation (issue 5).
-import { Hono } from "hono";
-export const app = new Hono<{ Bindings: Env }>();
+/**
+ * The ssmd HTTP API: read routes over the security master (KV read-through, D1 fallback),
+ * admin routes behind a bearer token, agent tools (/tools, /mcp) and the OpenAPI document — all
+ * typed from the same zod schemas. Mounted by src/index.ts.
+ */
+import type { MiddlewareHandler } from "hono";
+import { cors } from "hono/cors";
+import { etag } from "hono/etag";
+import { requestId } from "hono/request-id";
+import { secureHeaders } from "hono/secure-headers";
+import { adminApp, adminAuth } from "./admin";
+import { ApiError, errorResponse, handleError } from "./errors";
+import { eventsApp } from "./events";
+import { createApiApp, type AppEnv } from "./factory";
+import { feesApp } from "./fees";
+import { healthApp } from "./health";
+import { marketsApp } from "./markets";
+import { handleMcp } from "./mcp";
+import { seriesApp } from "./series";
+import { TOOLS } from "./tool-registry";
+import { createToolRoutes } from "./tool-routes";
+import type { Dispatch } from "./tools";
+
+/** `CORS_ORIGINS`: "*" or a comma-separated list of allowed origins. */
+export function parseCorsOrigins(value: string | undefined): string | string[] {
+  const v = (value ?? "").trim();
+  if (v === "" || v === "*") return v === "*" ? "*" : [];
+  return v
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+const corsFromEnv: MiddlewareHandler<AppEnv> = (c, next) =>
+  cors({
+    origin: parseCorsOrigins(c.env.CORS_ORIGINS),
+    allowMethods: ["GET", "HEAD", "POST", "OPTIONS"],
+    allowHeaders: ["Authorization", "Content-Type", "If-None-Match", "Mcp-Session-Id", "Mcp-Protocol-Version"],
+    exposeHeaders: ["ETag", "X-Request-Id", "X-Cache", "WWW-Authenticate"],
+    maxAge: 600,
+  })(c, next);
+
+/** A parameter given twice (`?status=open&status=closed`) is ambiguous: refuse it rather than pick one. */
+const rejectRepeatedQuery: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const all = c.req.queries();
+  for (const [key, values] of Object.entries(all)) {
+    if (values.length > 1) {
+      throw new ApiError(400, "invalid_parameter", `parameter '${key}' given more than once`, [
+        { parameter: key, issue: "repeated", message: "give each parameter at most once" },
+      ]);
+    }
+  }
+  await next();
+};
+
+const base = createApiApp();
+base.use("*", requestId());
+base.use("*", secureHeaders({ crossOriginResourcePolicy: "cross-origin" }));
+base.use("*", corsFromEnv);
+base.use("*", etag());
+base.use("*", rejectRepeatedQuery);
+base.use("/admin/*", adminAuth);
+base.onError(handleError);
+base.notFound((c) => errorResponse(c, new ApiError(404, "not_found", `no route ${c.req.method} ${c.req.path}`)));
+
+/** Forwards tool calls into this same router (the REST route answers). */
+const dispatch: Dispatch = (req, env, ctx) => app.fetch(req, env, ctx);
+
+export const app = base
+  .route("/", healthApp)
+  .route("/", marketsApp)
+  .route("/", eventsApp)
+  .route("/", seriesApp)
+  .route("/", feesApp)
+  .route("/", adminApp)
+  .route("/", createToolRoutes(TOOLS, dispatch));
+
+app.post("/mcp", (c) => handleMcp(c, TOOLS, dispatch));
+app.on(["GET", "DELETE"], "/mcp", (c) =>
+  errorResponse(c, new ApiError(405, "method_not_allowed", "this MCP endpoint is stateless: POST JSON-RPC messages to /mcp", null, { Allow: "POST" })),
+);
+
+app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
+  type: "http",
+  scheme: "bearer",
+  description: "SSMD_ADMIN_TOKEN (admin routes only)",
+});
+
+app.doc31("/openapi.json", (c) => ({
+  openapi: "3.1.0",
+  info: {
+    title: "ssmd",
+    version: c.env.SSMD_VERSION,
+    description:
+      "Kalshi security master: markets, events, series and fees, with agent tools (/tools, /mcp). Errors are `{\"error\":{\"code\",\"message\",\"details\"}}`.",
+  },
+}));

@@ -16,6 +16,7 @@ export const ErrorCodeSchema = z.enum([
   "unauthorized",
   "admin_disabled",
   "conflict",
+  "unsupported_fee_type",
   "method_not_allowed",
   "unavailable",
   "internal",
@@ -129,12 +130,17 @@ export function handleError(err: Error, c: Context): Response {
   if (err instanceof ApiError) return errorResponse(c, err);
   if (err instanceof HTTPException) {
     const status = err.status as ContentfulStatusCode;
-    const code = HTTP_CODES[status] ?? (status >= 500 ? "internal" : "invalid_parameter");
-    // A middleware may have prepared a full response (e.g. bearer-auth's WWW-Authenticate header).
     const prepared = err.getResponse();
-    const message = status === 401 ? "missing or invalid bearer token" : err.message || prepared.statusText || "request refused";
-    const api = new ApiError(status, code, message);
-    const res = errorResponse(c, api);
+    // Middlewares that build their answer in our error shape (admin auth) are passed through.
+    if ((prepared.headers.get("Content-Type") ?? "").includes("application/json")) {
+      prepared.headers.set("Cache-Control", "no-store");
+      return prepared;
+    }
+    const malformedJson = status === 400 && /json/i.test(err.message);
+    const code = malformedJson ? "invalid_body" : (HTTP_CODES[status] ?? (status >= 500 ? "internal" : "invalid_parameter"));
+    const message =
+      status === 401 ? "missing or invalid bearer token" : malformedJson ? "request body is not valid JSON" : err.message || "request refused";
+    const res = errorResponse(c, new ApiError(status, code, message));
     const www = prepared.headers.get("WWW-Authenticate");
     if (www) res.headers.set("WWW-Authenticate", www);
     return res;

@@ -17,14 +17,14 @@ export const limitParam = (max = MAX_LIMIT, dflt = DEFAULT_LIMIT) =>
     .pipe(z.number().int().min(1, `must be between 1 and ${max}`).max(max, `must be between 1 and ${max}`))
     .optional()
     .transform((v) => v ?? dflt)
-    .openapi({ type: "integer", minimum: 1, maximum: max, default: dflt, description: `Page size (1–${max}, default ${dflt})` });
+    .meta({ type: "integer", minimum: 1, maximum: max, default: dflt, description: `Page size (1–${max}, default ${dflt})` });
 
 export const boolParam = (description: string) =>
   z
     .enum(["true", "false"], { error: "must be true or false" })
     .optional()
     .transform((v) => v === "true")
-    .openapi({ type: "boolean", default: false, description });
+    .meta({ type: "boolean", default: false, description });
 
 export const cursorParam = () =>
   z
@@ -32,11 +32,11 @@ export const cursorParam = () =>
     .min(1)
     .max(512)
     .optional()
-    .openapi({ description: "Opaque cursor from the previous page's `cursor` (omit for the first page)" });
+    .meta({ description: "Opaque cursor from the previous page's `cursor` (omit for the first page)" });
 
 export const MarketStatusFilter = z
   .enum(["open", "closed", "settled"], { error: "must be one of open, closed, settled" })
-  .openapi({ description: "Normalized status (see `status_raw` for Kalshi's own word)" });
+  .meta({ description: "Normalized status (see `status_raw` for Kalshi's own word)" });
 
 const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const TS_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
@@ -74,14 +74,14 @@ export const instantParam = (description: string) =>
       return ms;
     })
     .optional()
-    .openapi({ type: "string", format: "date-time", description });
+    .meta({ type: "string", description: `${description} (ISO-8601 date like 2026-03-01 = midnight UTC, or timestamp with zone like 2026-03-01T17:00:00Z)` });
 
 export const dayParam = (description: string) =>
   z
     .string()
     .refine((s) => DATE_RE.test(s) && parseInstant(s) !== null, "must be a date YYYY-MM-DD")
     .optional()
-    .openapi({ type: "string", format: "date", description });
+    .meta({ type: "string", format: "date", description });
 
 /** Identifier-like filters (tickers, categories): bounded and printable, never empty. */
 export const tokenParam = (description: string, max = 128) =>
@@ -90,7 +90,7 @@ export const tokenParam = (description: string, max = 128) =>
     .min(1, "must not be empty")
     .max(max, `must be at most ${max} characters`)
     .optional()
-    .openapi({ description });
+    .meta({ description });
 
 export const tickerPath = (name: string, description: string) =>
   z
@@ -108,24 +108,23 @@ export function encodeCursor(key: readonly (string | number | null)[]): string {
   return btoa(bin).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
 }
 
+type KeyKind = "string" | "number" | "number|null";
+
 /** Decodes a cursor whose key has the given element kinds; anything else is a 400 on `cursor`. */
-export function decodeCursor<K extends ("string" | "number" | "number|null")[]>(
-  cursor: string,
-  kinds: K,
-): { [I in keyof K]: K[I] extends "string" ? string : K[I] extends "number" ? number : number | null } {
+export function decodeCursor(cursor: string, kinds: readonly KeyKind[]): (string | number | null)[] {
   const bad = () => invalidParameter("cursor", "not a cursor returned by this endpoint");
   let key: unknown;
   try {
     if (!/^[A-Za-z0-9_-]+$/.test(cursor)) throw bad();
     const bin = atob(cursor.replace(/-/g, "+").replace(/_/g, "/"));
     const bytes = Uint8Array.from(bin, (ch) => ch.charCodeAt(0));
-    key = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
+    key = JSON.parse(new TextDecoder().decode(bytes));
   } catch {
     throw bad();
   }
   if (!Array.isArray(key) || key.length !== kinds.length) throw bad();
   kinds.forEach((kind, i) => {
-    const v = key[i];
+    const v: unknown = key[i];
     const ok =
       kind === "string"
         ? typeof v === "string"
@@ -134,5 +133,5 @@ export function decodeCursor<K extends ("string" | "number" | "number|null")[]>(
           : v === null || (typeof v === "number" && Number.isSafeInteger(v));
     if (!ok) throw bad();
   });
-  return key as never;
+  return key as (string | number | null)[];
 }

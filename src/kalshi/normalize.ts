@@ -129,6 +129,15 @@ function extraOf(obj: Record<string, unknown>, known: ReadonlySet<string>): stri
 
 const MARKET_KNOWN = new Set<string>([...Object.keys(MARKET_COLUMNS), ...Object.keys(MARKET_RENAMED)]);
 
+/** A legacy integer that has no exact decimal form (e.g. 1e21) fills nothing; it stays in `extra`. */
+function orNull(f: () => string): string | null {
+  try {
+    return f();
+  } catch {
+    return null;
+  }
+}
+
 /** RFC 3339 → Unix ms (null when absent). The schema already rejected unparseable strings. */
 export function isoToMs(s: string | null | undefined): number | null {
   if (s == null || s === "") return null;
@@ -144,11 +153,11 @@ export function normalizeMarket(m: Market): MarketContent {
   // Legacy integers fill a missing string column; the integers themselves stay in `extra`.
   for (const [legacy, column] of LEGACY_CENTS) {
     const cents = m[legacy];
-    if (row[column] == null && typeof cents === "number") row[column] = centsToDollars(cents);
+    if (row[column] == null && typeof cents === "number") row[column] = orNull(() => centsToDollars(cents));
   }
   for (const [legacy, column] of LEGACY_COUNTS) {
     const n = m[legacy];
-    if (row[column] == null && typeof n === "number") row[column] = intCountToFp(n);
+    if (row[column] == null && typeof n === "number") row[column] = orNull(() => intCountToFp(n));
   }
   // NO side from the YES side when Kalshi omitted it (a YES bid at p is a NO ask at 1 − p).
   let noSideDerived = false;
@@ -277,7 +286,8 @@ export function normalizeSeries(s: Series): SeriesContent {
     row[key] = store(kind, (s as Record<string, unknown>)[key]);
   }
   // Legacy integer `volume` (Q13) fills volume_fp only when the string is absent; it stays in extra.
-  if (row.volume_fp == null && typeof s.volume === "number") row.volume_fp = intCountToFp(s.volume);
+  const volume = s.volume;
+  if (row.volume_fp == null && typeof volume === "number") row.volume_fp = orNull(() => intCountToFp(volume));
   row.extra = extraOf(s, SERIES_KNOWN);
   return row as SeriesContent;
 }

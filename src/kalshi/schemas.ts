@@ -74,7 +74,7 @@ export const MarketSchema = z.looseObject({
   ticker: z.string().min(1),
   event_ticker: z.string().min(1),
   market_type: z.string().min(1), // "binary" | "scalar"; kept open for new types
-  status: z.string().min(1), // raw; see status.ts for the mapping
+  status: z.string(), // raw, required but any value (even "") is kept: see status.ts
   title: optString, // deprecated
   subtitle: optString, // deprecated
   yes_sub_title: optString,

@@ -1,3 +1,449 @@
-// PLACEHOLDER — replaced by the streaming implementation (issue 6).
+/**
+ * The ingest Durable Object (singleton `env.INGEST.idFromName("kalshi")`):
+ * - keeps one outbound WebSocket to Kalshi's feed (KALSHI_WS_URL; the simulator locally), signed
+ *   with RSA-PSS when KALSHI_API_KEY_ID / KALSHI_PRIVATE_KEY are set, subscribed to trade, ticker
+ *   and orderbook_delta for the open markets in D1 (protocol rules in ./feed-session.ts);
+ * - reconnects with jittered exponential backoff scheduled by alarms; the alarm tick (every
+ *   TICK_MS while running) also refreshes the market set from D1, retries failed subscriptions,
+ *   flushes the per-day ticker registry and watches for a silent connection;
+ * - forwards trades, the latest ticker message and top of book to the ticker objects, one RPC per
+ *   ticker per flush (never one per trade when several are pending);
+ * - accepts trade batches over HTTP (POST /admin/ingest/trades → `ingestTrades`).
+ */
 import { DurableObject } from "cloudflare:workers";
-export class IngestObject extends DurableObject<Env> {}
+import { createRsaPssSigner } from "../kalshi/sign";
+import { FeedSession, type FeedEvent, type WsCommandOut } from "./feed-session";
+import { forwardTrades, mapLimit, tickerStub, FORWARD_CONCURRENCY, type ForwardResult } from "./forward";
+import type { StreamBook, StreamTicker, StreamTrade } from "./messages";
+import { TickerDayRegistry } from "./registry";
+
+export const INGEST_NAME = "kalshi";
+const TICK_MS = 5_000;
+const MARKET_REFRESH_MS = 60_000;
+/** No frame at all for this long on a subscribed connection → reconnect. */
+const SILENCE_MS = 5 * 60_000;
+const BACKOFF_BASE_MS = 1_000;
+const BACKOFF_MAX_MS = 60_000;
+/** Trades are forwarded after this delay, or at once when this many are pending. */
+const FORWARD_DELAY_MS = 25;
+const FORWARD_MAX_PENDING = 5_000;
+
+export interface IngestConfig {
+  running: boolean;
+  /** Override of KALSHI_WS_URL (tests, simulator worlds). */
+  ws_url: string | null;
+  /** Explicit market set; null = the open markets in D1. */
+  markets: string[] | null;
+}
+
+export interface IngestStartOptions {
+  ws_url?: string;
+  markets?: string[];
+}
+
+export interface IngestTradesResult {
+  received: number;
+  tickers: number;
+  rpc_calls: number;
+  added: number;
+  duplicates: number;
+  outside: number;
+  failed: ForwardResult["failed"];
+  registry_rows: number;
+}
+
+export interface IngestHealth {
+  running: boolean;
+  connected: boolean;
+  connected_since: number | null;
+  url: string;
+  authenticated: boolean;
+  markets: number;
+  subscriptions: ReturnType<FeedSession["subscriptions"]>;
+  last_message_at: number | null;
+  last_message_age_ms: number | null;
+  messages_per_s: number;
+  reconnects: number;
+  connect_failures: number;
+  next_reconnect_at: number | null;
+  last_error: string | null;
+  feed: FeedSession["stats"];
+  forward: { flushes: number; rpc_calls: number; trades: number; added: number; duplicates: number; outside: number; failures: number; pending_trades: number };
+  http: { batches: number; trades: number };
+  registry: { pending: number; statements: number; rows: number };
+}
+
+const DEFAULT_CONFIG: IngestConfig = { running: false, ws_url: null, markets: null };
+
+export class IngestObject extends DurableObject<Env> {
+  private config: IngestConfig = { ...DEFAULT_CONFIG };
+  private session = new FeedSession();
+  private ws: WebSocket | null = null;
+  private connection = 0;
+  private connecting: Promise<void> | null = null;
+  private connectedSince: number | null = null;
+  private lastFrameAt: number | null = null;
+  private lastMarketRefresh = 0;
+  private attempts = 0;
+  private reconnects = 0;
+  private connectFailures = 0;
+  private nextReconnectAt: number | null = null;
+  private lastError: string | null = null;
+  private readonly rate = new RollingRate(10);
+  private readonly registry = new TickerDayRegistry();
+  private pendingTrades: StreamTrade[] = [];
+  private pendingTickers = new Map<string, StreamTicker>();
+  private pendingBooks = new Map<string, StreamBook>();
+  private flushTimer: ReturnType<typeof setTimeout> | null = null;
+  private flushing: Promise<void> | null = null;
+  private fwd = { flushes: 0, rpc_calls: 0, trades: 0, added: 0, duplicates: 0, outside: 0, failures: 0 };
+  private http = { batches: 0, trades: 0 };
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    ctx.blockConcurrencyWhile(async () => {
+      this.config = (await ctx.storage.get<IngestConfig>("config")) ?? { ...DEFAULT_CONFIG };
+      // Restarted while it should be running: reconnect from the alarm.
+      if (this.config.running && (await ctx.storage.getAlarm()) === null) await ctx.storage.setAlarm(Date.now() + 10);
+    });
+  }
+
+  // ------------------------------------------------------------------ RPC
+
+  /** Trades pushed over HTTP (replays, benchmarks): forwarded at once, registry written. */
+  async ingestTrades(trades: StreamTrade[]): Promise<IngestTradesResult> {
+    this.http.batches++;
+    this.http.trades += trades.length;
+    for (const t of trades) this.registry.note(t.ticker, t.ts);
+    const r = await forwardTrades(this.env.TICKER, trades);
+    this.countForward(r, trades.length);
+    const rows = await this.flushRegistry();
+    return { received: trades.length, tickers: r.tickers, rpc_calls: r.rpc_calls, added: r.added, duplicates: r.duplicates, outside: r.outside, failed: r.failed, registry_rows: rows };
+  }
+
+  /** Starts (or restarts with new options) the WebSocket ingest. */
+  async start(opts: IngestStartOptions = {}): Promise<IngestHealth> {
+    const cfg: IngestConfig = { running: true, ws_url: opts.ws_url ?? null, markets: opts.markets ?? null };
+    const changed = JSON.stringify(cfg) !== JSON.stringify(this.config);
+    this.config = cfg;
+    await this.ctx.storage.put("config", cfg);
+    if (changed && this.ws) this.closeSocket("restart with new settings");
+    this.attempts = 0;
+    await this.refreshMarkets();
+    await this.connectNow();
+    await this.scheduleTick();
+    return this.health();
+  }
+
+  /** Cron: makes sure the ingest runs unless an admin stopped it. */
+  async ensureRunning(): Promise<IngestHealth> {
+    const stored = await this.ctx.storage.get<IngestConfig>("config");
+    if (stored && !stored.running) return this.health();
+    if (!this.config.running) return this.start();
+    if (!this.ws && !this.connecting) await this.connectNow();
+    await this.scheduleTick();
+    return this.health();
+  }
+
+  async stop(): Promise<IngestHealth> {
+    this.config = { ...this.config, running: false };
+    await this.ctx.storage.put("config", this.config);
+    this.closeSocket("stopped");
+    await this.ctx.storage.deleteAlarm();
+    await this.flushForward();
+    await this.flushRegistry();
+    return this.health();
+  }
+
+  /** Forwards everything pending and writes the registry now (tests, shutdown). */
+  async drain(): Promise<IngestHealth> {
+    await this.flushForward();
+    await this.flushRegistry();
+    return this.health();
+  }
+
+  async health(): Promise<IngestHealth> {
+    const now = Date.now();
+    return {
+      running: this.config.running,
+      connected: this.ws !== null,
+      connected_since: this.connectedSince,
+      url: this.wsUrl(),
+      authenticated: this.hasKey(),
+      markets: this.session.marketCount,
+      subscriptions: this.session.subscriptions(),
+      last_message_at: this.lastFrameAt,
+      last_message_age_ms: this.lastFrameAt === null ? null : now - this.lastFrameAt,
+      messages_per_s: this.rate.perSecond(now),
+      reconnects: this.reconnects,
+      connect_failures: this.connectFailures,
+      next_reconnect_at: this.nextReconnectAt,
+      last_error: this.lastError ?? this.session.stats.last_error,
+      feed: { ...this.session.stats },
+      forward: { ...this.fwd, pending_trades: this.pendingTrades.length },
+      http: { ...this.http },
+      registry: { pending: this.registry.pendingCount, statements: this.registry.flushes, rows: this.registry.rowsFlushed },
+    };
+  }
+
+  override async alarm(): Promise<void> {
+    if (!this.config.running) return;
+    const now = Date.now();
+    try {
+      await this.flushRegistry();
+    } catch (e) {
+      this.lastError = `registry flush failed: ${(e as Error).message}`;
+    }
+    if (now - this.lastMarketRefresh >= MARKET_REFRESH_MS) await this.refreshMarkets();
+    if (this.ws) {
+      this.send(this.session.retry());
+      const quietSince = this.lastFrameAt ?? this.connectedSince ?? now;
+      if (this.session.marketCount > 0 && now - quietSince > SILENCE_MS) this.dropConnection("no frames for 5 minutes");
+    }
+    if (!this.ws && !this.connecting && (this.nextReconnectAt === null || now >= this.nextReconnectAt)) await this.connectNow();
+    await this.scheduleTick();
+  }
+
+  // ------------------------------------------------------------------ connection
+
+  private wsUrl(): string {
+    return this.config.ws_url ?? this.env.KALSHI_WS_URL;
+  }
+
+  private hasKey(): boolean {
+    return Boolean(this.env.KALSHI_API_KEY_ID && this.env.KALSHI_PRIVATE_KEY);
+  }
+
+  private async scheduleTick(): Promise<void> {
+    if (!this.config.running) return;
+    const now = Date.now();
+    const at = !this.ws && this.nextReconnectAt !== null ? Math.min(this.nextReconnectAt, now + TICK_MS) : now + TICK_MS;
+    await this.ctx.storage.setAlarm(Math.max(at, now + 10));
+  }
+
+  private async connectNow(): Promise<void> {
+    if (this.ws || this.connecting) return this.connecting ?? undefined;
+    this.connecting = this.openSocket().finally(() => (this.connecting = null));
+    return this.connecting;
+  }
+
+  private async openSocket(): Promise<void> {
+    const url = this.wsUrl();
+    // Workers open outbound WebSockets with fetch() on the http(s) URL and an Upgrade header.
+    const httpUrl = url.replace(/^ws(s?):\/\//i, "http$1://");
+    try {
+      const headers: Record<string, string> = { Upgrade: "websocket" };
+      if (this.hasKey()) {
+        const signer = await createRsaPssSigner(this.env.KALSHI_API_KEY_ID!, this.env.KALSHI_PRIVATE_KEY!);
+        Object.assign(headers, await signer("GET", new URL(httpUrl).pathname));
+      }
+      const resp = await fetch(httpUrl, { headers });
+      const ws = resp.webSocket;
+      if (!ws) throw new Error(`WebSocket upgrade refused by ${url}: HTTP ${resp.status}`);
+      ws.accept();
+      const conn = ++this.connection;
+      this.ws = ws;
+      this.connectedSince = Date.now();
+      this.lastFrameAt = null;
+      this.nextReconnectAt = null;
+      ws.addEventListener("message", (ev) => {
+        if (conn === this.connection) this.onFrame(typeof ev.data === "string" ? ev.data : new TextDecoder().decode(ev.data as ArrayBuffer));
+      });
+      ws.addEventListener("close", (ev) => {
+        if (conn === this.connection) this.dropConnection(`closed by server: ${ev.code} ${ev.reason}`.trim());
+      });
+      ws.addEventListener("error", () => {
+        if (conn === this.connection) this.dropConnection("socket error");
+      });
+      this.send(this.session.onOpen());
+    } catch (e) {
+      this.connectFailures++;
+      this.lastError = (e as Error).message;
+      this.scheduleReconnect();
+    }
+  }
+
+  private send(cmds: WsCommandOut[]): void {
+    if (!this.ws) return;
+    for (const c of cmds) this.ws.send(JSON.stringify(c));
+  }
+
+  private onFrame(text: string): void {
+    const now = Date.now();
+    this.lastFrameAt = now;
+    this.rate.add(now);
+    const { events, commands } = this.session.onFrame(text);
+    this.send(commands);
+    // A confirmed subscription resets the backoff.
+    if (this.attempts > 0 && this.session.subscriptions().some((s) => s.sid !== null)) this.attempts = 0;
+    if (events.length) this.accept(events);
+  }
+
+  private accept(events: FeedEvent[]): void {
+    for (const e of events) {
+      if (e.kind === "trade") {
+        this.pendingTrades.push(e.trade);
+        this.registry.note(e.trade.ticker, e.trade.ts);
+      } else if (e.kind === "ticker") {
+        const prev = this.pendingTickers.get(e.ticker.ticker);
+        if (!prev || e.ticker.ts >= prev.ts) this.pendingTickers.set(e.ticker.ticker, e.ticker);
+        this.registry.note(e.ticker.ticker, e.ticker.ts);
+      } else if (e.kind === "book") {
+        this.pendingBooks.set(e.book.ticker, e.book);
+        this.registry.note(e.book.ticker, e.book.ts);
+      }
+    }
+    this.scheduleForward();
+  }
+
+  /** The socket is gone: forget it, keep the data, reconnect after a backoff. */
+  private dropConnection(reason: string): void {
+    this.lastError = reason;
+    this.closeSocket(reason);
+    if (this.config.running) {
+      this.reconnects++;
+      this.scheduleReconnect();
+    }
+  }
+
+  private closeSocket(reason: string): void {
+    const ws = this.ws;
+    this.ws = null;
+    this.connection++;
+    this.connectedSince = null;
+    this.session.onClose();
+    if (ws) {
+      try {
+        ws.close(1000, reason.slice(0, 120));
+      } catch {
+        // already closed
+      }
+    }
+  }
+
+  private scheduleReconnect(): void {
+    const delay = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** this.attempts) * (0.5 + Math.random() / 2);
+    this.attempts = Math.min(this.attempts + 1, 16);
+    this.nextReconnectAt = Date.now() + Math.round(delay);
+    if (this.config.running) this.ctx.waitUntil(this.ctx.storage.setAlarm(this.nextReconnectAt));
+  }
+
+  private async refreshMarkets(): Promise<void> {
+    this.lastMarketRefresh = Date.now();
+    try {
+      const markets = this.config.markets ?? (await openMarketsFromD1(this.env.DB, Date.now()));
+      this.send(this.session.setMarkets(markets));
+    } catch (e) {
+      this.lastError = `market refresh failed: ${(e as Error).message}`;
+    }
+  }
+
+  // ------------------------------------------------------------------ forwarding
+
+  private scheduleForward(): void {
+    if (this.pendingTrades.length >= FORWARD_MAX_PENDING && !this.flushing) {
+      if (this.flushTimer) clearTimeout(this.flushTimer), (this.flushTimer = null);
+      this.ctx.waitUntil(this.flushForward());
+      return;
+    }
+    if (this.flushTimer || this.flushing) return;
+    this.flushTimer = setTimeout(() => {
+      this.flushTimer = null;
+      this.ctx.waitUntil(this.flushForward());
+    }, FORWARD_DELAY_MS);
+  }
+
+  private async flushForward(): Promise<void> {
+    while (this.flushing) await this.flushing;
+    if (this.pendingTrades.length === 0 && this.pendingTickers.size === 0 && this.pendingBooks.size === 0) return;
+    const trades = this.pendingTrades;
+    const tickers = this.pendingTickers;
+    const books = this.pendingBooks;
+    this.pendingTrades = [];
+    this.pendingTickers = new Map();
+    this.pendingBooks = new Map();
+    this.flushing = this.forwardBatch(trades, tickers, books).finally(() => {
+      this.flushing = null;
+      if (this.pendingTrades.length || this.pendingTickers.size || this.pendingBooks.size) this.scheduleForward();
+    });
+    await this.flushing;
+  }
+
+  private async forwardBatch(trades: StreamTrade[], tickers: Map<string, StreamTicker>, books: Map<string, StreamBook>): Promise<void> {
+    const byTicker = new Map<string, { trades: StreamTrade[]; ticker_message?: StreamTicker; orderbook?: StreamBook }>();
+    const get = (t: string) => {
+      let b = byTicker.get(t);
+      if (!b) byTicker.set(t, (b = { trades: [] }));
+      return b;
+    };
+    for (const t of trades) get(t.ticker).trades.push(t);
+    for (const [t, m] of tickers) get(t).ticker_message = m;
+    for (const [t, m] of books) get(t).orderbook = m;
+    this.fwd.flushes++;
+    this.fwd.trades += trades.length;
+    await mapLimit([...byTicker], FORWARD_CONCURRENCY, async ([ticker, batch]) => {
+      this.fwd.rpc_calls++;
+      try {
+        const r = await tickerStub(this.env.TICKER, ticker).applyBatch(ticker, batch);
+        this.fwd.added += r.added;
+        this.fwd.duplicates += r.duplicates;
+        this.fwd.outside += r.outside;
+      } catch (e) {
+        this.fwd.failures++;
+        this.lastError = `forward to ${ticker} failed: ${(e as Error).message}`;
+        // Put the batch back: the next flush retries it (ticker objects deduplicate).
+        this.pendingTrades.push(...batch.trades);
+        if (batch.ticker_message && !this.pendingTickers.has(ticker)) this.pendingTickers.set(ticker, batch.ticker_message);
+        if (batch.orderbook && !this.pendingBooks.has(ticker)) this.pendingBooks.set(ticker, batch.orderbook);
+      }
+    });
+  }
+
+  private countForward(r: ForwardResult, trades: number): void {
+    this.fwd.flushes++;
+    this.fwd.trades += trades;
+    this.fwd.rpc_calls += r.rpc_calls;
+    this.fwd.added += r.added;
+    this.fwd.duplicates += r.duplicates;
+    this.fwd.outside += r.outside;
+    this.fwd.failures += r.failed.length;
+  }
+
+  private async flushRegistry(): Promise<number> {
+    return this.registry.flush(this.env.DB);
+  }
+}
+
+/**
+ * Markets to subscribe: open (normalized), not soft-deleted, and already past their open time —
+ * subscribing to a market before `open_time` yields no data (quirk Q14).
+ */
+export async function openMarketsFromD1(db: D1Database, nowMs: number): Promise<string[]> {
+  const { results } = await db
+    .prepare("SELECT ticker FROM markets WHERE status = 'open' AND deleted_at IS NULL AND (open_ts IS NULL OR open_ts <= ?) ORDER BY ticker")
+    .bind(nowMs)
+    .all<{ ticker: string }>();
+  return results.map((r) => r.ticker);
+}
+
+/** Frames per second over the last `seconds` whole seconds. */
+class RollingRate {
+  private readonly buckets: Float64Array;
+  private readonly stamps: Float64Array;
+  constructor(private readonly seconds: number) {
+    this.buckets = new Float64Array(seconds);
+    this.stamps = new Float64Array(seconds).fill(-1);
+  }
+  add(nowMs: number): void {
+    const s = Math.floor(nowMs / 1000);
+    const i = s % this.seconds;
+    if (this.stamps[i] !== s) (this.stamps[i] = s), (this.buckets[i] = 0);
+    this.buckets[i]!++;
+  }
+  perSecond(nowMs: number): number {
+    const s = Math.floor(nowMs / 1000);
+    let sum = 0;
+    for (let i = 0; i < this.seconds; i++) if (this.stamps[i]! > s - this.seconds && this.stamps[i]! < s) sum += this.buckets[i]!;
+    return sum / (this.seconds - 1);
+  }
+}

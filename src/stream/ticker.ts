@@ -1,3 +1,295 @@
-// PLACEHOLDER — replaced by the streaming implementation (issue 6).
+/**
+ * One Durable Object per market ticker (`env.TICKER.idFromName(ticker)`): a bounded window of
+ * trades in its SQLite storage (state survives eviction and restarts), the default builders kept
+ * up to date per trade, and the latest `ticker` and top-of-book messages.
+ *
+ * Native RPC only (no fetch handler). Method names avoid `connect`, `fetch`, `alarm`.
+ */
 import { DurableObject } from "cloudflare:workers";
-export class TickerObject extends DurableObject<Env> {}
+import {
+  compareTradeKeys,
+  DEFAULT_PRICE_WINDOW,
+  DEFAULT_VOLUME_WINDOW_MS,
+  PriceHistoryBuilder,
+  TradeRing,
+  VolumeProfileBuilder,
+  type BuilderTrade,
+  type PriceHistory,
+  type VolumeProfile,
+} from "../builders";
+import type { StreamBook, StreamTicker, StreamTrade } from "./messages";
+import { fromBuilderTrade, toBuilderTrade } from "./normalize";
+import { MAX_PRICE_WINDOW, MAX_VOLUME_WINDOW_MS, prunableCount } from "./retention";
+
+export interface ApplyTradesResult {
+  added: number;
+  duplicates: number;
+  /** Too old to matter: below the prune frontier (outside every queryable window). */
+  outside: number;
+}
+
+export interface TickerStats {
+  trades_retained: number;
+  trades_added: number;
+  duplicates: number;
+  outside: number;
+  tickers_applied: number;
+  books_applied: number;
+  last_trade: StreamTrade | null;
+}
+
+export interface TickerSnapshot {
+  ticker: string;
+  ticker_message: StreamTicker | null;
+  orderbook: StreamBook | null;
+  price_history: PriceHistory;
+  volume_profile: VolumeProfile;
+  stats: TickerStats;
+}
+
+export class WindowTooLargeError extends RangeError {
+  constructor(message: string) {
+    super(message);
+    this.name = "WindowTooLargeError";
+  }
+}
+
+interface Counters {
+  trades_added: number;
+  duplicates: number;
+  outside: number;
+  tickers_applied: number;
+  books_applied: number;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS trades (
+  trade_id TEXT PRIMARY KEY,
+  ts INTEGER NOT NULL,
+  price INTEGER NOT NULL,   -- 1/10000 dollar (YES price)
+  count INTEGER NOT NULL,   -- 1/100 contract
+  taker_yes INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL) WITHOUT ROWID;
+`;
+
+export class TickerObject extends DurableObject<Env> {
+  private readonly sql: SqlStorage;
+  private ticker: string | null = null;
+  /** Every retained trade, in (ts, id) order: mirror of the `trades` table. */
+  private retained = new TradeRing(Infinity);
+  private ids = new Set<string>();
+  /** (ts, id) of the newest pruned trade; anything at or below it is outside every window. */
+  private frontier: [number, string] | null = null;
+  private priceHistoryB = new PriceHistoryBuilder(DEFAULT_PRICE_WINDOW);
+  private volumeProfileB = new VolumeProfileBuilder(DEFAULT_VOLUME_WINDOW_MS);
+  private tickerMsg: StreamTicker | null = null;
+  private book: StreamBook | null = null;
+  private counters: Counters = { trades_added: 0, duplicates: 0, outside: 0, tickers_applied: 0, books_applied: 0 };
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.sql = ctx.storage.sql;
+    ctx.blockConcurrencyWhile(async () => this.load());
+  }
+
+  private load(): void {
+    this.sql.exec(SCHEMA);
+    for (const row of this.sql.exec<{ k: string; v: string }>("SELECT k, v FROM meta")) {
+      const v = JSON.parse(row.v);
+      if (row.k === "ticker") this.ticker = v;
+      else if (row.k === "frontier") this.frontier = v;
+      else if (row.k === "ticker_message") this.tickerMsg = v;
+      else if (row.k === "orderbook") this.book = v;
+      else if (row.k === "counters") this.counters = v;
+    }
+    const rows = this.sql.exec<{ trade_id: string; ts: number; price: number; count: number; taker_yes: number }>(
+      "SELECT trade_id, ts, price, count, taker_yes FROM trades ORDER BY ts, trade_id",
+    );
+    for (const r of rows) {
+      const t: BuilderTrade = { id: r.trade_id, ts: r.ts, price: r.price, count: r.count, takerSide: r.taker_yes ? "yes" : "no" };
+      this.retained.insertAt(this.retained.length, t);
+      this.ids.add(t.id);
+    }
+    const n = this.retained.length;
+    for (let i = Math.max(0, n - DEFAULT_PRICE_WINDOW); i < n; i++) this.priceHistoryB.add(this.tradeAt(i));
+    // Only trades that can be in the 5-minute window are replayed into the volume builder.
+    const start = n === 0 ? 0 : firstIndexAfter(this.retained, this.retained.tsAt(n - 1) - DEFAULT_VOLUME_WINDOW_MS);
+    for (let i = start; i < n; i++) this.volumeProfileB.add(this.tradeAt(i));
+  }
+
+  private tradeAt(i: number): BuilderTrade {
+    const r = this.retained;
+    return { id: r.idAt(i), ts: r.tsAt(i), price: r.priceAt(i), count: r.countAt(i), takerSide: r.takerYesAt(i) ? "yes" : "no" };
+  }
+
+  private setMeta(k: string, v: unknown): void {
+    this.sql.exec("INSERT INTO meta (k, v) VALUES (?, ?) ON CONFLICT(k) DO UPDATE SET v = excluded.v", k, JSON.stringify(v));
+  }
+
+  private bind(ticker: string): void {
+    if (this.ticker === ticker) return;
+    if (this.ticker !== null) throw new Error(`ticker object for ${this.ticker} got data for ${ticker}`);
+    this.ticker = ticker;
+    this.setMeta("ticker", ticker);
+  }
+
+  /** Adds a batch of trades for this ticker: deduplicated by trade_id, placed by (ts, id). */
+  async applyTrades(ticker: string, trades: StreamTrade[]): Promise<ApplyTradesResult> {
+    this.bind(ticker);
+    const res: ApplyTradesResult = { added: 0, duplicates: 0, outside: 0 };
+    for (const st of trades) {
+      if (st.ticker !== ticker) throw new Error(`trade ${st.trade_id} is for ${st.ticker}, not ${ticker}`);
+      if (this.ids.has(st.trade_id)) {
+        res.duplicates++;
+        continue;
+      }
+      const t = toBuilderTrade(st);
+      if (this.frontier && compareTradeKeys(t.ts, t.id, this.frontier[0], this.frontier[1]) <= 0) {
+        res.outside++;
+        continue;
+      }
+      this.sql.exec(
+        "INSERT INTO trades (trade_id, ts, price, count, taker_yes) VALUES (?, ?, ?, ?, ?)",
+        t.id, t.ts, t.price, t.count, t.takerSide === "yes" ? 1 : 0,
+      );
+      this.retained.insertAt(this.retained.positionOf(t.ts, t.id), t);
+      this.ids.add(t.id);
+      this.priceHistoryB.add(t);
+      this.volumeProfileB.add(t);
+      res.added++;
+    }
+    this.prune();
+    this.counters.trades_added += res.added;
+    this.counters.duplicates += res.duplicates;
+    this.counters.outside += res.outside;
+    this.setMeta("counters", this.counters);
+    return res;
+  }
+
+  /** Keeps the newest `ticker` message (by ts). Returns whether it replaced the stored one. */
+  async applyTicker(msg: StreamTicker): Promise<boolean> {
+    const newer = this.putTicker(msg);
+    this.setMeta("counters", this.counters);
+    return newer;
+  }
+
+  /** Keeps the newest top of book (by ts). */
+  async applyBook(top: StreamBook): Promise<boolean> {
+    const newer = this.putBook(top);
+    this.setMeta("counters", this.counters);
+    return newer;
+  }
+
+  /** Everything the ingest object collected for this ticker since its last flush, in one call. */
+  async applyBatch(ticker: string, batch: { trades?: StreamTrade[]; ticker_message?: StreamTicker; orderbook?: StreamBook }): Promise<ApplyTradesResult> {
+    this.bind(ticker);
+    if (batch.ticker_message) this.putTicker(batch.ticker_message);
+    if (batch.orderbook) this.putBook(batch.orderbook);
+    return this.applyTrades(ticker, batch.trades ?? []);
+  }
+
+  private putTicker(msg: StreamTicker): boolean {
+    this.bind(msg.ticker);
+    this.counters.tickers_applied++;
+    const newer = this.tickerMsg === null || msg.ts >= this.tickerMsg.ts;
+    if (newer) {
+      this.tickerMsg = msg;
+      this.setMeta("ticker_message", msg);
+    }
+    return newer;
+  }
+
+  private putBook(top: StreamBook): boolean {
+    this.bind(top.ticker);
+    this.counters.books_applied++;
+    const newer = this.book === null || top.ts >= this.book.ts;
+    if (newer) {
+      this.book = top;
+      this.setMeta("orderbook", top);
+    }
+    return newer;
+  }
+
+  /** Everything about the ticker, or null if this object never received data. */
+  async snapshot(): Promise<TickerSnapshot | null> {
+    if (this.ticker === null) return null;
+    return {
+      ticker: this.ticker,
+      ticker_message: this.tickerMsg,
+      orderbook: this.book,
+      price_history: this.priceHistoryB.snapshot(),
+      volume_profile: this.volumeProfileB.snapshot(),
+      stats: this.stats(),
+    };
+  }
+
+  /** price_history over the last `n` trades (1..MAX_PRICE_WINDOW); null for an unknown ticker. */
+  async priceHistory(n: number = DEFAULT_PRICE_WINDOW): Promise<PriceHistory | null> {
+    if (!Number.isSafeInteger(n) || n < 1 || n > MAX_PRICE_WINDOW) throw new WindowTooLargeError(`window must be 1..${MAX_PRICE_WINDOW} trades`);
+    if (this.ticker === null) return null;
+    if (n === DEFAULT_PRICE_WINDOW) return this.priceHistoryB.snapshot();
+    const len = this.retained.length;
+    const b = new PriceHistoryBuilder(n);
+    for (let i = Math.max(0, len - n); i < len; i++) b.add(this.tradeAt(i));
+    return b.snapshot();
+  }
+
+  /** volume_profile over `windowMs` (1..MAX_VOLUME_WINDOW_MS) ending at the latest trade. */
+  async volumeProfile(windowMs: number = DEFAULT_VOLUME_WINDOW_MS): Promise<VolumeProfile | null> {
+    if (!Number.isSafeInteger(windowMs) || windowMs < 1 || windowMs > MAX_VOLUME_WINDOW_MS)
+      throw new WindowTooLargeError(`window must be 1..${MAX_VOLUME_WINDOW_MS} ms`);
+    if (this.ticker === null) return null;
+    if (windowMs === DEFAULT_VOLUME_WINDOW_MS) return this.volumeProfileB.snapshot();
+    const len = this.retained.length;
+    const b = new VolumeProfileBuilder(windowMs);
+    const start = len === 0 ? 0 : firstIndexAfter(this.retained, this.retained.tsAt(len - 1) - windowMs);
+    for (let i = start; i < len; i++) b.add(this.tradeAt(i));
+    return b.snapshot();
+  }
+
+  /** The retained trades, newest last (at most `limit`). */
+  async recentTrades(limit = 100): Promise<StreamTrade[]> {
+    if (this.ticker === null) return [];
+    const len = this.retained.length;
+    const out: StreamTrade[] = [];
+    for (let i = Math.max(0, len - limit); i < len; i++) out.push(fromBuilderTrade(this.ticker, this.tradeAt(i)));
+    return out;
+  }
+
+  private stats(): TickerStats {
+    const n = this.retained.length;
+    return {
+      trades_retained: n,
+      ...this.counters,
+      last_trade: n === 0 || this.ticker === null ? null : fromBuilderTrade(this.ticker, this.tradeAt(n - 1)),
+    };
+  }
+
+  private prune(): void {
+    const k = prunableCount(this.retained);
+    if (k === 0) return;
+    const dropped: string[] = [];
+    for (let i = 0; i < k; i++) {
+      const id = this.retained.idAt(0);
+      this.frontier = [this.retained.tsAt(0), id];
+      dropped.push(id);
+      this.ids.delete(id);
+      this.retained.shift();
+    }
+    this.sql.exec("DELETE FROM trades WHERE trade_id IN (SELECT value FROM json_each(?))", JSON.stringify(dropped));
+    this.setMeta("frontier", this.frontier);
+  }
+}
+
+/** First index of a sorted ring whose ts is > cutoff (binary search). */
+function firstIndexAfter(ring: TradeRing, cutoff: number): number {
+  let lo = 0;
+  let hi = ring.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (ring.tsAt(mid) <= cutoff) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}

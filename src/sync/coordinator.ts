@@ -1,3 +1,213 @@
-// PLACEHOLDER — replaced by the sync implementation (issue 4).
+/**
+ * SyncCoordinator: the singleton Durable Object (`env.SYNC.idFromName("global")`) that runs full
+ * and incremental syncs durably.
+ *
+ * - `start()` is single-flight: the same mode while a run is going → `joined` (that run), the other
+ *   mode → `conflict`. The check and the insert of the new run are synchronous, so two concurrent
+ *   triggers can never both start one.
+ * - A run advances in alarm steps (src/sync/runner.ts). Each step does a bounded amount of work
+ *   (at most `maxPagesPerStep` Kalshi requests and STEP_MS of wall time), committing its cursors
+ *   and counters to the object's SQLite after each page, then schedules the next alarm. Before
+ *   working, a step arms a watchdog alarm, so an eviction or crash mid-step resumes from the last
+ *   commit instead of stalling.
+ * - Progress is mirrored to D1 `sync_runs` once per step; when a run ends, the cache generations of
+ *   the scopes it changed are bumped.
+ */
 import { DurableObject } from "cloudflare:workers";
-export class SyncCoordinator extends DurableObject<Env> {}
+import { bumpGenerations, type CacheScope } from "../cache/generation";
+import { upsertSyncRun } from "../db/upsert";
+import { KalshiClient, type ClientEvent } from "../kalshi/client";
+import { createRsaPssSigner } from "../kalshi/sign";
+import { buildPlan } from "./plan";
+import { SyncRunner, type StepLimits, type StepResult } from "./runner";
+import { SyncStore, toStatus, type RunOptions, type RunRow } from "./store";
+import type { StartSyncResult, SyncMode, SyncProgress, SyncRunStatus, SyncTrigger } from "./types";
+
+/** Tuning knobs for start() (tests and benchmarks; production uses the defaults). */
+export interface StartSyncOptions extends RunOptions {
+  /** Kalshi REST base URL for this run; default env.KALSHI_BASE_URL. */
+  baseUrl?: string;
+}
+
+/** Kalshi requests per alarm step (well under the 1000-subrequest limit with ~4 D1 calls each). */
+export const DEFAULT_PAGES_PER_STEP = 100;
+/** Wall time per step after which no new request starts. */
+export const STEP_MS = 20_000;
+/** A step that has not rescheduled within this time is presumed lost; the watchdog alarm resumes it. */
+export const WATCHDOG_MS = 120_000;
+/** Consecutive unexpected step failures before a run is failed. */
+export const MAX_STEP_FAILURES = 5;
+
+const MODES: readonly SyncMode[] = ["full", "incremental"];
+
+export class SyncCoordinator extends DurableObject<Env> {
+  private readonly store: SyncStore;
+  private readonly clients = new Map<string, KalshiClient>();
+  /** Progress object of the run being stepped (client retries are counted into it). */
+  private live: SyncProgress | null = null;
+  private stepping: Promise<void> | null = null;
+  private seenCache: ConstructorParameters<typeof SyncRunner>[3] = null;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.store = new SyncStore(ctx.storage);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // RPC
+
+  async start(mode: SyncMode, trigger: SyncTrigger, opts: StartSyncOptions = {}): Promise<StartSyncResult> {
+    if (!MODES.includes(mode)) throw new Error(`unknown sync mode ${JSON.stringify(mode)} (full | incremental)`);
+    const active = this.store.activeRun();
+    if (active) {
+      return { outcome: active.mode === mode ? "joined" : "conflict", run: this.status(active) };
+    }
+    const now = Date.now();
+    const { baseUrl, ...options } = opts;
+    const plan = buildPlan(mode, now, { shards: options.shards });
+    const run = this.store.createRun({
+      id: crypto.randomUUID(),
+      mode,
+      trigger,
+      baseUrl: baseUrl ?? this.env.KALSHI_BASE_URL,
+      now,
+      plan,
+      options,
+    });
+    await this.ctx.storage.setAlarm(now);
+    await this.mirror(run);
+    return { outcome: "started", run: this.status(run) };
+  }
+
+  async getRun(runId: string): Promise<SyncRunStatus | null> {
+    const run = this.store.getRun(runId);
+    return run ? this.status(run) : null;
+  }
+
+  async latestRuns(limit = 20): Promise<SyncRunStatus[]> {
+    const n = Math.min(Math.max(1, Math.floor(limit)), 50);
+    return this.store.latestRuns(n).map((r) => this.status(r));
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Alarm-driven steps
+
+  override async alarm(): Promise<void> {
+    // Steps never overlap (a watchdog alarm or a test-driven alarm waits for the running step).
+    while (this.stepping) await this.stepping;
+    this.stepping = this.step().finally(() => {
+      this.stepping = null;
+    });
+    await this.stepping;
+  }
+
+  private async step(): Promise<void> {
+    const run = this.store.activeRun();
+    if (!run) return;
+    await this.ctx.storage.setAlarm(Date.now() + WATCHDOG_MS);
+    this.live = run.progress;
+    let result: StepResult;
+    try {
+      const client = await this.client(run);
+      const runner = new SyncRunner(run, { db: this.env.DB, client, store: this.store }, this.limits(run), this.seenCache);
+      result = await runner.step();
+      this.seenCache = runner.seen;
+      run.failures = 0;
+    } catch (e) {
+      // Unexpected (D1 down, a bug): keep the committed state and retry the step later.
+      run.failures = (run.failures ?? 0) + 1;
+      const msg = e instanceof Error ? e.message : String(e);
+      run.progress.errors.push(`step failed (${run.failures}/${MAX_STEP_FAILURES}): ${msg}`);
+      if (run.failures >= MAX_STEP_FAILURES) {
+        run.status = "failed";
+        run.error = `sync step failed ${run.failures} times: ${msg}`;
+        run.finished_at = Date.now();
+        run.phase = "done";
+        this.store.clearScratch(run.id);
+        result = { next: "done" };
+      } else {
+        result = { next: "wait", at: Date.now() + 10_000 * run.failures };
+      }
+      this.store.saveRun(run);
+    } finally {
+      this.live = null;
+    }
+
+    if (result.next === "done") {
+      if (run.scopes.length > 0) {
+        try {
+          await bumpGenerations(this.env.CACHE, run.scopes as CacheScope[]);
+        } catch (e) {
+          run.progress.errors.push(`cache generation bump failed: ${e instanceof Error ? e.message : String(e)}`);
+          this.store.saveRun(run);
+        }
+      }
+      this.seenCache = null;
+      await this.ctx.storage.deleteAlarm();
+    } else {
+      await this.ctx.storage.setAlarm(result.next === "more" ? Date.now() : result.at);
+    }
+    await this.mirror(run);
+  }
+
+  private limits(run: RunRow): StepLimits {
+    const rps = this.rps(run);
+    return {
+      maxPages: run.options.maxPagesPerStep ?? DEFAULT_PAGES_PER_STEP,
+      maxMs: STEP_MS,
+      // Enough concurrent listings to keep the rate limit busy when a page takes ~250 ms.
+      lanes: run.options.lanes ?? Math.min(6, Math.max(2, Math.ceil(rps / 5))),
+    };
+  }
+
+  private rps(run: RunRow): number {
+    const fromEnv = Number(this.env.KALSHI_READS_PER_SECOND);
+    return run.options.readsPerSecond ?? (Number.isFinite(fromEnv) && fromEnv > 0 ? fromEnv : 20);
+  }
+
+  /** One client per base URL and rate, kept across steps so its token bucket carries over. */
+  private async client(run: RunRow): Promise<KalshiClient> {
+    const rps = this.rps(run);
+    const key = `${run.base_url}|${rps}`;
+    let client = this.clients.get(key);
+    if (!client) {
+      const signer =
+        this.env.KALSHI_API_KEY_ID && this.env.KALSHI_PRIVATE_KEY
+          ? await createRsaPssSigner(this.env.KALSHI_API_KEY_ID, this.env.KALSHI_PRIVATE_KEY)
+          : undefined;
+      client = new KalshiClient({
+        baseUrl: run.base_url,
+        readsPerSecond: rps,
+        signer,
+        onEvent: (e: ClientEvent) => {
+          if (e.type === "retry" && this.live) this.live.retries += 1;
+        },
+      });
+      this.clients.set(key, client);
+    }
+    return client;
+  }
+
+  private status(run: RunRow): SyncRunStatus {
+    return toStatus(run, this.store.listings(run.id));
+  }
+
+  /** Mirrors the run into D1 sync_runs (best effort: the coordinator's own record is authoritative). */
+  private async mirror(run: RunRow): Promise<void> {
+    const s = this.status(run);
+    try {
+      await upsertSyncRun(this.env.DB, {
+        id: run.id,
+        mode: run.mode,
+        trigger: run.trigger,
+        status: run.status,
+        started_at: run.started_at,
+        finished_at: run.finished_at,
+        stats: JSON.stringify(s.progress),
+        error: run.error,
+      });
+    } catch (e) {
+      console.error(`sync_runs mirror failed for ${run.id}:`, e);
+    }
+  }
+}

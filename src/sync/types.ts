@@ -16,6 +16,33 @@ export interface SyncProgress {
   /** Malformed items skipped, with their tickers. */
   skipped_items: number;
   errors: string[];
+  /** Where the run is: listings → fixup → reconcile (scan, verify) → finalize → done. */
+  phase?: SyncPhase;
+  /** Each listing of the window and its completeness. */
+  listings?: ListingProgress[];
+  /** rows_written split by table (D1 meta.rows_written, index entries included). */
+  rows_written_by_table?: Record<"markets" | "events" | "series" | "series_fees", number>;
+  /** Rows whose content actually changed (inserted or updated), by table. */
+  rows_changed?: Record<"markets" | "events" | "series" | "series_fees", number>;
+  /** Soft-delete phase outcome, e.g. "done: 12 candidates verified" or "skipped: listing markets:open#1 failed". */
+  soft_delete?: string;
+  /** Stored markets not returned by the window and checked with GET /markets?tickers=. */
+  verified?: number;
+}
+
+export type SyncPhase = "listings" | "fixup" | "scan" | "verify" | "finalize" | "done";
+
+export interface ListingProgress {
+  id: string;
+  /** pending: not finished yet; done: paged to its last page; failed: gave up after retries. */
+  state: "pending" | "done" | "failed";
+  pages: number;
+  items: number;
+  /** Malformed items skipped: a listing with skipped items is incomplete for soft deletes. */
+  skipped: number;
+  /** Failed attempts (each resumed from the last committed cursor). */
+  attempts: number;
+  error: string | null;
 }
 
 export interface SyncRunStatus {

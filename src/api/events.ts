@@ -1,0 +1,85 @@
+/** GET /events, GET /events/{event_ticker}, and the list_events tool. */
+import { createRoute, z } from "@hono/zod-openapi";
+import { getEvent, listEvents, openDb } from "../db/queries";
+import { notFound } from "./errors";
+import { createApiApp } from "./factory";
+import { jsonContent, notFoundError, readErrors } from "./openapi-helpers";
+import { boolParam, cursorParam, decodeCursor, encodeCursor, limitParam, MarketStatusFilter, tickerPath, tokenParam } from "./params";
+import { presentEvent, presentMarket } from "./present";
+import { cachedJson } from "./respond";
+import { EventDetailSchema, EventListSchema } from "./schemas";
+import { defineTool } from "./tools";
+
+export const EventsQuerySchema = z.strictObject({
+  category: tokenParam("Category, exact (e.g. Economics)"),
+  status: MarketStatusFilter.optional().meta({ description: "Event status derived from its markets" }),
+  series: tokenParam("Series ticker, exact"),
+  include_deleted: boolParam("Include soft-deleted events"),
+  limit: limitParam(),
+  cursor: cursorParam(),
+});
+
+const EventPathSchema = z.strictObject({ event_ticker: tickerPath("event_ticker", "Event ticker") });
+const EventDetailQuery = z.strictObject({
+  include_deleted: boolParam("Include the event's soft-deleted markets"),
+});
+
+const listRoute = createRoute({
+  method: "get",
+  path: "/events",
+  tags: ["events"],
+  summary: "List events with their market counts, in event_ticker order",
+  request: { query: EventsQuerySchema },
+  responses: { 200: jsonContent(EventListSchema, "A page of events"), ...readErrors },
+});
+
+const getRoute = createRoute({
+  method: "get",
+  path: "/events/{event_ticker}",
+  tags: ["events"],
+  summary: "One event with its markets",
+  request: { params: EventPathSchema, query: EventDetailQuery },
+  responses: { 200: jsonContent(EventDetailSchema, "The event and its markets"), ...readErrors, ...notFoundError },
+});
+
+export const eventsApp = createApiApp()
+  .openapi(listRoute, async (c) => {
+    const q = c.req.valid("query");
+    const after = q.cursor === undefined ? null : (decodeCursor(q.cursor, ["string"])[0] as string);
+    return cachedJson(c, {
+      scopes: ["events", "markets"],
+      query: q,
+      load: async () => {
+        const page = await listEvents(
+          openDb(c.env.DB),
+          { category: q.category, status: q.status, series: q.series, includeDeleted: q.include_deleted },
+          q.limit,
+          after,
+        );
+        return { events: page.rows.map(presentEvent), cursor: page.next === null ? null : encodeCursor([page.next]) };
+      },
+    });
+  })
+  .openapi(getRoute, async (c) => {
+    const { event_ticker } = c.req.valid("param");
+    const q = c.req.valid("query");
+    return cachedJson(c, {
+      scopes: ["events", "markets"],
+      query: q,
+      load: async () => {
+        const found = await getEvent(openDb(c.env.DB), event_ticker, q.include_deleted);
+        if (!found) throw notFound("event", event_ticker);
+        return { event: presentEvent(found.event), markets: found.markets.map(presentMarket) };
+      },
+    });
+  });
+
+export const eventTools = [
+  defineTool({
+    name: "list_events",
+    description:
+      "List Kalshi events (groups of related markets) filtered by category, status (open|closed|settled) or series, each with its market count; paginated with `cursor`.",
+    input: EventsQuerySchema,
+    request: (args) => ({ path: "/events", query: args }),
+  }),
+];

@@ -1,0 +1,159 @@
+/** GET /fees: tier coefficients, a series' fee schedule in force at an instant, and the get_fees tool. */
+import { createRoute, z } from "@hono/zod-openapi";
+import { FEE_FORMULA, FeeInputError, quoteFee, UnsupportedFeeTypeError, type FeeQuote } from "../fees";
+import { getSeries, getSeriesFeeSchedule, listFeeTiers, openDb } from "../db/queries";
+import { ApiError, ErrorResponseSchema, invalidParameter, notFound } from "./errors";
+import { createApiApp } from "./factory";
+import { jsonContent, notFoundError, readErrors } from "./openapi-helpers";
+import { instantParam, tokenParam } from "./params";
+import { feeInForce, presentFeeTier } from "./present";
+import { cachedJson } from "./respond";
+import { FeeTierSchema, SeriesFeeSchema } from "./schemas";
+import { defineTool } from "./tools";
+
+export const DEFAULT_TIER = "default";
+
+export const FeesQuerySchema = z.strictObject({
+  tier: tokenParam(`Fee tier (default "${DEFAULT_TIER}"); unknown tiers answer 404 listing the known ones`, 64),
+  series: tokenParam("Series ticker: adds the series' fee type/multiplier in force at `at`"),
+  at: instantParam("Instant for the series' fee schedule (default: now); needs `series`"),
+  price: z
+    .string()
+    .regex(/^(0(\.\d{1,4})?|1(\.0{1,4})?|\.\d{1,4})$/, "must be a dollar price between 0 and 1 with at most 4 decimals, e.g. 0.55")
+    .optional()
+    .meta({ type: "string", description: "Quote: contract price in dollars (0..1, ≤ 4 decimals), e.g. \"0.55\"" }),
+  contracts: z
+    .string()
+    .regex(/^\d{1,12}(\.\d{1,2})?$/, "must be a positive number of contracts with at most 2 decimals")
+    .optional()
+    .meta({ type: "string", description: "Quote: number of contracts (≤ 2 decimals), e.g. \"10\"" }),
+  role: z.enum(["maker", "taker"], { error: "must be maker or taker" }).optional().meta({ description: "Quote: maker or taker (default taker)" }),
+  action: z.enum(["buy", "sell"], { error: "must be buy or sell" }).optional().meta({ description: "Quote: buy or sell (default buy); sets the sign of the balance the rounding fee is computed on" }),
+  precision: z
+    .enum(["cent", "centicent"], { error: "must be cent or centicent" })
+    .optional()
+    .meta({ description: "Quote: member balance precision, cent (default; via a broker) or centicent (direct member)" }),
+});
+
+export const FeeQuoteSchema = z
+  .object({
+    price_dollars: z.string(),
+    contracts: z.string(),
+    role: z.enum(["maker", "taker"]),
+    action: z.enum(["buy", "sell"]),
+    fee_type: z.string(),
+    fee_multiplier: z.string(),
+    coefficient: z.string(),
+    effective_coefficient: z.string(),
+    raw_fee_dollars: z.string().openapi({ description: "Exact unrounded fee" }),
+    trade_fee_dollars: z.string().openapi({ description: "Raw fee rounded up to $0.0001" }),
+    rounding_fee_dollars: z.string(),
+    fee_dollars: z.string().openapi({ description: "Trade fee + rounding fee: what the fill costs" }),
+    precision: z.enum(["cent", "centicent"]),
+    formula: z.string(),
+  })
+  .openapi("FeeQuote");
+
+const QUOTE_PARAMS = ["price", "contracts", "role", "action", "precision"] as const;
+
+export const FeesSchema = z
+  .object({
+    tier: FeeTierSchema,
+    series: SeriesFeeSchema.nullable(),
+    quote: FeeQuoteSchema.nullable().openapi({
+      description: `Present when \`price\` and \`contracts\` are given. ${FEE_FORMULA}. Without \`series\` the general table applies (fee_type quadratic, multiplier 1: makers pay nothing). Source and rounding rules: docs/fees.md`,
+    }),
+  })
+  .openapi("Fees");
+
+const feesRoute = createRoute({
+  method: "get",
+  path: "/fees",
+  tags: ["fees"],
+  summary: "Maker/taker fee coefficients of a tier, and a series' fee schedule in force",
+  request: { query: FeesQuerySchema },
+  responses: {
+    200: jsonContent(FeesSchema, "Fees"),
+    ...readErrors,
+    ...notFoundError,
+    422: { content: { "application/json": { schema: ErrorResponseSchema } }, description: "The series' fee type cannot be quoted (flat)" },
+  },
+});
+
+export const feesApp = createApiApp().openapi(feesRoute, async (c) => {
+  const q = c.req.valid("query");
+  if (q.at !== undefined && q.series === undefined) throw invalidParameter("at", "only applies together with 'series'");
+  const wantsQuote = q.price !== undefined || q.contracts !== undefined;
+  if (wantsQuote && q.price === undefined) throw invalidParameter("price", "required for a fee quote (with 'contracts')", "missing");
+  if (wantsQuote && q.contracts === undefined) throw invalidParameter("contracts", "required for a fee quote (with 'price')", "missing");
+  if (!wantsQuote) {
+    for (const p of QUOTE_PARAMS) if (q[p] !== undefined) throw invalidParameter(p, "only applies to a fee quote (with 'price' and 'contracts')");
+  }
+  const tierName = q.tier ?? DEFAULT_TIER;
+  // Without `at` the schedule is evaluated now, rounded to the minute so the answer can be cached.
+  const atMs = q.at ?? Math.floor(Date.now() / 60_000) * 60_000;
+  return cachedJson(c, {
+    scopes: ["fees", "series"],
+    query: {
+      tier: tierName,
+      series: q.series,
+      at: q.series === undefined ? undefined : atMs,
+      ...(wantsQuote ? { price: q.price, contracts: q.contracts, role: q.role, action: q.action, precision: q.precision } : {}),
+    },
+    load: async () => {
+      const db = openDb(c.env.DB);
+      const tiers = await listFeeTiers(db);
+      const tier = tiers.find((t) => t.tier === tierName);
+      if (!tier) {
+        throw new ApiError(404, "not_found", `fee tier '${tierName}' not found; known tiers: ${tiers.map((t) => t.tier).join(", ") || "(none)"}`, {
+          known_tiers: tiers.map((t) => t.tier),
+        });
+      }
+      let series: z.infer<typeof SeriesFeeSchema> | null = null;
+      if (q.series !== undefined) {
+        const [row, schedule] = await Promise.all([getSeries(db, q.series), getSeriesFeeSchedule(db, q.series)]);
+        if (!row) throw notFound("series", q.series);
+        series = { series_ticker: row.ticker, at: new Date(atMs).toISOString(), in_force: feeInForce(row, schedule, atMs) };
+      }
+      const quote = wantsQuote
+        ? quoteOrThrow({
+            price_dollars: q.price!,
+            contracts: q.contracts!,
+            role: q.role ?? "taker",
+            action: q.action ?? "buy",
+            precision: q.precision ?? "cent",
+            fee_type: series?.in_force.fee_type ?? "quadratic",
+            fee_multiplier: series?.in_force.fee_multiplier ?? 1,
+            coefficients: { taker: tier.taker_coefficient, maker: tier.maker_coefficient },
+          })
+        : null;
+      return { tier: presentFeeTier(tier), series, quote };
+    },
+  });
+});
+
+/** quoteFee with its input errors answered as 400 naming our parameter names. */
+function quoteOrThrow(input: Parameters<typeof quoteFee>[0]): FeeQuote {
+  try {
+    return quoteFee(input);
+  } catch (err) {
+    if (err instanceof FeeInputError) {
+      const param = err.field === "price_dollars" ? "price" : err.field;
+      throw invalidParameter(param, err.message.replace(/^[a-z_]+: /, ""));
+    }
+    if (err instanceof UnsupportedFeeTypeError) {
+      throw new ApiError(422, "unsupported_fee_type", err.message, { fee_type: err.feeType });
+    }
+    throw err;
+  }
+}
+
+export const feeTools = [
+  defineTool({
+    name: "get_fees",
+    description:
+      "Kalshi trading fees: maker/taker coefficients of a fee tier (default 'default'); with `series`, that series' fee type and multiplier in force at `at` (default now); with `price` and `contracts` (and `role`), an exact fee quote for the order as Kalshi rounds it.",
+    input: FeesQuerySchema,
+    request: (args) => ({ path: "/fees", query: args }),
+  }),
+];

@@ -1,0 +1,71 @@
+/** GET /series, GET /series/{series_ticker} (with the fee type/multiplier and fee schedule). */
+import { createRoute, z } from "@hono/zod-openapi";
+import { getSeries, getSeriesFeeSchedule, listSeries, openDb } from "../db/queries";
+import { notFound } from "./errors";
+import { createApiApp } from "./factory";
+import { jsonContent, notFoundError, readErrors } from "./openapi-helpers";
+import { boolParam, cursorParam, decodeCursor, encodeCursor, limitParam, tickerPath, tokenParam } from "./params";
+import { feeInForce, presentFeeEntry, presentSeries } from "./present";
+import { cachedJson } from "./respond";
+import { SeriesDetailSchema, SeriesListSchema } from "./schemas";
+
+export const SeriesQuerySchema = z.strictObject({
+  category: tokenParam("Category, exact (e.g. Economics)"),
+  include_deleted: boolParam("Include soft-deleted series"),
+  limit: limitParam(),
+  cursor: cursorParam(),
+});
+
+const SeriesPathSchema = z.strictObject({ series_ticker: tickerPath("series_ticker", "Series ticker") });
+
+const listRoute = createRoute({
+  method: "get",
+  path: "/series",
+  tags: ["series"],
+  summary: "List series (with fee type and multiplier), in ticker order",
+  request: { query: SeriesQuerySchema },
+  responses: { 200: jsonContent(SeriesListSchema, "A page of series"), ...readErrors },
+});
+
+const getRoute = createRoute({
+  method: "get",
+  path: "/series/{series_ticker}",
+  tags: ["series"],
+  summary: "One series with its fee in force and its fee schedule",
+  request: { params: SeriesPathSchema, query: z.strictObject({}) },
+  responses: { 200: jsonContent(SeriesDetailSchema, "The series"), ...readErrors, ...notFoundError },
+});
+
+export const seriesApp = createApiApp()
+  .openapi(listRoute, async (c) => {
+    const q = c.req.valid("query");
+    const after = q.cursor === undefined ? null : (decodeCursor(q.cursor, ["string"])[0] as string);
+    return cachedJson(c, {
+      scopes: ["series"],
+      query: q,
+      load: async () => {
+        const page = await listSeries(openDb(c.env.DB), { category: q.category, includeDeleted: q.include_deleted }, q.limit, after);
+        return { series: page.rows.map(presentSeries), cursor: page.next === null ? null : encodeCursor([page.next]) };
+      },
+    });
+  })
+  .openapi(getRoute, async (c) => {
+    const { series_ticker } = c.req.valid("param");
+    // "Now" moves: the fee in force is evaluated per minute so a cached answer is never more
+    // than a minute behind a scheduled change taking effect.
+    const minute = Math.floor(Date.now() / 60_000) * 60_000;
+    return cachedJson(c, {
+      scopes: ["series", "fees"],
+      query: { minute },
+      load: async () => {
+        const db = openDb(c.env.DB);
+        const [row, schedule] = await Promise.all([getSeries(db, series_ticker), getSeriesFeeSchedule(db, series_ticker)]);
+        if (!row) throw notFound("series", series_ticker);
+        return {
+          series: presentSeries(row),
+          fee_in_force: feeInForce(row, schedule, minute),
+          fee_schedule: schedule.map(presentFeeEntry),
+        };
+      },
+    });
+  });

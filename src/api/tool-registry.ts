@@ -1,0 +1,11 @@
+/** Every agent tool ssmd exposes (GET /tools, POST /tools/{name}, POST /mcp). */
+import { eventTools } from "./events";
+import { feeTools } from "./fees";
+import { marketTools } from "./markets";
+import type { ToolDefinition } from "./tools";
+
+export const TOOLS: readonly ToolDefinition[] = [...marketTools, ...eventTools, ...feeTools];
+
+export function findTool(name: string): ToolDefinition | undefined {
+  return TOOLS.find((t) => t.name === name);
+}

@@ -1,0 +1,83 @@
+/**
+ * Agent tools, each defined once: its zod input schema IS the REST route's query (or path)
+ * schema, so validation, the HTTP route and the tool's JSON Schema cannot drift apart, and a
+ * call is answered by the REST route itself (same JSON, same cache).
+ *
+ * Tool arguments arrive as JSON; they are turned into the strings a query string would carry
+ * (10 → "10", true → "true") and validated by the same schema the route uses.
+ */
+import { z } from "@hono/zod-openapi";
+import type { ExecutionContext as HonoExecutionContext } from "hono";
+import { ApiError, validationError } from "./errors";
+
+export interface ToolDefinition {
+  name: string;
+  description: string;
+  /** A z.strictObject over string-valued arguments (the route's query schema, or its path params). */
+  input: z.ZodObject;
+  /** The REST request that answers a call with these (already validated, stringified) arguments. */
+  request(args: Record<string, string>): { path: string; query?: Record<string, string> };
+}
+
+export function defineTool<T extends ToolDefinition>(tool: T): T {
+  if (!/^[a-z][a-z0-9_]{0,63}$/.test(tool.name)) throw new Error(`bad tool name ${tool.name}`);
+  return tool;
+}
+
+type JsonSchema = Record<string, unknown>;
+
+/** JSON Schema of a tool's arguments, from its zod schema (types come from the params' `.meta`). */
+export function toolInputJsonSchema(tool: ToolDefinition): JsonSchema {
+  const schema = z.toJSONSchema(tool.input, {
+    io: "input",
+    unrepresentable: "any",
+    override: ({ zodSchema, jsonSchema }) => {
+      // Query params are strings on the wire but declared as integer/boolean for callers: drop
+      // the string-level constraints (pattern, "true"/"false" enum) that describe the wire form.
+      const declared = z.globalRegistry.get(zodSchema as unknown as z.ZodType)?.type;
+      if (declared === "integer" || declared === "boolean" || declared === "number") {
+        delete jsonSchema.pattern;
+        delete jsonSchema.enum;
+        delete jsonSchema.minLength;
+        delete jsonSchema.maxLength;
+      }
+    },
+  }) as JsonSchema;
+  delete schema.$schema;
+  return schema;
+}
+
+/** JSON arguments → query-string form. Objects/arrays are rejected naming the argument. */
+export function stringifyToolArgs(raw: unknown): Record<string, string> {
+  if (raw === undefined || raw === null) return {};
+  if (typeof raw !== "object" || Array.isArray(raw)) {
+    throw new ApiError(400, "invalid_body", "tool arguments must be a JSON object", [
+      { parameter: "(root)", issue: "invalid_type", message: "expected an object of arguments" },
+    ]);
+  }
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(raw as Record<string, unknown>)) {
+    if (value === null || value === undefined) continue;
+    if (typeof value === "string") out[key] = value;
+    else if (typeof value === "number" && Number.isFinite(value)) out[key] = String(value);
+    else if (typeof value === "boolean") out[key] = value ? "true" : "false";
+    else
+      throw new ApiError(400, "invalid_body", `invalid argument '${key}': expected a string, number or boolean`, [
+        { parameter: key, issue: "invalid_type", message: "expected a string, number or boolean" },
+      ]);
+  }
+  return out;
+}
+
+/** Validates arguments with the tool's schema and builds the REST request path + query string. */
+export function toolRequestPath(tool: ToolDefinition, rawArgs: unknown): string {
+  const args = stringifyToolArgs(rawArgs);
+  const parsed = tool.input.safeParse(args);
+  if (!parsed.success) throw validationError(parsed.error, "json");
+  const { path, query } = tool.request(args);
+  const qs = new URLSearchParams(query ?? {}).toString();
+  return qs ? `${path}?${qs}` : path;
+}
+
+/** Forwards a request into the Worker's own router (the REST route answers the tool call). */
+export type Dispatch = (req: Request, env: Env, ctx: HonoExecutionContext | undefined) => Response | Promise<Response>;

@@ -1,0 +1,237 @@
+/**
+ * Read queries of the data API (drizzle over D1). Lists use keyset pagination over a stable,
+ * unique order so a page never repeats or skips a row however deep the client goes, and every
+ * filter combination stays an index range scan (see the indexes in schema.ts):
+ *   markets: (close_ts, ticker)   events: (event_ticker)   series: (ticker)
+ */
+import { and, asc, eq, gt, gte, inArray, isNotNull, isNull, lt, or, sql, type SQL } from "drizzle-orm";
+import { drizzle, type DrizzleD1Database } from "drizzle-orm/d1";
+import {
+  events,
+  feeTiers,
+  markets,
+  series,
+  seriesFees,
+  tickerDays,
+  type EventRow,
+  type FeeTierRow,
+  type MarketRow,
+  type SeriesFeeRow,
+  type SeriesRow,
+} from "./schema";
+
+export type Db = DrizzleD1Database<Record<string, never>>;
+
+export function openDb(d1: D1Database): Db {
+  return drizzle(d1);
+}
+
+/** The event columns joined onto every market (the API's `event` object). */
+export const eventMetaColumns = {
+  event_ticker: events.event_ticker,
+  title: events.title,
+  category: events.category,
+  series_ticker: events.series_ticker,
+  strike_date: events.strike_date,
+  mutually_exclusive: events.mutually_exclusive,
+  status: events.status,
+};
+export type EventMetaRow = Pick<EventRow, keyof typeof eventMetaColumns>;
+export interface MarketWithEventRow {
+  market: MarketRow;
+  event: EventMetaRow | null;
+}
+
+export interface Page<T, K> {
+  rows: T[];
+  /** Sort key of the last row when more rows may follow; null on the last page. */
+  next: K | null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Markets
+
+export type MarketKey = [closeTs: number | null, ticker: string];
+
+export interface MarketFilter {
+  category?: string;
+  status?: string;
+  series?: string;
+  /** close_ts < closingBefore (Unix ms) */
+  closingBefore?: number;
+  /** close_ts >= closingAfter (Unix ms) */
+  closingAfter?: number;
+  includeDeleted?: boolean;
+  /** Only tickers with a row in ticker_days for this feed + UTC day (YYYY-MM-DD). */
+  hasStreamOn?: { feed: string; day: string };
+}
+
+function marketConditions(db: Db, f: MarketFilter): SQL[] {
+  const c: SQL[] = [];
+  if (f.category !== undefined) c.push(eq(markets.category, f.category));
+  if (f.status !== undefined) c.push(eq(markets.status, f.status));
+  if (f.series !== undefined) c.push(eq(markets.series_ticker, f.series));
+  if (f.closingBefore !== undefined) c.push(lt(markets.close_ts, f.closingBefore));
+  if (f.closingAfter !== undefined) c.push(gte(markets.close_ts, f.closingAfter));
+  if (!f.includeDeleted) c.push(isNull(markets.deleted_at));
+  if (f.hasStreamOn) {
+    const { feed, day } = f.hasStreamOn;
+    const streamed = db
+      .select({ ticker: tickerDays.ticker })
+      .from(tickerDays)
+      .where(and(eq(tickerDays.feed, feed), eq(tickerDays.day, day)));
+    c.push(inArray(markets.ticker, streamed));
+  }
+  return c;
+}
+
+/** Rows strictly after `key` in (close_ts ASC with NULLs first, ticker ASC) order. */
+function afterMarketKey([closeTs, ticker]: MarketKey): SQL {
+  if (closeTs === null) {
+    return or(and(isNull(markets.close_ts), gt(markets.ticker, ticker)), isNotNull(markets.close_ts))!;
+  }
+  // `close_ts >= ?` keeps the range on the index; the OR only filters the boundary rows.
+  return and(gte(markets.close_ts, closeTs), or(gt(markets.close_ts, closeTs), gt(markets.ticker, ticker)))!;
+}
+
+export async function listMarkets(
+  db: Db,
+  filter: MarketFilter,
+  limit: number,
+  after: MarketKey | null,
+): Promise<Page<MarketWithEventRow, MarketKey>> {
+  const conds = marketConditions(db, filter);
+  if (after) conds.push(afterMarketKey(after));
+  const rows = await db
+    .select({ market: markets, event: eventMetaColumns })
+    .from(markets)
+    .leftJoin(events, eq(events.event_ticker, markets.event_ticker))
+    .where(and(...conds))
+    .orderBy(asc(markets.close_ts), asc(markets.ticker))
+    .limit(limit + 1);
+  const more = rows.length > limit;
+  const page = more ? rows.slice(0, limit) : rows;
+  const last = page[page.length - 1];
+  return { rows: page, next: more && last ? [last.market.close_ts, last.market.ticker] : null };
+}
+
+export async function getMarket(db: Db, ticker: string): Promise<MarketWithEventRow | null> {
+  const rows = await db
+    .select({ market: markets, event: eventMetaColumns })
+    .from(markets)
+    .leftJoin(events, eq(events.event_ticker, markets.event_ticker))
+    .where(eq(markets.ticker, ticker))
+    .limit(1);
+  return rows[0] ?? null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Events
+
+export interface EventFilter {
+  category?: string;
+  status?: string;
+  series?: string;
+  includeDeleted?: boolean;
+}
+
+export interface EventWithCount {
+  event: EventRow;
+  market_count: number;
+}
+
+const marketCount = sql<number>`(SELECT count(*) FROM ${markets} WHERE ${markets.event_ticker} = ${events.event_ticker} AND ${markets.deleted_at} IS NULL)`.mapWith(Number);
+
+export async function listEvents(
+  db: Db,
+  filter: EventFilter,
+  limit: number,
+  after: string | null,
+): Promise<Page<EventWithCount, string>> {
+  const c: SQL[] = [];
+  if (filter.category !== undefined) c.push(eq(events.category, filter.category));
+  if (filter.status !== undefined) c.push(eq(events.status, filter.status));
+  if (filter.series !== undefined) c.push(eq(events.series_ticker, filter.series));
+  if (!filter.includeDeleted) c.push(isNull(events.deleted_at));
+  if (after !== null) c.push(gt(events.event_ticker, after));
+  const rows = await db
+    .select({ event: events, market_count: marketCount })
+    .from(events)
+    .where(and(...c))
+    .orderBy(asc(events.event_ticker))
+    .limit(limit + 1);
+  const more = rows.length > limit;
+  const page = more ? rows.slice(0, limit) : rows;
+  const last = page[page.length - 1];
+  return { rows: page, next: more && last ? last.event.event_ticker : null };
+}
+
+export async function getEvent(
+  db: Db,
+  eventTicker: string,
+  includeDeleted: boolean,
+): Promise<{ event: EventWithCount; markets: MarketRow[] } | null> {
+  const [head] = await db
+    .select({ event: events, market_count: marketCount })
+    .from(events)
+    .where(eq(events.event_ticker, eventTicker))
+    .limit(1);
+  if (!head) return null;
+  const c: SQL[] = [eq(markets.event_ticker, eventTicker)];
+  if (!includeDeleted) c.push(isNull(markets.deleted_at));
+  const rows = await db
+    .select()
+    .from(markets)
+    .where(and(...c))
+    .orderBy(asc(markets.close_ts), asc(markets.ticker));
+  return { event: head, markets: rows };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Series and fees
+
+export interface SeriesFilter {
+  category?: string;
+  includeDeleted?: boolean;
+}
+
+export async function listSeries(
+  db: Db,
+  filter: SeriesFilter,
+  limit: number,
+  after: string | null,
+): Promise<Page<SeriesRow, string>> {
+  const c: SQL[] = [];
+  if (filter.category !== undefined) c.push(eq(series.category, filter.category));
+  if (!filter.includeDeleted) c.push(isNull(series.deleted_at));
+  if (after !== null) c.push(gt(series.ticker, after));
+  const rows = await db
+    .select()
+    .from(series)
+    .where(and(...c))
+    .orderBy(asc(series.ticker))
+    .limit(limit + 1);
+  const more = rows.length > limit;
+  const page = more ? rows.slice(0, limit) : rows;
+  const last = page[page.length - 1];
+  return { rows: page, next: more && last ? last.ticker : null };
+}
+
+export async function getSeries(db: Db, ticker: string): Promise<SeriesRow | null> {
+  const rows = await db.select().from(series).where(eq(series.ticker, ticker)).limit(1);
+  return rows[0] ?? null;
+}
+
+/** A series' fee schedule, oldest first. */
+export async function getSeriesFeeSchedule(db: Db, ticker: string): Promise<SeriesFeeRow[]> {
+  return db.select().from(seriesFees).where(eq(seriesFees.series_ticker, ticker)).orderBy(asc(seriesFees.effective_ts));
+}
+
+export async function listFeeTiers(db: Db): Promise<FeeTierRow[]> {
+  return db.select().from(feeTiers).orderBy(asc(feeTiers.tier));
+}
+
+/** Cheapest possible D1 round trip, for health checks. */
+export async function pingDb(db: Db): Promise<void> {
+  await db.run(sql`SELECT 1`);
+}

@@ -1,0 +1,522 @@
+/**
+ * Kalshi trade API v2 REST client for the public security-master endpoints. Pure TS: the only
+ * globals used are web-standard (fetch, AbortController, URL, setTimeout), all injectable.
+ *
+ * Behaviour
+ * - One token bucket per client paces every request at `readsPerSecond` (default 20, Kalshi basic).
+ * - Each attempt has its own timeout (AbortSignal). Retries (at most `maxRetries`) use jittered
+ *   exponential backoff on 429 (waiting at least `Retry-After`, which also pauses the whole client),
+ *   5xx, network errors, timeouts and malformed envelopes. Other 4xx fail at once. After the last
+ *   try a KalshiHttpError names the URL, the last status and the number of attempts.
+ * - Listings are fetched at the maximum page size and follow `cursor` until it is "", null or absent.
+ *
+ * Malformed-data rule (also in docs/data-model.md):
+ * - A malformed ITEM (fails its own schema, e.g. a market without `ticker`/`status`, or a price that
+ *   is not a decimal) is skipped and reported in `page.skipped` with its ticker when it has one, and
+ *   through `onEvent({type: "skip"})`. The rest of the page is used. Nothing is zeroed or guessed.
+ *   A listing with skipped items is incomplete: callers must not soft-delete rows based on it.
+ * - A malformed ENVELOPE (body not JSON, or `markets`/`events`/... missing or not an array) is
+ *   treated as a transient fault and retried; after the last try it throws KalshiMalformedPageError.
+ */
+import type { z } from "zod";
+import { isRetryableStatus, parseRetryAfter, retryDelayMs } from "./retry";
+import { realSleep, TokenBucket } from "./ratelimit";
+import {
+  errorBody,
+  ErrorResponseSchema,
+  EventEnvelopeSchema,
+  EventShellSchema,
+  EventsPageEnvelopeSchema,
+  EventsQuery,
+  ExchangeScheduleSchema,
+  ExchangeStatusSchema,
+  MarketEnvelopeSchema,
+  MarketSchema,
+  MarketsPageEnvelopeSchema,
+  MarketsQuery,
+  SeriesEnvelopeSchema,
+  SeriesFeeChangeSchema,
+  SeriesFeeChangesEnvelopeSchema,
+  SeriesListEnvelopeSchema,
+  SeriesSchema,
+  type Event,
+  type ExchangeSchedule,
+  type ExchangeStatus,
+  type Market,
+  type Series,
+  type SeriesFeeChange,
+  type SeriesFeeChangesQuery,
+  type SeriesListQuery,
+} from "./schemas";
+import type { RequestSigner } from "./sign";
+
+export const MAX_MARKETS_PAGE = 1000;
+export const MAX_EVENTS_PAGE = 200;
+
+export interface KalshiClientOptions {
+  /** e.g. https://api.elections.kalshi.com/trade-api/v2 or `${SIM_ORIGIN}/trade-api/v2`. */
+  baseUrl: string;
+  fetch?: typeof fetch;
+  /** Token-bucket rate; default 20 (Kalshi basic tier). */
+  readsPerSecond?: number;
+  /** Per-attempt timeout; default 10 000 ms. */
+  timeoutMs?: number;
+  /** Retries after the first attempt; default 5. */
+  maxRetries?: number;
+  signer?: RequestSigner;
+  onEvent?: (e: ClientEvent) => void;
+  random?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+  now?: () => number;
+  /** Backoff ceiling for the first retry (doubles per retry, capped at backoffMaxMs). Default 250. */
+  backoffBaseMs?: number;
+  backoffMaxMs?: number;
+}
+
+export interface SkippedItem {
+  /** The item's ticker (market `ticker`, event `event_ticker`, ...) when it has a readable one. */
+  ticker: string | null;
+  /** Position in the page's array (for nested markets: in the event's `markets`). */
+  index: number;
+  /** What failed, e.g. `status: Invalid input: expected string, received undefined`. */
+  issues: string;
+  /** What kind of item was skipped. */
+  kind?: "market" | "event" | "series" | "series_fee_change";
+  /** For nested markets: the event they were in. */
+  parent?: string;
+}
+
+export interface Page<T> {
+  items: T[];
+  /** Cursor for the next page; null on the last page. */
+  cursor: string | null;
+  skipped: SkippedItem[];
+}
+
+export type ClientEvent =
+  | { type: "request"; url: string; attempt: number }
+  | { type: "retry"; url: string; attempt: number; status: number | null; reason: string; delayMs: number }
+  | { type: "rate_limit_wait"; url: string; waitMs: number }
+  | { type: "skip"; url: string; item: SkippedItem };
+
+/** A request that failed for good: a non-retryable status, or retries exhausted. */
+export class KalshiHttpError extends Error {
+  override name = "KalshiHttpError";
+  constructor(
+    readonly url: string,
+    /** Last HTTP status; null when the last attempt got no response (network error, timeout). */
+    readonly status: number | null,
+    readonly attempts: number,
+    readonly body?: string,
+    detail?: string,
+  ) {
+    super(
+      `Kalshi GET ${url} failed: ${status == null ? "no response" : `HTTP ${status}`}` +
+        `${detail ? ` (${detail})` : ""} after ${attempts} attempt${attempts === 1 ? "" : "s"}`,
+    );
+  }
+}
+
+/** A 2xx body whose envelope could not be parsed, on every attempt. */
+export class KalshiMalformedPageError extends Error {
+  override name = "KalshiMalformedPageError";
+  constructor(
+    readonly url: string,
+    readonly attempts: number,
+    readonly issues: string,
+  ) {
+    super(`Kalshi GET ${url} returned a malformed body after ${attempts} attempt${attempts === 1 ? "" : "s"}: ${issues}`);
+  }
+}
+
+/** A single-object GET (`/markets/{ticker}`, ...) whose object fails its schema. */
+export class KalshiMalformedItemError extends Error {
+  override name = "KalshiMalformedItemError";
+  constructor(
+    readonly url: string,
+    readonly ticker: string | null,
+    readonly issues: string,
+  ) {
+    super(`Kalshi GET ${url} returned a malformed item${ticker ? ` ${ticker}` : ""}: ${issues}`);
+  }
+}
+
+/** A query Kalshi would reject or silently answer empty (see marketsQueryProblem). */
+export class KalshiQueryError extends Error {
+  override name = "KalshiQueryError";
+}
+
+/** The repeated cursor guard: a server that hands back the cursor it was given would loop forever. */
+export class KalshiPaginationError extends Error {
+  override name = "KalshiPaginationError";
+}
+
+type QueryValue = string | number | boolean | string[] | null | undefined;
+
+export function formatIssues(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 5)
+    .map((i) => `${i.path.length ? `${i.path.join(".")}: ` : ""}${i.message}`)
+    .join("; ");
+}
+
+function itemTicker(raw: unknown, key: string): string | null {
+  if (raw && typeof raw === "object" && key in raw) {
+    const v = (raw as Record<string, unknown>)[key];
+    if (typeof v === "string" && v !== "") return v;
+  }
+  return null;
+}
+
+const nextCursor = (c: string | null | undefined): string | null => (c == null || c === "" ? null : c);
+
+export class KalshiClient {
+  readonly baseUrl: string;
+  private readonly fetchFn: typeof fetch;
+  private readonly bucket: TokenBucket;
+  private readonly timeoutMs: number;
+  private readonly maxRetries: number;
+  private readonly signer: RequestSigner | undefined;
+  private readonly onEvent: (e: ClientEvent) => void;
+  private readonly random: () => number;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly now: () => number;
+  private readonly backoffBaseMs: number;
+  private readonly backoffMaxMs: number;
+
+  constructor(opts: KalshiClientOptions) {
+    this.baseUrl = opts.baseUrl.replace(/\/+$/, "");
+    // Bound call: a bare `fetch` detached from globalThis throws "Illegal invocation" in workerd.
+    this.fetchFn = opts.fetch ?? ((input, init) => fetch(input, init));
+    this.now = opts.now ?? Date.now;
+    this.sleep = opts.sleep ?? realSleep;
+    this.bucket = new TokenBucket({ ratePerSecond: opts.readsPerSecond ?? 20, now: this.now, sleep: this.sleep });
+    this.timeoutMs = opts.timeoutMs ?? 10_000;
+    this.maxRetries = opts.maxRetries ?? 5;
+    this.signer = opts.signer;
+    this.onEvent = opts.onEvent ?? (() => {});
+    this.random = opts.random ?? Math.random;
+    this.backoffBaseMs = opts.backoffBaseMs ?? 250;
+    this.backoffMaxMs = opts.backoffMaxMs ?? 10_000;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Markets
+
+  async getMarketsPage(q: MarketsQuery = {}): Promise<Page<Market>> {
+    const parsed = MarketsQuery.safeParse(q);
+    if (!parsed.success) throw new KalshiQueryError(`invalid markets query: ${formatIssues(parsed.error)}`);
+    const query = { ...parsed.data, limit: parsed.data.limit ?? MAX_MARKETS_PAGE };
+    const { url, body } = await this.get("/markets", query, MarketsPageEnvelopeSchema);
+    const { items, skipped } = this.parseItems(url, body.markets, MarketSchema, "ticker", "market");
+    return { items, skipped, cursor: nextCursor(body.cursor) };
+  }
+
+  listMarkets(q: MarketsQuery = {}): AsyncGenerator<Page<Market>> {
+    return this.paginate(q, (query) => this.getMarketsPage(query));
+  }
+
+  async getMarket(ticker: string): Promise<Market | null> {
+    const res = await this.get(`/markets/${encodeURIComponent(ticker)}`, {}, MarketEnvelopeSchema, { allow404: true });
+    if (!res) return null;
+    return this.parseOne(res.url, res.body.market, MarketSchema, "ticker");
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Events
+
+  async getEventsPage(q: EventsQuery = {}): Promise<Page<Event>> {
+    const parsed = EventsQuery.safeParse(q);
+    if (!parsed.success) throw new KalshiQueryError(`invalid events query: ${formatIssues(parsed.error)}`);
+    const query = { ...parsed.data, limit: parsed.data.limit ?? MAX_EVENTS_PAGE };
+    const { url, body } = await this.get("/events", query, EventsPageEnvelopeSchema);
+    const items: Event[] = [];
+    const skipped: SkippedItem[] = [];
+    body.events.forEach((raw, index) => {
+      const event = this.parseEvent(url, raw, index, skipped);
+      if (event) items.push(event);
+    });
+    return { items, skipped, cursor: nextCursor(body.cursor) };
+  }
+
+  listEvents(q: EventsQuery = {}): AsyncGenerator<Page<Event>> {
+    return this.paginate(q, (query) => this.getEventsPage(query));
+  }
+
+  /**
+   * `GET /events/{event_ticker}`. `markets` is the event's nested list when requested (and sent),
+   * else the deprecated top-level list. Malformed markets are left out and listed in `skipped`.
+   */
+  async getEvent(
+    eventTicker: string,
+    opts: { withNestedMarkets?: boolean } = {},
+  ): Promise<{ event: Event; markets: Market[]; skipped: SkippedItem[] } | null> {
+    const query = opts.withNestedMarkets ? { with_nested_markets: true } : {};
+    const res = await this.get(`/events/${encodeURIComponent(eventTicker)}`, query, EventEnvelopeSchema, {
+      allow404: true,
+    });
+    if (!res) return null;
+    const skipped: SkippedItem[] = [];
+    const event = this.parseEvent(res.url, res.body.event, 0, skipped);
+    if (!event) {
+      const s = skipped[0]!;
+      throw new KalshiMalformedItemError(res.url, s.ticker, s.issues);
+    }
+    let markets = event.markets;
+    if (!markets || !opts.withNestedMarkets) {
+      const top = this.parseItems(res.url, res.body.markets ?? [], MarketSchema, "ticker", "market");
+      skipped.push(...top.skipped.map((s) => ({ ...s, parent: event.event_ticker })));
+      markets = top.items;
+    }
+    return { event, markets, skipped };
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Series and fees
+
+  /** `GET /series` (not paginated per the spec; a returned cursor is followed anyway). */
+  async listSeries(q: SeriesListQuery = {}): Promise<Page<Series>> {
+    const items: Series[] = [];
+    const skipped: SkippedItem[] = [];
+    let cursor: string | null = null;
+    for (;;) {
+      const { url, body } = await this.get("/series", { ...q, cursor: cursor ?? undefined }, SeriesListEnvelopeSchema);
+      const page = this.parseItems(url, body.series ?? [], SeriesSchema, "ticker", "series");
+      items.push(...page.items);
+      skipped.push(...page.skipped);
+      const next = nextCursor(body.cursor);
+      if (next === null) break;
+      if (next === cursor) throw new KalshiPaginationError(`Kalshi GET ${url} returned the same cursor again`);
+      cursor = next;
+    }
+    return { items, skipped, cursor: null };
+  }
+
+  async getSeries(ticker: string, q: { include_volume?: boolean } = {}): Promise<Series | null> {
+    const res = await this.get(`/series/${encodeURIComponent(ticker)}`, q, SeriesEnvelopeSchema, { allow404: true });
+    if (!res) return null;
+    return this.parseOne(res.url, res.body.series, SeriesSchema, "ticker");
+  }
+
+  async getSeriesFeeChanges(q: SeriesFeeChangesQuery = {}): Promise<Page<SeriesFeeChange>> {
+    const { url, body } = await this.get("/series/fee_changes", q, SeriesFeeChangesEnvelopeSchema);
+    const page = this.parseItems(url, body.series_fee_change_arr ?? [], SeriesFeeChangeSchema, "series_ticker", "series_fee_change");
+    return { ...page, cursor: null };
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Exchange
+
+  /** Kalshi may send this body with a 5xx during maintenance: such a body is an answer, not a fault. */
+  async getExchangeStatus(): Promise<ExchangeStatus> {
+    const { body } = await this.get("/exchange/status", {}, ExchangeStatusSchema, { acceptBodyOn5xx: true });
+    return body;
+  }
+
+  async getExchangeSchedule(): Promise<ExchangeSchedule> {
+    const { body } = await this.get("/exchange/schedule", {}, ExchangeScheduleSchema);
+    return body;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Internals
+
+  private async *paginate<Q extends { cursor?: string | undefined }, T>(
+    q: Q,
+    fetchPage: (q: Q) => Promise<Page<T>>,
+  ): AsyncGenerator<Page<T>> {
+    let cursor = q.cursor;
+    for (;;) {
+      const page = await fetchPage({ ...q, cursor });
+      yield page;
+      if (page.cursor === null) return;
+      if (page.cursor === cursor) throw new KalshiPaginationError(`Kalshi returned cursor ${page.cursor} for itself`);
+      cursor = page.cursor;
+    }
+  }
+
+  buildUrl(path: string, query: Record<string, QueryValue>): string {
+    const params = new URLSearchParams();
+    for (const [k, v] of Object.entries(query)) {
+      if (v === undefined || v === null || v === "") continue;
+      params.set(k, Array.isArray(v) ? v.join(",") : String(v));
+    }
+    const qs = params.toString();
+    return `${this.baseUrl}${path}${qs ? `?${qs}` : ""}`;
+  }
+
+  private get<S extends z.ZodType>(
+    path: string,
+    query: Record<string, QueryValue>,
+    envelope: S,
+  ): Promise<{ url: string; body: z.infer<S> }>;
+  private get<S extends z.ZodType>(
+    path: string,
+    query: Record<string, QueryValue>,
+    envelope: S,
+    opts: { allow404: true },
+  ): Promise<{ url: string; body: z.infer<S> } | null>;
+  private get<S extends z.ZodType>(
+    path: string,
+    query: Record<string, QueryValue>,
+    envelope: S,
+    opts: { acceptBodyOn5xx: true },
+  ): Promise<{ url: string; body: z.infer<S> }>;
+  private async get<S extends z.ZodType>(
+    path: string,
+    query: Record<string, QueryValue>,
+    envelope: S,
+    opts: { allow404?: boolean; acceptBodyOn5xx?: boolean } = {},
+  ): Promise<{ url: string; body: z.infer<S> } | null> {
+    const url = this.buildUrl(path, query);
+    const signPath = new URL(url).pathname;
+    const attempts = this.maxRetries + 1;
+    let last: { status: number | null; reason: string; body?: string; malformed: boolean } = {
+      status: null,
+      reason: "not attempted",
+      malformed: false,
+    };
+
+    for (let attempt = 1; attempt <= attempts; attempt++) {
+      const waited = await this.bucket.acquire();
+      if (waited > 0) this.onEvent({ type: "rate_limit_wait", url, waitMs: waited });
+      this.onEvent({ type: "request", url, attempt });
+
+      const headers: Record<string, string> = { accept: "application/json" };
+      if (this.signer) Object.assign(headers, await this.signer("GET", signPath));
+
+      let retryAfterMs: number | null = null;
+      const result = await this.attempt(url, headers);
+      if (result.kind === "response") {
+        const { status, text } = result;
+        if (status >= 200 && status < 300) {
+          const parsed = parseEnvelope(text, envelope);
+          if (parsed.ok) return { url, body: parsed.value };
+          last = { status, reason: `malformed body: ${parsed.issues}`, body: text, malformed: true };
+        } else if (status === 404 && opts.allow404) {
+          return null;
+        } else {
+          if (opts.acceptBodyOn5xx && status >= 500) {
+            const parsed = parseEnvelope(text, envelope);
+            if (parsed.ok) return { url, body: parsed.value };
+          }
+          const detail = describeError(text);
+          if (!isRetryableStatus(status)) throw new KalshiHttpError(url, status, attempt, text, detail);
+          last = { status, reason: `HTTP ${status}${detail ? ` (${detail})` : ""}`, body: text, malformed: false };
+          retryAfterMs = parseRetryAfter(result.retryAfter, this.now());
+        }
+      } else {
+        last = { status: null, reason: result.reason, malformed: false };
+      }
+
+      if (attempt === attempts) break;
+      const delayMs = retryDelayMs(attempt - 1, retryAfterMs, {
+        baseMs: this.backoffBaseMs,
+        maxMs: this.backoffMaxMs,
+        random: this.random,
+      });
+      if (last.status === 429 && retryAfterMs != null) this.bucket.pause(retryAfterMs);
+      this.onEvent({ type: "retry", url, attempt, status: last.status, reason: last.reason, delayMs });
+      await this.sleep(delayMs);
+    }
+
+    if (last.malformed) throw new KalshiMalformedPageError(url, attempts, last.reason);
+    throw new KalshiHttpError(url, last.status, attempts, last.body, last.status == null ? last.reason : describeError(last.body ?? ""));
+  }
+
+  /** One HTTP exchange, body included, under the per-attempt timeout. */
+  private async attempt(
+    url: string,
+    headers: Record<string, string>,
+  ): Promise<{ kind: "response"; status: number; text: string; retryAfter: string | null } | { kind: "failure"; reason: string }> {
+    const controller = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort();
+    }, this.timeoutMs);
+    try {
+      const res = await this.fetchFn(url, { method: "GET", headers, signal: controller.signal });
+      // Reading the body is part of the attempt: a connection dropped mid-body is a network error.
+      const text = await res.text();
+      return { kind: "response", status: res.status, text, retryAfter: res.headers.get("retry-after") };
+    } catch (e) {
+      if (timedOut) return { kind: "failure", reason: `timeout after ${this.timeoutMs} ms` };
+      return { kind: "failure", reason: `network error: ${e instanceof Error ? e.message : String(e)}` };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private parseItems<S extends z.ZodType>(
+    url: string,
+    raw: unknown[],
+    schema: S,
+    tickerKey: string,
+    kind: SkippedItem["kind"],
+  ): { items: z.infer<S>[]; skipped: SkippedItem[] } {
+    const items: z.infer<S>[] = [];
+    const skipped: SkippedItem[] = [];
+    raw.forEach((item, index) => {
+      const r = schema.safeParse(item);
+      if (r.success) items.push(r.data);
+      else skipped.push(this.skip(url, { ticker: itemTicker(item, tickerKey), index, issues: formatIssues(r.error), kind }));
+    });
+    return { items, skipped };
+  }
+
+  private parseOne<S extends z.ZodType>(url: string, raw: unknown, schema: S, tickerKey: string): z.infer<S> {
+    const r = schema.safeParse(raw);
+    if (!r.success) throw new KalshiMalformedItemError(url, itemTicker(raw, tickerKey), formatIssues(r.error));
+    return r.data;
+  }
+
+  /** An event, with its nested markets validated one by one (a bad market does not sink the event). */
+  private parseEvent(url: string, raw: unknown, index: number, skipped: SkippedItem[]): Event | null {
+    const shell = EventShellSchema.safeParse(raw);
+    if (!shell.success) {
+      skipped.push(
+        this.skip(url, { ticker: itemTicker(raw, "event_ticker"), index, issues: formatIssues(shell.error), kind: "event" }),
+      );
+      return null;
+    }
+    const { markets: rawMarkets, ...rest } = shell.data;
+    if (rawMarkets === undefined) return rest as Event;
+    const nested = this.parseItems(url, rawMarkets, MarketSchema, "ticker", "market");
+    for (const s of nested.skipped) s.parent = shell.data.event_ticker;
+    skipped.push(...nested.skipped);
+    return { ...rest, markets: nested.items } as Event;
+  }
+
+  private skip(url: string, item: SkippedItem): SkippedItem {
+    this.onEvent({ type: "skip", url, item });
+    return item;
+  }
+}
+
+function parseEnvelope<S extends z.ZodType>(
+  text: string,
+  schema: S,
+): { ok: true; value: z.infer<S> } | { ok: false; issues: string } {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    return { ok: false, issues: `not JSON (${e instanceof Error ? e.message : String(e)}): ${text.slice(0, 120)}` };
+  }
+  const r = schema.safeParse(json);
+  return r.success ? { ok: true, value: r.data } : { ok: false, issues: formatIssues(r.error) };
+}
+
+/** "bad_request: invalid parameters — min_close_ts is not ..." from either ErrorResponse form. */
+function describeError(text: string): string | undefined {
+  try {
+    const r = ErrorResponseSchema.safeParse(JSON.parse(text));
+    if (!r.success) return undefined;
+    const e = errorBody(r.data);
+    const parts = [e.code, e.message !== e.code ? e.message : undefined, e.details].filter((p): p is string => !!p);
+    return parts.length ? parts.join(": ") : undefined;
+  } catch {
+    return text ? text.slice(0, 200) : undefined;
+  }
+}

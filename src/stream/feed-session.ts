@@ -1,0 +1,314 @@
+/**
+ * Kalshi WebSocket protocol for one connection, as a pure state machine (no sockets, no timers):
+ * the ingest object feeds it the desired market set and every server frame; it answers with the
+ * commands to send and the normalized events. Rules from the wire notes (§6, quirks Q4/Q5/Q12):
+ * - one `subscribe` per channel with the first ≤ 256 markets; the rest (and later changes) via
+ *   `update_subscription` add_markets / delete_markets on that sid, ≤ 256 markets per command;
+ *   never subscribe with an empty list (that means "all markets" on trade/ticker);
+ * - per-sid `seq`: a repeat (seq ≤ last) is a duplicate frame and dropped; a jump is a gap → the
+ *   channel is unsubscribed and subscribed afresh (fresh orderbook snapshots);
+ * - the three reply shapes (`subscribed` with nested sid, `ok` with top-level sid, `error`).
+ */
+import { WsDataMessageSchema, WsReplySchema } from "../kalshi/schemas";
+import type { StreamBook, StreamTicker, StreamTrade } from "./messages";
+import { normalizeTicker, normalizeTrade } from "./normalize";
+import { deltaTsMs, OrderBook, sameTop } from "./orderbook";
+
+export type Channel = "trade" | "ticker" | "orderbook_delta";
+export const FEED_CHANNELS: readonly Channel[] = ["trade", "ticker", "orderbook_delta"];
+export const MAX_MARKETS_PER_COMMAND = 256;
+
+export type WsCommandOut =
+  | { id: number; cmd: "subscribe"; params: { channels: Channel[]; market_tickers: string[] } }
+  | { id: number; cmd: "update_subscription"; params: { sids: [number]; action: "add_markets" | "delete_markets"; market_tickers: string[] } }
+  | { id: number; cmd: "unsubscribe"; params: { sids: number[] } };
+
+export type FeedEvent =
+  | { kind: "trade"; trade: StreamTrade }
+  | { kind: "ticker"; ticker: StreamTicker }
+  | { kind: "book"; book: StreamBook }
+  | { kind: "gap"; channel: Channel; sid: number; expected: number; got: number };
+
+interface ChannelState {
+  sid: number | null;
+  /** id of the in-flight subscribe command. */
+  subscribing: number | null;
+  /** Markets requested on this channel's subscription (optimistically, as sent). */
+  requested: Set<string>;
+}
+
+interface Pending {
+  channel: Channel;
+  kind: "subscribe" | "add" | "delete" | "unsubscribe";
+}
+
+export interface FeedSessionStats {
+  frames: number;
+  data_messages: number;
+  trades: number;
+  tickers: number;
+  book_updates: number;
+  duplicate_frames: number;
+  gaps: number;
+  resubscribes: number;
+  invalid: number;
+  error_replies: number;
+  ignored: number;
+  last_error: string | null;
+}
+
+export class FeedSession {
+  private open = false;
+  private nextId = 1;
+  private desired: string[] = [];
+  private desiredSet = new Set<string>();
+  private readonly channels = new Map<Channel, ChannelState>();
+  private readonly sidChannel = new Map<number, Channel>();
+  private readonly lastSeq = new Map<number, number>();
+  private readonly pending = new Map<number, Pending>();
+  private readonly books = new Map<string, OrderBook>();
+  private readonly lastTop = new Map<string, StreamBook>();
+  readonly stats: FeedSessionStats = {
+    frames: 0, data_messages: 0, trades: 0, tickers: 0, book_updates: 0, duplicate_frames: 0,
+    gaps: 0, resubscribes: 0, invalid: 0, error_replies: 0, ignored: 0, last_error: null,
+  };
+
+  constructor(
+    readonly channelList: readonly Channel[] = FEED_CHANNELS,
+    private readonly now: () => number = Date.now,
+    readonly batchSize = MAX_MARKETS_PER_COMMAND,
+  ) {
+    for (const c of channelList) this.channels.set(c, { sid: null, subscribing: null, requested: new Set() });
+  }
+
+  get marketCount(): number {
+    return this.desired.length;
+  }
+
+  subscriptions(): { channel: Channel; sid: number | null; markets: number; subscribing: boolean }[] {
+    return [...this.channels].map(([channel, s]) => ({ channel, sid: s.sid, markets: s.requested.size, subscribing: s.subscribing !== null }));
+  }
+
+  /** Replaces the desired market set; returns the commands that bring the subscriptions there. */
+  setMarkets(tickers: Iterable<string>): WsCommandOut[] {
+    this.desired = [...new Set(tickers)].sort();
+    this.desiredSet = new Set(this.desired);
+    for (const t of this.books.keys()) if (!this.desiredSet.has(t)) (this.books.delete(t), this.lastTop.delete(t));
+    return this.reconcileAll();
+  }
+
+  onOpen(): WsCommandOut[] {
+    this.open = true;
+    return this.reconcileAll();
+  }
+
+  /** Connection closed: sids and sequence state die with it. */
+  onClose(): void {
+    this.open = false;
+    for (const s of this.channels.values()) {
+      s.sid = null;
+      s.subscribing = null;
+      s.requested.clear();
+    }
+    this.sidChannel.clear();
+    this.lastSeq.clear();
+    this.pending.clear();
+    for (const b of this.books.values()) b.reset();
+  }
+
+  /** Retries channels that are neither subscribed nor subscribing (e.g. after an error reply). */
+  retry(): WsCommandOut[] {
+    return this.reconcileAll();
+  }
+
+  onFrame(text: string): { events: FeedEvent[]; commands: WsCommandOut[] } {
+    this.stats.frames++;
+    const events: FeedEvent[] = [];
+    const commands: WsCommandOut[] = [];
+    let raw: unknown;
+    try {
+      raw = JSON.parse(text);
+    } catch {
+      this.invalid("frame is not JSON");
+      return { events, commands };
+    }
+    const type = (raw as { type?: unknown } | null)?.type;
+    if (type === "subscribed" || type === "ok" || type === "unsubscribed" || type === "error") {
+      this.onReply(raw, commands);
+      return { events, commands };
+    }
+    const parsed = WsDataMessageSchema.safeParse(raw);
+    if (!parsed.success) {
+      this.invalid(`unparseable ${String(type)} message: ${parsed.error.issues[0]?.message ?? "invalid"}`);
+      return { events, commands };
+    }
+    const m = parsed.data;
+    this.stats.data_messages++;
+    const channel = this.sidChannel.get(m.sid);
+    if (m.seq != null && channel !== undefined) {
+      const last = this.lastSeq.get(m.sid);
+      if (last !== undefined && m.seq <= last) {
+        this.stats.duplicate_frames++;
+        return { events, commands };
+      }
+      this.lastSeq.set(m.sid, m.seq);
+      if (last !== undefined && m.seq !== last + 1) {
+        this.stats.gaps++;
+        events.push({ kind: "gap", channel, sid: m.sid, expected: last + 1, got: m.seq });
+        commands.push(...this.resubscribe(channel));
+        // The book is stale until the fresh snapshot; the message itself is still a valid trade/ticker.
+        if (channel === "orderbook_delta") return { events, commands };
+      }
+    }
+    switch (m.type) {
+      case "trade": {
+        const n = normalizeTrade(m.msg);
+        if (!n.ok) return this.invalid(n.reason), { events, commands };
+        if (!this.desiredSet.has(n.value.ticker) && this.desiredSet.size > 0) this.stats.ignored++;
+        this.stats.trades++;
+        events.push({ kind: "trade", trade: n.value });
+        break;
+      }
+      case "ticker": {
+        const n = normalizeTicker(m.msg, this.now());
+        if (!n.ok) return this.invalid(n.reason), { events, commands };
+        this.stats.tickers++;
+        events.push({ kind: "ticker", ticker: n.value });
+        break;
+      }
+      case "orderbook_snapshot": {
+        if (channel === undefined) break; // from a retired sid
+        const book = this.bookFor(m.msg.market_ticker);
+        try {
+          book.applySnapshot(m.msg);
+        } catch (e) {
+          this.invalid(`bad orderbook_snapshot: ${(e as Error).message}`);
+          break;
+        }
+        this.emitTop(book, this.now(), events);
+        break;
+      }
+      case "orderbook_delta": {
+        if (channel === undefined) break;
+        const book = this.bookFor(m.msg.market_ticker);
+        try {
+          if (!book.applyDelta(m.msg)) break; // no snapshot yet
+        } catch (e) {
+          this.invalid(`bad orderbook_delta: ${(e as Error).message}`);
+          break;
+        }
+        this.emitTop(book, deltaTsMs(m.msg.ts, this.now()), events);
+        break;
+      }
+      default:
+        this.stats.ignored++;
+    }
+    return { events, commands };
+  }
+
+  private bookFor(ticker: string): OrderBook {
+    let b = this.books.get(ticker);
+    if (!b) this.books.set(ticker, (b = new OrderBook(ticker)));
+    return b;
+  }
+
+  private emitTop(book: OrderBook, ts: number, events: FeedEvent[]): void {
+    const top = book.top(ts);
+    if (sameTop(this.lastTop.get(book.ticker) ?? null, top)) return;
+    this.lastTop.set(book.ticker, top);
+    this.stats.book_updates++;
+    events.push({ kind: "book", book: top });
+  }
+
+  private invalid(reason: string): void {
+    this.stats.invalid++;
+    this.stats.last_error = reason;
+  }
+
+  private onReply(raw: unknown, commands: WsCommandOut[]): void {
+    const parsed = WsReplySchema.safeParse(raw);
+    if (!parsed.success) return this.invalid("unparseable reply");
+    const r = parsed.data;
+    const pending = r.id != null ? this.pending.get(r.id) : undefined;
+    if (r.id != null) this.pending.delete(r.id);
+    if (r.type === "subscribed") {
+      const channel = (r.msg?.channel as Channel | undefined) ?? pending?.channel;
+      const sid = r.msg?.sid;
+      const state = channel ? this.channels.get(channel) : undefined;
+      if (!channel || !state || sid == null) return this.invalid("subscribed reply without channel/sid");
+      state.sid = sid;
+      state.subscribing = null;
+      this.sidChannel.set(sid, channel);
+      commands.push(...this.reconcile(channel));
+    } else if (r.type === "error") {
+      this.stats.error_replies++;
+      this.stats.last_error = `error reply ${r.msg.code}: ${r.msg.msg}${pending ? ` (to ${pending.kind} ${pending.channel})` : ""}`;
+      if (pending?.kind === "subscribe") {
+        // Left unsubscribed; `retry()` (the ingest object's alarm tick) tries again.
+        const state = this.channels.get(pending.channel)!;
+        state.subscribing = null;
+        state.requested.clear();
+      }
+    }
+    // `ok` / `unsubscribed`: nothing to do beyond clearing the pending command.
+  }
+
+  private resubscribe(channel: Channel): WsCommandOut[] {
+    const state = this.channels.get(channel)!;
+    const out: WsCommandOut[] = [];
+    this.stats.resubscribes++;
+    if (state.sid !== null) {
+      out.push(this.command(channel, "unsubscribe", { id: 0, cmd: "unsubscribe", params: { sids: [state.sid] } }));
+      // Frames of the retired sid may still arrive: they are no longer sequence-checked.
+      this.sidChannel.delete(state.sid);
+      this.lastSeq.delete(state.sid);
+    }
+    state.sid = null;
+    state.subscribing = null;
+    state.requested.clear();
+    if (channel === "orderbook_delta") for (const b of this.books.values()) b.reset();
+    out.push(...this.reconcile(channel));
+    return out;
+  }
+
+  private reconcileAll(): WsCommandOut[] {
+    const out: WsCommandOut[] = [];
+    for (const c of this.channels.keys()) out.push(...this.reconcile(c));
+    return out;
+  }
+
+  private reconcile(channel: Channel): WsCommandOut[] {
+    if (!this.open) return [];
+    const state = this.channels.get(channel)!;
+    if (state.subscribing !== null) return [];
+    const out: WsCommandOut[] = [];
+    if (state.sid === null) {
+      if (this.desired.length === 0) return [];
+      const first = this.desired.slice(0, this.batchSize);
+      const cmd = this.command(channel, "subscribe", { id: 0, cmd: "subscribe", params: { channels: [channel], market_tickers: first } });
+      state.subscribing = cmd.id;
+      for (const t of first) state.requested.add(t);
+      return [cmd];
+    }
+    const sid = state.sid;
+    const adds = this.desired.filter((t) => !state.requested.has(t));
+    const deletes = [...state.requested].filter((t) => !this.desiredSet.has(t));
+    for (let i = 0; i < deletes.length; i += this.batchSize) {
+      const batch = deletes.slice(i, i + this.batchSize);
+      out.push(this.command(channel, "delete", { id: 0, cmd: "update_subscription", params: { sids: [sid], action: "delete_markets", market_tickers: batch } }));
+      for (const t of batch) state.requested.delete(t);
+    }
+    for (let i = 0; i < adds.length; i += this.batchSize) {
+      const batch = adds.slice(i, i + this.batchSize);
+      out.push(this.command(channel, "add", { id: 0, cmd: "update_subscription", params: { sids: [sid], action: "add_markets", market_tickers: batch } }));
+      for (const t of batch) state.requested.add(t);
+    }
+    return out;
+  }
+
+  private command<C extends WsCommandOut>(channel: Channel, kind: Pending["kind"], cmd: C): C {
+    const id = this.nextId++;
+    this.pending.set(id, { channel, kind });
+    return { ...cmd, id };
+  }
+}

@@ -1,0 +1,79 @@
+/**
+ * Per-day registry of tickers that had stream data (D1 table `ticker_days`), accumulated in
+ * memory and written in batches: one upsert statement per ≤ FLUSH_CHUNK (day, ticker) pairs,
+ * never one D1 write per message.
+ */
+export const FEED = "kalshi";
+const FLUSH_CHUNK = 500;
+
+interface Entry {
+  day: string;
+  ticker: string;
+  first: number;
+  last: number;
+  messages: number;
+}
+
+/** UTC day (YYYY-MM-DD) of a Unix-ms timestamp. */
+export function utcDay(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 10);
+}
+
+const UPSERT = `
+INSERT INTO ticker_days (feed, day, ticker, first_ts, last_ts, messages)
+SELECT ?1, j.value ->> '$[0]', j.value ->> '$[1]', j.value ->> '$[2]', j.value ->> '$[3]', j.value ->> '$[4]'
+FROM json_each(?2) AS j WHERE true
+ON CONFLICT (feed, day, ticker) DO UPDATE SET
+  first_ts = min(first_ts, excluded.first_ts),
+  last_ts = max(last_ts, excluded.last_ts),
+  messages = messages + excluded.messages`;
+
+export class TickerDayRegistry {
+  private pending = new Map<string, Entry>();
+  /** D1 statements run and rows submitted, for health and cost figures. */
+  flushes = 0;
+  rowsFlushed = 0;
+
+  constructor(readonly feed: string = FEED) {}
+
+  get pendingCount(): number {
+    return this.pending.size;
+  }
+
+  note(ticker: string, ts: number, messages = 1): void {
+    this.merge({ day: utcDay(ts), ticker, first: ts, last: ts, messages });
+  }
+
+  private merge(n: Entry): void {
+    const key = `${n.day}|${n.ticker}`;
+    const e = this.pending.get(key);
+    if (!e) {
+      this.pending.set(key, { ...n });
+      return;
+    }
+    if (n.first < e.first) e.first = n.first;
+    if (n.last > e.last) e.last = n.last;
+    e.messages += n.messages;
+  }
+
+  /** Writes everything pending. On failure the entries stay pending (merged with newer ones). */
+  async flush(db: D1Database): Promise<number> {
+    if (this.pending.size === 0) return 0;
+    const entries = [...this.pending.values()];
+    this.pending.clear();
+    const stmts: D1PreparedStatement[] = [];
+    for (let i = 0; i < entries.length; i += FLUSH_CHUNK) {
+      const chunk = entries.slice(i, i + FLUSH_CHUNK).map((e) => [e.day, e.ticker, e.first, e.last, e.messages]);
+      stmts.push(db.prepare(UPSERT).bind(this.feed, JSON.stringify(chunk)));
+    }
+    try {
+      await db.batch(stmts);
+    } catch (err) {
+      for (const e of entries) this.merge(e);
+      throw err;
+    }
+    this.flushes += stmts.length;
+    this.rowsFlushed += entries.length;
+    return entries.length;
+  }
+}

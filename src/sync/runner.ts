@@ -1,0 +1,488 @@
+/**
+ * One bounded step of a sync run (called from the coordinator's alarm). A step pages until its
+ * budget (pages fetched, wall time) is used, committing after every page, then returns what the
+ * coordinator should do next. Phases, each resumable from its committed position:
+ *
+ *   listings  every listing of the plan (series + fee changes first, then the rest concurrently in
+ *             `lanes`, each lane prefetching its next page while the current one is written)
+ *   fixup     events referenced by markets but absent from D1 (multivariate events, events created
+ *             after the events listing) and series referenced by events, fetched one by one
+ *   scan      (only if every listing completed with no skipped item) stored live markets the window
+ *             must contain that no listing returned → suspects
+ *   verify    suspects checked with GET /markets?tickers=: returned → upserted, absent → soft-deleted
+ *   finalize  outcome, counters; the coordinator then bumps cache generations
+ */
+import { softDeleteMarkets, scanMustContain } from "../db/softdelete";
+import {
+  denormalizeMarkets,
+  deriveEventStatuses,
+  missingEvents,
+  missingSeries,
+  seriesCategories,
+  upsertEvents,
+  upsertFeeChanges,
+  upsertMarkets,
+  upsertSeries,
+} from "../db/upsert";
+import { KalshiHttpError, KalshiQueryError, MAX_EVENTS_PAGE, MAX_MARKETS_PAGE, type KalshiClient, type Page } from "../kalshi/client";
+import { normalizeEvent, normalizeMarket, normalizeSeries } from "../kalshi/normalize";
+import type { Event, Market } from "../kalshi/schemas";
+import { buildPlan, type Listing, type SyncPlan } from "./plan";
+import { encodeSeen, SeenSet } from "./seen";
+import type { ListingRow, RunRow, SyncStore } from "./store";
+
+export const MAX_LISTING_ATTEMPTS = 3;
+/** Backoff before a failed listing is tried again from its committed cursor (attempt 1, 2, …). */
+export const LISTING_RETRY_MS = [5_000, 20_000, 60_000];
+/** Stored candidates read from D1 per scan query, and suspects verified per request. */
+export const SCAN_CHUNK = 5_000;
+export const VERIFY_BATCH = 100;
+/** Fix-up fetches (events/series one by one) per query round. */
+const FIXUP_BATCH = 20;
+const MAX_ERRORS = 50;
+
+export interface StepLimits {
+  /** Kalshi requests per step. */
+  maxPages: number;
+  /** Wall time after which no new request is started. */
+  maxMs: number;
+  /** Listings paged concurrently. */
+  lanes: number;
+}
+
+export type StepResult = { next: "more" } | { next: "wait"; at: number } | { next: "done" };
+
+export type CacheScopeName = "markets" | "events" | "series" | "fees";
+
+export interface RunnerDeps {
+  db: D1Database;
+  client: KalshiClient;
+  store: SyncStore;
+  now?: () => number;
+}
+
+class Budget {
+  private used = 0;
+  constructor(
+    private readonly max: number,
+    private readonly deadline: number,
+    private readonly now: () => number,
+  ) {}
+  take(): boolean {
+    if (this.used >= this.max || this.now() >= this.deadline) return false;
+    this.used++;
+    return true;
+  }
+  get exhausted(): boolean {
+    return this.used >= this.max || this.now() >= this.deadline;
+  }
+}
+
+function message(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** A failure retrying cannot fix (a 4xx other than 429, a query Kalshi would refuse). */
+function isPermanent(e: unknown): boolean {
+  if (e instanceof KalshiQueryError) return true;
+  return e instanceof KalshiHttpError && e.status !== null && e.status >= 400 && e.status < 500 && e.status !== 429;
+}
+
+export class SyncRunner {
+  private readonly db: D1Database;
+  private readonly client: KalshiClient;
+  private readonly store: SyncStore;
+  private readonly now: () => number;
+  private readonly plan: SyncPlan;
+  private budget!: Budget;
+
+  constructor(
+    private readonly run: RunRow,
+    deps: RunnerDeps,
+    private readonly limits: StepLimits,
+    /** Seen set cached across steps of the same run (rebuilt from storage after an eviction). */
+    private seenCache: { runId: string; pages: number; set: SeenSet } | null = null,
+  ) {
+    this.db = deps.db;
+    this.client = deps.client;
+    this.store = deps.store;
+    this.now = deps.now ?? Date.now;
+    this.plan = buildPlan(run.mode, run.plan_now_ms, { shards: run.options.shards });
+  }
+
+  get seen(): { runId: string; pages: number; set: SeenSet } | null {
+    return this.seenCache;
+  }
+
+  async step(): Promise<StepResult> {
+    this.budget = new Budget(this.limits.maxPages, this.now() + this.limits.maxMs, this.now);
+    switch (this.run.phase) {
+      case "listings":
+        return this.listingsPhase();
+      case "fixup":
+        return this.fixupPhase();
+      case "scan":
+        return this.scanPhase();
+      case "verify":
+        return this.verifyPhase();
+      case "finalize":
+        return this.finalizePhase();
+      case "done":
+        return { next: "done" };
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Bookkeeping
+
+  private note(error: string): void {
+    const errors = this.run.progress.errors;
+    if (errors.length < MAX_ERRORS) errors.push(error);
+    else if (errors.length === MAX_ERRORS) errors.push("… further errors omitted");
+  }
+
+  private scope(...scopes: CacheScopeName[]): void {
+    for (const s of scopes) if (!this.run.scopes.includes(s)) this.run.scopes.push(s);
+  }
+
+  private count(table: "markets" | "events" | "series" | "series_fees", written: number, changed: number): void {
+    const p = this.run.progress;
+    p.rows_written += written;
+    p.rows_written_by_table![table] += written;
+    p.rows_changed![table] += changed;
+  }
+
+  private setPhase(phase: RunRow["phase"]): void {
+    this.run.phase = phase;
+    this.run.phase_cursor = "";
+    this.store.saveRun(this.run);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Applying data to D1 (idempotent: a replayed page writes nothing)
+
+  private async applyMarkets(items: readonly Market[]): Promise<void> {
+    if (items.length === 0) return;
+    const now = this.now();
+    const r = await upsertMarkets(this.db, items.map(normalizeMarket), now);
+    this.count("markets", r.rows_written, r.changed.length);
+    this.run.progress.undeleted += r.undeleted.length;
+    if (r.changed.length > 0) {
+      this.scope("markets");
+      await this.deriveEvents(r.events, now);
+    }
+  }
+
+  private async deriveEvents(eventTickers: readonly string[], now: number): Promise<void> {
+    if (eventTickers.length === 0) return;
+    const d = await deriveEventStatuses(this.db, eventTickers, now);
+    this.count("events", d.rows_written, d.changed);
+    if (d.changed > 0) this.scope("events");
+  }
+
+  private async applyEvents(items: readonly Event[]): Promise<void> {
+    if (items.length === 0) return;
+    const now = this.now();
+    const cats = await seriesCategories(this.db, items.map((e) => e.series_ticker));
+    const r = await upsertEvents(this.db, items.map((e) => normalizeEvent(e, cats.get(e.series_ticker))), now);
+    this.count("events", r.rows_written, r.changed.length);
+    if (r.changed.length === 0) return;
+    this.scope("events");
+    const d = await denormalizeMarkets(this.db, r.changed, now);
+    this.count("markets", d.rows_written, d.rows_written > 0 ? 1 : 0);
+    if (d.rows_written > 0) this.scope("markets");
+    await this.deriveEvents(r.changed, now);
+  }
+
+  private async applySeries(items: Parameters<typeof normalizeSeries>[0][]): Promise<void> {
+    if (items.length === 0) return;
+    const r = await upsertSeries(this.db, items.map(normalizeSeries), this.now());
+    this.count("series", r.rows_written, r.changed.length);
+    this.count("series_fees", r.fee_rows_written, r.fee_rows_written > 0 ? 1 : 0);
+    if (r.changed.length > 0) this.scope("series");
+    if (r.fee_rows_written > 0) this.scope("fees");
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Listings
+
+  private async listingsPhase(): Promise<StepResult> {
+    const all = this.store.listings(this.run.id);
+    const pending = all.filter((l) => l.state === "pending");
+    if (pending.length === 0) {
+      this.run.progress.listings_done = all.length;
+      this.setPhase("fixup");
+      return { next: "more" };
+    }
+    // Series and fee changes first: events take their series' category.
+    const stage0 = pending.filter((l) => l.listing.kind === "series" || l.listing.kind === "fee_changes");
+    const stage = stage0.length > 0 ? stage0 : pending;
+    const now = this.now();
+    const queue = stage.filter((l) => l.retry_at <= now);
+    if (queue.length === 0) return { next: "wait", at: Math.min(...stage.map((l) => l.retry_at)) };
+
+    const lane = async () => {
+      for (let l = queue.shift(); l && !this.budget.exhausted; l = queue.shift()) await this.runListing(l);
+    };
+    await Promise.all(Array.from({ length: Math.max(1, this.limits.lanes) }, lane));
+    this.run.progress.listings_done = this.store.listings(this.run.id).filter((l) => l.state !== "pending").length;
+    this.store.saveRun(this.run);
+    return { next: "more" };
+  }
+
+  private listingFailed(l: ListingRow, e: unknown): void {
+    l.attempts += 1;
+    l.error = message(e);
+    const giveUp = isPermanent(e) || l.attempts >= MAX_LISTING_ATTEMPTS;
+    if (giveUp) l.state = "failed";
+    else l.retry_at = this.now() + LISTING_RETRY_MS[Math.min(l.attempts - 1, LISTING_RETRY_MS.length - 1)]!;
+    this.note(`${l.id}: ${giveUp ? "failed" : `attempt ${l.attempts} failed, will resume from its cursor`}: ${l.error}`);
+    this.store.commitPage(this.run, l, null);
+  }
+
+  private async runListing(l: ListingRow): Promise<void> {
+    const listing = l.listing;
+    try {
+      if (listing.kind === "series" || listing.kind === "fee_changes") {
+        if (!this.budget.take()) return;
+        const page =
+          listing.kind === "series"
+            ? await this.client.listSeries()
+            : await this.client.getSeriesFeeChanges({ show_historical: true });
+        if (listing.kind === "series") await this.applySeries(page.items as Parameters<typeof normalizeSeries>[0][]);
+        else {
+          const r = await upsertFeeChanges(this.db, page.items as Parameters<typeof upsertFeeChanges>[1], this.now());
+          this.count("series_fees", r.rows_written, r.changed_series.length);
+          if (r.rows_written > 0) this.scope("fees");
+        }
+        this.finishPage(l, page, null, null);
+        return;
+      }
+      await this.pageListing(l, listing);
+    } catch (e) {
+      this.listingFailed(l, e);
+    }
+  }
+
+  private fetchPage(listing: Extract<Listing, { kind: "markets" | "events" }>, cursor: string | undefined): Promise<Page<Market> | Page<Event>> {
+    const size = this.run.options.pageSize;
+    if (listing.kind === "markets") {
+      return this.client.getMarketsPage({ ...listing.query, cursor, limit: Math.min(size ?? MAX_MARKETS_PAGE, MAX_MARKETS_PAGE) });
+    }
+    return this.client.getEventsPage({ ...listing.query, cursor, limit: Math.min(size ?? MAX_EVENTS_PAGE, MAX_EVENTS_PAGE) });
+  }
+
+  /** Pages one cursor listing, prefetching page n+1 while page n is written. */
+  private async pageListing(l: ListingRow, listing: Extract<Listing, { kind: "markets" | "events" }>): Promise<void> {
+    if (!this.budget.take()) return;
+    let next: Promise<Page<Market> | Page<Event>> | null = this.fetchPage(listing, l.cursor ?? undefined);
+    try {
+      while (next) {
+        const page: Page<Market> | Page<Event> = await next;
+        next = null;
+        if (page.cursor !== null && page.cursor === l.cursor) throw new Error(`Kalshi returned cursor ${page.cursor} for itself`);
+        if (page.cursor !== null && this.budget.take()) {
+          next = this.fetchPage(listing, page.cursor);
+          next.catch(() => {}); // awaited (and its error handled) on the next iteration
+        }
+        let blob: ArrayBuffer | null = null;
+        if (listing.kind === "markets") {
+          const items = page.items as Market[];
+          await this.applyMarkets(items);
+          blob = encodeSeen(items.map((m) => m.ticker));
+        } else {
+          await this.applyEvents(page.items as Event[]);
+        }
+        this.finishPage(l, page, page.cursor, blob);
+      }
+    } catch (e) {
+      if (next) await next.catch(() => {});
+      throw e;
+    }
+  }
+
+  /** Counters + the durable commit for one applied page. */
+  private finishPage(l: ListingRow, page: Page<unknown>, cursor: string | null, blob: ArrayBuffer | null): void {
+    const p = this.run.progress;
+    l.pages += 1;
+    l.items += page.items.length;
+    l.skipped += page.skipped.length;
+    l.cursor = cursor;
+    if (cursor === null) l.state = "done";
+    p.pages += 1;
+    p.items_seen += page.items.length;
+    p.skipped_items += page.skipped.length;
+    for (const s of page.skipped) this.note(`${l.id}: skipped malformed item ${s.ticker ?? `#${s.index}`}: ${s.issues}`);
+    this.store.commitPage(this.run, l, blob);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Fix-up: referenced but missing events and series
+
+  private async fixupPhase(): Promise<StepResult> {
+    const eventsListing = this.store.listings(this.run.id).find((l) => l.listing.kind === "events");
+    if (eventsListing?.state === "failed") {
+      // Without the events listing nearly every event would be "missing": fetching them one by one
+      // would cost a request each. The next run repairs them.
+      this.note("fixup: skipped because the events listing failed");
+      this.finishFixup();
+      return { next: "more" };
+    }
+    while (!this.budget.exhausted) {
+      const events = await missingEvents(this.db, FIXUP_BATCH, this.store.triedKeys(this.run.id, "e:"));
+      const series = events.length ? [] : await missingSeries(this.db, FIXUP_BATCH, this.store.triedKeys(this.run.id, "s:"));
+      if (events.length === 0 && series.length === 0) {
+        this.finishFixup();
+        return { next: "more" };
+      }
+      for (let i = 0; i < events.length; i += this.limits.lanes) {
+        await Promise.all(events.slice(i, i + this.limits.lanes).map((t) => this.fetchEvent(t)));
+      }
+      for (let i = 0; i < series.length; i += this.limits.lanes) {
+        await Promise.all(series.slice(i, i + this.limits.lanes).map((t) => this.fetchSeries(t)));
+      }
+      this.store.saveRun(this.run);
+    }
+    return { next: "more" };
+  }
+
+  /** Soft deletes only after a complete window: every listing done and none with skipped items. */
+  private finishFixup(): void {
+    const blocked = this.store.listings(this.run.id).filter((l) => l.state === "failed" || l.skipped > 0);
+    if (blocked.length > 0) {
+      this.run.progress.soft_delete =
+        "skipped: incomplete listings " +
+        blocked.map((l) => `${l.id} (${l.state === "failed" ? "failed" : `${l.skipped} skipped items`})`).join(", ");
+      this.setPhase("finalize");
+    } else this.setPhase("scan");
+  }
+
+  private async fetchSeries(ticker: string): Promise<void> {
+    if (!this.store.markTried(this.run.id, `s:${ticker}`)) return;
+    this.budget.take();
+    try {
+      const s = await this.client.getSeries(ticker);
+      this.run.progress.pages += 1;
+      if (s) await this.applySeries([s]);
+      else this.note(`fixup: series ${ticker} referenced by events is unknown to Kalshi`);
+    } catch (e) {
+      this.note(`fixup: series ${ticker}: ${message(e)}`);
+    }
+  }
+
+  private async fetchEvent(ticker: string): Promise<void> {
+    if (!this.store.markTried(this.run.id, `e:${ticker}`)) return;
+    this.budget.take();
+    try {
+      const r = await this.client.getEvent(ticker);
+      this.run.progress.pages += 1;
+      if (!r) {
+        this.note(`fixup: event ${ticker} referenced by markets is unknown to Kalshi`);
+        return;
+      }
+      const known = await seriesCategories(this.db, [r.event.series_ticker]);
+      if (!known.has(r.event.series_ticker)) await this.fetchSeries(r.event.series_ticker);
+      await this.applyEvents([r.event]);
+    } catch (e) {
+      this.note(`fixup: event ${ticker}: ${message(e)}`);
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Reconcile: soft deletes
+
+  private seenSet(): SeenSet {
+    const pages = this.store.seenPageCount(this.run.id);
+    if (!this.seenCache || this.seenCache.runId !== this.run.id || this.seenCache.pages !== pages) {
+      this.seenCache = { runId: this.run.id, pages, set: new SeenSet(this.store.seenBlobs(this.run.id)) };
+    }
+    return this.seenCache.set;
+  }
+
+  private async scanPhase(): Promise<StepResult> {
+    const seen = this.seenSet();
+    while (this.budget.take()) {
+      const tickers = await scanMustContain(this.db, this.plan.mustContain, this.run.phase_cursor, SCAN_CHUNK);
+      if (tickers.length === 0) {
+        this.setPhase("verify");
+        return { next: "more" };
+      }
+      const unseen = tickers.filter((t) => !seen.has(t));
+      this.store.tx(() => {
+        this.store.addSuspects(this.run.id, unseen);
+        this.run.phase_cursor = tickers[tickers.length - 1]!;
+        this.store.saveRun(this.run);
+      });
+    }
+    return { next: "more" };
+  }
+
+  private async verifyPhase(): Promise<StepResult> {
+    while (this.budget.take()) {
+      const batch = this.store.suspectsAfter(this.run.id, this.run.phase_cursor, VERIFY_BATCH);
+      if (batch.length === 0) {
+        const n = this.run.progress.verified ?? 0;
+        this.run.progress.soft_delete = `done: ${n} unlisted market${n === 1 ? "" : "s"} verified, ${this.run.progress.soft_deleted} soft-deleted`;
+        this.setPhase("finalize");
+        return { next: "more" };
+      }
+      const returned = new Set<string>();
+      const skipped = new Set<string>();
+      try {
+        let cursor: string | undefined;
+        for (;;) {
+          const page = await this.client.getMarketsPage({ tickers: batch, cursor, limit: MAX_MARKETS_PAGE });
+          this.run.progress.pages += 1;
+          await this.applyMarkets(page.items);
+          for (const m of page.items) returned.add(m.ticker);
+          for (const s of page.skipped) skipped.add(s.ticker ?? "");
+          if (page.skipped.some((s) => s.ticker === null)) {
+            // An unidentifiable malformed item could be any of them: delete none of this batch.
+            for (const t of batch) skipped.add(t);
+          }
+          if (page.cursor === null || page.cursor === cursor) break;
+          cursor = page.cursor;
+        }
+      } catch (e) {
+        this.note(`verify: ${message(e)}`);
+        this.run.progress.soft_delete = `aborted during verification: ${message(e)}`;
+        this.run.error = `soft-delete verification failed: ${message(e)}`;
+        this.setPhase("finalize");
+        return { next: "more" };
+      }
+      const gone = batch.filter((t) => !returned.has(t) && !skipped.has(t));
+      const now = this.now();
+      const del = await softDeleteMarkets(this.db, gone, now);
+      this.count("markets", del.rows_written, del.deleted.length);
+      if (del.deleted.length > 0) {
+        this.scope("markets");
+        await this.deriveEvents([...new Set(del.deleted.map((d) => d.event_ticker))], now);
+      }
+      this.run.progress.soft_deleted += del.deleted.length;
+      this.run.progress.verified = (this.run.progress.verified ?? 0) + batch.length;
+      this.run.phase_cursor = batch[batch.length - 1]!;
+      this.store.saveRun(this.run);
+    }
+    return { next: "more" };
+  }
+
+  // ---------------------------------------------------------------------------------------------
+
+  private finalizePhase(): StepResult {
+    const listings = this.store.listings(this.run.id);
+    const failed = listings.filter((l) => l.state === "failed");
+    this.run.progress.listings_done = listings.filter((l) => l.state !== "pending").length;
+    if (failed.length > 0) {
+      this.run.status = "failed";
+      this.run.error = `listings failed: ${failed.map((l) => `${l.id} (${l.error})`).join("; ")}`;
+    } else if (this.run.error) {
+      this.run.status = "failed";
+    } else {
+      this.run.status = "succeeded";
+    }
+    this.run.finished_at = this.now();
+    this.store.clearScratch(this.run.id);
+    this.setPhase("done");
+    return { next: "done" };
+  }
+}

@@ -1,0 +1,12 @@
+/** The Kalshi wire fixtures (test/fixtures/kalshi, copied from /work/shared/kalshi/fixtures). */
+const modules = import.meta.glob<unknown>("../fixtures/kalshi/*.json", { eager: true, import: "default" });
+
+export const fixtures: Record<string, unknown> = Object.fromEntries(
+  Object.entries(modules).map(([path, json]) => [path.replace(/^.*\//, "").replace(/\.json$/, ""), json]),
+);
+
+/** A deep copy, so tests can mutate freely. */
+export function fixture<T = any>(name: string): T {
+  if (!(name in fixtures)) throw new Error(`no fixture ${name}`);
+  return structuredClone(fixtures[name]) as T;
+}
