@@ -1,11 +1,23 @@
+/**
+ * Starts the real Kalshi simulator (sim/server.ts) for the vitest run and provides its origin to
+ * the Workers pool as `simOrigin` (→ env.SIM_ORIGIN / KALSHI_BASE_URL / KALSHI_WS_URL).
+ * Default world: small, fixed seed, fixed start time, manual clock, no rate limit, no faults —
+ * tests needing their own data, clock, limits or faults create a world with POST /_sim/worlds.
+ */
 import type { TestProject } from "vitest/node";
-import { createServer } from "node:http";
+import { startSimServer } from "../sim/server";
+
+/** 2026-11-20T12:00:00Z: fixed so generated data is identical on every run. */
+export const TEST_SIM_START_MS = Date.UTC(2026, 10, 20, 12, 0, 0);
 
 export default async function setup(project: TestProject) {
-  const server = createServer((req, res) => { res.end("sim-placeholder " + req.url); });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
-  const addr = server.address();
-  if (!addr || typeof addr === "string") throw new Error("no address");
-  project.provide("simOrigin", `http://127.0.0.1:${addr.port}`);
-  return async () => { await new Promise((r) => server.close(r)); };
+  const server = await startSimServer({
+    host: "127.0.0.1",
+    port: 0,
+    config: { seed: 1, markets: 500, start_time_ms: TEST_SIM_START_MS, clock: "manual", trade_rate_per_s: 0 },
+  });
+  project.provide("simOrigin", server.origin);
+  return async () => {
+    await server.close();
+  };
 }

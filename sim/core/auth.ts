@@ -40,9 +40,11 @@ export async function checkAuth(
   if (!opts.publicKeys) return { ok: true, keyId };
   const pem = opts.publicKeys[keyId];
   if (!pem) return { ok: false, reason: "unknown API key id" };
-  let sigBytes: Uint8Array;
+  let sigBytes: Uint8Array<ArrayBuffer>;
   try {
-    sigBytes = Uint8Array.from(atob(sig), (ch) => ch.charCodeAt(0));
+    const bin = atob(sig);
+    sigBytes = new Uint8Array(new ArrayBuffer(bin.length));
+    for (let i = 0; i < bin.length; i++) sigBytes[i] = bin.charCodeAt(i);
   } catch {
     return { ok: false, reason: "signature is not base64" };
   }

@@ -66,7 +66,8 @@ function rules(w: World, m: number, ev: EventRec, ser: SeriesRec): string {
   const t = ser.tpl;
   const d = isoSeconds(ev.strikeS).replace("T", " ").replace("Z", " UTC");
   const o = strikeText(w, m);
-  return t.rules.replaceAll("{v}", ser.label).replaceAll("{d}", d).replaceAll("{s}", o).replaceAll("{o}", o).replaceAll("{g}", ev.gameLabel);
+  const value = ev.kind === "threshold" ? unitText(t.unit, groupNumber(w.floorStrike(ev, w.cols.ord[m] as number), t.decimals ?? 2)) : o;
+  return t.rules.replaceAll("{v}", ser.label).replaceAll("{d}", d).replaceAll("{s}", value).replaceAll("{o}", o).replaceAll("{g}", ev.gameLabel);
 }
 
 function expirationValue(w: World, ev: EventRec, m: number): string {
@@ -177,7 +178,7 @@ export function renderMarket(w: World, m: number, legacy: boolean): Json {
   }
   if (st === S_FINALIZED) {
     const s = c.settledS[m] as number;
-    o.settlement_ts = isoMicros(s, micros(w, m, 3, s));
+    o.settlement_ts = isoMicros(s, micros(w, m, 2, s));
   }
   if (flags & F_MVE) {
     o.mve_collection_ticker = `${ser.ticker}-R`;

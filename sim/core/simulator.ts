@@ -406,7 +406,7 @@ export class Simulator {
       if (out.length === limit) { more = true; break; }
       out.push(m);
     }
-    return json(200, { markets: out.map((m) => renderMarket(w, m, legacy)), cursor: more ? encodeCursor("t", out[out.length - 1] as number) : "" });
+    return json(200, { markets: out.map((m) => (w.visible(m) ? renderMarket(w, m, legacy) : { ...renderMarket(w, m, legacy), _vanished: true })), cursor: more ? encodeCursor("t", out[out.length - 1] as number) : "" });
   }
 
   /** All events (including multivariate) as wire JSON, NDJSON, with `_market_count` of visible markets. */

@@ -225,7 +225,8 @@ export class World {
     for (const ser of this.series) {
       const n = perSeries[ser.idx] as number;
       const t = ser.tpl;
-      const pastS = Math.round(DAY60 * (0.25 + 0.75 * rng.next()));
+      // Most series list a recent past comparable to their future; some reach back the full 60 days.
+      const pastS = rng.chance(0.3) ? DAY60 : Math.round(Math.min(DAY60, Math.max(2 * D, t.futureS * (0.5 + 1.5 * rng.next()))));
       const span = pastS + t.futureS;
       const stepS = Math.max(t.periodS, Math.ceil(span / Math.max(1, n) / t.periodS) * t.periodS);
       const first = Math.floor((this.nowS - pastS) / t.periodS) * t.periodS + t.periodS;
@@ -393,7 +394,7 @@ export class World {
     // Delay close → determined: mostly minutes, a tail of days (awaiting official data).
     c.determinedS[m] = 0;
     c.settledS[m] = 0;
-    c.settleTimer[m] = rng.chance(0.03) ? 2 * D : rng.pick([60, 300, 600, 1800, 3600]);
+    c.settleTimer[m] = rng.chance(0.1) ? 2 * D : rng.pick([60, 300, 600, 1800, 3600]);
     c.metaRev[m] = 0;
     if (t.kind === "categorical" && ord === 0) ev.winner = this.pickWinner(ev);
     if (t.game && t.kind === "categorical") this.legPool.push(m);
@@ -416,7 +417,7 @@ export class World {
   /** close → determined delay (seconds), stable per market. */
   determinationDelay(m: number): number {
     const u = unit(this.seed, m, 0x646574);
-    if (u < 0.08) return Math.floor(D + unit(this.seed, m, 0x64) * 4 * D);
+    if (u < 0.1) return Math.floor(D + unit(this.seed, m, 0x64) * 4 * D);
     return 30 + Math.floor(unit(this.seed, m, 0x65) * 1800);
   }
 
@@ -594,7 +595,7 @@ export class World {
     if (r.metadata_change_per_hour > 0) this.changeMetadata(active, this.rng.count(active.length * Math.min(1, r.metadata_change_per_hour * hours)));
     if (r.pause_per_hour > 0) this.togglePauses(this.rng.count(active.length * Math.min(1, r.pause_per_hour * hours)));
     if (r.new_markets_per_hour > 0) this.createMarkets(this.rng.count(r.new_markets_per_hour * hours));
-    if (r.vanish_per_hour > 0) this.vanishRandom(this.rng.count(r.vanish_per_hour * hours));
+    if (r.vanish_per_hour > 0) this.vanishRandom(this.rng.count(r.vanish_per_hour * hours), true);
   }
 
   activeMarkets(): number[] {
@@ -617,7 +618,8 @@ export class World {
           // Q14: initialized → active at open_time with no lifecycle message.
           st = S_ACTIVE;
           c.updatedS[m] = Math.max(c.updatedS[m] as number, at);
-          if ((c.bid[m] as number) === 0 && (c.ask[m] as number) === 0) this.quote(m, this.fairP(this.events[c.ev[m] as number] as EventRec, c.ord[m] as number, m), this.rng);
+          // Opening quotes from a per-market stream, so results do not depend on scan order.
+          if ((c.bid[m] as number) === 0 && (c.ask[m] as number) === 0) this.quote(m, this.fairP(this.events[c.ev[m] as number] as EventRec, c.ord[m] as number, m), new Rng(hash32(this.seed, m, 0x6f70656e)));
         } else if (st === S_ACTIVE || st === S_INACTIVE) {
           const at = c.closeS[m] as number;
           if (nowS < at) { nextDue = Math.min(nextDue, at); break; }
@@ -776,8 +778,11 @@ export class World {
     if (this.nowS >= (c.openS[m] as number)) this.applyTransitions(this.nowS, true);
   }
 
-  /** Delete markets (Kalshi deletes provisional markets without activity). Prefers provisional ones. */
-  vanishRandom(n: number): number[] {
+  /**
+   * Delete markets (Kalshi deletes provisional markets without activity). Picks open provisional
+   * markets first; unless `onlyProvisional`, falls back to any visible market.
+   */
+  vanishRandom(n: number, onlyProvisional = false): number[] {
     const c = this.cols;
     const out: number[] = [];
     const provisional: number[] = [];
@@ -785,6 +790,7 @@ export class World {
     for (let i = 0; i < n; i++) {
       let m: number;
       if (provisional.length > 0) m = provisional.splice(this.rng.int(provisional.length), 1)[0] as number;
+      else if (onlyProvisional) break;
       else {
         m = this.rng.int(this.count);
         if (!this.visible(m)) continue;

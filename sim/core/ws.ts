@@ -7,7 +7,7 @@
 import type { WsFaults } from "./config";
 import { dollars, fp, isoMillis } from "./format";
 import { Rng, hash32, uuidFrom } from "./prng";
-import { renderMarket } from "./render";
+import { renderEvent, renderMarket } from "./render";
 import { S_ACTIVE } from "./status";
 import { F_FRACTIONAL, R_YES, snap, tickAt, type EventRec, type LifecycleEvent, type SeriesRec, type World } from "./world";
 
@@ -543,11 +543,12 @@ export class Feed {
     if (e.kind === "event") {
       const ev = w.events[e.event] as EventRec;
       const ser = w.series[ev.series] as SeriesRec;
+      const wire = renderEvent(w, ev, null);
       const msg: Json = {
         event_ticker: ev.ticker,
-        title: w.eventTitle(ev),
-        sub_title: "",
-        collateral_return_type: ev.kind === "categorical" || ev.kind === "range" ? ser.tpl.collateral : "",
+        title: wire.title,
+        sub_title: wire.sub_title,
+        collateral_return_type: wire.collateral_return_type,
         series_ticker: ser.ticker,
         strike_date: ev.strikeS,
       };

@@ -21,7 +21,7 @@ export interface SyncRpc {
 }
 
 export function syncCoordinator(env: Env): SyncRpc {
-  return env.SYNC.get(env.SYNC.idFromName("global")) as unknown as SyncRpc;
+  return env.SYNC.get(env.SYNC.idFromName("global"));
 }
 
 const adminJson = (message: string) => errorBody("unauthorized", message, null);
@@ -126,6 +126,7 @@ const CacheStatsSchema = z
     isolate: z.object({
       hits: z.number(),
       misses: z.number(),
+      bypasses: z.number(),
       fills: z.number(),
       fills_skipped: z.number(),
       fill_errors: z.number(),

@@ -14,9 +14,11 @@ import { eventsApp } from "./events";
 import { createApiApp, type AppEnv } from "./factory";
 import { feesApp } from "./fees";
 import { healthApp } from "./health";
+import { ingestAdminApp } from "./ingest-admin";
 import { marketsApp } from "./markets";
 import { handleMcp } from "./mcp";
 import { seriesApp } from "./series";
+import { tickersApp } from "./tickers";
 import { TOOLS } from "./tool-registry";
 import { createToolRoutes } from "./tool-routes";
 import type { Dispatch } from "./tools";
@@ -72,7 +74,9 @@ export const app = base
   .route("/", eventsApp)
   .route("/", seriesApp)
   .route("/", feesApp)
+  .route("/", tickersApp)
   .route("/", adminApp)
+  .route("/", ingestAdminApp)
   .route("/", createToolRoutes(TOOLS, dispatch));
 
 app.post("/mcp", (c) => handleMcp(c, TOOLS, dispatch));

@@ -45,6 +45,8 @@ export async function cachedJson<T>(
     ttlSeconds: CACHE_TTL_SECONDS,
     load: async () => JSON.stringify(await opts.load()),
     waitUntil: waitUntilOf(c),
+    // `Cache-Control: no-cache` (e.g. a hard refresh) asks for an answer checked with the origin: D1.
+    bypass: /(^|,)\s*no-cache\s*(,|$)/i.test(c.req.header("Cache-Control") ?? ""),
   });
   const res = c.body(cached.body, 200, {
     "Content-Type": "application/json; charset=UTF-8",

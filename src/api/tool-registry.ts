@@ -2,9 +2,10 @@
 import { eventTools } from "./events";
 import { feeTools } from "./fees";
 import { marketTools } from "./markets";
+import { tickerTools } from "./tickers";
 import type { ToolDefinition } from "./tools";
 
-export const TOOLS: readonly ToolDefinition[] = [...marketTools, ...eventTools, ...feeTools];
+export const TOOLS: readonly ToolDefinition[] = [...marketTools, ...eventTools, ...feeTools, ...tickerTools];
 
 export function findTool(name: string): ToolDefinition | undefined {
   return TOOLS.find((t) => t.name === name);

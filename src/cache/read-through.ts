@@ -20,6 +20,8 @@ export interface ReadThroughOptions {
   load: () => Promise<string>;
   /** Keeps the KV write alive after the response is sent (ExecutionContext.waitUntil). */
   waitUntil?: (p: Promise<unknown>) => void;
+  /** Skip KV entirely (the client asked for `Cache-Control: no-cache`): load from D1, write nothing. */
+  bypass?: boolean;
   now?: number;
 }
 
@@ -36,7 +38,7 @@ export const MAX_CACHED_BYTES = 2 * 1024 * 1024;
 export const FILL_RATE_PER_SECOND = 20;
 export const FILL_BURST = 100;
 
-export const cacheStats = { hits: 0, misses: 0, fills: 0, fills_skipped: 0, fill_errors: 0, read_errors: 0 };
+export const cacheStats = { hits: 0, misses: 0, bypasses: 0, fills: 0, fills_skipped: 0, fill_errors: 0, read_errors: 0 };
 
 const bucket = { tokens: FILL_BURST, at: 0 };
 
@@ -65,6 +67,11 @@ export async function cacheKey(key: string, generations: readonly string[]): Pro
 
 export async function readThrough(o: ReadThroughOptions): Promise<CachedBody> {
   const now = o.now ?? Date.now();
+  if (o.bypass) {
+    cacheStats.bypasses += 1;
+    const body = await o.load();
+    return { body, etag: await etagOf(body), status: "bypass" };
+  }
   let kvKey: string | null = null;
   try {
     kvKey = await cacheKey(o.key, await currentGenerations(o.kv, o.scopes, now));

@@ -140,7 +140,9 @@ export interface EventWithCount {
   market_count: number;
 }
 
-const marketCount = sql<number>`(SELECT count(*) FROM ${markets} WHERE ${markets.event_ticker} = ${events.event_ticker} AND ${markets.deleted_at} IS NULL)`.mapWith(Number);
+// Written out in SQL: drizzle renders columns of a correlated subquery unqualified, which would
+// compare markets.event_ticker with itself. Served by the markets_event index.
+const marketCount = sql<number>`(SELECT count(*) FROM "markets" AS "mc" WHERE "mc"."event_ticker" = "events"."event_ticker" AND "mc"."deleted_at" IS NULL)`.mapWith(Number);
 
 export async function listEvents(
   db: Db,

@@ -353,8 +353,13 @@ export async function missingSeries(db: D1Database, limit: number, exclude: read
  * Copies series_ticker/category from events onto their markets where they differ (after events
  * changed, or arrived after their markets). Writes only the markets whose values differ.
  */
-export async function denormalizeMarkets(db: D1Database, eventTickers: readonly string[], nowMs: number): Promise<TableWrite> {
+export async function denormalizeMarkets(
+  db: D1Database,
+  eventTickers: readonly string[],
+  nowMs: number,
+): Promise<TableWrite & { changed: number }> {
   let rows_written = 0;
+  let changed = 0;
   for (const batch of jsonBatches(eventTickers, { maxBytes: 256 * 1024, maxRows: 2000 })) {
     const r = await db
       .prepare(
@@ -366,8 +371,9 @@ export async function denormalizeMarkets(db: D1Database, eventTickers: readonly 
       .bind(batch, nowMs)
       .run();
     rows_written += r.meta.rows_written;
+    changed += r.meta.changes;
   }
-  return { rows_written };
+  return { rows_written, changed };
 }
 
 /**

@@ -5,8 +5,11 @@
  * - one `subscribe` per channel with the first ≤ 256 markets; the rest (and later changes) via
  *   `update_subscription` add_markets / delete_markets on that sid, ≤ 256 markets per command;
  *   never subscribe with an empty list (that means "all markets" on trade/ticker);
- * - per-sid `seq`: a repeat (seq ≤ last) is a duplicate frame and dropped; a jump is a gap → the
- *   channel is unsubscribed and subscribed afresh (fresh orderbook snapshots);
+ * - per-sid `seq`: a repeat (seq ≤ last) is a duplicate frame and dropped; a jump is a gap,
+ *   counted per channel. An `orderbook_delta` gap makes the books wrong, so that channel is
+ *   unsubscribed and subscribed afresh (fresh snapshots). A `trade` gap is NOT resubscribed:
+ *   Kalshi's WS has no replay, so resubscribing recovers nothing and opens a new window in which
+ *   trades are missed (docs/decisions/streaming.md);
  * - the three reply shapes (`subscribed` with nested sid, `ok` with top-level sid, `error`).
  */
 import { WsDataMessageSchema, WsReplySchema } from "../kalshi/schemas";
@@ -17,6 +20,8 @@ import { deltaTsMs, OrderBook, sameTop } from "./orderbook";
 export type Channel = "trade" | "ticker" | "orderbook_delta";
 export const FEED_CHANNELS: readonly Channel[] = ["trade", "ticker", "orderbook_delta"];
 export const MAX_MARKETS_PER_COMMAND = 256;
+/** Channels whose state a gap corrupts and a fresh subscription repairs. */
+export const RESUBSCRIBE_ON_GAP: Readonly<Record<Channel, boolean>> = { orderbook_delta: true, trade: false, ticker: false };
 
 export type WsCommandOut =
   | { id: number; cmd: "subscribe"; params: { channels: Channel[]; market_tickers: string[] } }
@@ -50,6 +55,7 @@ export interface FeedSessionStats {
   book_updates: number;
   duplicate_frames: number;
   gaps: number;
+  gaps_by_channel: Record<Channel, number>;
   resubscribes: number;
   invalid: number;
   error_replies: number;
@@ -67,10 +73,12 @@ export class FeedSession {
   private readonly lastSeq = new Map<number, number>();
   private readonly pending = new Map<number, Pending>();
   private readonly books = new Map<string, OrderBook>();
+  /** Channels the server refused with "Authentication required" on this connection. */
+  private readonly refused = new Set<Channel>();
   private readonly lastTop = new Map<string, StreamBook>();
   readonly stats: FeedSessionStats = {
     frames: 0, data_messages: 0, trades: 0, tickers: 0, book_updates: 0, duplicate_frames: 0,
-    gaps: 0, resubscribes: 0, invalid: 0, error_replies: 0, ignored: 0, last_error: null,
+    gaps: 0, gaps_by_channel: { trade: 0, ticker: 0, orderbook_delta: 0 }, resubscribes: 0, invalid: 0, error_replies: 0, ignored: 0, last_error: null,
   };
 
   constructor(
@@ -85,8 +93,8 @@ export class FeedSession {
     return this.desired.length;
   }
 
-  subscriptions(): { channel: Channel; sid: number | null; markets: number; subscribing: boolean }[] {
-    return [...this.channels].map(([channel, s]) => ({ channel, sid: s.sid, markets: s.requested.size, subscribing: s.subscribing !== null }));
+  subscriptions(): { channel: Channel; sid: number | null; markets: number; subscribing: boolean; refused: boolean }[] {
+    return [...this.channels].map(([channel, s]) => ({ channel, sid: s.sid, markets: s.requested.size, subscribing: s.subscribing !== null, refused: this.refused.has(channel) }));
   }
 
   /** Replaces the desired market set; returns the commands that bring the subscriptions there. */
@@ -113,6 +121,7 @@ export class FeedSession {
     this.sidChannel.clear();
     this.lastSeq.clear();
     this.pending.clear();
+    this.refused.clear();
     for (const b of this.books.values()) b.reset();
   }
 
@@ -154,10 +163,13 @@ export class FeedSession {
       this.lastSeq.set(m.sid, m.seq);
       if (last !== undefined && m.seq !== last + 1) {
         this.stats.gaps++;
+        this.stats.gaps_by_channel[channel]++;
         events.push({ kind: "gap", channel, sid: m.sid, expected: last + 1, got: m.seq });
-        commands.push(...this.resubscribe(channel));
-        // The book is stale until the fresh snapshot; the message itself is still a valid trade/ticker.
-        if (channel === "orderbook_delta") return { events, commands };
+        if (RESUBSCRIBE_ON_GAP[channel]) {
+          commands.push(...this.resubscribe(channel));
+          // The book is stale until the fresh snapshot arrives on the new sid.
+          return { events, commands };
+        }
       }
     }
     switch (m.type) {
@@ -244,10 +256,12 @@ export class FeedSession {
       this.stats.error_replies++;
       this.stats.last_error = `error reply ${r.msg.code}: ${r.msg.msg}${pending ? ` (to ${pending.kind} ${pending.channel})` : ""}`;
       if (pending?.kind === "subscribe") {
-        // Left unsubscribed; `retry()` (the ingest object's alarm tick) tries again.
+        // Left unsubscribed; `retry()` (the ingest object's alarm tick) tries again — except after
+        // "Authentication required" (code 9), which no retry on this connection can fix.
         const state = this.channels.get(pending.channel)!;
         state.subscribing = null;
         state.requested.clear();
+        if (r.msg.code === 9) this.refused.add(pending.channel);
       }
     }
     // `ok` / `unsubscribed`: nothing to do beyond clearing the pending command.
@@ -280,7 +294,7 @@ export class FeedSession {
   private reconcile(channel: Channel): WsCommandOut[] {
     if (!this.open) return [];
     const state = this.channels.get(channel)!;
-    if (state.subscribing !== null) return [];
+    if (state.subscribing !== null || this.refused.has(channel)) return [];
     const out: WsCommandOut[] = [];
     if (state.sid === null) {
       if (this.desired.length === 0) return [];

@@ -3,6 +3,7 @@
  * (never one per trade), with bounded concurrency.
  */
 import type { StreamTrade } from "./messages";
+import { FEED } from "./registry";
 import type { ApplyTradesResult, TickerObject } from "./ticker";
 
 export const FORWARD_CONCURRENCY = 32;
@@ -24,8 +25,16 @@ export interface ForwardResult extends ApplyTradesResult {
   failed: { ticker: string; trades: number; error: string }[];
 }
 
-export function tickerStub(ns: DurableObjectNamespace<TickerObject>, ticker: string): DurableObjectStub<TickerObject> {
-  return ns.get(ns.idFromName(ticker));
+/**
+ * Ticker objects are named by ticker for the production feed ("kalshi") and `<feed>:<ticker>`
+ * for any other feed (e.g. a simulator world in tests), so two feeds never share state.
+ */
+export function tickerObjectName(ticker: string, feed: string = FEED): string {
+  return feed === FEED ? ticker : `${feed}:${ticker}`;
+}
+
+export function tickerStub(ns: DurableObjectNamespace<TickerObject>, ticker: string, feed: string = FEED): DurableObjectStub<TickerObject> {
+  return ns.get(ns.idFromName(tickerObjectName(ticker, feed)));
 }
 
 /** Runs `fn` over items with at most `limit` in flight. */
@@ -37,16 +46,22 @@ export async function mapLimit<T>(items: readonly T[], limit: number, fn: (item:
   await Promise.all(workers);
 }
 
-export async function forwardTrades(ns: DurableObjectNamespace<TickerObject>, trades: readonly StreamTrade[], concurrency = FORWARD_CONCURRENCY): Promise<ForwardResult> {
+export async function forwardTrades(
+  ns: DurableObjectNamespace<TickerObject>,
+  trades: readonly StreamTrade[],
+  feed: string = FEED,
+  concurrency = FORWARD_CONCURRENCY,
+): Promise<ForwardResult> {
   const groups = [...groupByTicker(trades)];
-  const res: ForwardResult = { tickers: groups.length, rpc_calls: 0, added: 0, duplicates: 0, outside: 0, failed: [] };
+  const res: ForwardResult = { tickers: groups.length, rpc_calls: 0, added: 0, duplicates: 0, outside: 0, rejected: 0, failed: [] };
   await mapLimit(groups, concurrency, async ([ticker, batch]) => {
     res.rpc_calls++;
     try {
-      const r = await tickerStub(ns, ticker).applyTrades(ticker, batch);
+      const r = await tickerStub(ns, ticker, feed).applyTrades(ticker, batch);
       res.added += r.added;
       res.duplicates += r.duplicates;
       res.outside += r.outside;
+      res.rejected += r.rejected;
     } catch (e) {
       res.failed.push({ ticker, trades: batch.length, error: (e as Error).message });
     }

@@ -11,11 +11,12 @@
  * - accepts trade batches over HTTP (POST /admin/ingest/trades → `ingestTrades`).
  */
 import { DurableObject } from "cloudflare:workers";
+import { bumpGenerations } from "../cache/generation";
 import { createRsaPssSigner } from "../kalshi/sign";
-import { FeedSession, type FeedEvent, type WsCommandOut } from "./feed-session";
+import { FEED_CHANNELS, FeedSession, type Channel, type FeedEvent, type WsCommandOut } from "./feed-session";
 import { forwardTrades, mapLimit, tickerStub, FORWARD_CONCURRENCY, type ForwardResult } from "./forward";
 import type { StreamBook, StreamTicker, StreamTrade } from "./messages";
-import { TickerDayRegistry } from "./registry";
+import { FEED, TickerDayRegistry } from "./registry";
 
 export const INGEST_NAME = "kalshi";
 const TICK_MS = 5_000;
@@ -30,6 +31,8 @@ const FORWARD_MAX_PENDING = 5_000;
 
 export interface IngestConfig {
   running: boolean;
+  /** Feed name: "kalshi" in production; another name keeps a test world's data apart. */
+  feed: string;
   /** Override of KALSHI_WS_URL (tests, simulator worlds). */
   ws_url: string | null;
   /** Explicit market set; null = the open markets in D1. */
@@ -37,6 +40,7 @@ export interface IngestConfig {
 }
 
 export interface IngestStartOptions {
+  feed?: string;
   ws_url?: string;
   markets?: string[];
 }
@@ -48,12 +52,14 @@ export interface IngestTradesResult {
   added: number;
   duplicates: number;
   outside: number;
+  rejected: number;
   failed: ForwardResult["failed"];
   registry_rows: number;
 }
 
 export interface IngestHealth {
   running: boolean;
+  feed: string;
   connected: boolean;
   connected_since: number | null;
   url: string;
@@ -67,17 +73,18 @@ export interface IngestHealth {
   connect_failures: number;
   next_reconnect_at: number | null;
   last_error: string | null;
-  feed: FeedSession["stats"];
+  /** WebSocket protocol counters: frames, gaps, duplicate frames, resubscribes, invalid messages… */
+  protocol: FeedSession["stats"];
   forward: { flushes: number; rpc_calls: number; trades: number; added: number; duplicates: number; outside: number; failures: number; pending_trades: number };
   http: { batches: number; trades: number };
   registry: { pending: number; statements: number; rows: number };
 }
 
-const DEFAULT_CONFIG: IngestConfig = { running: false, ws_url: null, markets: null };
+const DEFAULT_CONFIG: IngestConfig = { running: false, feed: FEED, ws_url: null, markets: null };
 
 export class IngestObject extends DurableObject<Env> {
   private config: IngestConfig = { ...DEFAULT_CONFIG };
-  private session = new FeedSession();
+  private session = new FeedSession(this.channels());
   private ws: WebSocket | null = null;
   private connection = 0;
   private connecting: Promise<void> | null = null;
@@ -90,7 +97,7 @@ export class IngestObject extends DurableObject<Env> {
   private nextReconnectAt: number | null = null;
   private lastError: string | null = null;
   private readonly rate = new RollingRate(10);
-  private readonly registry = new TickerDayRegistry();
+  private registry = new TickerDayRegistry();
   private pendingTrades: StreamTrade[] = [];
   private pendingTickers = new Map<string, StreamTicker>();
   private pendingBooks = new Map<string, StreamBook>();
@@ -102,7 +109,8 @@ export class IngestObject extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     ctx.blockConcurrencyWhile(async () => {
-      this.config = (await ctx.storage.get<IngestConfig>("config")) ?? { ...DEFAULT_CONFIG };
+      this.config = { ...DEFAULT_CONFIG, ...(await ctx.storage.get<IngestConfig>("config")) };
+      this.registry = new TickerDayRegistry(this.config.feed);
       // Restarted while it should be running: reconnect from the alarm.
       if (this.config.running && (await ctx.storage.getAlarm()) === null) await ctx.storage.setAlarm(Date.now() + 10);
     });
@@ -115,15 +123,19 @@ export class IngestObject extends DurableObject<Env> {
     this.http.batches++;
     this.http.trades += trades.length;
     for (const t of trades) this.registry.note(t.ticker, t.ts);
-    const r = await forwardTrades(this.env.TICKER, trades);
+    const r = await forwardTrades(this.env.TICKER, trades, this.config.feed);
     this.countForward(r, trades.length);
     const rows = await this.flushRegistry();
-    return { received: trades.length, tickers: r.tickers, rpc_calls: r.rpc_calls, added: r.added, duplicates: r.duplicates, outside: r.outside, failed: r.failed, registry_rows: rows };
+    return { received: trades.length, tickers: r.tickers, rpc_calls: r.rpc_calls, added: r.added, duplicates: r.duplicates, outside: r.outside, rejected: r.rejected, failed: r.failed, registry_rows: rows };
   }
 
   /** Starts (or restarts with new options) the WebSocket ingest. */
   async start(opts: IngestStartOptions = {}): Promise<IngestHealth> {
-    const cfg: IngestConfig = { running: true, ws_url: opts.ws_url ?? null, markets: opts.markets ?? null };
+    const cfg: IngestConfig = { running: true, feed: opts.feed ?? this.config.feed, ws_url: opts.ws_url ?? null, markets: opts.markets ?? null };
+    if (cfg.feed !== this.registry.feed) {
+      await this.flushRegistry();
+      this.registry = new TickerDayRegistry(cfg.feed);
+    }
     const changed = JSON.stringify(cfg) !== JSON.stringify(this.config);
     this.config = cfg;
     await this.ctx.storage.put("config", cfg);
@@ -166,6 +178,7 @@ export class IngestObject extends DurableObject<Env> {
     const now = Date.now();
     return {
       running: this.config.running,
+      feed: this.config.feed,
       connected: this.ws !== null,
       connected_since: this.connectedSince,
       url: this.wsUrl(),
@@ -179,7 +192,7 @@ export class IngestObject extends DurableObject<Env> {
       connect_failures: this.connectFailures,
       next_reconnect_at: this.nextReconnectAt,
       last_error: this.lastError ?? this.session.stats.last_error,
-      feed: { ...this.session.stats },
+      protocol: { ...this.session.stats },
       forward: { ...this.fwd, pending_trades: this.pendingTrades.length },
       http: { ...this.http },
       registry: { pending: this.registry.pendingCount, statements: this.registry.flushes, rows: this.registry.rowsFlushed },
@@ -205,6 +218,11 @@ export class IngestObject extends DurableObject<Env> {
   }
 
   // ------------------------------------------------------------------ connection
+
+  /** `orderbook_delta` is auth-only on Kalshi (wire notes §1): subscribed only with a key. */
+  private channels(): Channel[] {
+    return this.hasKey() ? [...FEED_CHANNELS] : FEED_CHANNELS.filter((c) => c !== "orderbook_delta");
+  }
 
   private wsUrl(): string {
     return this.config.ws_url ?? this.env.KALSHI_WS_URL;
@@ -384,7 +402,7 @@ export class IngestObject extends DurableObject<Env> {
     await mapLimit([...byTicker], FORWARD_CONCURRENCY, async ([ticker, batch]) => {
       this.fwd.rpc_calls++;
       try {
-        const r = await tickerStub(this.env.TICKER, ticker).applyBatch(ticker, batch);
+        const r = await tickerStub(this.env.TICKER, ticker, this.config.feed).applyBatch(ticker, batch);
         this.fwd.added += r.added;
         this.fwd.duplicates += r.duplicates;
         this.fwd.outside += r.outside;
@@ -410,7 +428,10 @@ export class IngestObject extends DurableObject<Env> {
   }
 
   private async flushRegistry(): Promise<number> {
-    return this.registry.flush(this.env.DB);
+    const { rows, newPairs } = await this.registry.flush(this.env.DB);
+    // A ticker appeared on a day: cached `has_stream_on` answers are stale. One KV write per flush at most.
+    if (newPairs > 0) await bumpGenerations(this.env.CACHE, ["tickers"]);
+    return rows;
   }
 }
 

@@ -33,6 +33,8 @@ export class TickerDayRegistry {
   /** D1 statements run and rows submitted, for health and cost figures. */
   flushes = 0;
   rowsFlushed = 0;
+  /** (day, ticker) pairs already written, to tell when a flush adds a ticker to a day. */
+  private written = new Set<string>();
 
   constructor(readonly feed: string = FEED) {}
 
@@ -56,9 +58,13 @@ export class TickerDayRegistry {
     e.messages += n.messages;
   }
 
-  /** Writes everything pending. On failure the entries stay pending (merged with newer ones). */
-  async flush(db: D1Database): Promise<number> {
-    if (this.pending.size === 0) return 0;
+  /**
+   * Writes everything pending. On failure the entries stay pending (merged with newer ones).
+   * `newPairs` counts (day, ticker) pairs this registry had not written before — the signal to
+   * invalidate cached answers that depend on the registry (`has_stream_on`).
+   */
+  async flush(db: D1Database): Promise<{ rows: number; newPairs: number }> {
+    if (this.pending.size === 0) return { rows: 0, newPairs: 0 };
     const entries = [...this.pending.values()];
     this.pending.clear();
     const stmts: D1PreparedStatement[] = [];
@@ -74,6 +80,12 @@ export class TickerDayRegistry {
     }
     this.flushes += stmts.length;
     this.rowsFlushed += entries.length;
-    return entries.length;
+    let newPairs = 0;
+    for (const e of entries) {
+      const key = `${e.day}|${e.ticker}`;
+      if (!this.written.has(key)) (this.written.add(key), newPairs++);
+    }
+    if (this.written.size > 500_000) this.written.clear(); // bound memory; costs at most one extra bump
+    return { rows: entries.length, newPairs };
   }
 }

@@ -4,6 +4,7 @@
  * up to date per trade, and the latest `ticker` and top-of-book messages.
  *
  * Native RPC only (no fetch handler). Method names avoid `connect`, `fetch`, `alarm`.
+ * Writes made during one RPC call are committed together (the output gate coalesces them).
  */
 import { DurableObject } from "cloudflare:workers";
 import {
@@ -26,7 +27,15 @@ export interface ApplyTradesResult {
   duplicates: number;
   /** Too old to matter: below the prune frontier (outside every queryable window). */
   outside: number;
+  /** Trades for another ticker (a caller bug): not applied. */
+  rejected: number;
 }
+
+/**
+ * Answer of a windowed query. Expected failures are values, not exceptions: an exception thrown
+ * across Durable Object RPC is also reported as an uncaught error inside the object.
+ */
+export type WindowAnswer<T> = { status: "ok"; value: T } | { status: "unknown_ticker" } | { status: "bad_window"; message: string };
 
 export interface TickerStats {
   trades_retained: number;
@@ -47,11 +56,10 @@ export interface TickerSnapshot {
   stats: TickerStats;
 }
 
-export class WindowTooLargeError extends RangeError {
-  constructor(message: string) {
-    super(message);
-    this.name = "WindowTooLargeError";
-  }
+export interface TickerBatch {
+  trades?: StreamTrade[];
+  ticker_message?: StreamTicker;
+  orderbook?: StreamBook;
 }
 
 interface Counters {
@@ -73,8 +81,7 @@ CREATE TABLE IF NOT EXISTS trades (
 CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL) WITHOUT ROWID;
 `;
 
-export class TickerObject extends DurableObject<Env> {
-  private readonly sql: SqlStorage;
+export class TickerState {
   private ticker: string | null = null;
   /** Every retained trade, in (ts, id) order: mirror of the `trades` table. */
   private retained = new TradeRing(Infinity);
@@ -87,13 +94,8 @@ export class TickerObject extends DurableObject<Env> {
   private book: StreamBook | null = null;
   private counters: Counters = { trades_added: 0, duplicates: 0, outside: 0, tickers_applied: 0, books_applied: 0 };
 
-  constructor(ctx: DurableObjectState, env: Env) {
-    super(ctx, env);
-    this.sql = ctx.storage.sql;
-    ctx.blockConcurrencyWhile(async () => this.load());
-  }
-
-  private load(): void {
+  /** Loads (or creates) the state kept in `sql`. Synchronous: SQLite-backed storage is local. */
+  constructor(private readonly sql: SqlStorage) {
     this.sql.exec(SCHEMA);
     for (const row of this.sql.exec<{ k: string; v: string }>("SELECT k, v FROM meta")) {
       const v = JSON.parse(row.v);
@@ -127,19 +129,27 @@ export class TickerObject extends DurableObject<Env> {
     this.sql.exec("INSERT INTO meta (k, v) VALUES (?, ?) ON CONFLICT(k) DO UPDATE SET v = excluded.v", k, JSON.stringify(v));
   }
 
-  private bind(ticker: string): void {
-    if (this.ticker === ticker) return;
-    if (this.ticker !== null) throw new Error(`ticker object for ${this.ticker} got data for ${ticker}`);
+  /** Records which ticker this object holds (first data wins); false if `ticker` is another one. */
+  private bind(ticker: string): boolean {
+    if (this.ticker === ticker) return true;
+    if (this.ticker !== null) {
+      console.error(JSON.stringify({ level: "error", msg: "ticker object got data for another ticker", holds: this.ticker, got: ticker }));
+      return false;
+    }
     this.ticker = ticker;
     this.setMeta("ticker", ticker);
+    return true;
   }
 
   /** Adds a batch of trades for this ticker: deduplicated by trade_id, placed by (ts, id). */
-  async applyTrades(ticker: string, trades: StreamTrade[]): Promise<ApplyTradesResult> {
-    this.bind(ticker);
-    const res: ApplyTradesResult = { added: 0, duplicates: 0, outside: 0 };
+  applyTrades(ticker: string, trades: StreamTrade[]): ApplyTradesResult {
+    const res: ApplyTradesResult = { added: 0, duplicates: 0, outside: 0, rejected: 0 };
+    if (!this.bind(ticker)) return { ...res, rejected: trades.length };
     for (const st of trades) {
-      if (st.ticker !== ticker) throw new Error(`trade ${st.trade_id} is for ${st.ticker}, not ${ticker}`);
+      if (st.ticker !== ticker) {
+        res.rejected++;
+        continue;
+      }
       if (this.ids.has(st.trade_id)) {
         res.duplicates++;
         continue;
@@ -168,29 +178,28 @@ export class TickerObject extends DurableObject<Env> {
   }
 
   /** Keeps the newest `ticker` message (by ts). Returns whether it replaced the stored one. */
-  async applyTicker(msg: StreamTicker): Promise<boolean> {
+  applyTicker(msg: StreamTicker): boolean {
     const newer = this.putTicker(msg);
     this.setMeta("counters", this.counters);
     return newer;
   }
 
   /** Keeps the newest top of book (by ts). */
-  async applyBook(top: StreamBook): Promise<boolean> {
+  applyBook(top: StreamBook): boolean {
     const newer = this.putBook(top);
     this.setMeta("counters", this.counters);
     return newer;
   }
 
   /** Everything the ingest object collected for this ticker since its last flush, in one call. */
-  async applyBatch(ticker: string, batch: { trades?: StreamTrade[]; ticker_message?: StreamTicker; orderbook?: StreamBook }): Promise<ApplyTradesResult> {
-    this.bind(ticker);
+  applyBatch(ticker: string, batch: TickerBatch): ApplyTradesResult {
     if (batch.ticker_message) this.putTicker(batch.ticker_message);
     if (batch.orderbook) this.putBook(batch.orderbook);
     return this.applyTrades(ticker, batch.trades ?? []);
   }
 
   private putTicker(msg: StreamTicker): boolean {
-    this.bind(msg.ticker);
+    if (!this.bind(msg.ticker)) return false;
     this.counters.tickers_applied++;
     const newer = this.tickerMsg === null || msg.ts >= this.tickerMsg.ts;
     if (newer) {
@@ -201,7 +210,7 @@ export class TickerObject extends DurableObject<Env> {
   }
 
   private putBook(top: StreamBook): boolean {
-    this.bind(top.ticker);
+    if (!this.bind(top.ticker)) return false;
     this.counters.books_applied++;
     const newer = this.book === null || top.ts >= this.book.ts;
     if (newer) {
@@ -212,7 +221,7 @@ export class TickerObject extends DurableObject<Env> {
   }
 
   /** Everything about the ticker, or null if this object never received data. */
-  async snapshot(): Promise<TickerSnapshot | null> {
+  snapshot(): TickerSnapshot | null {
     if (this.ticker === null) return null;
     return {
       ticker: this.ticker,
@@ -224,32 +233,32 @@ export class TickerObject extends DurableObject<Env> {
     };
   }
 
-  /** price_history over the last `n` trades (1..MAX_PRICE_WINDOW); null for an unknown ticker. */
-  async priceHistory(n: number = DEFAULT_PRICE_WINDOW): Promise<PriceHistory | null> {
-    if (!Number.isSafeInteger(n) || n < 1 || n > MAX_PRICE_WINDOW) throw new WindowTooLargeError(`window must be 1..${MAX_PRICE_WINDOW} trades`);
-    if (this.ticker === null) return null;
-    if (n === DEFAULT_PRICE_WINDOW) return this.priceHistoryB.snapshot();
+  /** price_history over the last `n` trades (1..MAX_PRICE_WINDOW). */
+  priceHistory(n: number = DEFAULT_PRICE_WINDOW): WindowAnswer<PriceHistory> {
+    if (!Number.isSafeInteger(n) || n < 1 || n > MAX_PRICE_WINDOW) return { status: "bad_window", message: `window must be 1..${MAX_PRICE_WINDOW} trades` };
+    if (this.ticker === null) return { status: "unknown_ticker" };
+    if (n === DEFAULT_PRICE_WINDOW) return { status: "ok", value: this.priceHistoryB.snapshot() };
     const len = this.retained.length;
     const b = new PriceHistoryBuilder(n);
     for (let i = Math.max(0, len - n); i < len; i++) b.add(this.tradeAt(i));
-    return b.snapshot();
+    return { status: "ok", value: b.snapshot() };
   }
 
   /** volume_profile over `windowMs` (1..MAX_VOLUME_WINDOW_MS) ending at the latest trade. */
-  async volumeProfile(windowMs: number = DEFAULT_VOLUME_WINDOW_MS): Promise<VolumeProfile | null> {
+  volumeProfile(windowMs: number = DEFAULT_VOLUME_WINDOW_MS): WindowAnswer<VolumeProfile> {
     if (!Number.isSafeInteger(windowMs) || windowMs < 1 || windowMs > MAX_VOLUME_WINDOW_MS)
-      throw new WindowTooLargeError(`window must be 1..${MAX_VOLUME_WINDOW_MS} ms`);
-    if (this.ticker === null) return null;
-    if (windowMs === DEFAULT_VOLUME_WINDOW_MS) return this.volumeProfileB.snapshot();
+      return { status: "bad_window", message: `window must be 1..${MAX_VOLUME_WINDOW_MS} ms` };
+    if (this.ticker === null) return { status: "unknown_ticker" };
+    if (windowMs === DEFAULT_VOLUME_WINDOW_MS) return { status: "ok", value: this.volumeProfileB.snapshot() };
     const len = this.retained.length;
     const b = new VolumeProfileBuilder(windowMs);
     const start = len === 0 ? 0 : firstIndexAfter(this.retained, this.retained.tsAt(len - 1) - windowMs);
     for (let i = start; i < len; i++) b.add(this.tradeAt(i));
-    return b.snapshot();
+    return { status: "ok", value: b.snapshot() };
   }
 
   /** The retained trades, newest last (at most `limit`). */
-  async recentTrades(limit = 100): Promise<StreamTrade[]> {
+  recentTrades(limit = 100): StreamTrade[] {
     if (this.ticker === null) return [];
     const len = this.retained.length;
     const out: StreamTrade[] = [];
@@ -279,6 +288,47 @@ export class TickerObject extends DurableObject<Env> {
     }
     this.sql.exec("DELETE FROM trades WHERE trade_id IN (SELECT value FROM json_each(?))", JSON.stringify(dropped));
     this.setMeta("frontier", this.frontier);
+  }
+}
+
+
+/**
+ * The Durable Object: a thin RPC shell over TickerState (kept separate so the same logic can be
+ * measured behind another RPC layer in bench/rpc-*.ts).
+ */
+export class TickerObject extends DurableObject<Env> {
+  private state!: TickerState;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    ctx.blockConcurrencyWhile(async () => {
+      this.state = new TickerState(ctx.storage.sql);
+    });
+  }
+
+  async applyTrades(ticker: string, trades: StreamTrade[]): Promise<ApplyTradesResult> {
+    return this.state.applyTrades(ticker, trades);
+  }
+  async applyTicker(msg: StreamTicker): Promise<boolean> {
+    return this.state.applyTicker(msg);
+  }
+  async applyBook(top: StreamBook): Promise<boolean> {
+    return this.state.applyBook(top);
+  }
+  async applyBatch(ticker: string, batch: TickerBatch): Promise<ApplyTradesResult> {
+    return this.state.applyBatch(ticker, batch);
+  }
+  async snapshot(): Promise<TickerSnapshot | null> {
+    return this.state.snapshot();
+  }
+  async priceHistory(n?: number): Promise<WindowAnswer<PriceHistory>> {
+    return this.state.priceHistory(n);
+  }
+  async volumeProfile(windowMs?: number): Promise<WindowAnswer<VolumeProfile>> {
+    return this.state.volumeProfile(windowMs);
+  }
+  async recentTrades(limit?: number): Promise<StreamTrade[]> {
+    return this.state.recentTrades(limit);
   }
 }
 

@@ -27,6 +27,8 @@ import type { StartSyncResult, SyncMode, SyncProgress, SyncRunStatus, SyncTrigge
 export interface StartSyncOptions extends RunOptions {
   /** Kalshi REST base URL for this run; default env.KALSHI_BASE_URL. */
   baseUrl?: string;
+  /** Window anchor (Unix ms); default now. For tests against a simulator whose clock was moved. */
+  nowMs?: number;
 }
 
 /** Kalshi requests per alarm step (well under the 1000-subrequest limit with ~4 D1 calls each). */
@@ -51,6 +53,15 @@ export class SyncCoordinator extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.store = new SyncStore(ctx.storage);
+    // A new instance (after an eviction, crash or deploy) re-arms a running run whose alarm is gone.
+    void ctx.blockConcurrencyWhile(() => this.ensureAlarm());
+  }
+
+  /** A running run always has an alarm: if none is scheduled, step now. */
+  private async ensureAlarm(): Promise<void> {
+    if (this.store.activeRun() && (await this.ctx.storage.getAlarm()) === null) {
+      await this.ctx.storage.setAlarm(Date.now());
+    }
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -60,11 +71,12 @@ export class SyncCoordinator extends DurableObject<Env> {
     if (!MODES.includes(mode)) throw new Error(`unknown sync mode ${JSON.stringify(mode)} (full | incremental)`);
     const active = this.store.activeRun();
     if (active) {
+      await this.ensureAlarm();
       return { outcome: active.mode === mode ? "joined" : "conflict", run: this.status(active) };
     }
     const now = Date.now();
-    const { baseUrl, ...options } = opts;
-    const plan = buildPlan(mode, now, { shards: options.shards });
+    const { baseUrl, nowMs, ...options } = opts;
+    const plan = buildPlan(mode, nowMs ?? now, { shards: options.shards });
     const run = this.store.createRun({
       id: crypto.randomUUID(),
       mode,
@@ -168,7 +180,7 @@ export class SyncCoordinator extends DurableObject<Env> {
   /** One client per base URL and rate, kept across steps so its token bucket carries over. */
   private async client(run: RunRow): Promise<KalshiClient> {
     const rps = this.rps(run);
-    const key = `${run.base_url}|${rps}`;
+    const key = `${run.base_url}|${rps}|${run.options.maxRetries ?? ""}|${run.options.backoffBaseMs ?? ""}`;
     let client = this.clients.get(key);
     if (!client) {
       const signer =
@@ -178,6 +190,8 @@ export class SyncCoordinator extends DurableObject<Env> {
       client = new KalshiClient({
         baseUrl: run.base_url,
         readsPerSecond: rps,
+        maxRetries: run.options.maxRetries,
+        backoffBaseMs: run.options.backoffBaseMs,
         signer,
         onEvent: (e: ClientEvent) => {
           if (e.type === "retry" && this.live) this.live.retries += 1;

@@ -16,7 +16,7 @@
  *   + series, fee changes, events               min_updated_ts=now-1d + mve_filter=exclude
  *     (min_close_ts=now-30d)                    + fee changes
  *
- * Big listings are split into time shards (overlapping by one second at each boundary, so an
+ * Big listings (open, settled) are split into time shards (overlapping by one second at each boundary, so an
  * item exactly on a boundary is listed twice rather than never, whatever Kalshi's inclusive/
  * exclusive semantics are). Shards are separate cursors, so several can page concurrently and
  * keep the rate limit saturated even when a single page takes longer than 1/rps.
@@ -77,7 +77,7 @@ export interface SyncPlan {
 }
 
 export interface PlanOptions {
-  /** Time shards for the big listings (open, closed, settled). Default 4. */
+  /** Time shards for the big listings (open, settled). Default 4. */
   shards?: number;
 }
 
@@ -139,7 +139,8 @@ export function buildPlan(mode: SyncMode, nowMs: number, opts: PlanOptions = {})
     listings.push({ id: "markets:unopened", kind: "markets", query: { status: "unopened" } });
     listings.push(...openShards);
     listings.push({ id: "markets:paused", kind: "markets", query: { status: "paused" } });
-    listings.push(...shardedMarkets("markets:closed", "closed", "close", start, undefined, evenBounds(start, now, shards)));
+    // Closed is a transitional state (until settlement): one listing; sharding it mostly costs empty pages.
+    listings.push({ id: "markets:closed", kind: "markets", query: { status: "closed", min_close_ts: start } });
     listings.push(...shardedMarkets("markets:settled", "settled", "settled", start, undefined, evenBounds(start, now, shards)));
   } else {
     listings.push({ id: "fee_changes", kind: "fee_changes" });

@@ -33,7 +33,7 @@ import type { ListingRow, RunRow, SyncStore } from "./store";
 
 export const MAX_LISTING_ATTEMPTS = 3;
 /** Backoff before a failed listing is tried again from its committed cursor (attempt 1, 2, …). */
-export const LISTING_RETRY_MS = [5_000, 20_000, 60_000];
+export const LISTING_RETRY_MS = [5_000, 20_000];
 /** Stored candidates read from D1 per scan query, and suspects verified per request. */
 export const SCAN_CHUNK = 5_000;
 export const VERIFY_BATCH = 100;
@@ -189,8 +189,8 @@ export class SyncRunner {
     if (r.changed.length === 0) return;
     this.scope("events");
     const d = await denormalizeMarkets(this.db, r.changed, now);
-    this.count("markets", d.rows_written, d.rows_written > 0 ? 1 : 0);
-    if (d.rows_written > 0) this.scope("markets");
+    this.count("markets", d.rows_written, d.changed);
+    if (d.changed > 0) this.scope("markets");
     await this.deriveEvents(r.changed, now);
   }
 
@@ -235,7 +235,10 @@ export class SyncRunner {
     l.error = message(e);
     const giveUp = isPermanent(e) || l.attempts >= MAX_LISTING_ATTEMPTS;
     if (giveUp) l.state = "failed";
-    else l.retry_at = this.now() + LISTING_RETRY_MS[Math.min(l.attempts - 1, LISTING_RETRY_MS.length - 1)]!;
+    else {
+      const waits = this.run.options.listingRetryMs ?? LISTING_RETRY_MS;
+      l.retry_at = this.now() + (waits[Math.min(l.attempts - 1, waits.length - 1)] ?? 0);
+    }
     this.note(`${l.id}: ${giveUp ? "failed" : `attempt ${l.attempts} failed, will resume from its cursor`}: ${l.error}`);
     this.store.commitPage(this.run, l, null);
   }

@@ -32,11 +32,21 @@ export interface RunRow {
 }
 
 export interface RunOptions {
+  /** Page size for listings (default: Kalshi's maximum, 1000 markets / 200 events). */
   pageSize?: number;
+  /** Client rate limit (default env.KALSHI_READS_PER_SECOND). */
   readsPerSecond?: number;
+  /** Kalshi requests per alarm step. */
   maxPagesPerStep?: number;
+  /** Listings paged concurrently. */
   lanes?: number;
+  /** Time shards of the open and settled listings. */
   shards?: number;
+  /** Client retries per request (default 5) and first backoff (default 250 ms). */
+  maxRetries?: number;
+  backoffBaseMs?: number;
+  /** Waits before a failed listing is resumed (default 5 s, 20 s). */
+  listingRetryMs?: number[];
 }
 
 export interface ListingRow extends ListingProgress {

@@ -35,7 +35,7 @@ describe("buildPlan", () => {
       { id: "markets:unopened", kind: "markets", query: { status: "unopened" } },
       { id: "markets:open#0", kind: "markets", query: { status: "open" } },
       { id: "markets:paused", kind: "markets", query: { status: "paused" } },
-      { id: "markets:closed#0", kind: "markets", query: { status: "closed", min_close_ts: now - 30 * DAY_S } },
+      { id: "markets:closed", kind: "markets", query: { status: "closed", min_close_ts: now - 30 * DAY_S } },
       { id: "markets:settled#0", kind: "markets", query: { status: "settled", min_settled_ts: now - 30 * DAY_S } },
     ]);
     expect(plan.mustContain).toEqual([

@@ -1,0 +1,160 @@
+/**
+ * Load test of the read API: throughput and latency (p50/p99) of GET /markets (several filter
+ * mixes) and GET /markets/{ticker}, each measured on the KV cache-hit path and on the D1 path
+ * (`Cache-Control: no-cache` makes the Worker skip KV) in the same run, against a running
+ * service (e.g. `npm start` with SSMD_SIM_MARKETS=200000).
+ *
+ *   npx tsx bench/api-load.ts [--url=http://127.0.0.1:8787] [--seconds=10] [--connections=16] [--json]
+ *
+ * A closed-loop generator: `connections` workers each send a request, read the whole body, record
+ * the latency, and send the next. Prints a Markdown table (docs/perf/api.md).
+ */
+import { parseArgs } from "node:util";
+import { performance } from "node:perf_hooks";
+
+interface Scenario {
+  name: string;
+  /** Paths requested round-robin. */
+  paths: string[];
+}
+
+interface Result {
+  scenario: string;
+  path: "cache-hit" | "d1";
+  requests: number;
+  errors: number;
+  rps: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+  xcache: Record<string, number>;
+  bytes: number;
+}
+
+const { values } = parseArgs({
+  options: {
+    url: { type: "string", default: process.env.SSMD_URL ?? "http://127.0.0.1:8787" },
+    seconds: { type: "string", default: "10" },
+    connections: { type: "string", default: "16" },
+    json: { type: "boolean", default: false },
+  },
+});
+const base = values.url!.replace(/\/+$/, "");
+const seconds = Number(values.seconds);
+const connections = Number(values.connections);
+
+function quantile(sorted: number[], q: number): number {
+  if (sorted.length === 0) return NaN;
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
+  return sorted[i]!;
+}
+
+async function getJson<T>(path: string): Promise<T> {
+  const res = await fetch(base + path);
+  if (!res.ok) throw new Error(`GET ${path} → HTTP ${res.status}: ${(await res.text()).slice(0, 200)}`);
+  return (await res.json()) as T;
+}
+
+async function load(scenario: Scenario, kind: "cache-hit" | "d1"): Promise<Result> {
+  const headers: Record<string, string> = kind === "d1" ? { "Cache-Control": "no-cache" } : {};
+  if (kind === "cache-hit") {
+    // Warm: one request per path fills KV; a second confirms the hit.
+    for (const p of scenario.paths) await (await fetch(base + p)).arrayBuffer();
+    for (const p of scenario.paths) await (await fetch(base + p)).arrayBuffer();
+  }
+  const latencies: number[] = [];
+  const xcache: Record<string, number> = {};
+  let errors = 0;
+  let bytes = 0;
+  let next = 0;
+  const end = performance.now() + seconds * 1000;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: connections }, async () => {
+      while (performance.now() < end) {
+        const path = scenario.paths[next++ % scenario.paths.length]!;
+        const s = performance.now();
+        try {
+          const res = await fetch(base + path, { headers });
+          const body = await res.arrayBuffer();
+          latencies.push(performance.now() - s);
+          bytes += body.byteLength;
+          if (!res.ok) errors++;
+          const x = res.headers.get("x-cache") ?? "none";
+          xcache[x] = (xcache[x] ?? 0) + 1;
+        } catch {
+          errors++;
+        }
+      }
+    }),
+  );
+  const elapsed = (performance.now() - t0) / 1000;
+  latencies.sort((a, b) => a - b);
+  return {
+    scenario: scenario.name,
+    path: kind,
+    requests: latencies.length,
+    errors,
+    rps: latencies.length / elapsed,
+    p50: quantile(latencies, 0.5),
+    p90: quantile(latencies, 0.9),
+    p99: quantile(latencies, 0.99),
+    max: latencies[latencies.length - 1] ?? NaN,
+    xcache,
+    bytes,
+  };
+}
+
+async function scenarios(): Promise<Scenario[]> {
+  const page = await getJson<{ markets: Array<{ ticker: string; category: string | null; series_ticker: string | null; status: string }> }>("/markets?limit=1000&status=open");
+  if (page.markets.length === 0) throw new Error("no open markets: sync the service first");
+  const count = <T>(xs: T[]) => [...xs.reduce((m, x) => m.set(x, (m.get(x) ?? 0) + 1), new Map<T, number>())].sort((a, b) => b[1] - a[1]);
+  const category = count(page.markets.map((m) => m.category).filter((c): c is string => !!c))[0]![0];
+  const series = count(page.markets.map((m) => m.series_ticker).filter((s): s is string => !!s))[0]![0];
+  const tickers = page.markets.slice(0, 200).map((m) => `/markets/${encodeURIComponent(m.ticker)}`);
+  const weekAhead = new Date(Date.now() + 7 * 86_400_000).toISOString().slice(0, 10);
+  return [
+    { name: "GET /markets?limit=100", paths: ["/markets?limit=100"] },
+    { name: "GET /markets?status=open&limit=100", paths: ["/markets?status=open&limit=100"] },
+    { name: `GET /markets?category=${category}&status=open`, paths: [`/markets?category=${encodeURIComponent(category)}&status=open`] },
+    { name: `GET /markets?series=${series}&closing_before=+7d`, paths: [`/markets?series=${encodeURIComponent(series)}&closing_before=${weekAhead}`] },
+    { name: `GET /markets/{ticker} (${tickers.length} tickers)`, paths: tickers },
+  ];
+}
+
+const fmt = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : "-");
+
+async function main() {
+  const health = await getJson<{ version: string }>("/healthz");
+  const all: Result[] = [];
+  for (const s of await scenarios()) {
+    for (const kind of ["cache-hit", "d1"] as const) {
+      const r = await load(s, kind);
+      all.push(r);
+      process.stderr.write(`${s.name} [${kind}]: ${r.requests} req, ${fmt(r.rps)} req/s, p50 ${fmt(r.p50)} ms, p99 ${fmt(r.p99)} ms, x-cache ${JSON.stringify(r.xcache)}\n`);
+    }
+  }
+  if (values.json) {
+    console.log(JSON.stringify({ url: base, version: health.version, seconds, connections, results: all }, null, 2));
+    return;
+  }
+  console.log(`ssmd ${health.version} at ${base}: ${connections} connections, ${seconds} s per row\n`);
+  console.log("| scenario | path | req/s | p50 ms | p90 ms | p99 ms | max ms | errors | x-cache |");
+  console.log("|---|---|---:|---:|---:|---:|---:|---:|---|");
+  for (const r of all) {
+    console.log(`| ${r.scenario} | ${r.path} | ${fmt(r.rps)} | ${fmt(r.p50)} | ${fmt(r.p90)} | ${fmt(r.p99)} | ${fmt(r.max)} | ${r.errors} | ${Object.entries(r.xcache).map(([k, v]) => `${k} ${v}`).join(", ")} |`);
+  }
+  console.log("\n| scenario | p99 D1 / p99 cache-hit | req/s cache-hit / D1 |");
+  console.log("|---|---:|---:|");
+  for (let i = 0; i < all.length; i += 2) {
+    const hit = all[i]!;
+    const d1 = all[i + 1]!;
+    console.log(`| ${hit.scenario} | ${(d1.p99 / hit.p99).toFixed(1)}× | ${(hit.rps / d1.rps).toFixed(1)}× |`);
+  }
+}
+
+main().catch((err) => {
+  console.error(`bench/api-load: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});

@@ -1,0 +1,165 @@
+/**
+ * Sync benchmark: the real worker (bundled by `wrangler deploy --dry-run`, run in workerd through
+ * Miniflare with a local D1 and a SQLite-backed SyncCoordinator) against the Kalshi simulator
+ * (in this process) at Kalshi's basic-tier rate limit.
+ *
+ *   npx tsx bench/sync.ts [--markets 200000] [--rps 20] [--seed 1] [--skip-changes]
+ *
+ * Measures
+ * - full sync from an empty D1: wall time ÷ floor, floor = Kalshi requests ÷ rps
+ * - D1 rows written by full and incremental syncs at 0 %, 1 % and 10 % of active markets changed
+ * - peak RSS of the workerd process running the sync (sampled every 100 ms; includes the runtime)
+ */
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { convertV4MiniflareOptions, Miniflare } from "miniflare";
+import { startSimServer } from "../sim/server";
+import type { SyncRunStatus, StartSyncResult } from "../src/sync/types";
+
+const args = new Map<string, string>();
+for (let i = 2; i < process.argv.length; i++) {
+  const a = process.argv[i]!;
+  if (a.startsWith("--")) args.set(a.slice(2), process.argv[i + 1]?.startsWith("--") === false ? process.argv[++i]! : "true");
+}
+const MARKETS = Number(args.get("markets") ?? 200_000);
+const RPS = Number(args.get("rps") ?? 20);
+const SEED = Number(args.get("seed") ?? 1);
+const QUIET = { price_change_per_hour: 0, metadata_change_per_hour: 0, new_markets_per_hour: 0, vanish_per_hour: 0, pause_per_hour: 0 };
+
+function log(...xs: unknown[]) {
+  console.log(new Date().toISOString().slice(11, 19), ...xs);
+}
+
+/** RSS of workerd child processes (kB), from /proc. */
+function workerdPids(): number[] {
+  const out: number[] = [];
+  for (const d of readdirSync("/proc")) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const status = readFileSync(`/proc/${d}/status`, "utf8");
+      const ppid = Number(/PPid:\s+(\d+)/.exec(status)?.[1]);
+      const name = /Name:\s+(\S+)/.exec(status)?.[1];
+      if (ppid === process.pid && name === "workerd") out.push(Number(d));
+    } catch {
+      /* process gone */
+    }
+  }
+  return out;
+}
+function rssKb(pid: number, field: "VmRSS" | "VmHWM"): number {
+  try {
+    return Number(new RegExp(`${field}:\\s+(\\d+)`).exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0);
+  } catch {
+    return 0;
+  }
+}
+
+async function main() {
+  log(`bundling the worker (wrangler deploy --dry-run)`);
+  const outdir = mkdtempSync(join(tmpdir(), "ssmd-bench-"));
+  execFileSync("npx", ["wrangler", "deploy", "--dry-run", "--outdir", outdir], { stdio: "ignore" });
+
+  log(`simulator: ${MARKETS} markets, ${RPS} reads/s`);
+  const t0 = Date.now();
+  const sim = await startSimServer({ host: "127.0.0.1", port: 0, config: { seed: SEED, markets: MARKETS, reads_per_second: RPS, mutation_rates: QUIET } });
+  const state = (await (await fetch(`${sim.origin}/_sim/state`)).json()) as { counts: Record<string, unknown> };
+  log(`simulator up in ${Date.now() - t0} ms`, JSON.stringify(state.counts));
+
+  const mf = new Miniflare(convertV4MiniflareOptions({
+    modules: true,
+    scriptPath: join(outdir, "index.js"),
+    modulesRoot: outdir,
+    compatibilityDate: "2026-11-01",
+    compatibilityFlags: ["nodejs_compat"],
+    d1Databases: { DB: "bench-db" },
+    kvNamespaces: ["CACHE"],
+    durableObjects: { SYNC: { className: "SyncCoordinator", useSQLite: true } },
+    bindings: {
+      KALSHI_BASE_URL: `${sim.origin}/trade-api/v2`,
+      KALSHI_WS_URL: `${sim.origin.replace(/^http/, "ws")}/trade-api/ws/v2`,
+      KALSHI_READS_PER_SECOND: String(RPS),
+      SSMD_VERSION: "bench",
+      CORS_ORIGINS: "*",
+    },
+  }));
+  await mf.ready;
+  const db = await mf.getD1Database("DB");
+  for (const f of readdirSync("migrations").filter((x) => x.endsWith(".sql")).sort()) {
+    const text = readFileSync(join("migrations", f), "utf8").replaceAll("--> statement-breakpoint", "\n");
+    const code = text.split("\n").filter((l) => !l.trim().startsWith("--")).join(" ");
+    for (const stmt of code.split(/;\s*/)) if (stmt.trim()) await db.prepare(stmt).run();
+  }
+  const ns = await mf.getDurableObjectNamespace("SYNC");
+  const stub = ns.get(ns.idFromName("global")) as unknown as {
+    start(mode: string, trigger: string): Promise<StartSyncResult>;
+    getRun(id: string): Promise<SyncRunStatus | null>;
+  };
+  const pids = workerdPids();
+  const baseline = pids.reduce((a, p) => a + rssKb(p, "VmRSS"), 0);
+  log(`workerd pids ${pids.join(",")}, baseline RSS ${(baseline / 1024).toFixed(1)} MB`);
+
+  async function run(mode: "full" | "incremental", label: string) {
+    const statsBefore = (await (await fetch(`${sim.origin}/_sim/stats`)).json()) as { requests: number; rate_limited: number };
+    const started = Date.now();
+    const { run: r0 } = await stub.start(mode, "admin");
+    let peak = 0;
+    let r: SyncRunStatus | null = r0;
+    while (r && r.status === "running") {
+      await new Promise((res) => setTimeout(res, 100));
+      peak = Math.max(peak, pids.reduce((a, p) => a + rssKb(p, "VmRSS"), 0));
+      r = await stub.getRun(r0.run_id);
+    }
+    const wall = (Date.now() - started) / 1000;
+    const statsAfter = (await (await fetch(`${sim.origin}/_sim/stats`)).json()) as { requests: number; rate_limited: number };
+    const p = r!.progress;
+    const requests = statsAfter.requests - statsBefore.requests;
+    const floor = p.pages / RPS;
+    const row = {
+      label,
+      status: r!.status,
+      wall_s: +wall.toFixed(1),
+      kalshi_requests: p.pages,
+      sim_requests: requests,
+      sim_429: statsAfter.rate_limited - statsBefore.rate_limited,
+      floor_s: +floor.toFixed(1),
+      ratio: +(wall / floor).toFixed(3),
+      items_seen: p.items_seen,
+      rows_written: p.rows_written_by_table,
+      rows_changed: p.rows_changed,
+      soft_deleted: p.soft_deleted,
+      retries: p.retries,
+      peak_rss_mb: +(peak / 1024).toFixed(1),
+      errors: p.errors.slice(0, 3),
+    };
+    log(JSON.stringify(row));
+    return row;
+  }
+
+  const mutate = async (body: unknown) =>
+    (await (await fetch(`${sim.origin}/_sim/mutate`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) })).json()) as Record<string, unknown>;
+
+  const results = [];
+  results.push(await run("full", "full, empty D1"));
+  results.push(await run("full", "full, 0 % changed"));
+  results.push(await run("incremental", "incremental, 0 % changed"));
+  if (args.get("skip-changes") !== "true") {
+    for (const pct of [1, 10]) {
+      log(`mutate ${pct} %`, JSON.stringify(await mutate({ change_fraction: pct / 100 })));
+      results.push(await run("incremental", `incremental, ${pct} % changed`));
+      log(`mutate ${pct} %`, JSON.stringify(await mutate({ change_fraction: pct / 100 })));
+      results.push(await run("full", `full, ${pct} % changed`));
+    }
+  }
+  const hwm = pids.reduce((a, p) => a + rssKb(p, "VmHWM"), 0);
+  log(`workerd VmHWM ${(hwm / 1024).toFixed(1)} MB (baseline RSS ${(baseline / 1024).toFixed(1)} MB)`);
+  console.log("\nRESULTS " + JSON.stringify({ markets: MARKETS, rps: RPS, counts: state.counts, baseline_rss_mb: +(baseline / 1024).toFixed(1), workerd_hwm_mb: +(hwm / 1024).toFixed(1), results }, null, 1));
+  await mf.dispose();
+  await sim.close();
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -1,0 +1,250 @@
+/**
+ * Stream data per ticker: GET /tickers (per-day registry), GET /tickers/{ticker} (latest ticker
+ * message, top of book and both builders), /price_history and /volume_profile with any window up
+ * to the retention bounds; and the `list_tickers` tool. Live reads from the ticker Durable
+ * Objects — not cached (they change with every trade).
+ */
+import { createRoute, z } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import { DEFAULT_PRICE_WINDOW, DEFAULT_VOLUME_WINDOW_MS } from "../builders";
+import { StreamBookSchema, StreamTickerSchema, StreamTradeSchema } from "../stream/messages";
+import { FEED } from "../stream/registry";
+import { MAX_PRICE_WINDOW, MAX_VOLUME_WINDOW_MS } from "../stream/retention";
+import { tickerStub } from "../stream/forward";
+import type { WindowAnswer } from "../stream/ticker";
+import { invalidParameter, notFound } from "./errors";
+import { createApiApp, type AppEnv } from "./factory";
+import { jsonContent, notFoundError, readErrors } from "./openapi-helpers";
+import { cursorParam, decodeCursor, encodeCursor, limitParam, tickerPath } from "./params";
+import { defineTool } from "./tools";
+
+const LIVE_CACHE_CONTROL = "no-store";
+const REGISTRY_CACHE_CONTROL = "public, max-age=10, must-revalidate";
+
+// ---------------------------------------------------------------------------------------------
+// Schemas
+
+const nNum = z.number().nullable();
+
+export const PriceHistorySchema = z
+  .object({
+    window: z.number().int().openapi({ description: "N: window size in trades" }),
+    count: z.number().int().openapi({ description: "Trades in the window (≤ N)" }),
+    last: nNum.openapi({ description: "Last trade's YES price, dollars" }),
+    vwap: nNum.openapi({ description: "Σ price·count / Σ count, dollars" }),
+    high: nNum,
+    low: nNum,
+    returns: nNum.openapi({ description: "last / first − 1" }),
+    volatility: nNum.openapi({ description: "Population std dev of trade-to-trade price changes, dollars per trade" }),
+    first_ts: nNum,
+    last_ts: nNum,
+  })
+  .openapi("PriceHistory");
+
+export const VolumeProfileSchema = z
+  .object({
+    window_ms: z.number().int(),
+    window_end_ms: nNum.openapi({ description: "End of the window: the latest trade's ts (Unix ms)" }),
+    trades: z.number().int(),
+    buyVolume: z.number().openapi({ description: "Contracts whose taker bought YES" }),
+    sellVolume: z.number().openapi({ description: "Contracts whose taker bought NO" }),
+    totalVolume: z.number(),
+    ratio: nNum.openapi({ description: "buyVolume / totalVolume; null for an empty window" }),
+    average: nNum.openapi({ description: "totalVolume / trades; null for an empty window" }),
+  })
+  .openapi("VolumeProfile");
+
+const TickerStatsSchema = z
+  .object({
+    trades_retained: z.number().int(),
+    trades_added: z.number().int(),
+    duplicates: z.number().int(),
+    outside: z.number().int(),
+    tickers_applied: z.number().int(),
+    books_applied: z.number().int(),
+    last_trade: StreamTradeSchema.nullable(),
+  })
+  .openapi("TickerStreamStats");
+
+export const TickerDetailSchema = z
+  .object({
+    ticker: z.string(),
+    ticker_message: StreamTickerSchema.nullable(),
+    orderbook: StreamBookSchema.nullable(),
+    price_history: PriceHistorySchema,
+    volume_profile: VolumeProfileSchema,
+    stats: TickerStatsSchema,
+  })
+  .openapi("TickerStream");
+
+const TickerDaySchema = z
+  .object({ ticker: z.string(), first_ts: z.number().int(), last_ts: z.number().int(), messages: z.number().int() })
+  .openapi("TickerDay");
+
+export const TickerListSchema = z
+  .object({ feed: z.string(), date: z.string(), tickers: z.array(TickerDaySchema), cursor: z.string().nullable() })
+  .openapi("TickerList");
+
+// ---------------------------------------------------------------------------------------------
+// Parameters
+
+const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
+
+export const TickersQuerySchema = z.strictObject({
+  feed: z.enum([FEED], { error: `must be ${FEED}` }).optional().default(FEED).meta({ description: `Stream feed (only '${FEED}')` }),
+  date: z
+    .string()
+    .refine((s) => DATE_RE.test(s) && !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().startsWith(s), "must be a date YYYY-MM-DD")
+    .meta({ type: "string", format: "date", description: "UTC day, YYYY-MM-DD" }),
+  limit: limitParam(5000, 1000),
+  cursor: cursorParam(),
+});
+
+const TickerPath = z.strictObject({ ticker: tickerPath("ticker", "Market ticker") });
+
+const PriceWindowQuery = z.strictObject({
+  window: z
+    .string()
+    .regex(/^[0-9]{1,7}$/, "must be a whole number of trades")
+    .transform(Number)
+    .pipe(z.number().int().min(1, `must be between 1 and ${MAX_PRICE_WINDOW}`).max(MAX_PRICE_WINDOW, `must be between 1 and ${MAX_PRICE_WINDOW}`))
+    .optional()
+    .meta({ type: "integer", minimum: 1, maximum: MAX_PRICE_WINDOW, default: DEFAULT_PRICE_WINDOW, description: `Last N trades (default ${DEFAULT_PRICE_WINDOW})` }),
+});
+
+const DURATION_RE = /^([0-9]{1,9})(ms|s|m|h)$/;
+const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
+
+/** "5m" → 300000, "90s", "1h", "250ms"; null when malformed. */
+export function parseDuration(s: string): number | null {
+  const m = DURATION_RE.exec(s);
+  if (!m) return null;
+  return Number(m[1]) * UNIT_MS[m[2] as keyof typeof UNIT_MS];
+}
+
+const VolumeWindowQuery = z.strictObject({
+  window: z
+    .string()
+    .optional()
+    .meta({ type: "string", description: `Window as a duration: 250ms, 90s, 5m, 1h (max ${MAX_VOLUME_WINDOW_MS / 60_000}m; default 5m)`, example: "5m" }),
+  window_ms: z
+    .string()
+    .regex(/^[0-9]{1,10}$/, "must be a whole number of milliseconds")
+    .optional()
+    .meta({ type: "integer", description: "Window in milliseconds (alternative to `window`)" }),
+});
+
+function volumeWindowMs(q: { window?: string; window_ms?: string }): number {
+  if (q.window !== undefined && q.window_ms !== undefined) throw invalidParameter("window", "give either window or window_ms, not both");
+  let ms: number = DEFAULT_VOLUME_WINDOW_MS;
+  let name = "window";
+  if (q.window !== undefined) {
+    const d = parseDuration(q.window);
+    if (d === null) throw invalidParameter("window", "must be a duration like 250ms, 90s, 5m or 1h");
+    ms = d;
+  } else if (q.window_ms !== undefined) {
+    ms = Number(q.window_ms);
+    name = "window_ms";
+  }
+  if (ms < 1 || ms > MAX_VOLUME_WINDOW_MS) throw invalidParameter(name, `must be between 1 ms and ${MAX_VOLUME_WINDOW_MS / 60_000} minutes`);
+  return ms;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Routes
+
+const listRoute = createRoute({
+  method: "get",
+  path: "/tickers",
+  tags: ["tickers"],
+  summary: "Tickers that had stream data on a UTC day (per-day registry)",
+  request: { query: TickersQuerySchema },
+  responses: { 200: jsonContent(TickerListSchema, "Tickers, in ticker order"), ...readErrors },
+});
+
+const detailRoute = createRoute({
+  method: "get",
+  path: "/tickers/{ticker}",
+  tags: ["tickers"],
+  summary: "Latest ticker message, top of book, price_history (last 100 trades) and volume_profile (5 min)",
+  request: { params: TickerPath, query: z.strictObject({}) },
+  responses: { 200: jsonContent(TickerDetailSchema, "Stream state of the ticker"), ...readErrors, ...notFoundError },
+});
+
+const priceRoute = createRoute({
+  method: "get",
+  path: "/tickers/{ticker}/price_history",
+  tags: ["tickers"],
+  summary: "last, vwap, high, low, returns, volatility over the last N trades",
+  request: { params: TickerPath, query: PriceWindowQuery },
+  responses: { 200: jsonContent(z.object({ ticker: z.string(), price_history: PriceHistorySchema }), "price_history"), ...readErrors, ...notFoundError },
+});
+
+const volumeRoute = createRoute({
+  method: "get",
+  path: "/tickers/{ticker}/volume_profile",
+  tags: ["tickers"],
+  summary: "buyVolume, sellVolume, totalVolume, ratio, average over a time window ending at the latest trade",
+  request: { params: TickerPath, query: VolumeWindowQuery },
+  responses: { 200: jsonContent(z.object({ ticker: z.string(), volume_profile: VolumeProfileSchema }), "volume_profile"), ...readErrors, ...notFoundError },
+});
+
+function noStreamData(ticker: string) {
+  return notFound("ticker", ticker, { reason: "no stream data received for this ticker" });
+}
+
+function unwrap<T>(ticker: string, param: string, a: WindowAnswer<T>): T {
+  if (a.status === "unknown_ticker") throw noStreamData(ticker);
+  if (a.status === "bad_window") throw invalidParameter(param, a.message);
+  return a.value;
+}
+
+function live(c: Context<AppEnv>) {
+  c.header("Cache-Control", LIVE_CACHE_CONTROL);
+}
+
+export const tickersApp = createApiApp()
+  .openapi(listRoute, async (c) => {
+    const q = c.req.valid("query");
+    const after = q.cursor === undefined ? null : decodeCursor(q.cursor, ["string"])[0];
+    const { results } = await c.env.DB.prepare(
+      "SELECT ticker, first_ts, last_ts, messages FROM ticker_days WHERE feed = ?1 AND day = ?2 AND (?3 IS NULL OR ticker > ?3) ORDER BY ticker LIMIT ?4",
+    )
+      .bind(q.feed, q.date, after, q.limit + 1)
+      .all<{ ticker: string; first_ts: number; last_ts: number; messages: number }>();
+    const page = results.slice(0, q.limit);
+    const more = results.length > q.limit;
+    c.header("Cache-Control", REGISTRY_CACHE_CONTROL);
+    return c.json({ feed: q.feed, date: q.date, tickers: page, cursor: more ? encodeCursor([page[page.length - 1]!.ticker]) : null }, 200);
+  })
+  .openapi(detailRoute, async (c) => {
+    const { ticker } = c.req.valid("param");
+    const snap = await tickerStub(c.env.TICKER, ticker).snapshot();
+    if (!snap) throw noStreamData(ticker);
+    live(c);
+    return c.json(snap, 200);
+  })
+  .openapi(priceRoute, async (c) => {
+    const { ticker } = c.req.valid("param");
+    const { window } = c.req.valid("query");
+    const ph = unwrap(ticker, "window", await tickerStub(c.env.TICKER, ticker).priceHistory(window ?? DEFAULT_PRICE_WINDOW));
+    live(c);
+    return c.json({ ticker, price_history: ph }, 200);
+  })
+  .openapi(volumeRoute, async (c) => {
+    const { ticker } = c.req.valid("param");
+    const windowMs = volumeWindowMs(c.req.valid("query"));
+    const vp = unwrap(ticker, "window", await tickerStub(c.env.TICKER, ticker).volumeProfile(windowMs));
+    live(c);
+    return c.json({ ticker, volume_profile: vp }, 200);
+  });
+
+export const tickerTools = [
+  defineTool({
+    name: "list_tickers",
+    description:
+      "List the Kalshi market tickers that had stream data (trades, ticker or order book updates) on a UTC day. Arguments: feed ('kalshi'), date (YYYY-MM-DD). Read each ticker's builders at GET /tickers/{ticker}.",
+    input: TickersQuerySchema,
+    request: (args) => ({ path: "/tickers", query: args }),
+  }),
+];

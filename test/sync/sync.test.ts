@@ -1,0 +1,170 @@
+/**
+ * Full and incremental sync against the Kalshi simulator (a Node server started by
+ * test/global-setup.ts; each test gets its own world). D1 is compared with the simulator's truth
+ * field by field.
+ */
+import { applyD1Migrations, env } from "cloudflare:test";
+import { beforeAll, beforeEach, describe, expect, it } from "vitest";
+import type { StartSyncOptions } from "../../src/sync/coordinator";
+import {
+  clearD1,
+  control,
+  coordinator,
+  createWorld,
+  d1Markets,
+  DAY_MS,
+  diffWindow,
+  drive,
+  eventStatusProblems,
+  inFullWindow,
+  simNow,
+  truthMarkets,
+  type SimWorld,
+} from "./harness";
+
+const QUIET = { price_change_per_hour: 0, metadata_change_per_hour: 0, new_markets_per_hour: 0, vanish_per_hour: 0, pause_per_hour: 0 };
+
+function worldConfig(seed: number, extra: Record<string, unknown> = {}) {
+  return { seed, markets: 300, reads_per_second: null, mutation_rates: QUIET, ...extra };
+}
+
+function opts(w: SimWorld, nowMs: number, extra: StartSyncOptions = {}): StartSyncOptions {
+  return { baseUrl: w.base, nowMs, pageSize: 25, readsPerSecond: 1000, maxPagesPerStep: 10, ...extra };
+}
+
+let n = 0;
+const freshCoordinator = () => coordinator(`sync-test-${++n}`);
+
+beforeAll(async () => {
+  await applyD1Migrations(env.DB, env.TEST_MIGRATIONS);
+});
+beforeEach(clearD1);
+
+describe("full sync", () => {
+  it("makes D1 equal the simulator's truth for the 30-day window, then writes nothing when nothing changed", async () => {
+    const w = await createWorld(worldConfig(11));
+    const now = await simNow(w);
+    const stub = freshCoordinator();
+    const started = await stub.start("full", "admin", opts(w, now));
+    expect(started.outcome).toBe("started");
+    const run = await drive(stub, started.run.run_id);
+
+    expect(run.status, JSON.stringify(run)).toBe("succeeded");
+    expect(run.progress.listings_done).toBe(run.progress.listings_total);
+    expect(run.progress.listings!.every((l) => l.state === "done")).toBe(true);
+    expect(run.progress.soft_delete).toMatch(/^done/);
+    expect(run.progress.soft_deleted).toBe(0);
+    expect(await diffWindow(w, now)).toEqual([]);
+    expect(await eventStatusProblems()).toEqual([]);
+    const inWindow = (await truthMarkets(w)).filter((m) => inFullWindow(m, now)).length;
+    // Every market inserted once (plus denormalization of markets that arrived before their event).
+    expect(run.progress.rows_changed!.markets).toBeGreaterThanOrEqual(inWindow);
+    expect([...(await d1Markets()).values()].filter((m) => m.deleted_at === null).length).toBe(inWindow);
+
+    // sync_runs mirrors the run record.
+    const mirrored = await env.DB.prepare("SELECT status, stats FROM sync_runs WHERE id = ?").bind(run.run_id).first<{ status: string; stats: string }>();
+    expect(mirrored!.status).toBe("succeeded");
+    expect(JSON.parse(mirrored!.stats).pages).toBe(run.progress.pages);
+
+    // Same world, same window: 0 % change → zero market/event/series rows written.
+    const again = await drive(stub, (await stub.start("full", "admin", opts(w, now))).run.run_id);
+    expect(again.status).toBe("succeeded");
+    expect(again.progress.items_seen).toBe(run.progress.items_seen);
+    expect(again.progress.rows_written_by_table).toEqual({ markets: 0, events: 0, series: 0, series_fees: 0 });
+    expect(again.progress.rows_written).toBe(0);
+
+    const incr = await drive(stub, (await stub.start("incremental", "cron", opts(w, now))).run.run_id);
+    expect(incr.status).toBe("succeeded");
+    expect(incr.progress.rows_written).toBe(0);
+  });
+
+  it("full, then incremental runs over a simulated day with mutations, keeps D1 equal to the truth", async () => {
+    const w = await createWorld(worldConfig(12));
+    const stub = freshCoordinator();
+    let now = await simNow(w);
+    expect((await drive(stub, (await stub.start("full", "cron", opts(w, now))).run.run_id)).status).toBe("succeeded");
+
+    let vanishedOpen: string[] = [];
+    for (let quarter = 0; quarter < 4; quarter++) {
+      await control(w, "/clock", { advance_ms: 6 * 3_600_000 });
+      const mutated = await control(w, "/mutate", { change_fraction: 0.1, metadata_changes: 3, new_markets: 4 });
+      expect(mutated.changed).toBeGreaterThan(0);
+      if (quarter === 1) {
+        // Vanish two active markets (an incremental window must contain active markets).
+        const active = (await truthMarkets(w)).filter((m) => m.status === "active").slice(0, 2).map((m) => m.ticker);
+        await control(w, "/mutate", { vanish: active });
+        vanishedOpen = active;
+      }
+      now = await simNow(w);
+      const run = await drive(stub, (await stub.start("incremental", "cron", opts(w, now))).run.run_id);
+      expect(run.status, JSON.stringify(run.progress.errors)).toBe("succeeded");
+      expect(run.progress.rows_changed!.markets).toBeGreaterThan(0);
+      if (quarter === 1) expect(run.progress.soft_deleted).toBe(2);
+    }
+    expect(await diffWindow(w, now)).toEqual([]);
+    expect(await eventStatusProblems()).toEqual([]);
+    const d1 = await d1Markets();
+    for (const t of vanishedOpen) expect(d1.get(t)!.deleted_at).not.toBeNull();
+    const fullNow = await simNow(w);
+    const full = await drive(stub, (await stub.start("full", "cron", opts(w, fullNow))).run.run_id);
+    expect(full.status).toBe("succeeded");
+    expect(await diffWindow(w, fullNow)).toEqual([]);
+  });
+});
+
+describe("soft deletes", () => {
+  it("vanish → soft-deleted, reappear → undeleted, aged out → untouched", async () => {
+    const w = await createWorld(worldConfig(13));
+    const stub = freshCoordinator();
+    const t0 = await simNow(w);
+    expect((await drive(stub, (await stub.start("full", "cron", opts(w, t0))).run.run_id)).status).toBe("succeeded");
+
+    const truth = await truthMarkets(w);
+    const pick = (status: string) => truth.find((m) => m.status === status && inFullWindow(m, t0))!.ticker;
+    const vanished = [pick("active"), pick("initialized"), pick("finalized")];
+    await control(w, "/mutate", { vanish: vanished });
+
+    // Three days later some settled markets have aged out of the window: they are not "deleted".
+    await control(w, "/clock", { advance_ms: 3 * DAY_MS });
+    const t1 = await simNow(w);
+    const agedOut = truth.filter((m) => inFullWindow(m, t0) && !inFullWindow(m, t1) && !vanished.includes(m.ticker)).map((m) => m.ticker);
+    expect(agedOut.length).toBeGreaterThan(0);
+
+    const run = await drive(stub, (await stub.start("full", "cron", opts(w, t1))).run.run_id);
+    expect(run.status).toBe("succeeded");
+    expect(run.progress.soft_deleted).toBe(3);
+    let d1 = await d1Markets();
+    for (const t of vanished) expect(d1.get(t)!.deleted_at, t).not.toBeNull();
+    for (const t of agedOut) expect(d1.get(t)!.deleted_at, t).toBeNull();
+    expect(await eventStatusProblems()).toEqual([]);
+
+    await control(w, "/mutate", { reappear: vanished });
+    const back = await drive(stub, (await stub.start("full", "cron", opts(w, t1))).run.run_id);
+    expect(back.progress.undeleted).toBe(3);
+    expect(back.progress.soft_deleted).toBe(0);
+    d1 = await d1Markets();
+    for (const t of vanished) expect(d1.get(t)!.deleted_at, t).toBeNull();
+    expect(await diffWindow(w, t1)).toEqual([]);
+  });
+});
+
+describe("single flight", () => {
+  it("two concurrent triggers make one run; the other mode conflicts", async () => {
+    const w = await createWorld(worldConfig(14));
+    const stub = freshCoordinator();
+    const now = await simNow(w);
+    const [a, b] = await Promise.all([stub.start("full", "cron", opts(w, now)), stub.start("full", "admin", opts(w, now))]);
+    expect([a.outcome, b.outcome].sort()).toEqual(["joined", "started"]);
+    expect(a.run.run_id).toBe(b.run.run_id);
+    const c = await stub.start("incremental", "cron", opts(w, now));
+    expect(c.outcome).toBe("conflict");
+    expect(c.run.run_id).toBe(a.run.run_id);
+    const run = await drive(stub, a.run.run_id);
+    expect(run.status).toBe("succeeded");
+    expect((await stub.latestRuns()).map((r) => r.run_id)).toEqual([a.run.run_id]);
+    // Finished: a new trigger starts a new run.
+    const next = await stub.start("incremental", "cron", opts(w, now));
+    expect(next.outcome).toBe("started");
+    expect((await drive(stub, next.run.run_id)).status).toBe("succeeded");
+  });
+});
