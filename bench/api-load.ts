@@ -127,6 +127,9 @@ const fmt = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : "-");
 
 async function main() {
   const health = await getJson<{ version: string }>("/healthz");
+  // Floor: a static route with no KV/D1 I/O shows the per-request cost of the runtime itself.
+  const floor = await load({ name: "floor: GET /tools (static)", paths: ["/tools"] }, "d1");
+  process.stderr.write(`floor: ${fmt(floor.rps)} req/s, p50 ${fmt(floor.p50)} ms, p99 ${fmt(floor.p99)} ms\n`);
   const all: Result[] = [];
   for (const s of await scenarios()) {
     for (const kind of ["cache-hit", "d1"] as const) {
@@ -136,12 +139,13 @@ async function main() {
     }
   }
   if (values.json) {
-    console.log(JSON.stringify({ url: base, version: health.version, seconds, connections, results: all }, null, 2));
+    console.log(JSON.stringify({ url: base, version: health.version, seconds, connections, floor, results: all }, null, 2));
     return;
   }
   console.log(`ssmd ${health.version} at ${base}: ${connections} connections, ${seconds} s per row\n`);
   console.log("| scenario | path | req/s | p50 ms | p90 ms | p99 ms | max ms | errors | x-cache |");
   console.log("|---|---|---:|---:|---:|---:|---:|---:|---|");
+  console.log(`| ${floor.scenario} | none | ${fmt(floor.rps)} | ${fmt(floor.p50)} | ${fmt(floor.p90)} | ${fmt(floor.p99)} | ${fmt(floor.max)} | ${floor.errors} | - |`);
   for (const r of all) {
     console.log(`| ${r.scenario} | ${r.path} | ${fmt(r.rps)} | ${fmt(r.p50)} | ${fmt(r.p90)} | ${fmt(r.p99)} | ${fmt(r.max)} | ${r.errors} | ${Object.entries(r.xcache).map(([k, v]) => `${k} ${v}`).join(", ")} |`);
   }

@@ -106,10 +106,15 @@ async function main() {
     const { run: r0 } = await stub.start(mode, "admin");
     let peak = 0;
     let r: SyncRunStatus | null = r0;
+    let lastLog = Date.now();
     while (r && r.status === "running") {
       await new Promise((res) => setTimeout(res, 100));
       peak = Math.max(peak, pids.reduce((a, p) => a + rssKb(p, "VmRSS"), 0));
       r = await stub.getRun(r0.run_id);
+      if (r && Date.now() - lastLog > 10_000) {
+        lastLog = Date.now();
+        log(`  ${label}: ${r.progress.phase}, ${r.progress.pages} requests, ${r.progress.items_seen} items, listings ${r.progress.listings_done}/${r.progress.listings_total}`);
+      }
     }
     const wall = (Date.now() - started) / 1000;
     const statsAfter = (await (await fetch(`${sim.origin}/_sim/stats`)).json()) as { requests: number; rate_limited: number };
@@ -131,6 +136,8 @@ async function main() {
       soft_deleted: p.soft_deleted,
       retries: p.retries,
       peak_rss_mb: +(peak / 1024).toFixed(1),
+      phase_ms: p.phase_ms,
+      steps: p.steps,
       errors: p.errors.slice(0, 3),
     };
     log(JSON.stringify(row));

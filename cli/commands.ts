@@ -106,7 +106,7 @@ const syncCommand: Command = {
       else if (line !== lastLine) io.stderr(`${line}\n`);
       lastLine = line;
       await sleep(interval);
-      run = (await api.get<{ run: SyncRunStatus }>(`/admin/sync/${encodeURIComponent(started.run_id)}`)).run;
+      run = await api.get<SyncRunStatus>(`/admin/sync/${encodeURIComponent(started.run_id)}`);
     }
     if (io.stderrIsTTY) io.stderr(`\r\x1b[2K${describeProgress(run)}\n`);
     else io.stderr(`${describeProgress(run)}\n`);

@@ -95,6 +95,11 @@ export const SimConfigSchema = z.object({
    * fixture), "empty" → 200 with an empty page (what Kalshi was observed doing, quirk Q7).
    */
   incompatible_filters: z.enum(["error", "empty"]).default("error"),
+  /**
+   * Markets settled more than this many days before now leave GET /markets and live only under
+   * GET /historical/markets (Kalshi's historical cutoff). null disables the split.
+   */
+  historical_cutoff_days: z.number().min(0).nullable().default(90),
 });
 export type SimConfig = z.input<typeof SimConfigSchema>;
 export type ResolvedSimConfig = z.output<typeof SimConfigSchema>;
@@ -143,6 +148,7 @@ export const RuntimeConfigSchema = z.object({
   require_auth: z.boolean().optional(),
   legacy_fields: z.boolean().optional(),
   incompatible_filters: z.enum(["error", "empty"]).optional(),
+  historical_cutoff_days: z.number().min(0).nullable().optional(),
 });
 
 export const FeedPumpSchema = z.object({ trades: z.number().int().min(0).max(1_000_000) });

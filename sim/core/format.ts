@@ -20,14 +20,31 @@ export function fp(hundredths: number): string {
   return neg ? `-${s}` : s;
 }
 
+// Rendering timestamps is the hottest part of a page; dates are memoised per UTC day.
+const dayPrefix = new Map<number, string>();
+const pad2 = (n: number) => (n < 10 ? `0${n}` : `${n}`);
+
+/** "2026-03-12T14:00:00" for Unix seconds (UTC). */
+function isoBase(s: number): string {
+  const day = Math.floor(s / 86400);
+  let prefix = dayPrefix.get(day);
+  if (prefix === undefined) {
+    prefix = new Date(day * 86400_000).toISOString().slice(0, 11);
+    if (dayPrefix.size > 100_000) dayPrefix.clear();
+    dayPrefix.set(day, prefix);
+  }
+  const r = s - day * 86400;
+  return `${prefix}${pad2(Math.floor(r / 3600))}:${pad2(Math.floor((r % 3600) / 60))}:${pad2(r % 60)}`;
+}
+
 /** RFC 3339 without fraction: "2026-03-12T14:00:00Z". */
 export function isoSeconds(s: number): string {
-  return new Date(s * 1000).toISOString().replace(".000Z", "Z");
+  return `${isoBase(Math.floor(s))}Z`;
 }
 
 /** RFC 3339 with microseconds: "2026-03-12T13:55:12.345678Z". */
 export function isoMicros(s: number, micros: number): string {
-  return `${new Date(s * 1000).toISOString().slice(0, 19)}.${String(micros % 1_000_000).padStart(6, "0")}Z`;
+  return `${isoBase(Math.floor(s))}.${String(micros % 1_000_000).padStart(6, "0")}Z`;
 }
 
 /** RFC 3339 with milliseconds, as in orderbook_delta `ts`. */
@@ -65,7 +82,15 @@ export function humanDateTime(s: number): string {
 
 /** 65499.99 → "65,499.99"; 3 → "3". */
 export function groupNumber(x: number, decimals: number): string {
-  const [int, frac] = x.toFixed(decimals).split(".");
-  const grouped = (int as string).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
-  return frac ? `${grouped}.${frac}` : grouped;
+  const fixed = x.toFixed(decimals);
+  const dot = fixed.indexOf(".");
+  const int = dot < 0 ? fixed : fixed.slice(0, dot);
+  const neg = int.startsWith("-");
+  const digits = neg ? int.slice(1) : int;
+  let grouped = "";
+  for (let i = 0; i < digits.length; i++) {
+    if (i > 0 && (digits.length - i) % 3 === 0) grouped += ",";
+    grouped += digits[i];
+  }
+  return `${neg ? "-" : ""}${grouped}${dot < 0 ? "" : fixed.slice(dot)}`;
 }

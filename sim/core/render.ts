@@ -44,8 +44,10 @@ export function strikeText(w: World, m: number): string {
       return t.game ? `${ev.gameLabel.split(" vs ")[0]} wins by over ${s}` : `${s} or above`;
     }
     case "range": {
-      const lo = w.floorStrike(ev, ord);
-      return `${unitText(t.unit, groupNumber(lo, dec))} to ${unitText(t.unit, groupNumber(lo + ev.strikeStep - Math.pow(10, -dec), dec))}`;
+      const { lo, hi } = w.rangeBounds(ev, ord);
+      if (lo === null) return `below ${unitText(t.unit, groupNumber(hi as number, dec))}`;
+      if (hi === null) return `${unitText(t.unit, groupNumber(lo, dec))} or above`;
+      return `${unitText(t.unit, groupNumber(lo, dec))} to ${unitText(t.unit, groupNumber(hi - Math.pow(10, -dec), dec))}`;
     }
     case "categorical": {
       const code = ev.codes[ord];
@@ -162,10 +164,18 @@ export function renderMarket(w: World, m: number, legacy: boolean): Json {
     o.strike_type = "greater";
     o.floor_strike = w.floorStrike(ev, c.ord[m] as number);
   } else if (ev.kind === "range") {
-    const lo = w.floorStrike(ev, c.ord[m] as number);
-    o.strike_type = "between";
-    o.floor_strike = lo;
-    o.cap_strike = Number((lo + ev.strikeStep - Math.pow(10, -(t.decimals ?? 2))).toFixed(t.decimals ?? 2));
+    const { lo, hi } = w.rangeBounds(ev, c.ord[m] as number);
+    if (lo === null) {
+      o.strike_type = "less";
+      o.cap_strike = hi;
+    } else if (hi === null) {
+      o.strike_type = "greater";
+      o.floor_strike = lo;
+    } else {
+      o.strike_type = "between";
+      o.floor_strike = lo;
+      o.cap_strike = Number((hi - Math.pow(10, -(t.decimals ?? 2))).toFixed(t.decimals ?? 2));
+    }
   } else if (ev.kind === "categorical") {
     o.strike_type = "structured";
     o.custom_strike = { outcome: ev.codes[c.ord[m] as number] };

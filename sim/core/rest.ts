@@ -36,6 +36,15 @@ export interface RestContext {
   world: World;
   legacy: boolean;
   incompatible: "error" | "empty";
+  /** Markets settled before this (Unix s) are served only by /historical/markets; null = no split. */
+  historicalCutoffS: number | null;
+}
+
+/** Is market m on the historical side of the cutoff? */
+function isHistorical(ctx: RestContext, m: number): boolean {
+  if (ctx.historicalCutoffS === null) return false;
+  const s = ctx.world.cols.settledS[m] as number;
+  return s !== 0 && s < ctx.historicalCutoffS;
 }
 
 // ------------------------------------------------------------ cursors
@@ -202,10 +211,17 @@ function marketCandidates(w: World, q: URLSearchParams): number[] | null {
   return [...new Set(ids as number[])].sort((a, b) => a - b);
 }
 
-function getMarkets(ctx: RestContext, q: URLSearchParams): RestResult {
+function getMarkets(ctx: RestContext, q: URLSearchParams, historical: boolean): RestResult {
   const w = ctx.world;
   const limit = limitParam(q, 100, 1000);
-  const after = decodeCursor("m", q.get("cursor"));
+  const scope = historical ? "h" : "m";
+  const after = decodeCursor(scope, q.get("cursor"));
+  if (historical) {
+    for (const k of ["status", "series_ticker", "min_created_ts", "max_created_ts", "min_close_ts", "max_close_ts", "min_settled_ts", "max_settled_ts", "min_updated_ts"]) {
+      if (q.get(k)) throw badRequest(`${k} is not supported by /historical/markets`);
+    }
+    if (q.get("mve_filter") && q.get("mve_filter") !== "exclude") throw badRequest("/historical/markets only supports mve_filter=exclude");
+  }
   const f = marketFilters(q);
   const bad = incompatibility(q);
   if (bad) {
@@ -216,7 +232,7 @@ function getMarkets(ctx: RestContext, q: URLSearchParams): RestResult {
   const out: number[] = [];
   let more = false;
   const visit = (m: number): boolean => {
-    if (m <= after || !marketMatches(w, m, f)) return true;
+    if (m <= after || isHistorical(ctx, m) !== historical || !marketMatches(w, m, f)) return true;
     if (out.length === limit) {
       more = true;
       return false;
@@ -230,13 +246,13 @@ function getMarkets(ctx: RestContext, q: URLSearchParams): RestResult {
     for (let m = after + 1; m < w.count; m++) if (!visit(m)) break;
   }
   const markets = out.map((m) => renderMarket(w, m, ctx.legacy));
-  const cursor = more ? encodeCursor("m", out[out.length - 1] as number) : "";
+  const cursor = more ? encodeCursor(scope, out[out.length - 1] as number) : "";
   return { status: 200, body: { markets, cursor }, listKey: "markets" };
 }
 
-function getMarket(ctx: RestContext, ticker: string): RestResult {
+function getMarket(ctx: RestContext, ticker: string, historical: boolean): RestResult {
   const m = ctx.world.findMarket(ticker);
-  if (m === null || !ctx.world.visible(m)) throw new ApiError(404, "not_found", "market not found", ticker);
+  if (m === null || !ctx.world.visible(m) || isHistorical(ctx, m) !== historical) throw new ApiError(404, "not_found", "market not found", ticker);
   return { status: 200, body: { market: renderMarket(ctx.world, m, ctx.legacy) }, itemKey: "market" };
 }
 
@@ -370,6 +386,11 @@ function maintenanceWindows(nowS: number, count: number): [number, number][] {
   return out;
 }
 
+function historicalCutoff(ctx: RestContext): RestResult {
+  const c = ctx.historicalCutoffS ?? 0;
+  return { status: 200, body: { market_settled_ts: isoSeconds(c), trades_created_ts: isoSeconds(c), orders_updated_ts: isoSeconds(c) } };
+}
+
 function exchangeStatus(ctx: RestContext): RestResult {
   const now = ctx.world.nowS;
   const [win] = maintenanceWindows(now, 1);
@@ -407,6 +428,11 @@ export function routeOf(path: string): string | null {
   if (s.length === 2 && s[0] === "events" && s[1] === "multivariate") return "/events/multivariate";
   if (s.length === 2 && s[0] === "series" && s[1] === "fee_changes") return "/series/fee_changes";
   if (s.length === 2 && s[0] === "exchange" && (s[1] === "status" || s[1] === "schedule")) return `/exchange/${s[1]}`;
+  if (s[0] === "historical") {
+    if (s.length === 2 && (s[1] === "cutoff" || s[1] === "markets")) return `/historical/${s[1]}`;
+    if (s.length === 3 && s[1] === "markets") return "/historical/markets/{ticker}";
+    return null;
+  }
   if (s.length === 2 && ["markets", "events", "series"].includes(s[0] as string)) return `/${s[0]}/{ticker}`;
   return null;
 }
@@ -416,10 +442,13 @@ export function handleRest(ctx: RestContext, method: string, path: string, q: UR
   if (route === null) throw new ApiError(404, "not_found", "not found", path);
   if (method !== "GET" && method !== "HEAD") throw new ApiError(405, "method_not_allowed", "method not allowed", `${method} ${path}`);
   const seg = path.split("/").filter(Boolean);
-  const arg = decodeURIComponent(seg[1] ?? "");
+  const arg = decodeURIComponent(seg[seg.length - 1] ?? "");
   switch (route) {
-    case "/markets": return getMarkets(ctx, q);
-    case "/markets/{ticker}": return getMarket(ctx, arg);
+    case "/markets": return getMarkets(ctx, q, false);
+    case "/markets/{ticker}": return getMarket(ctx, arg, false);
+    case "/historical/markets": return getMarkets(ctx, q, true);
+    case "/historical/markets/{ticker}": return getMarket(ctx, arg, true);
+    case "/historical/cutoff": return historicalCutoff(ctx);
     case "/events": return listEvents(ctx, q, false);
     case "/events/multivariate": return listEvents(ctx, q, true);
     case "/events/{ticker}": return getEvent(ctx, arg, q);

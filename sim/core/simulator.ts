@@ -232,7 +232,7 @@ export class Simulator {
     }
     let result: RestResult;
     try {
-      result = handleRest({ world: this.world, legacy: this.config.legacy_fields, incompatible: this.config.incompatible_filters }, req.method, path, url.searchParams);
+      result = handleRest(this.restContext(), req.method, path, url.searchParams);
     } catch (e) {
       if (e instanceof ApiError) {
         this.count(label, e.status);
@@ -250,10 +250,22 @@ export class Simulator {
     return new Response(req.method === "HEAD" ? null : text, { status: result.status, headers: JSON_HEADERS });
   }
 
+  private restContext() {
+    const days = this.config.historical_cutoff_days;
+    return {
+      world: this.world,
+      legacy: this.config.legacy_fields,
+      incompatible: this.config.incompatible_filters,
+      // Cutoff at a whole hour, `days` before now.
+      historicalCutoffS: days === null ? null : Math.floor((this.world.nowS - days * 86400) / 3600) * 3600,
+    };
+  }
+
   // ------------------------------------------------------------ control
 
   private async control(req: Request, path: string, url: URL): Promise<Response> {
     const m = req.method;
+    this.syncClock();
     if (m === "GET" && path === "/state") return json(200, this.state());
     if (m === "POST" && path === "/clock") {
       const body = await readJson(req, ClockSchema);
@@ -279,6 +291,7 @@ export class Simulator {
       if (body.require_auth !== undefined) this.config.require_auth = body.require_auth;
       if (body.legacy_fields !== undefined) this.config.legacy_fields = body.legacy_fields;
       if (body.incompatible_filters !== undefined) this.config.incompatible_filters = body.incompatible_filters;
+      if (body.historical_cutoff_days !== undefined) this.config.historical_cutoff_days = body.historical_cutoff_days;
       if (body.mutation_rates) {
         this.config.mutation_rates = { ...this.config.mutation_rates, ...body.mutation_rates };
         this.world.rates = resolveRates(this.config);
@@ -315,6 +328,7 @@ export class Simulator {
       legacy_fields: this.config.legacy_fields,
       require_auth: this.config.require_auth,
       incompatible_filters: this.config.incompatible_filters,
+      historical_cutoff_days: this.config.historical_cutoff_days,
       mutation_rates: w.rates,
       faults: this.faultEngine.state(),
     };

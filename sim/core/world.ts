@@ -55,6 +55,8 @@ export interface EventRec {
   /** Categorical: index of the winning outcome. */
   winner: number;
   markets: number[];
+  /** Planned market count (range events with k ≥ 3 have open-ended tails at ord 0 and k − 1). */
+  k: number;
   createdS: number;
 }
 
@@ -167,6 +169,9 @@ export class World {
   /** Earliest time at which some market has a pending status transition. */
   private nextDueS = 0;
   private listeners: ((e: LifecycleEvent) => void)[] = [];
+  /** Bumped on every change of status or visibility (and on new markets): cache key for activeMarkets(). */
+  version = 0;
+  private activeCache: { version: number; ids: number[] } | null = null;
   /** Markets of sports games, used as legs of multivariate combos. */
   private legPool: number[] = [];
 
@@ -229,7 +234,9 @@ export class World {
       const pastS = rng.chance(0.3) ? DAY60 : Math.round(Math.min(DAY60, Math.max(2 * D, t.futureS * (0.5 + 1.5 * rng.next()))));
       const span = pastS + t.futureS;
       const stepS = Math.max(t.periodS, Math.ceil(span / Math.max(1, n) / t.periodS) * t.periodS);
-      const first = Math.floor((this.nowS - pastS) / t.periodS) * t.periodS + t.periodS;
+      // Random phase inside the span, so a series with few events is not always at the window start.
+      const slack = Math.max(0, Math.floor((span - (n - 1) * stepS) / t.periodS) - 1);
+      const first = Math.floor((this.nowS - pastS) / t.periodS) * t.periodS + t.periodS * (1 + rng.int(slack + 1));
       ser.stepS = stepS;
       ser.nextSlotS = first;
     }
@@ -237,7 +244,7 @@ export class World {
       const ser = this.series[si] as SeriesRec;
       const strikeS = ser.nextSlotS;
       ser.nextSlotS += ser.stepS;
-      const ev = this.addEvent(ser, strikeS, rng, this.nowS);
+      const ev = this.addEvent(ser, strikeS, rng, this.nowS, k);
       for (let i = 0; i < k; i++) this.addMarket(ev, rng, this.nowS, true);
     }
     this.fillMveLegs(rng);
@@ -248,6 +255,7 @@ export class World {
     for (let m = 0; m < this.count; m++) {
       if (this.cols.status[m] === S_ACTIVE && unit(this.seed, m, 0x70617573) < 0.015) {
         this.cols.status[m] = S_INACTIVE;
+        this.version++;
         this.cols.updatedS[m] = Math.max(this.cols.openS[m] as number, this.nowS - Math.floor(unit(this.seed, m, 9) * 6 * H));
       }
     }
@@ -286,7 +294,8 @@ export class World {
     return ser;
   }
 
-  private addEvent(ser: SeriesRec, strikeS: number, rng: Rng, nowS: number): EventRec {
+  /** `k`: planned market count; a non-game categorical event lists exactly k outcomes (one wins). */
+  private addEvent(ser: SeriesRec, strikeS: number, rng: Rng, nowS: number, k: number): EventRec {
     const t = ser.tpl;
     const idx = this.events.length;
     let codes: string[] = [];
@@ -302,7 +311,7 @@ export class World {
         gameLabel = `${a[1]} vs ${b[1]}`;
         codes = t.kind === "categorical" ? [a[0], b[0], ...(t.draw ? ["TIE"] : [])] : [a[0], b[0]];
       } else {
-        codes = pool.map(([c]) => c);
+        codes = pool.slice(0, t.kind === "categorical" ? Math.max(1, k) : pool.length).map(([c]) => c);
       }
     }
     const base = (t.base ?? 1) * ser.scale;
@@ -319,7 +328,7 @@ export class World {
     const createdS = Math.min(strikeS - t.openLeadS - rng.between(300, 3 * H), nowS - rng.between(0, 3 * D));
     const ev: EventRec = {
       idx, ticker, series: ser.idx, strikeS, kind: t.kind, codes, gameLabel, strikeBase, strikeStep: step, mean, sd, outcome,
-      winner: 0, markets: [], createdS: Math.max(0, createdS),
+      winner: 0, markets: [], k, createdS: Math.max(0, createdS),
     };
     this.events.push(ev);
     this.eventByTicker.set(ticker, idx);
@@ -335,8 +344,9 @@ export class World {
         return logistic((ev.mean - strike) / (0.6 * ev.sd));
       }
       case "range": {
-        const lo = this.floorStrike(ev, ord), hi = lo + ev.strikeStep;
-        return Math.max(0.01, logistic((hi - ev.mean) / (0.6 * ev.sd)) - logistic((lo - ev.mean) / (0.6 * ev.sd)));
+        const { lo, hi } = this.rangeBounds(ev, ord);
+        const F = (x: number | null, dflt: number) => (x === null ? dflt : logistic((x - ev.mean) / (0.6 * ev.sd)));
+        return Math.max(0.01, F(hi, 1) - F(lo, 0));
       }
       case "categorical": {
         let total = 0;
@@ -351,6 +361,19 @@ export class World {
     }
   }
 
+  /**
+   * Bounds of a range market, [lo, hi); null = open-ended. With k ≥ 3 markets the first and last
+   * are tails ("below X", "Y or above") around k − 2 buckets, so exactly one market resolves YES.
+   */
+  rangeBounds(ev: EventRec, ord: number): { lo: number | null; hi: number | null } {
+    const t = (this.series[ev.series] as SeriesRec).tpl;
+    const r = (x: number) => Number(x.toFixed(t.decimals ?? 2));
+    if (ev.k < 3) return { lo: r(ev.strikeBase + ord * ev.strikeStep), hi: r(ev.strikeBase + (ord + 1) * ev.strikeStep) };
+    if (ord === 0) return { lo: null, hi: r(ev.strikeBase) };
+    if (ord >= ev.k - 1) return { lo: r(ev.strikeBase + (ev.k - 2) * ev.strikeStep), hi: null };
+    return { lo: r(ev.strikeBase + (ord - 1) * ev.strikeStep), hi: r(ev.strikeBase + ord * ev.strikeStep) };
+  }
+
   floorStrike(ev: EventRec, ord: number): number {
     const t = (this.series[ev.series] as SeriesRec).tpl;
     const raw = ev.strikeBase + ord * ev.strikeStep + (t.strikeOffset ?? 0);
@@ -362,6 +385,7 @@ export class World {
     const m = this.count;
     c.grow(m + 1);
     this.count++;
+    this.version++;
     const ser = this.series[ev.series] as SeriesRec;
     const t = ser.tpl;
     const ord = ev.markets.length;
@@ -515,8 +539,10 @@ export class World {
         return t.game ? `${ev.codes[0]}${s}` : `T${s}`;
       }
       case "range": {
-        const mid = this.floorStrike(ev, ord) + ev.strikeStep / 2;
-        return `B${Number(mid.toFixed((t.decimals ?? 2) + 1))}`;
+        const { lo, hi } = this.rangeBounds(ev, ord);
+        if (lo === null) return `T${hi}`;
+        if (hi === null) return `T${lo}`;
+        return `B${Number(((lo + hi) / 2).toFixed((t.decimals ?? 2) + 1))}`;
       }
       case "categorical":
         return ev.codes[ord] ?? `O${ord}`;
@@ -577,7 +603,12 @@ export class World {
    */
   advanceTo(nowS: number): void {
     nowS = Math.floor(nowS);
-    if (nowS <= this.nowS) return;
+    // Long advances run in steps ending on whole hours, so mutations are spread over the interval
+    // (markets created early in a day open and trade later that day) rather than all at its end.
+    while (this.nowS < nowS) this.step(Math.min(nowS, (Math.floor(this.nowS / H) + 1) * H));
+  }
+
+  private step(nowS: number): void {
     const hours = (nowS - this.nowS) / H;
     this.nowS = nowS;
     this.applyTransitions(nowS, true);
@@ -598,10 +629,13 @@ export class World {
     if (r.vanish_per_hour > 0) this.vanishRandom(this.rng.count(r.vanish_per_hour * hours), true);
   }
 
-  activeMarkets(): number[] {
+  /** Visible active markets, ascending (cached per `version`; callers must not mutate it). */
+  activeMarkets(): readonly number[] {
+    if (this.activeCache?.version === this.version) return this.activeCache.ids;
     const out: number[] = [];
     const { status, flags } = this.cols;
     for (let m = 0; m < this.count; m++) if (status[m] === S_ACTIVE && ((flags[m] as number) & F_VANISHED) === 0) out.push(m);
+    this.activeCache = { version: this.version, ids: out };
     return out;
   }
 
@@ -644,6 +678,7 @@ export class World {
           if (notify) { c.status[m] = st; this.emit({ kind: "market", type: "settled", market: m, atS: at }); }
         } else break;
         c.status[m] = st;
+        this.version++;
       }
     }
     this.nextDueS = nextDue;
@@ -656,8 +691,8 @@ export class World {
     switch (ev.kind) {
       case "threshold": return ev.outcome > this.floorStrike(ev, ord) ? R_YES : R_NO;
       case "range": {
-        const lo = this.floorStrike(ev, ord);
-        return ev.outcome >= lo && ev.outcome < lo + ev.strikeStep ? R_YES : R_NO;
+        const { lo, hi } = this.rangeBounds(ev, ord);
+        return (lo === null || ev.outcome >= lo) && (hi === null || ev.outcome < hi) ? R_YES : R_NO;
       }
       case "categorical": return ord === ev.winner ? R_YES : R_NO;
       default: return unit(this.seed, m, 0x726573) < this.fairP(ev, ord, m) ? R_YES : R_NO;
@@ -672,7 +707,7 @@ export class World {
   // ---------------------------------------------------------------- mutations
 
   /** Trading-only change: quotes, last price, volume, open interest. `updated_time` does not move. */
-  changePrices(candidates: number[], n: number): number[] {
+  changePrices(candidates: readonly number[], n: number): number[] {
     const c = this.cols;
     const out: number[] = [];
     if (candidates.length === 0) return out;
@@ -694,7 +729,7 @@ export class World {
   }
 
   /** Metadata change: close time moved (close_date_updated) or rules revised (metadata_updated). */
-  changeMetadata(candidates: number[], n: number): number[] {
+  changeMetadata(candidates: readonly number[], n: number): number[] {
     const c = this.cols;
     const out: number[] = [];
     for (let i = 0; i < n && candidates.length > 0; i++) {
@@ -719,6 +754,7 @@ export class World {
       const m = this.rng.int(this.count);
       const st = c.status[m];
       if (!this.visible(m)) continue;
+      if (st === S_ACTIVE || st === S_INACTIVE) this.version++;
       if (st === S_ACTIVE) {
         c.status[m] = S_INACTIVE;
         c.updatedS[m] = this.nowS;
@@ -739,7 +775,8 @@ export class World {
       if (addToExisting) {
         const ev = this.events[this.rng.int(this.events.length)] as EventRec;
         const open = ev.markets.length > 0 && (this.cols.status[ev.markets[0] as number] as number) <= S_INACTIVE;
-        if (open && (ev.kind === "threshold" || ev.kind === "range" || ev.kind === "mve")) {
+        // Ranges are a closed partition (tails), categorical outcomes fixed: only ladders and combos grow.
+        if (open && (ev.kind === "threshold" || ev.kind === "mve")) {
           const m = this.addMarket(ev, this.rng, this.nowS, false);
           if (ev.kind === "mve") this.assignLegs(m, this.rng);
           this.announce(m);
@@ -749,17 +786,18 @@ export class World {
       }
       const ser = this.series[this.rng.int(this.series.length)] as SeriesRec;
       const t = ser.tpl;
-      // The next slot of the series, at least one open-lead ahead so the event is genuinely new.
-      const minS = this.nowS + Math.min(t.openLeadS, 7 * D) + t.periodS;
-      const strikeS = Math.max(ser.nextSlotS, Math.ceil(minS / t.periodS) * t.periodS);
-      ser.nextSlotS = strikeS + ser.stepS;
-      const ev = this.addEvent(ser, strikeS, this.rng, this.nowS);
-      ev.createdS = this.nowS;
-      this.emit({ kind: "event", event: ev.idx, atS: this.nowS });
+      // The series' next free slot, at least one open-lead ahead: the event is new and opens soon.
+      const minS = this.nowS + t.openLeadS;
+      const lastIdx = ser.events[ser.events.length - 1];
+      const lastS = lastIdx === undefined ? 0 : (this.events[lastIdx] as EventRec).strikeS;
+      const strikeS = Math.max(lastS + t.periodS, Math.ceil(minS / t.periodS) * t.periodS);
       let k = this.rng.between(t.markets[0], t.markets[1]);
       if (t.kind === "categorical") k = Math.min(k, this.outcomePoolSize(t));
       k = Math.min(k, n - out.length);
       if (t.kind === "binary") k = 1;
+      const ev = this.addEvent(ser, strikeS, this.rng, this.nowS, k);
+      ev.createdS = this.nowS;
+      this.emit({ kind: "event", event: ev.idx, atS: this.nowS });
       for (let i = 0; i < k; i++) {
         const m = this.addMarket(ev, this.rng, this.nowS, false);
         if (ev.kind === "mve") this.assignLegs(m, this.rng);
@@ -796,6 +834,7 @@ export class World {
         if (!this.visible(m)) continue;
       }
       c.flags[m] = (c.flags[m] as number) | F_VANISHED;
+      this.version++;
       out.push(m);
     }
     return out;
@@ -806,6 +845,7 @@ export class World {
     for (const m of ms) {
       if (!this.visible(m)) continue;
       this.cols.flags[m] = (this.cols.flags[m] as number) | F_VANISHED;
+      this.version++;
       out.push(m);
     }
     return out;
@@ -816,6 +856,7 @@ export class World {
     for (const m of ms) {
       if (this.visible(m)) continue;
       this.cols.flags[m] = (this.cols.flags[m] as number) & ~F_VANISHED;
+      this.version++;
       out.push(m);
     }
     return out;

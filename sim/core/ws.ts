@@ -316,6 +316,7 @@ export class Feed {
 
   interestChanged(): void {
     this.interest = null;
+    this.liveCache = null;
   }
 
   dropAll(): number {
@@ -356,6 +357,18 @@ export class Feed {
     return this.interest;
   }
 
+  private liveCache: { version: number; ids: readonly number[] } | null = null;
+
+  /** Active, visible markets in the interest set (cached until subscriptions or statuses change). */
+  private liveInterest(): readonly number[] {
+    const interest = this.interestSet();
+    const version = this.world.version;
+    if (this.liveCache && this.liveCache.version === version) return this.liveCache.ids;
+    const ids = this.interestAll ? this.world.activeMarkets() : interest.filter((x) => this.world.cols.status[x] === S_ACTIVE && this.world.visible(x));
+    this.liveCache = { version, ids };
+    return ids;
+  }
+
   /**
    * Generate `n` trades now. Markets are drawn deterministically (seeded stream) among the active
    * markets that some session subscribes to; nothing is generated without subscribers.
@@ -364,21 +377,25 @@ export class Feed {
   pump(n: number): number {
     let done = 0;
     for (let i = 0; i < n; i++) {
-      const interest = this.interestSet();
-      let m: number;
-      if (this.interestAll) {
-        const active = this.world.activeMarkets();
-        if (active.length === 0) break;
-        m = active[this.rng.int(active.length)] as number;
-      } else {
-        const live = interest.filter((x) => this.world.cols.status[x] === S_ACTIVE && this.world.visible(x));
-        if (live.length === 0) break;
-        m = live[this.rng.int(live.length)] as number;
-      }
+      const live = this.liveInterest();
+      if (live.length === 0) break;
+      const m = live[this.rng.int(live.length)] as number;
       this.trade(m);
       done++;
     }
     return done;
+  }
+
+  /** Tickers/ids of streamed markets, memoised (rendering them is the hot path of the feed). */
+  private readonly names = new Map<number, { ticker: string; id: string }>();
+
+  private name(m: number): { ticker: string; id: string } {
+    let n = this.names.get(m);
+    if (!n) {
+      n = { ticker: this.world.marketTicker(m), id: this.world.marketId(m) };
+      this.names.set(m, n);
+    }
+    return n;
   }
 
   private trade(m: number): void {
@@ -405,7 +422,7 @@ export class Feed {
     const ts = Math.floor(nowMs / 1000);
     const tradeMsg: Json = {
       trade_id: uuidFrom(w.seed, 0x7472, n),
-      market_ticker: w.marketTicker(m),
+      market_ticker: this.name(m).ticker,
       yes_price_dollars: dollars(yesPrice),
       no_price_dollars: dollars(10000 - yesPrice),
       count_fp: fp(countH),
@@ -424,6 +441,7 @@ export class Feed {
       const take = Math.min(have, countH);
       if (take > 0) this.applyDelta(m, side, price, -take, nowMs);
       if ((levels.get(price) ?? 0) === 0) this.applyDelta(m, side, price, (1 + this.rng.int(500)) * 100, nowMs);
+      if (this.rng.chance(0.5)) this.churn(m, book, nowMs);
       const by = maxKey(book.yes), bn = maxKey(book.no);
       c.bid[m] = by ?? 0;
       c.ask[m] = bn !== null ? 10000 - bn : 10000;
@@ -437,7 +455,7 @@ export class Feed {
     for (const s of this.sessions) for (const sub of s.covering("ticker", m)) s.data(sub, "ticker", tickerMsg, false);
     const v2: Json = {
       market_ticker: tradeMsg.market_ticker,
-      market_id: w.marketId(m),
+      market_id: this.name(m).id,
       price_dollars: dollars(yesPrice),
       volume_delta_fp: fp(countH),
       open_interest_delta_fp: fp(countH),
@@ -448,6 +466,24 @@ export class Feed {
     for (const s of this.sessions) for (const sub of s.covering("ticker_v2", m)) s.data(sub, "ticker_v2", v2, false);
   }
 
+  /** Resting-order activity without a trade: an order added at or below the best bid, or part of a level cancelled. */
+  private churn(m: number, book: Book, nowMs: number): void {
+    const side = this.rng.chance(0.5) ? "yes" : "no";
+    const levels = book[side];
+    const best = maxKey(levels);
+    if (best === null) return;
+    if (this.rng.chance(0.6) || levels.size <= 1) {
+      const st = this.world.structure(m);
+      const price = snap(st, best - tickAt(st, best) * this.rng.int(4));
+      if (price > 0) this.applyDelta(m, side, price, (1 + this.rng.int(300)) * 100, nowMs);
+    } else {
+      const prices = [...levels.keys()].filter((p) => p !== best);
+      const price = prices[this.rng.int(prices.length)] as number;
+      const have = levels.get(price) as number;
+      this.applyDelta(m, side, price, -Math.max(1, Math.floor(have * (0.2 + 0.8 * this.rng.next()))), nowMs);
+    }
+  }
+
   private applyDelta(m: number, side: "yes" | "no", price: number, deltaH: number, nowMs: number): void {
     const book = this.books.get(m);
     if (!book) return;
@@ -455,8 +491,7 @@ export class Feed {
     const next = (levels.get(price) ?? 0) + deltaH;
     if (next <= 0) levels.delete(price);
     else levels.set(price, next);
-    const w = this.world;
-    const msg: Json = { market_ticker: w.marketTicker(m), market_id: w.marketId(m) };
+    const msg: Json = { market_ticker: this.name(m).ticker, market_id: this.name(m).id };
     if (this.legacy()) msg.price = Math.round(price / 100);
     msg.price_dollars = dollars(price);
     if (this.legacy()) msg.delta = Math.trunc(deltaH / 100);
@@ -517,8 +552,8 @@ export class Feed {
     const last = c.last[m] as number;
     const volH = c.vol[m] as number, oiH = c.oi[m] as number;
     const o: Json = {
-      market_ticker: w.marketTicker(m),
-      market_id: w.marketId(m),
+      market_ticker: this.name(m).ticker,
+      market_id: this.name(m).id,
       price_dollars: last === 0 && volH === 0 ? "" : dollars(last),
       yes_bid_dollars: dollars(c.bid[m] as number),
       yes_ask_dollars: dollars((c.ask[m] as number) || 10000),

@@ -108,7 +108,7 @@ const runRoute = createRoute({
     params: z.strictObject({ run_id: z.string().min(1).max(100).openapi({ param: { name: "run_id", in: "path" } }) }),
     query: z.strictObject({}),
   },
-  responses: { 200: jsonContent(z.object({ run: SyncRunSchema }), "The run"), ...readErrors, ...adminErrors, ...notFoundError },
+  responses: { 200: jsonContent(SyncRunSchema, "The run"), ...readErrors, ...adminErrors, ...notFoundError },
 });
 
 const runsRoute = createRoute({
@@ -125,6 +125,7 @@ const CacheStatsSchema = z
   .object({
     isolate: z.object({
       hits: z.number(),
+      memory_hits: z.number(),
       misses: z.number(),
       bypasses: z.number(),
       fills: z.number(),
@@ -165,7 +166,7 @@ export const adminApp = createApiApp()
     const { run_id } = c.req.valid("param");
     const run = await syncCoordinator(c.env).getRun(run_id);
     if (!run) throw notFound("sync run", run_id);
-    return c.json({ run }, 200);
+    return c.json(run, 200);
   })
   .openapi(runsRoute, async (c) => {
     const { limit } = c.req.valid("query");

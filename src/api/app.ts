@@ -38,7 +38,7 @@ const corsFromEnv: MiddlewareHandler<AppEnv> = (c, next) =>
     origin: parseCorsOrigins(c.env.CORS_ORIGINS),
     allowMethods: ["GET", "HEAD", "POST", "OPTIONS"],
     allowHeaders: ["Authorization", "Content-Type", "If-None-Match", "Mcp-Session-Id", "Mcp-Protocol-Version"],
-    exposeHeaders: ["ETag", "X-Request-Id", "X-Cache", "WWW-Authenticate"],
+    exposeHeaders: ["ETag", "X-Request-Id", "X-Cache", "X-Cache-Tier", "WWW-Authenticate"],
     maxAge: 600,
   })(c, next);
 

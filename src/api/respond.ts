@@ -53,6 +53,7 @@ export async function cachedJson<T>(
     ETag: cached.etag,
     "Cache-Control": READ_CACHE_CONTROL,
     "X-Cache": cached.status.toUpperCase(),
+    ...(cached.tier ? { "X-Cache-Tier": cached.tier } : {}),
   });
   // The body is exactly JSON.stringify of a T built by the typed loader (or a cached copy of it).
   return res as unknown as TypedResponse<JSONParsed<T>, 200, "json">;

@@ -1,6 +1,8 @@
 /**
- * Read-through JSON cache: KV first, D1 (the loader) on a miss, keyed by the logical request and
- * the generation tokens of the scopes the answer depends on (see generation.ts).
+ * Read-through JSON cache: a small in-isolate LRU (L1), then KV, then D1 (the loader) on a miss,
+ * keyed by the logical request and the generation tokens of the scopes the answer depends on (see
+ * generation.ts). L1 entries are keyed exactly like KV entries, so a bumped generation makes them
+ * unreachable too: L1 adds no staleness beyond the generation memo.
  *
  * KV writes are bounded: a key is written at most once per generation (keys embed generations),
  * and fills are rate-limited per isolate by a token bucket, so a scan of random query strings can
@@ -26,10 +28,13 @@ export interface ReadThroughOptions {
 }
 
 export interface CachedBody {
-  body: string;
+  /** UTF-8 JSON. */
+  body: Uint8Array<ArrayBuffer>;
   etag: string;
-  /** hit: served from KV; miss: loaded and written; bypass: loaded, not written (budget/size/KV error). */
+  /** hit: served from the isolate's memory or KV; miss: loaded and written; bypass: loaded, not written. */
   status: "hit" | "miss" | "bypass";
+  /** Where a hit came from. */
+  tier?: "memory" | "kv";
 }
 
 /** Entries larger than this are not cached (KV allows 25 MiB; big pages are rare and cheap to rebuild). */
@@ -38,7 +43,60 @@ export const MAX_CACHED_BYTES = 2 * 1024 * 1024;
 export const FILL_RATE_PER_SECOND = 20;
 export const FILL_BURST = 100;
 
-export const cacheStats = { hits: 0, misses: 0, bypasses: 0, fills: 0, fills_skipped: 0, fill_errors: 0, read_errors: 0 };
+/** In-isolate LRU budget (an isolate has 128 MB) and the largest body it keeps. */
+export const MEMORY_CACHE_BYTES = 16 * 1024 * 1024;
+export const MEMORY_CACHE_MAX_ENTRY = 1024 * 1024;
+
+export const cacheStats = {
+  hits: 0,
+  memory_hits: 0,
+  misses: 0,
+  bypasses: 0,
+  fills: 0,
+  fills_skipped: 0,
+  fill_errors: 0,
+  read_errors: 0,
+};
+
+interface MemoryEntry {
+  body: Uint8Array<ArrayBuffer>;
+  etag: string;
+}
+/** Map iteration order is insertion order: re-inserting on use makes the first key the LRU one. */
+const memory = new Map<string, MemoryEntry>();
+let memoryBytes = 0;
+
+function rememberInMemory(key: string, entry: MemoryEntry): void {
+  if (entry.body.byteLength > MEMORY_CACHE_MAX_ENTRY) return;
+  const old = memory.get(key);
+  if (old) {
+    memoryBytes -= old.body.byteLength;
+    memory.delete(key);
+  }
+  memory.set(key, entry);
+  memoryBytes += entry.body.byteLength;
+  while (memoryBytes > MEMORY_CACHE_BYTES) {
+    const oldest = memory.keys().next();
+    if (oldest.done) break;
+    memoryBytes -= memory.get(oldest.value)!.body.byteLength;
+    memory.delete(oldest.value);
+  }
+}
+
+function recallFromMemory(key: string): MemoryEntry | undefined {
+  const e = memory.get(key);
+  if (e) {
+    memory.delete(key);
+    memory.set(key, e);
+  }
+  return e;
+}
+
+/** Empties the in-isolate cache (tests). */
+export function forgetMemoryCache(): void {
+  memory.clear();
+  memoryBytes = 0;
+}
 
 const bucket = { tokens: FILL_BURST, at: 0 };
 
@@ -57,8 +115,9 @@ async function sha256Hex(text: string): Promise<string> {
 }
 
 /** Strong ETag of a body: its SHA-256 (first 128 bits), quoted. */
-export async function etagOf(body: string): Promise<string> {
-  return `"${(await sha256Hex(body)).slice(0, 32)}"`;
+export async function etagOf(body: Uint8Array<ArrayBuffer>): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", body);
+  return `"${Array.from(new Uint8Array(digest).subarray(0, 16), (b) => b.toString(16).padStart(2, "0")).join("")}"`;
 }
 
 export async function cacheKey(key: string, generations: readonly string[]): Promise<string> {
@@ -67,19 +126,28 @@ export async function cacheKey(key: string, generations: readonly string[]): Pro
 
 export async function readThrough(o: ReadThroughOptions): Promise<CachedBody> {
   const now = o.now ?? Date.now();
+  const load = async () => new TextEncoder().encode(await o.load()) as Uint8Array<ArrayBuffer>;
   if (o.bypass) {
     cacheStats.bypasses += 1;
-    const body = await o.load();
+    const body = await load();
     return { body, etag: await etagOf(body), status: "bypass" };
   }
   let kvKey: string | null = null;
   try {
     kvKey = await cacheKey(o.key, await currentGenerations(o.kv, o.scopes, now));
-    const got = await o.kv.getWithMetadata<{ etag?: string }>(kvKey, "text");
+    const mem = recallFromMemory(kvKey);
+    if (mem) {
+      cacheStats.hits += 1;
+      cacheStats.memory_hits += 1;
+      return { body: mem.body, etag: mem.etag, status: "hit", tier: "memory" };
+    }
+    const got = await o.kv.getWithMetadata<{ etag?: string }>(kvKey, "arrayBuffer");
     if (got.value !== null) {
       cacheStats.hits += 1;
-      const etag = got.metadata?.etag ?? (await etagOf(got.value));
-      return { body: got.value, etag, status: "hit" };
+      const body = new Uint8Array(got.value);
+      const etag = got.metadata?.etag ?? (await etagOf(body));
+      rememberInMemory(kvKey, { body, etag });
+      return { body, etag, status: "hit", tier: "kv" };
     }
   } catch (err) {
     // KV unavailable: serve from D1 rather than fail the read.
@@ -88,12 +156,13 @@ export async function readThrough(o: ReadThroughOptions): Promise<CachedBody> {
     kvKey = null;
   }
   cacheStats.misses += 1;
-  const body = await o.load();
+  const body = await load();
   const etag = await etagOf(body);
-  if (kvKey === null || body.length > MAX_CACHED_BYTES || !takeFillToken(now)) {
+  if (kvKey === null || body.byteLength > MAX_CACHED_BYTES || !takeFillToken(now)) {
     cacheStats.fills_skipped += 1;
     return { body, etag, status: "bypass" };
   }
+  rememberInMemory(kvKey, { body, etag });
   const write = o.kv
     .put(kvKey, body, { expirationTtl: Math.max(60, o.ttlSeconds), metadata: { etag } })
     .then(() => {

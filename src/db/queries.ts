@@ -94,34 +94,43 @@ function afterMarketKey([closeTs, ticker]: MarketKey): SQL {
   return and(gte(markets.close_ts, closeTs), or(gt(markets.close_ts, closeTs), gt(markets.ticker, ticker)))!;
 }
 
-export async function listMarkets(
-  db: Db,
-  filter: MarketFilter,
-  limit: number,
-  after: MarketKey | null,
-): Promise<Page<MarketWithEventRow, MarketKey>> {
+/** The page query of GET /markets (exported so bench/api-rows-read.ts can measure its D1 cost). */
+export function marketsPageQuery(db: Db, filter: MarketFilter, limit: number, after: MarketKey | null) {
   const conds = marketConditions(db, filter);
   if (after) conds.push(afterMarketKey(after));
-  const rows = await db
+  return db
     .select({ market: markets, event: eventMetaColumns })
     .from(markets)
     .leftJoin(events, eq(events.event_ticker, markets.event_ticker))
     .where(and(...conds))
     .orderBy(asc(markets.close_ts), asc(markets.ticker))
     .limit(limit + 1);
+}
+
+export async function listMarkets(
+  db: Db,
+  filter: MarketFilter,
+  limit: number,
+  after: MarketKey | null,
+): Promise<Page<MarketWithEventRow, MarketKey>> {
+  const rows = await marketsPageQuery(db, filter, limit, after);
   const more = rows.length > limit;
   const page = more ? rows.slice(0, limit) : rows;
   const last = page[page.length - 1];
   return { rows: page, next: more && last ? [last.market.close_ts, last.market.ticker] : null };
 }
 
-export async function getMarket(db: Db, ticker: string): Promise<MarketWithEventRow | null> {
-  const rows = await db
+export function marketQuery(db: Db, ticker: string) {
+  return db
     .select({ market: markets, event: eventMetaColumns })
     .from(markets)
     .leftJoin(events, eq(events.event_ticker, markets.event_ticker))
     .where(eq(markets.ticker, ticker))
     .limit(1);
+}
+
+export async function getMarket(db: Db, ticker: string): Promise<MarketWithEventRow | null> {
+  const rows = await marketQuery(db, ticker);
   return rows[0] ?? null;
 }
 
@@ -144,24 +153,29 @@ export interface EventWithCount {
 // compare markets.event_ticker with itself. Served by the markets_event index.
 const marketCount = sql<number>`(SELECT count(*) FROM "markets" AS "mc" WHERE "mc"."event_ticker" = "events"."event_ticker" AND "mc"."deleted_at" IS NULL)`.mapWith(Number);
 
-export async function listEvents(
-  db: Db,
-  filter: EventFilter,
-  limit: number,
-  after: string | null,
-): Promise<Page<EventWithCount, string>> {
+/** The page query of GET /events. */
+export function eventsPageQuery(db: Db, filter: EventFilter, limit: number, after: string | null) {
   const c: SQL[] = [];
   if (filter.category !== undefined) c.push(eq(events.category, filter.category));
   if (filter.status !== undefined) c.push(eq(events.status, filter.status));
   if (filter.series !== undefined) c.push(eq(events.series_ticker, filter.series));
   if (!filter.includeDeleted) c.push(isNull(events.deleted_at));
   if (after !== null) c.push(gt(events.event_ticker, after));
-  const rows = await db
+  return db
     .select({ event: events, market_count: marketCount })
     .from(events)
     .where(and(...c))
     .orderBy(asc(events.event_ticker))
     .limit(limit + 1);
+}
+
+export async function listEvents(
+  db: Db,
+  filter: EventFilter,
+  limit: number,
+  after: string | null,
+): Promise<Page<EventWithCount, string>> {
+  const rows = await eventsPageQuery(db, filter, limit, after);
   const more = rows.length > limit;
   const page = more ? rows.slice(0, limit) : rows;
   const last = page[page.length - 1];

@@ -122,7 +122,13 @@ export class SyncCoordinator extends DurableObject<Env> {
     try {
       const client = await this.client(run);
       const runner = new SyncRunner(run, { db: this.env.DB, client, store: this.store }, this.limits(run), this.seenCache);
+      const phase = run.phase;
+      const t0 = Date.now();
       result = await runner.step();
+      const p = run.progress;
+      p.phase_ms = { ...p.phase_ms, [phase]: (p.phase_ms?.[phase] ?? 0) + (Date.now() - t0) };
+      p.steps = (p.steps ?? 0) + 1;
+      this.store.saveRun(run);
       this.seenCache = runner.seen;
       run.failures = 0;
     } catch (e) {

@@ -214,9 +214,12 @@ export class SyncRunner {
       this.setPhase("fixup");
       return { next: "more" };
     }
-    // Series and fee changes first: events take their series' category.
-    const stage0 = pending.filter((l) => l.listing.kind === "series" || l.listing.kind === "fee_changes");
-    const stage = stage0.length > 0 ? stage0 : pending;
+    // Stages: series and fee changes (events take their series' category), then events (a market
+    // written before its event would be written twice: once more to denormalize series/category),
+    // then the market listings, concurrently.
+    const stageOf = (l: ListingRow) => (l.listing.kind === "markets" ? 2 : l.listing.kind === "events" ? 1 : 0);
+    const first = Math.min(...pending.map(stageOf));
+    const stage = pending.filter((l) => stageOf(l) === first);
     const now = this.now();
     const queue = stage.filter((l) => l.retry_at <= now);
     if (queue.length === 0) return { next: "wait", at: Math.min(...stage.map((l) => l.retry_at)) };

@@ -28,6 +28,9 @@ export interface SyncProgress {
   soft_delete?: string;
   /** Stored markets not returned by the window and checked with GET /markets?tickers=. */
   verified?: number;
+  /** Wall time spent per phase (ms) and alarm steps taken. */
+  phase_ms?: Partial<Record<SyncPhase, number>>;
+  steps?: number;
 }
 
 export type SyncPhase = "listings" | "fixup" | "scan" | "verify" | "finalize" | "done";

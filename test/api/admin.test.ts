@@ -93,15 +93,15 @@ describe("POST /admin/sync and run status", () => {
       await runDurableObjectAlarm(stub);
       const r = await req(`/admin/sync/${started.run_id}`, { headers: auth(TOKEN) });
       expect(r.status).toBe(200);
-      const run = ((await r.json()) as any).run;
+      const run = (await r.json()) as any;
       expect(run.run_id).toBe(started.run_id);
       status = run.status;
     }
     expect(status).toBe("succeeded");
     const r = (await (await req(`/admin/sync/${started.run_id}`, { headers: auth(TOKEN) })).json()) as any;
-    expect(r.run.progress.pages).toBeGreaterThan(0);
-    expect(r.run.progress.items_seen).toBeGreaterThan(0);
-    expect(r.run.finished_at).not.toBeNull();
+    expect(r.progress.pages).toBeGreaterThan(0);
+    expect(r.progress.items_seen).toBeGreaterThan(0);
+    expect(r.finished_at).not.toBeNull();
 
     const list = (await (await req("/admin/sync?limit=5", { headers: auth(TOKEN) })).json()) as any;
     expect(list.runs[0].run_id).toBe(started.run_id);

@@ -2,6 +2,7 @@
 import { env, SELF } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { bumpGenerations, generationKey } from "../../src/cache/generation";
+import { forgetMemoryCache } from "../../src/cache/read-through";
 import { migrate, syntheticCatalog, writeCatalog, type Catalog } from "./helpers";
 
 let cat: Catalog;
@@ -45,8 +46,17 @@ describe("read-through cache", () => {
 
     const b = await fetchPath(path);
     expect(b.headers.get("X-Cache")).toBe("HIT");
+    expect(b.headers.get("X-Cache-Tier")).toBe("memory");
     expect(await b.text()).toBe(bodyA);
     expect(b.headers.get("ETag")).toBe(tag);
+
+    // another isolate (no memory entry) reads the KV copy, with the ETag stored beside it
+    forgetMemoryCache();
+    const k = await fetchPath(path);
+    expect(k.headers.get("X-Cache")).toBe("HIT");
+    expect(k.headers.get("X-Cache-Tier")).toBe("kv");
+    expect(await k.text()).toBe(bodyA);
+    expect(k.headers.get("ETag")).toBe(tag);
 
     const c = await fetchPath(path, { "If-None-Match": tag });
     expect(c.status).toBe(304);

@@ -92,6 +92,29 @@ describe("GET /markets filters", () => {
   });
 });
 
+describe("historical cutoff", () => {
+  it("moves markets settled before the cutoff from /markets to /historical/markets", async () => {
+    const h = newSim({ seed: 22, markets: 1200, historical_cutoff_days: 10 });
+    const cutoff = (await get(h, "/historical/cutoff")).body;
+    expect(Object.keys(cutoff).sort()).toEqual(["market_settled_ts", "orders_updated_ts", "trades_created_ts"]);
+    const cut = Date.parse(cutoff.market_settled_ts);
+    expect(cut).toBeLessThanOrEqual(h.nowMs() - 10 * 86_400_000);
+    const everything = await truth(h);
+    const old = everything.filter((m) => m.settlement_ts && Date.parse(m.settlement_ts as string) < cut).map((m) => m.ticker);
+    expect(old.length).toBeGreaterThan(0);
+    const live = (await listAll(h, "/markets", "markets", { limit: "1000" })).items.map((m) => m.ticker);
+    const hist = (await listAll(h, "/historical/markets", "markets", { limit: "300" })).items.map((m) => m.ticker);
+    expect(hist.sort()).toEqual([...old].sort());
+    expect(live.length + hist.length).toBe(everything.length);
+    for (const t of hist) expect(live).not.toContain(t);
+    expect((await get(h, `/markets/${old[0]}`)).status).toBe(404);
+    expect((await get(h, `/historical/markets/${old[0]}`)).body.market.ticker).toBe(old[0]);
+    expect((await get(h, "/historical/markets?status=settled")).status).toBe(400);
+    // The default cutoff (90 days) is older than any generated settlement.
+    expect((await listAll(sim, "/historical/markets", "markets", {})).items).toEqual([]);
+  });
+});
+
 describe("GET /events and /series", () => {
   it("excludes multivariate events from /events and serves them at /events/multivariate", async () => {
     const events = (await listAll(sim, "/events", "events", {})).items;

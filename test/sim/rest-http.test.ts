@@ -98,6 +98,12 @@ describe("limits and filter combinations", () => {
     }
   });
 
+  it("rejects cursors that are not its own", async () => {
+    const ev = await getJson(`${base}/events?limit=2`);
+    expect((await getJson(`${base}/markets?cursor=${ev.body.cursor}`)).status).toBe(400);
+    expect((await getJson(`${base}/markets?cursor=%%%not-a-cursor`)).status).toBe(400);
+  });
+
   it("rejects more than 10 event tickers and unknown status words", async () => {
     const evs = Array.from({ length: 11 }, (_, i) => `E-${i}`).join(",");
     expect((await getJson(`${base}/markets?event_ticker=${evs}`)).status).toBe(400);

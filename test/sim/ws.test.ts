@@ -177,10 +177,17 @@ describe("data messages", () => {
       else side.set(d.msg.price_dollars, next);
     }
     for (const t of tickers) {
-      const fresh = sim.feed.snapshotMsg((sim.world.findMarket(t) as number));
-      const expectYes = new Map<string, number>((fresh.yes_dollars_fp as [string, string][] | undefined ?? []).map(([p, q]) => [p, Math.round(Number(q) * 100)]));
-      expect(books.get(t)!.yes).toEqual(expectYes);
+      const fresh = sim.feed.snapshotMsg(sim.world.findMarket(t) as number);
+      for (const side of ["yes", "no"] as const) {
+        const levels = (fresh[`${side}_dollars_fp`] as [string, string][] | undefined) ?? [];
+        expect(books.get(t)![side]).toEqual(new Map(levels.map(([p, q]) => [p, Math.round(Number(q) * 100)])));
+      }
+      // Never crossed: best YES bid + best NO bid < $1.
+      const best = (m: Map<string, number>) => Math.max(0, ...[...m.keys()].map(Number));
+      expect(best(books.get(t)!.yes) + best(books.get(t)!.no)).toBeLessThan(1);
     }
+    // Deltas include resting-order activity, not only trades.
+    expect(deltas.some((d) => Number(d.msg.delta_fp) > 0)).toBe(true);
   });
 
   it("publishes lifecycle messages for all markets as the clock moves", async () => {

@@ -1,0 +1,110 @@
+// Bench-only Worker (bundled by bench/rpc-compare.ts and bench/ingest.ts with esbuild, run in
+// Miniflare/workerd). Plain JS so the Node-typed bench project does not type-check Workers code;
+// everything it runs is the production TypeScript from src/stream.
+//
+//   TICKER  → TickerObject (native Durable Object RPC)      — production class
+//   ITTY    → IttyTicker (itty-durable 2.4: fetch + JSON)   — same TickerState behind it
+//   INGEST  → IngestObject                                   — production class
+import { createDurable } from "itty-durable/itty-durable.js";
+import { proxyDurable } from "itty-durable/proxy-durable.js";
+import { z } from "zod";
+import { StreamTradeSchema } from "../src/stream/messages.ts";
+import { TickerState } from "../src/stream/ticker.ts";
+
+export { TickerObject } from "../src/stream/ticker.ts";
+export { IngestObject } from "../src/stream/ingest.ts";
+
+// Kept outside the itty object: itty-durable JSON-serializes the object's own fields.
+const cores = new WeakMap();
+
+export class IttyTicker extends createDurable() {
+  applyTrades(ticker, trades) {
+    let core = cores.get(this.state);
+    if (!core) cores.set(this.state, (core = new TickerState(this.state.storage.sql)));
+    return core.applyTrades(ticker, trades);
+  }
+}
+
+function makeTrades(run, n, tickers) {
+  const out = new Array(n);
+  let seed = 12345;
+  const rnd = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+  const t0 = Date.UTC(2026, 10, 25, 14, 0, 0);
+  for (let i = 0; i < n; i++) {
+    out[i] = {
+      type: "trade",
+      ticker: `${run}-T${i % tickers}`,
+      trade_id: `${run}-${i}`,
+      ts: t0 + Math.floor(i / 3) * 1000,
+      price_dollars: (0.01 + Math.floor(rnd() * 98) / 100).toFixed(4),
+      count_fp: `${1 + Math.floor(rnd() * 20)}.00`,
+      taker_side: rnd() < 0.5 ? "yes" : "no",
+    };
+  }
+  return out;
+}
+
+async function mapLimit(items, limit, fn) {
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) await fn(items[next++]);
+  }));
+}
+
+const IngestBody = z.object({ trades: z.array(StreamTradeSchema).min(1).max(10_000) });
+
+export default {
+  async fetch(req, env) {
+    const url = new URL(req.url);
+    if (url.pathname === "/rpc") {
+      // Same forwarding workload for both layers: N trades over T tickers, one call per
+      // (ticker, batch of B trades), C calls in flight.
+      const mode = url.searchParams.get("mode");
+      const n = Number(url.searchParams.get("trades"));
+      const tickers = Number(url.searchParams.get("tickers"));
+      const batch = Number(url.searchParams.get("batch"));
+      const concurrency = Number(url.searchParams.get("concurrency"));
+      const run = url.searchParams.get("run");
+      const trades = makeTrades(run, n, tickers);
+      const groups = new Map();
+      for (const t of trades) {
+        let g = groups.get(t.ticker);
+        if (!g) groups.set(t.ticker, (g = []));
+        g.push(t);
+      }
+      const calls = [];
+      for (const [ticker, list] of groups) for (let i = 0; i < list.length; i += batch) calls.push([ticker, list.slice(i, i + batch)]);
+      const itty = proxyDurable(env.ITTY, { name: "ITTY", parse: true });
+      let added = 0;
+      let errors = 0;
+      let firstError = null;
+      const t0 = Date.now();
+      await mapLimit(calls, concurrency, async ([ticker, list]) => {
+        try {
+          const r = mode === "native" ? await env.TICKER.get(env.TICKER.idFromName(ticker)).applyTrades(ticker, list) : await itty.get(ticker).applyTrades(ticker, list);
+          added += r.added;
+        } catch (e) {
+          errors++;
+          firstError ??= String(e && e.message || e).slice(0, 200);
+        }
+      });
+      const ms = Date.now() - t0;
+      return Response.json({ mode, trades: n, calls: calls.length, added, errors, first_error: firstError, ms });
+    }
+    if (url.pathname === "/ingest" && req.method === "POST") {
+      // What POST /admin/ingest/trades does after auth: validate the body, hand it to the ingest object.
+      const body = IngestBody.parse(await req.json());
+      const r = await env.INGEST.get(env.INGEST.idFromName("kalshi")).ingestTrades(body.trades);
+      return Response.json(r);
+    }
+    if (url.pathname === "/migrate" && req.method === "POST") {
+      for (const sql of await req.json()) await env.DB.prepare(sql).run();
+      return Response.json({ ok: true });
+    }
+    if (url.pathname === "/ticker") {
+      const t = url.searchParams.get("t");
+      return Response.json(await env.TICKER.get(env.TICKER.idFromName(t)).snapshot());
+    }
+    return new Response("not found", { status: 404 });
+  },
+};
