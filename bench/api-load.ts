@@ -28,6 +28,9 @@ interface Result {
   p90: number;
   p99: number;
   max: number;
+  /** Server-side read time from the Server-Timing header (excludes the runtime's HTTP overhead). */
+  server_p50: number;
+  server_p99: number;
   xcache: Record<string, number>;
   bytes: number;
 }
@@ -64,6 +67,7 @@ async function load(scenario: Scenario, kind: "cache-hit" | "d1"): Promise<Resul
     for (const p of scenario.paths) await (await fetch(base + p)).arrayBuffer();
   }
   const latencies: number[] = [];
+  const server: number[] = [];
   const xcache: Record<string, number> = {};
   let errors = 0;
   let bytes = 0;
@@ -81,6 +85,8 @@ async function load(scenario: Scenario, kind: "cache-hit" | "d1"): Promise<Resul
           latencies.push(performance.now() - s);
           bytes += body.byteLength;
           if (!res.ok) errors++;
+          const st = /dur=([0-9.]+)/.exec(res.headers.get("server-timing") ?? "");
+          if (st) server.push(Number(st[1]));
           const x = res.headers.get("x-cache") ?? "none";
           xcache[x] = (xcache[x] ?? 0) + 1;
         } catch {
@@ -91,6 +97,7 @@ async function load(scenario: Scenario, kind: "cache-hit" | "d1"): Promise<Resul
   );
   const elapsed = (performance.now() - t0) / 1000;
   latencies.sort((a, b) => a - b);
+  server.sort((a, b) => a - b);
   return {
     scenario: scenario.name,
     path: kind,
@@ -101,6 +108,8 @@ async function load(scenario: Scenario, kind: "cache-hit" | "d1"): Promise<Resul
     p90: quantile(latencies, 0.9),
     p99: quantile(latencies, 0.99),
     max: latencies[latencies.length - 1] ?? NaN,
+    server_p50: quantile(server, 0.5),
+    server_p99: quantile(server, 0.99),
     xcache,
     bytes,
   };
@@ -143,18 +152,19 @@ async function main() {
     return;
   }
   console.log(`ssmd ${health.version} at ${base}: ${connections} connections, ${seconds} s per row\n`);
-  console.log("| scenario | path | req/s | p50 ms | p90 ms | p99 ms | max ms | errors | x-cache |");
-  console.log("|---|---|---:|---:|---:|---:|---:|---:|---|");
-  console.log(`| ${floor.scenario} | none | ${fmt(floor.rps)} | ${fmt(floor.p50)} | ${fmt(floor.p90)} | ${fmt(floor.p99)} | ${fmt(floor.max)} | ${floor.errors} | - |`);
+  console.log("| scenario | path | req/s | p50 ms | p90 ms | p99 ms | max ms | server p50 ms | server p99 ms | errors | x-cache |");
+  console.log("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|");
+  console.log(`| ${floor.scenario} | none | ${fmt(floor.rps)} | ${fmt(floor.p50)} | ${fmt(floor.p90)} | ${fmt(floor.p99)} | ${fmt(floor.max)} | - | - | ${floor.errors} | - |`);
   for (const r of all) {
-    console.log(`| ${r.scenario} | ${r.path} | ${fmt(r.rps)} | ${fmt(r.p50)} | ${fmt(r.p90)} | ${fmt(r.p99)} | ${fmt(r.max)} | ${r.errors} | ${Object.entries(r.xcache).map(([k, v]) => `${k} ${v}`).join(", ")} |`);
+    console.log(`| ${r.scenario} | ${r.path} | ${fmt(r.rps)} | ${fmt(r.p50)} | ${fmt(r.p90)} | ${fmt(r.p99)} | ${fmt(r.max)} | ${fmt(r.server_p50)} | ${fmt(r.server_p99)} | ${r.errors} | ${Object.entries(r.xcache).map(([k, v]) => `${k} ${v}`).join(", ")} |`);
   }
-  console.log("\n| scenario | p99 D1 / p99 cache-hit | req/s cache-hit / D1 |");
-  console.log("|---|---:|---:|");
+  console.log("\n| scenario | p99 D1 / p99 cache-hit | server p99 D1 / cache-hit | req/s cache-hit / D1 |");
+  console.log("|---|---:|---:|---:|");
   for (let i = 0; i < all.length; i += 2) {
     const hit = all[i]!;
     const d1 = all[i + 1]!;
-    console.log(`| ${hit.scenario} | ${(d1.p99 / hit.p99).toFixed(1)}× | ${(hit.rps / d1.rps).toFixed(1)}× |`);
+    const serverRatio = hit.server_p99 > 0 ? `${(d1.server_p99 / hit.server_p99).toFixed(1)}×` : `${fmt(d1.server_p99)} ms vs ${fmt(hit.server_p99)} ms`;
+    console.log(`| ${hit.scenario} | ${(d1.p99 / hit.p99).toFixed(1)}× | ${serverRatio} | ${(hit.rps / d1.rps).toFixed(1)}× |`);
   }
 }
 

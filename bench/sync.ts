@@ -8,13 +8,17 @@
  * Measures
  * - full sync from an empty D1: wall time ÷ floor, floor = Kalshi requests ÷ rps
  * - D1 rows written by full and incremental syncs at 0 %, 1 % and 10 % of active markets changed
- * - peak RSS of the workerd process running the sync (sampled every 100 ms; includes the runtime)
+ * - peak memory of the sync worker: V8 heap of the worker's isolate (where the SyncCoordinator runs),
+ *   sampled every 100 ms over the inspector protocol (Runtime.getHeapUsage) — the figure that the
+ *   128 MB isolate limit applies to; plus the workerd process RSS for reference (it also holds the
+ *   local D1 databases and the runtime)
  */
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { convertV4MiniflareOptions, Miniflare } from "miniflare";
+import WebSocket from "ws";
 import { startSimServer } from "../sim/server";
 import type { SyncRunStatus, StartSyncResult } from "../src/sync/types";
 
@@ -67,7 +71,9 @@ async function main() {
   const state = (await (await fetch(`${sim.origin}/_sim/state`)).json()) as { counts: Record<string, unknown> };
   log(`simulator up in ${Date.now() - t0} ms`, JSON.stringify(state.counts));
 
+  const INSPECTOR_PORT = 9300 + Math.floor(Math.random() * 500);
   const mf = new Miniflare(convertV4MiniflareOptions({
+    inspectorPort: INSPECTOR_PORT,
     modules: true,
     scriptPath: join(outdir, "index.js"),
     modulesRoot: outdir,
@@ -96,20 +102,46 @@ async function main() {
     start(mode: string, trigger: string): Promise<StartSyncResult>;
     getRun(id: string): Promise<SyncRunStatus | null>;
   };
+  // The inspector lists one target per isolate; the worker's is named after it ("ssmd" / core:user).
+  const targets = (await (await fetch(`http://127.0.0.1:${INSPECTOR_PORT}/json/list`)).json()) as Array<{ title: string; webSocketDebuggerUrl: string }>;
+  log("inspector targets", targets.map((t) => t.title).join(" | "));
+  const target = targets.find((t) => /ssmd|core:user/.test(t.title)) ?? targets[0]!;
+  const inspector = new WebSocket(target.webSocketDebuggerUrl);
+  await new Promise((r) => inspector.once("open", r));
+  let msgId = 0;
+  const pending = new Map<number, (v: { usedSize?: number }) => void>();
+  inspector.on("message", (data) => {
+    const m = JSON.parse(String(data)) as { id?: number; result?: { usedSize?: number } };
+    if (m.id !== undefined && m.result) pending.get(m.id)?.(m.result);
+  });
+  const inspect = (method: string) =>
+    new Promise<number>((resolve) => {
+      const id = ++msgId;
+      pending.set(id, (v) => resolve(v?.usedSize ?? 0));
+      inspector.send(JSON.stringify({ id, method }));
+      setTimeout(() => resolve(0), 5000);
+    });
+  /** Used heap; after a forced full GC when `live` (the live set, what a heap limit constrains). */
+  const heapUsed = async (live = false) => {
+    if (live) await inspect("HeapProfiler.collectGarbage");
+    return inspect("Runtime.getHeapUsage");
+  };
   const pids = workerdPids();
   const baseline = pids.reduce((a, p) => a + rssKb(p, "VmRSS"), 0);
   log(`workerd pids ${pids.join(",")}, baseline RSS ${(baseline / 1024).toFixed(1)} MB`);
 
-  async function run(mode: "full" | "incremental", label: string) {
+  async function run(mode: "full" | "incremental", label: string, liveHeap = false) {
     const statsBefore = (await (await fetch(`${sim.origin}/_sim/stats`)).json()) as { requests: number; rate_limited: number };
     const started = Date.now();
     const { run: r0 } = await stub.start(mode, "admin");
     let peak = 0;
+    let peakHeap = 0;
     let r: SyncRunStatus | null = r0;
     let lastLog = Date.now();
     while (r && r.status === "running") {
-      await new Promise((res) => setTimeout(res, 100));
+      await new Promise((res) => setTimeout(res, liveHeap ? 250 : 100));
       peak = Math.max(peak, pids.reduce((a, p) => a + rssKb(p, "VmRSS"), 0));
+      peakHeap = Math.max(peakHeap, await heapUsed(liveHeap));
       r = await stub.getRun(r0.run_id);
       if (r && Date.now() - lastLog > 10_000) {
         lastLog = Date.now();
@@ -135,6 +167,7 @@ async function main() {
       rows_changed: p.rows_changed,
       soft_deleted: p.soft_deleted,
       retries: p.retries,
+      [liveHeap ? "peak_live_heap_mb" : "peak_heap_mb"]: +(peakHeap / 1048576).toFixed(1),
       peak_rss_mb: +(peak / 1024).toFixed(1),
       phase_ms: p.phase_ms,
       steps: p.steps,
@@ -159,9 +192,14 @@ async function main() {
       results.push(await run("full", `full, ${pct} % changed`));
     }
   }
+  // Memory probe: the initial load again (D1 emptied), sampling the isolate's live heap (forced GC
+  // every 250 ms, which slows the run: its wall time is not a timing figure).
+  for (const t of ["markets", "events", "series", "series_fees"]) await db.prepare(`DELETE FROM ${t}`).run();
+  results.push(await run("full", "memory probe: full, empty D1, live heap", true));
   const hwm = pids.reduce((a, p) => a + rssKb(p, "VmHWM"), 0);
   log(`workerd VmHWM ${(hwm / 1024).toFixed(1)} MB (baseline RSS ${(baseline / 1024).toFixed(1)} MB)`);
   console.log("\nRESULTS " + JSON.stringify({ markets: MARKETS, rps: RPS, counts: state.counts, baseline_rss_mb: +(baseline / 1024).toFixed(1), workerd_hwm_mb: +(hwm / 1024).toFixed(1), results }, null, 1));
+  inspector.close();
   await mf.dispose();
   await sim.close();
 }

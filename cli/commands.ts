@@ -52,7 +52,10 @@ interface SyncStarted {
 export function describeProgress(run: SyncRunStatus): string {
   const p = run.progress;
   const ratio = p.listings_total > 0 ? p.listings_done / p.listings_total : 0;
-  return `${progressBar(run.status === "succeeded" ? 1 : ratio)} ${p.listings_done}/${p.listings_total} listings · ${formatNumber(p.pages)} pages · ${formatNumber(p.items_seen)} items · ${formatNumber(p.rows_written)} rows written`;
+  // Listings done is most of the work; later phases (reconcile, verify, ...) hold the bar at 99 %.
+  const shown = run.status === "succeeded" ? 1 : Math.min(ratio, 0.99);
+  const phase = run.status === "running" && p.phase && p.phase !== "listings" ? ` · ${p.phase}` : "";
+  return `${progressBar(shown)} ${p.listings_done}/${p.listings_total} listings · ${formatNumber(p.pages)} pages · ${formatNumber(p.items_seen)} items · ${formatNumber(p.rows_written)} rows written${phase}`;
 }
 
 export function syncSummary(run: SyncRunStatus): string {

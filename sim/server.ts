@@ -251,13 +251,24 @@ export async function startSimServer(opts: SimServerOptions = {}): Promise<SimSe
 
 // ------------------------------------------------------------------ CLI
 
+const USAGE = `usage: npx tsx sim/server.ts [--port 8788] [--host 127.0.0.1] [--markets 2000] [--seed 1]
+  [--series N] [--events N] [--reads-per-second N] [--trade-rate N] [--start-time ISO|ms]
+  [--clock realtime|manual] [--legacy-fields] [--require-auth] [--config simconfig.json]
+See docs/simulator.md.`;
+const FLAGS = ["port", "host", "markets", "seed", "series", "events", "reads-per-second", "trade-rate", "start-time", "clock", "legacy-fields", "require-auth", "config", "help"];
+
 function parseArgs(argv: string[]): { host: string; port: number; config: SimConfig } {
   const args = new Map<string, string>();
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] as string;
-    if (!a.startsWith("--")) throw new Error(`unexpected argument ${a}`);
+    if (!a.startsWith("--")) throw new Error(`unexpected argument ${a}\n${USAGE}`);
     const [k, inline] = a.slice(2).split("=", 2) as [string, string | undefined];
-    const flag = ["legacy-fields", "require-auth"].includes(k);
+    if (!FLAGS.includes(k)) throw new Error(`unknown flag --${k}\n${USAGE}`);
+    if (k === "help") {
+      console.log(USAGE);
+      process.exit(0);
+    }
+    const flag = ["legacy-fields", "require-auth", "help"].includes(k);
     args.set(k, inline ?? (flag ? "true" : (argv[++i] ?? "")));
   }
   const num = (k: string) => {
@@ -288,7 +299,14 @@ function parseArgs(argv: string[]): { host: string; port: number; config: SimCon
 
 const invokedDirectly = process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href;
 if (invokedDirectly) {
-  const { host, port, config } = parseArgs(process.argv.slice(2));
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs(process.argv.slice(2));
+  } catch (e) {
+    console.error(e instanceof Error ? e.message : String(e));
+    process.exit(2);
+  }
+  const { host, port, config } = parsed;
   const t0 = performance.now();
   const srv = await startSimServer({ host, port, config, log: (l) => console.log(`[sim] ${l}`) });
   console.log(`[sim] ready in ${Math.round(performance.now() - t0)} ms — REST ${srv.origin}/trade-api/v2, WS ${srv.origin.replace("http", "ws")}${WS_PATH}, control ${srv.origin}/_sim/state`);

@@ -64,12 +64,25 @@ export function strikeText(w: World, m: number): string {
   }
 }
 
-function rules(w: World, m: number, ev: EventRec, ser: SeriesRec): string {
-  const t = ser.tpl;
+/**
+ * Event-level strings, memoised for the last event rendered: listings walk markets in id order,
+ * and an event's markets are mostly consecutive, so one entry hits almost always.
+ */
+interface EventStrings { world: World; idx: number; title: string; rulesTemplate: string }
+let lastEvent: EventStrings | null = null;
+
+function eventStrings(w: World, ev: EventRec, ser: SeriesRec): EventStrings {
+  if (lastEvent && lastEvent.world === w && lastEvent.idx === ev.idx) return lastEvent;
   const d = isoSeconds(ev.strikeS).replace("T", " ").replace("Z", " UTC");
-  const o = strikeText(w, m);
+  const rulesTemplate = ser.tpl.rules.replaceAll("{v}", ser.label).replaceAll("{d}", d).replaceAll("{g}", ev.gameLabel);
+  lastEvent = { world: w, idx: ev.idx, title: w.eventTitle(ev), rulesTemplate };
+  return lastEvent;
+}
+
+function rules(w: World, m: number, ev: EventRec, ser: SeriesRec, o: string): string {
+  const t = ser.tpl;
   const value = ev.kind === "threshold" ? unitText(t.unit, groupNumber(w.floorStrike(ev, w.cols.ord[m] as number), t.decimals ?? 2)) : o;
-  return t.rules.replaceAll("{v}", ser.label).replaceAll("{d}", d).replaceAll("{s}", value).replaceAll("{o}", o).replaceAll("{g}", ev.gameLabel);
+  return eventStrings(w, ev, ser).rulesTemplate.replaceAll("{s}", value).replaceAll("{o}", o);
 }
 
 function expirationValue(w: World, ev: EventRec, m: number): string {
@@ -95,7 +108,7 @@ export function renderMarket(w: World, m: number, legacy: boolean): Json {
   const bid = c.bid[m] as number, ask = c.ask[m] as number, last = c.last[m] as number;
   const closeS = c.closeS[m] as number;
   const sub = strikeText(w, m);
-  const title = w.eventTitle(ev);
+  const title = eventStrings(w, ev, ser).title;
   const o: Json = {
     ticker: w.marketTicker(m),
     event_ticker: ev.ticker,
@@ -154,7 +167,7 @@ export function renderMarket(w: World, m: number, legacy: boolean): Json {
   o.fractional_trading_enabled = (flags & F_FRACTIONAL) !== 0;
   o.expiration_value = determined ? expirationValue(w, ev, m) : "";
   if (o.can_close_early) o.early_close_condition = "This market will close and expire early if the event occurs.";
-  o.rules_primary = rules(w, m, ev, ser);
+  o.rules_primary = rules(w, m, ev, ser, sub);
   const rev = c.metaRev[m] as number;
   o.rules_secondary = `Refer to the contract terms for the settlement source.${rev > 0 ? ` Revision ${rev}.` : ""}`;
   if (legacy) o.tick_size = 1;

@@ -3,7 +3,7 @@
  * configured SSMD_ADMIN_TOKEN every admin request is refused with 503 — never served open.
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import { bearerAuth } from "hono/bearer-auth";
 import { CACHE_SCOPES, currentGenerations, generationStats } from "../cache/generation";
 import { cacheStats } from "../cache/read-through";
@@ -24,7 +24,9 @@ export function syncCoordinator(env: Env): SyncRpc {
   return env.SYNC.get(env.SYNC.idFromName("global"));
 }
 
-const adminJson = (message: string) => errorBody("unauthorized", message, null);
+/** bearer-auth's refusal bodies, in the API's error shape (with the request id). */
+const adminJson = (message: string) => (c: Context) =>
+  errorBody("unauthorized", message, null, (c.var as { requestId?: string }).requestId);
 
 export const adminAuth: MiddlewareHandler<AppEnv> = async (c, next) => {
   const token = c.env.SSMD_ADMIN_TOKEN;

@@ -9,7 +9,8 @@ import { etag } from "hono/etag";
 import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
 import { adminApp, adminAuth } from "./admin";
-import { ApiError, errorResponse, handleError } from "./errors";
+import { z } from "@hono/zod-openapi";
+import { ApiError, ErrorResponseSchema, errorResponse, handleError } from "./errors";
 import { eventsApp } from "./events";
 import { createApiApp, type AppEnv } from "./factory";
 import { feesApp } from "./fees";
@@ -79,10 +80,31 @@ export const app = base
   .route("/", ingestAdminApp)
   .route("/", createToolRoutes(TOOLS, dispatch));
 
-app.post("/mcp", (c) => handleMcp(c, TOOLS, dispatch));
+app.post("/mcp", (c) => {
+  // MCP's transport guidance: refuse browser origins that are not allowed (DNS-rebinding defence).
+  const origin = c.req.header("Origin");
+  const allowed = parseCorsOrigins(c.env.CORS_ORIGINS);
+  if (origin && allowed !== "*" && !allowed.includes(origin)) {
+    throw new ApiError(403, "forbidden_origin", `origin '${origin}' is not allowed (CORS_ORIGINS)`);
+  }
+  return handleMcp(c, TOOLS, dispatch);
+});
 app.on(["GET", "DELETE"], "/mcp", (c) =>
   errorResponse(c, new ApiError(405, "method_not_allowed", "this MCP endpoint is stateless: POST JSON-RPC messages to /mcp", null, { Allow: "POST" })),
 );
+
+app.openAPIRegistry.registerPath({
+  method: "post",
+  path: "/mcp",
+  tags: ["tools"],
+  summary: "Model Context Protocol (Streamable HTTP, stateless, JSON responses): tools/list and tools/call over the same tools as /tools",
+  request: { body: { content: { "application/json": { schema: z.unknown().openapi({ description: "A JSON-RPC 2.0 message or batch" }) } } } },
+  responses: {
+    200: { description: "JSON-RPC response(s)", content: { "application/json": { schema: z.unknown() } } },
+    202: { description: "Notification accepted" },
+    403: { description: "Origin not allowed by CORS_ORIGINS", content: { "application/json": { schema: ErrorResponseSchema } } },
+  },
+});
 
 app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
   type: "http",

@@ -15,6 +15,7 @@ export const ErrorCodeSchema = z.enum([
   "unknown_tool",
   "unauthorized",
   "admin_disabled",
+  "forbidden_origin",
   "conflict",
   "unsupported_fee_type",
   "method_not_allowed",

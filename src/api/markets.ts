@@ -1,5 +1,6 @@
 /** GET /markets, GET /markets/{ticker}, and the list_markets / get_market tools. */
 import { createRoute, z } from "@hono/zod-openapi";
+import { FEED } from "../stream/registry";
 import { getMarket, listMarkets, openDb, type MarketFilter, type MarketKey } from "../db/queries";
 import { notFound } from "./errors";
 import { createApiApp } from "./factory";
@@ -21,8 +22,6 @@ import { cachedJson } from "./respond";
 import { MarketDetailSchema, MarketListSchema } from "./schemas";
 import { defineTool } from "./tools";
 
-/** Feed whose per-day registry `has_stream_on` consults (table ticker_days). */
-export const STREAM_FEED = "kalshi";
 
 export const MarketsQuerySchema = z.strictObject({
   category: tokenParam("Series category, exact (e.g. Economics)"),
@@ -70,7 +69,7 @@ export const marketsApp = createApiApp()
       closingBefore: q.closing_before,
       closingAfter: q.closing_after,
       includeDeleted: q.include_deleted,
-      hasStreamOn: q.has_stream_on ? { feed: STREAM_FEED, day: q.has_stream_on } : undefined,
+      hasStreamOn: q.has_stream_on ? { feed: FEED, day: q.has_stream_on } : undefined,
     };
     return cachedJson(c, {
       scopes: q.has_stream_on ? ["markets", "events", "tickers"] : ["markets", "events"],

@@ -38,6 +38,7 @@ export async function cachedJson<T>(
   c: Context<AppEnv>,
   opts: { scopes: readonly CacheScope[]; query: Record<string, unknown>; load: () => Promise<T> },
 ): Promise<TypedResponse<JSONParsed<T>, 200, "json">> {
+  const t0 = performance.now();
   const cached = await readThrough({
     kv: c.env.CACHE,
     key: canonicalRequestKey(c.req.path, opts.query),
@@ -48,7 +49,12 @@ export async function cachedJson<T>(
     // `Cache-Control: no-cache` (e.g. a hard refresh) asks for an answer checked with the origin: D1.
     bypass: /(^|,)\s*no-cache\s*(,|$)/i.test(c.req.header("Cache-Control") ?? ""),
   });
+  // Server-side time of the read (KV/D1 I/O included; workerd's clock advances only across I/O, so
+  // a pure in-memory hit reads 0).
+  const source = cached.status === "hit" ? (cached.tier === "memory" ? "memory" : "kv") : "d1";
+  const dur = (performance.now() - t0).toFixed(1);
   const res = c.body(cached.body, 200, {
+    "Server-Timing": `${source};dur=${dur}`,
     "Content-Type": "application/json; charset=UTF-8",
     ETag: cached.etag,
     "Cache-Control": READ_CACHE_CONTROL,

@@ -57,7 +57,7 @@ export const VolumeProfileSchema = z
 const TickerStatsSchema = z
   .object({
     trades_retained: z.number().int(),
-    trades_added: z.number().int(),
+    trades_added: z.number().int().openapi({ description: "Counters from here on: since the ticker object last loaded" }),
     duplicates: z.number().int(),
     outside: z.number().int(),
     tickers_applied: z.number().int(),

@@ -5,6 +5,7 @@
  *   markets: (close_ts, ticker)   events: (event_ticker)   series: (ticker)
  */
 import { and, asc, eq, gt, gte, inArray, isNotNull, isNull, lt, or, sql, type SQL } from "drizzle-orm";
+import type { D1Database } from "@cloudflare/workers-types";
 import { drizzle, type DrizzleD1Database } from "drizzle-orm/d1";
 import {
   events,

@@ -126,13 +126,31 @@ export function normalizeTicker(m: TickerMsg, receivedAtMs: number): Normalized<
   }
 }
 
+/**
+ * Plain decimal text with at most `scale` decimals → integer units of 10^-scale, exactly (integer
+ * arithmetic on the digit groups; the hot path of every trade, so no BigInt). Throws beyond
+ * `scale` decimals or 2^53 units.
+ */
+export function decimalToUnits(s: string, scale: number): number {
+  const dot = s.indexOf(".");
+  const int = dot < 0 ? s : s.slice(0, dot);
+  const frac = dot < 0 ? "" : s.slice(dot + 1);
+  if (!/^\d+$/.test(int) || (dot >= 0 && !/^\d+$/.test(frac))) throw new RangeError(`not a plain decimal: ${JSON.stringify(s)}`);
+  let f = frac;
+  while (f.length > scale && f.endsWith("0")) f = f.slice(0, -1);
+  if (f.length > scale) throw new RangeError(`${JSON.stringify(s)} has more than ${scale} decimals`);
+  const units = Number(int) * 10 ** scale + (f === "" ? 0 : Number(f.padEnd(scale, "0")));
+  if (!Number.isSafeInteger(units)) throw new RangeError(`${JSON.stringify(s)} is too large`);
+  return units;
+}
+
 /** Stream trade → the builders' integer units (1/10000 $, 1/100 contract). */
 export function toBuilderTrade(t: StreamTrade): BuilderTrade {
   return {
     id: t.trade_id,
     ts: t.ts,
-    price: parseDollars(t.price_dollars)!,
-    count: Number(countToHundredths(t.count_fp)),
+    price: decimalToUnits(t.price_dollars, 4),
+    count: decimalToUnits(t.count_fp, 2),
     takerSide: t.taker_side,
   };
 }

@@ -39,6 +39,7 @@ export type WindowAnswer<T> = { status: "ok"; value: T } | { status: "unknown_ti
 
 export interface TickerStats {
   trades_retained: number;
+  /** trades_added … books_applied count since this object instance loaded (reset by eviction). */
   trades_added: number;
   duplicates: number;
   outside: number;
@@ -81,6 +82,9 @@ CREATE TABLE IF NOT EXISTS trades (
 CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL) WITHOUT ROWID;
 `;
 
+const INSERT_TRADES = `INSERT INTO trades (trade_id, ts, price, count, taker_yes)
+  SELECT j.value ->> 0, j.value ->> 1, j.value ->> 2, j.value ->> 3, j.value ->> 4 FROM json_each(?) AS j`;
+
 export class TickerState {
   private ticker: string | null = null;
   /** Every retained trade, in (ts, id) order: mirror of the `trades` table. */
@@ -92,6 +96,7 @@ export class TickerState {
   private volumeProfileB = new VolumeProfileBuilder(DEFAULT_VOLUME_WINDOW_MS);
   private tickerMsg: StreamTicker | null = null;
   private book: StreamBook | null = null;
+  /** Since this instance loaded (not persisted: a storage row write per call costs as much as the trades). */
   private counters: Counters = { trades_added: 0, duplicates: 0, outside: 0, tickers_applied: 0, books_applied: 0 };
 
   /** Loads (or creates) the state kept in `sql`. Synchronous: SQLite-backed storage is local. */
@@ -103,7 +108,6 @@ export class TickerState {
       else if (row.k === "frontier") this.frontier = v;
       else if (row.k === "ticker_message") this.tickerMsg = v;
       else if (row.k === "orderbook") this.book = v;
-      else if (row.k === "counters") this.counters = v;
     }
     const rows = this.sql.exec<{ trade_id: string; ts: number; price: number; count: number; taker_yes: number }>(
       "SELECT trade_id, ts, price, count, taker_yes FROM trades ORDER BY ts, trade_id",
@@ -145,6 +149,7 @@ export class TickerState {
   applyTrades(ticker: string, trades: StreamTrade[]): ApplyTradesResult {
     const res: ApplyTradesResult = { added: 0, duplicates: 0, outside: 0, rejected: 0 };
     if (!this.bind(ticker)) return { ...res, rejected: trades.length };
+    const rows: [string, number, number, number, number][] = [];
     for (const st of trades) {
       if (st.ticker !== ticker) {
         res.rejected++;
@@ -159,36 +164,30 @@ export class TickerState {
         res.outside++;
         continue;
       }
-      this.sql.exec(
-        "INSERT INTO trades (trade_id, ts, price, count, taker_yes) VALUES (?, ?, ?, ?, ?)",
-        t.id, t.ts, t.price, t.count, t.takerSide === "yes" ? 1 : 0,
-      );
+      rows.push([t.id, t.ts, t.price, t.count, t.takerSide === "yes" ? 1 : 0]);
       this.retained.insertAt(this.retained.positionOf(t.ts, t.id), t);
       this.ids.add(t.id);
       this.priceHistoryB.add(t);
       this.volumeProfileB.add(t);
       res.added++;
     }
+    // One statement per batch: the rows travel as one JSON parameter.
+    if (rows.length > 0) this.sql.exec(INSERT_TRADES, JSON.stringify(rows));
     this.prune();
     this.counters.trades_added += res.added;
     this.counters.duplicates += res.duplicates;
     this.counters.outside += res.outside;
-    this.setMeta("counters", this.counters);
     return res;
   }
 
   /** Keeps the newest `ticker` message (by ts). Returns whether it replaced the stored one. */
   applyTicker(msg: StreamTicker): boolean {
-    const newer = this.putTicker(msg);
-    this.setMeta("counters", this.counters);
-    return newer;
+    return this.putTicker(msg);
   }
 
   /** Keeps the newest top of book (by ts). */
   applyBook(top: StreamBook): boolean {
-    const newer = this.putBook(top);
-    this.setMeta("counters", this.counters);
-    return newer;
+    return this.putBook(top);
   }
 
   /** Everything the ingest object collected for this ticker since its last flush, in one call. */

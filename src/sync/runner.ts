@@ -35,7 +35,7 @@ export const MAX_LISTING_ATTEMPTS = 3;
 /** Backoff before a failed listing is tried again from its committed cursor (attempt 1, 2, …). */
 export const LISTING_RETRY_MS = [5_000, 20_000];
 /** Stored candidates read from D1 per scan query, and suspects verified per request. */
-export const SCAN_CHUNK = 5_000;
+export const SCAN_CHUNK = 20_000;
 export const VERIFY_BATCH = 100;
 /** Fix-up fetches (events/series one by one) per query round. */
 const FIXUP_BATCH = 20;

@@ -27,7 +27,9 @@ describe("admin auth", () => {
       const none = await req(path, init);
       expect(none.status).toBe(401);
       expect(none.headers.get("WWW-Authenticate")).toContain("Bearer");
-      expect(((await none.json()) as any).error.code).toBe("unauthorized");
+      const noneBody = (await none.json()) as any;
+      expect(noneBody.error.code).toBe("unauthorized");
+      expect(noneBody.error.request_id).toBe(none.headers.get("X-Request-Id"));
       for (const wrong of ["wrong", `${TOKEN}x`, TOKEN.slice(0, -1), TOKEN.toUpperCase()]) {
         const res = await req(path, { ...init, headers: { ...(init.headers as object), ...auth(wrong) } });
         expect(res.status, wrong).toBe(401);

@@ -134,6 +134,22 @@ describe("read-through cache", () => {
     expect((await fetchPath(path)).headers.get("X-Cache")).toBe("HIT");
   });
 
+  it("a burst of distinct queries is served, but KV fills stop at the per-isolate budget", async () => {
+    const before = (await (await fetchPath("/admin/cache", ADMIN)).json()) as { isolate: any };
+    const t0 = Date.now();
+    const n = 160;
+    const results = await Promise.all(Array.from({ length: n }, (_, i) => fetchPath(`/markets?limit=${i + 1}`)));
+    const elapsedS = (Date.now() - t0) / 1000;
+    for (const r of results) expect(r.status).toBe(200);
+    const after = (await (await fetchPath("/admin/cache", ADMIN)).json()) as { isolate: any };
+    const fills = after.isolate.fills - before.isolate.fills;
+    const skipped = after.isolate.fills_skipped - before.isolate.fills_skipped;
+    expect(fills + skipped).toBe(n);
+    expect(skipped).toBeGreaterThan(0);
+    expect(fills).toBeLessThanOrEqual(100 + Math.ceil(elapsedS * 20) + 1);
+    expect(results.filter((r) => r.headers.get("X-Cache") === "BYPASS").length).toBe(skipped);
+  });
+
   it("errors are not cached", async () => {
     const before = await stats();
     for (let i = 0; i < 3; i++) expect((await fetchPath("/markets/NOPE")).status).toBe(404);

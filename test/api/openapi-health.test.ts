@@ -19,7 +19,7 @@ describe("GET /openapi.json", () => {
     expect(doc.info.version).toBe(env.SSMD_VERSION);
     for (const p of [
       "/healthz", "/markets", "/markets/{ticker}", "/events", "/events/{event_ticker}", "/series", "/series/{series_ticker}", "/fees",
-      "/admin/sync", "/admin/sync/{run_id}", "/tools", "/tools/{name}", "/tickers",
+      "/admin/sync", "/admin/sync/{run_id}", "/tools", "/tools/{name}", "/mcp", "/tickers",
     ]) {
       expect(doc.paths[p], p).toBeDefined();
     }
@@ -43,7 +43,9 @@ describe("GET /healthz", () => {
     const res = await SELF.fetch("https://ssmd.test/healthz");
     expect(res.status).toBe(200);
     const body = (await res.json()) as any;
-    expect(body).toMatchObject({ status: "ok", version: env.SSMD_VERSION, d1: true, kv: true, kalshi: true });
+    expect(body).toMatchObject({ status: "ok", version: env.SSMD_VERSION, checks: { d1: true, kv: true, kalshi: true } });
+    expect(body.errors).toEqual({ d1: null, kv: null, kalshi: null });
+    expect(typeof body.latency_ms.d1).toBe("number");
     expect(res.headers.get("Cache-Control")).toBe("no-store");
   });
 
@@ -53,7 +55,9 @@ describe("GET /healthz", () => {
     let res = await app.fetch(new Request("https://ssmd.test/healthz"), unreachable, ctx);
     await waitOnExecutionContext(ctx);
     expect(res.status).toBe(200);
-    expect(await res.json()).toMatchObject({ status: "degraded", d1: true, kalshi: false });
+    const degraded = (await res.json()) as any;
+    expect(degraded).toMatchObject({ status: "degraded", checks: { d1: true, kv: true, kalshi: false } });
+    expect(typeof degraded.errors.kalshi).toBe("string");
 
     const brokenDb = {
       prepare: () => {
@@ -64,7 +68,9 @@ describe("GET /healthz", () => {
     res = await app.fetch(new Request("https://ssmd.test/healthz"), { ...env, DB: brokenDb }, ctx);
     await waitOnExecutionContext(ctx);
     expect(res.status).toBe(503);
-    expect(await res.json()).toMatchObject({ status: "down", d1: false });
+    const down = (await res.json()) as any;
+    expect(down).toMatchObject({ status: "down", checks: { d1: false } });
+    expect(typeof down.errors.d1).toBe("string");
   });
 
   it("a read route with D1 down answers 500 JSON without internals, with a request id", async () => {

@@ -143,6 +143,48 @@ describe("markets synced from the simulator", () => {
   });
 });
 
+describe("events and series synced from the simulator", () => {
+  it("GET /events pages every event of the synced markets, with market_count, status and filters", async () => {
+    const d1Events = (await env.DB.prepare("SELECT event_ticker FROM events WHERE deleted_at IS NULL").all<{ event_ticker: string }>()).results.map((r) => r.event_ticker);
+    const eventStatus = (t: string) => {
+      const s = truth.filter((m) => m.event_ticker === t).map((m) => refStatus(m.status));
+      return s.includes("open") ? "open" : s.includes("closed") ? "closed" : s.length && s.every((x) => x === "settled") ? "settled" : "unknown";
+    };
+    const all = await pageAll<any>(async (cursor) => {
+      const { body } = await get(`/events?limit=40${cursor ? `&cursor=${cursor}` : ""}`);
+      return { items: body.events, cursor: body.cursor };
+    });
+    expect(all.items.map((e: any) => e.event_ticker)).toEqual([...d1Events].sort());
+    for (const e of all.items) {
+      if (!events.has(e.event_ticker)) continue; // events whose markets all left the window
+      expect(e.market_count).toBe(truth.filter((m) => m.event_ticker === e.event_ticker).length);
+      expect(e.status).toBe(eventStatus(e.event_ticker));
+      expect(e.title).toBe(events.get(e.event_ticker)!.title);
+    }
+    const ser = mostCommon(truth.map(seriesOf));
+    const bySeries = await pageAll<any>(async (cursor) => {
+      const { body } = await get(`/events?series=${ser}&status=open&limit=10${cursor ? `&cursor=${cursor}` : ""}`);
+      return { items: body.events, cursor: body.cursor };
+    });
+    const expected = [...new Set(truth.filter((m) => seriesOf(m) === ser).map((m) => m.event_ticker))].filter((t) => eventStatus(t) === "open").sort();
+    expect(bySeries.items.map((e: any) => e.event_ticker)).toEqual(expected);
+  });
+
+  it("GET /series and /series/{t} carry the simulator's fee type and multiplier", async () => {
+    const { body } = await get("/series?limit=1000");
+    expect(body.series.length).toBeGreaterThan(0);
+    for (const s of body.series.slice(0, 10)) {
+      const wire = (await (await fetch(`${w.base}/series/${encodeURIComponent(s.ticker)}`)).json()) as { series: any };
+      expect(s.fee_type).toBe(wire.series.fee_type);
+      expect(s.fee_multiplier).toBe(wire.series.fee_multiplier);
+      expect(s.category).toBe(wire.series.category);
+      const detail = await get(`/series/${encodeURIComponent(s.ticker)}`);
+      expect(detail.status).toBe(200);
+      expect(detail.body.fee_in_force.fee_type).toBe(wire.series.fee_type);
+    }
+  });
+});
+
 describe("cache after a sync", () => {
   it("a read after a sync that changed markets returns the new values", async () => {
     const { items: before } = await listAll("status=open", 1000);

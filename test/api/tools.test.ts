@@ -147,6 +147,17 @@ describe("POST /mcp (Streamable HTTP, SDK client)", () => {
     expect(unknown.isError).toBe(true);
   });
 
+  it("refuses browser origins outside CORS_ORIGINS", async () => {
+    const { app } = await import("../../src/api/app");
+    const { env, createExecutionContext, waitOnExecutionContext } = await import("cloudflare:test");
+    const ctx = createExecutionContext();
+    const init = { method: "POST", headers: { Origin: "https://evil.example", "content-type": "application/json", Accept: "application/json, text/event-stream" }, body: "{}" };
+    const res = await app.fetch(new Request(`${BASE}/mcp`, init), { ...env, CORS_ORIGINS: "https://app.example" }, ctx);
+    await waitOnExecutionContext(ctx);
+    expect(res.status).toBe(403);
+    expect(((await res.json()) as any).error.code).toBe("forbidden_origin");
+  });
+
   it("GET /mcp is 405 (stateless server, no SSE stream)", async () => {
     const res = await SELF.fetch(`${BASE}/mcp`, { headers: { Accept: "text/event-stream" } });
     expect(res.status).toBe(405);

@@ -119,12 +119,16 @@ describe("clock", () => {
     for (const m of closing) expect(m.status).not.toBe("active");
   });
 
-  it("resolves exactly one outcome of each categorical event", async () => {
+  it("resolves exactly one outcome of each categorical or tailed range event", async () => {
     const sim = newSim({ seed: 10, markets: 1500, mutation_rates: NO_RATES });
     sim.advance(60 * D);
-    const evs = (await listAll(sim, "/events", "events", { status: "settled", with_nested_markets: "true" })).items.filter((e) => e.markets[0]?.strike_type === "structured");
-    expect(evs.length).toBeGreaterThan(5);
-    for (const e of evs) expect(e.markets.filter((m: Wire) => m.result === "yes").length).toBe(1);
+    const settled = (await listAll(sim, "/events", "events", { status: "settled", with_nested_markets: "true" })).items;
+    const categorical = settled.filter((e) => e.markets[0]?.strike_type === "structured");
+    // Range events with both tails ("below X" … "Y or above") partition the outcome too.
+    const ranges = settled.filter((e) => e.markets.some((m: Wire) => m.strike_type === "less") && e.markets.some((m: Wire) => m.strike_type === "greater"));
+    expect(categorical.length).toBeGreaterThan(5);
+    expect(ranges.length).toBeGreaterThan(5);
+    for (const e of [...categorical, ...ranges]) expect(e.markets.filter((m: Wire) => m.result === "yes").length, e.event_ticker).toBe(1);
   });
 });
 

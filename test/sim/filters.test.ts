@@ -92,6 +92,24 @@ describe("GET /markets filters", () => {
   });
 });
 
+describe("legacy fields", () => {
+  it("adds the deprecated integer fields next to the strings only when asked", async () => {
+    const legacy = newSim({ seed: 21, markets: 300, legacy_fields: true });
+    const page = (await get(legacy, "/markets?limit=300")).body.markets as Wire[];
+    for (const m of page) {
+      expect(m.response_price_units).toBe("usd_cent");
+      expect(m.yes_bid).toBe(Math.round(Number(m.yes_bid_dollars) * 100));
+      expect(m.no_ask).toBe(Math.round(Number(m.no_ask_dollars) * 100));
+      expect(m.volume).toBe(Math.floor(Number(m.volume_fp)));
+      expect(m.liquidity).toBe(0);
+      expect(m.tick_size).toBe(1);
+    }
+    const modern = (await get(newSim({ seed: 21, markets: 300 }), "/markets?limit=300")).body.markets as Wire[];
+    // Same data either way: the string fields agree.
+    expect(modern.map((m) => m.yes_bid_dollars)).toEqual(page.map((m) => m.yes_bid_dollars));
+  });
+});
+
 describe("historical cutoff", () => {
   it("moves markets settled before the cutoff from /markets to /historical/markets", async () => {
     const h = newSim({ seed: 22, markets: 1200, historical_cutoff_days: 10 });

@@ -45,9 +45,14 @@ describe("full sync", () => {
     const w = await createWorld(worldConfig(11));
     const now = await simNow(w);
     const stub = freshCoordinator();
+    const gen = () => Promise.all(["markets", "events", "series", "fees"].map((s) => env.CACHE.get(`gen:${s}`)));
+    const gen0 = await gen();
     const started = await stub.start("full", "admin", opts(w, now));
     expect(started.outcome).toBe("started");
     const run = await drive(stub, started.run.run_id);
+    // The run changed every scope: each cache generation was bumped once.
+    const gen1 = await gen();
+    gen1.forEach((g, i) => expect(g).not.toBe(gen0[i]));
 
     expect(run.status, JSON.stringify(run)).toBe("succeeded");
     expect(run.progress.listings_done).toBe(run.progress.listings_total);
@@ -72,6 +77,7 @@ describe("full sync", () => {
     expect(again.progress.items_seen).toBe(run.progress.items_seen);
     expect(again.progress.rows_written_by_table).toEqual({ markets: 0, events: 0, series: 0, series_fees: 0 });
     expect(again.progress.rows_written).toBe(0);
+    expect(await gen()).toEqual(gen1); // nothing changed: no cache invalidation
 
     const incr = await drive(stub, (await stub.start("incremental", "cron", opts(w, now))).run.run_id);
     expect(incr.status).toBe("succeeded");

@@ -1,4 +1,5 @@
 import { applyD1Migrations, env } from "cloudflare:test";
+import fc from "fast-check";
 import { beforeEach, describe, expect, it } from "vitest";
 import {
   dedupeFeeChanges,
@@ -22,6 +23,16 @@ const db = env.DB;
 
 function market(ticker: string, over: Record<string, unknown> = {}) {
   return normalizeMarket(MarketSchema.parse({ ...marketFixture.market, ticker, ...over }));
+}
+
+/** The stored row as normalized content (booleans back as booleans). */
+async function storedContent(ticker: string) {
+  const r = (await row(ticker))!;
+  const { first_seen_at: _f, updated_at: _u, deleted_at: _d, series_ticker: _s, category: _c, ...content } = r;
+  for (const k of ["no_side_derived", "can_close_early", "fractional_trading_enabled", "is_provisional"]) {
+    if (typeof content[k] === "number") content[k] = content[k] === 1;
+  }
+  return content;
 }
 
 async function row(ticker: string) {
@@ -66,6 +77,36 @@ describe("upsertMarkets", () => {
     expect(m3.updated_at).toBe(3000);
     expect(m3.first_seen_at).toBe(1000);
     expect((await row("M-4"))!.updated_at).toBe(1000);
+  });
+
+  it("never hides a change and never rewrites an unchanged row, whatever the values (pre-filter)", async () => {
+    const base = market("P-1", { floor_strike: 66499.99, cap_strike: 1, title: "naïve \"quote\" \\ back\nline\t€ 😀", custom_strike: { a: [1, 2.5] } });
+    await upsertMarkets(db, [base], 1);
+    let t = 2;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom("title", "floor_strike", "cap_strike", "yes_bid_dollars", "close_ts", "can_close_early", "rules_primary", "extra"),
+        fc.oneof(fc.string(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.integer(), fc.constant(null), fc.boolean()),
+        async (column, raw) => {
+          const current = (await row("P-1"))!;
+          const kind = typeof base[column as keyof typeof base];
+          const picked = column === "floor_strike" || column === "cap_strike" ? (typeof raw === "number" ? raw : null)
+            : column === "close_ts" ? (typeof raw === "number" ? Math.trunc(raw) % 1e13 : null)
+            : column === "can_close_early" ? (typeof raw === "boolean" ? raw : null)
+            : typeof raw === "string" ? raw : raw === null ? null : String(raw);
+          const value = picked === 0 ? 0 : picked; // no -0 on the wire
+          void kind;
+          const next = { ...(await storedContent("P-1")), [column]: value };
+          const stored = typeof value === "boolean" ? (value ? 1 : 0) : value;
+          const changed = !Object.is(current[column], stored) && !(typeof stored === "number" && current[column] === stored);
+          const r = await upsertMarkets(db, [next as typeof base], ++t);
+          expect(r.changed.length, `${column} ${JSON.stringify(current[column])} → ${JSON.stringify(value)}`).toBe(changed ? 1 : 0);
+          expect((await row("P-1"))![column]).toEqual(stored);
+          expect((await upsertMarkets(db, [next as typeof base], ++t)).rows_written).toBe(0);
+        },
+      ),
+      { numRuns: 60 },
+    );
   });
 
   it("stores every normalized column as given (null, booleans, numbers, JSON text)", async () => {

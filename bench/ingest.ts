@@ -1,0 +1,70 @@
+/**
+ * End-to-end ingest throughput, locally in workerd: trade batches → IngestObject.ingestTrades
+ * (zod-validated as POST /admin/ingest/trades does) → one RPC per ticker per batch →
+ * TickerObject (SQLite writes + builders) → per-day registry in D1.
+ *   npx tsx bench/ingest.ts [trades=100000] [tickers=50] [batch=5000] [in_flight=2]
+ * Prints sustained trades/s, Durable Object calls per trade and D1 statements per trade.
+ * BENCH_PERSIST=1 keeps storage on disk (as `npm start`) instead of in memory.
+ */
+import { startBenchWorker } from "./rpc-harness";
+
+const TRADES = Number(process.argv[2] ?? 100_000);
+const TICKERS = Number(process.argv[3] ?? 50);
+const BATCH = Number(process.argv[4] ?? 5000);
+const IN_FLIGHT = Number(process.argv[5] ?? 2);
+
+interface IngestResult { received: number; tickers: number; rpc_calls: number; added: number; duplicates: number; failed: unknown[]; registry_rows: number }
+
+function makeBatch(start: number, n: number): unknown[] {
+  const out = [];
+  const t0 = Date.UTC(2026, 10, 25, 14, 0, 0);
+  for (let i = start; i < start + n; i++) {
+    // Skewed like real markets: a few tickers take most trades.
+    const r = (Math.imul(i + 1, 2654435761) >>> 0) / 2 ** 32;
+    const ticker = `KXBENCH-T${Math.floor(TICKERS * r * r)}`;
+    out.push({
+      type: "trade",
+      ticker,
+      trade_id: `bench-${i}`,
+      ts: t0 + Math.floor(i / 20) * 1000,
+      price_dollars: (0.01 + ((i * 7919) % 98) / 100).toFixed(4),
+      count_fp: `${1 + (i % 20)}.00`,
+      taker_side: i % 3 === 0 ? "no" : "yes",
+    });
+  }
+  return out;
+}
+
+const worker = await startBenchWorker();
+try {
+  // Warm-up: creates the ticker objects.
+  await worker.fetch("/ingest", { method: "POST", body: JSON.stringify({ trades: makeBatch(TRADES, Math.min(BATCH, 2000)) }) });
+  const bodies: string[] = [];
+  for (let i = 0; i < TRADES; i += BATCH) bodies.push(JSON.stringify({ trades: makeBatch(i, Math.min(BATCH, TRADES - i)) }));
+  let next = 0;
+  const totals = { received: 0, rpc_calls: 0, added: 0, failed: 0, registry_rows: 0, requests: 0 };
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: IN_FLIGHT }, async () => {
+      while (next < bodies.length) {
+        const body = bodies[next++]!;
+        const res = await worker.fetch("/ingest", { method: "POST", body });
+        if (!res.ok) throw new Error(`ingest failed: HTTP ${res.status} ${await res.text()}`);
+        const r = (await res.json()) as IngestResult;
+        totals.received += r.received;
+        totals.rpc_calls += r.rpc_calls;
+        totals.added += r.added;
+        totals.failed += r.failed.length;
+        totals.registry_rows += r.registry_rows;
+        totals.requests++;
+      }
+    }),
+  );
+  const s = (performance.now() - t0) / 1000;
+  console.log(`node ${process.version}; ${TRADES} trades, ${TICKERS} tickers (skewed), batches of ${BATCH}, ${IN_FLIGHT} in flight, storage ${process.env.BENCH_PERSIST === "1" ? "on disk" : "in memory"}`);
+  console.log(`sustained: ${Math.round(totals.received / s)} trades/s over ${s.toFixed(2)} s (added ${totals.added}, failed calls ${totals.failed})`);
+  console.log(`ticker-object RPCs: ${totals.rpc_calls} → ${(totals.rpc_calls / totals.received).toFixed(4)} per trade; ingest-object RPCs: ${totals.requests} → ${(totals.requests / totals.received).toFixed(5)} per trade`);
+  console.log(`D1 registry: ${totals.requests} upsert statements (${totals.registry_rows} rows) → ${(totals.requests / totals.received).toFixed(5)} statements per trade`);
+} finally {
+  await worker.stop();
+}

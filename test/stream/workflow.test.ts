@@ -1,0 +1,91 @@
+/**
+ * The seed's agent workflow end to end, through the mounted Worker (SELF): markets synced from the
+ * simulator by the real SyncCoordinator; trades ingested over POST /admin/ingest/trades; then
+ * "open Economics markets closing before a date" ∩ "tickers with stream data that day", client-side
+ * (GET /tickers, list_tickers tool) and server-side (has_stream_on), and both builders per ticker.
+ */
+import { SELF } from "cloudflare:test";
+import { beforeAll, describe, expect, it } from "vitest";
+import { PriceHistoryBuilder, VolumeProfileBuilder } from "../../src/builders";
+import type { StreamTrade } from "../../src/stream/messages";
+import { toBuilderTrade } from "../../src/stream/normalize";
+import { migrate, pageAll } from "../api/helpers";
+import { coordinator, createWorld, drive, simNow, type SimWorld } from "../sync/harness";
+import { makeTrades } from "./helpers";
+
+const QUIET = { price_change_per_hour: 0, metadata_change_per_hour: 0, new_markets_per_hour: 0, vanish_per_hour: 0, pause_per_hour: 0 };
+const ADMIN = { Authorization: "Bearer test-admin-token", "Content-Type": "application/json" };
+
+let w: SimWorld;
+let now: number;
+
+async function get(path: string): Promise<{ status: number; body: any }> {
+  const res = await SELF.fetch(`https://ssmd.test${path}`);
+  return { status: res.status, body: await res.json() };
+}
+
+async function marketTickers(query: string): Promise<string[]> {
+  const { items } = await pageAll<{ ticker: string }>(async (cursor) => {
+    const { status, body } = await get(`/markets?${query}&limit=200${cursor ? `&cursor=${cursor}` : ""}`);
+    expect(status, JSON.stringify(body)).toBe(200);
+    return { items: body.markets, cursor: body.cursor };
+  });
+  return items.map((m) => m.ticker).sort();
+}
+
+beforeAll(async () => {
+  await migrate();
+  w = await createWorld({ seed: 77, markets: 600, reads_per_second: null, mutation_rates: QUIET });
+  now = await simNow(w);
+  const stub = coordinator("stream-workflow");
+  const started = await stub.start("full", "admin", { baseUrl: w.base, nowMs: now, pageSize: 200, readsPerSecond: 1000 });
+  const run = await drive(stub, started.run.run_id, { deadlineMs: 40_000 });
+  expect(run.status, JSON.stringify(run.progress.errors)).toBe("succeeded");
+}, 60_000);
+
+describe("agent workflow: Economics markets closing before a date × tickers streamed that day", () => {
+  it("finds the same tickers client-side and server-side, and reads both builders for each", async () => {
+    const day = new Date(now).toISOString().slice(0, 10);
+    const before = new Date(now + 30 * 86_400_000).toISOString().slice(0, 10);
+    const economics = await marketTickers(`category=Economics&status=open&closing_before=${before}`);
+    expect(economics.length).toBeGreaterThan(3);
+    const others = (await marketTickers("status=open")).filter((t) => !economics.includes(t));
+    expect(others.length).toBeGreaterThan(0);
+
+    // Stream data today for half of the Economics markets and a few others.
+    const streamed = [...economics.filter((_, i) => i % 2 === 0), ...others.slice(0, 3)];
+    const trades = new Map<string, StreamTrade[]>();
+    const all: StreamTrade[] = [];
+    streamed.forEach((t, i) => {
+      const list = makeTrades(t, 30 + i, { seed: i + 1, start: Date.parse(`${day}T00:00:00Z`) + 3_600_000 + i * 1000 });
+      trades.set(t, list);
+      all.push(...list);
+    });
+    const res = await SELF.fetch("https://ssmd.test/admin/ingest/trades", { method: "POST", headers: ADMIN, body: JSON.stringify({ trades: all }) });
+    expect(res.status, await res.clone().text()).toBe(200);
+    expect(await res.json()).toMatchObject({ received: all.length, added: all.length, tickers: streamed.length, rpc_calls: streamed.length });
+
+    // Client-side intersection: GET /tickers and the list_tickers tool give the day's tickers.
+    const listed = await get(`/tickers?feed=kalshi&date=${day}`);
+    expect(listed.status).toBe(200);
+    const dayTickers = new Set<string>(listed.body.tickers.map((t: { ticker: string }) => t.ticker));
+    expect([...dayTickers].sort()).toEqual([...streamed].sort());
+    const tool = await SELF.fetch("https://ssmd.test/tools/list_tickers", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ feed: "kalshi", date: day }) });
+    expect(tool.status).toBe(200);
+    expect(await tool.json()).toEqual(listed.body);
+    const wanted = economics.filter((t) => dayTickers.has(t));
+    expect(wanted).toEqual(economics.filter((_, i) => i % 2 === 0));
+
+    // Server-side intersection.
+    expect(await marketTickers(`category=Economics&status=open&closing_before=${before}&has_stream_on=${day}`)).toEqual(wanted);
+
+    // Both builders for each.
+    for (const t of wanted) {
+      const { status, body } = await get(`/tickers/${encodeURIComponent(t)}`);
+      expect(status).toBe(200);
+      const bt = trades.get(t)!.map(toBuilderTrade);
+      expect(body.price_history).toEqual(PriceHistoryBuilder.of(bt).snapshot());
+      expect(body.volume_profile).toEqual(VolumeProfileBuilder.of(bt).snapshot());
+    }
+  });
+});
