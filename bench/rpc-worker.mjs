@@ -101,6 +101,18 @@ export default {
       for (const sql of await req.json()) await env.DB.prepare(sql).run();
       return Response.json({ ok: true });
     }
+    if (url.pathname === "/ingest/start" && req.method === "POST") {
+      const opts = await req.json();
+      return Response.json(await env.INGEST.get(env.INGEST.idFromName(opts.feed ?? "kalshi")).start(opts));
+    }
+    if (url.pathname === "/ingest/health") {
+      const feed = url.searchParams.get("feed") ?? "kalshi";
+      return Response.json(await env.INGEST.get(env.INGEST.idFromName(feed)).health());
+    }
+    if (url.pathname === "/ingest/stop" && req.method === "POST") {
+      const feed = url.searchParams.get("feed") ?? "kalshi";
+      return Response.json(await env.INGEST.get(env.INGEST.idFromName(feed)).stop());
+    }
     if (url.pathname === "/ticker") {
       const t = url.searchParams.get("t");
       return Response.json(await env.TICKER.get(env.TICKER.idFromName(t)).snapshot());

@@ -170,6 +170,7 @@ async function main() {
       [liveHeap ? "peak_live_heap_mb" : "peak_heap_mb"]: +(peakHeap / 1048576).toFixed(1),
       peak_rss_mb: +(peak / 1024).toFixed(1),
       phase_ms: p.phase_ms,
+      listings: Object.fromEntries((p.listings ?? []).map((l) => [l.id, `${l.pages}p/${l.items}`])),
       steps: p.steps,
       errors: p.errors.slice(0, 3),
     };

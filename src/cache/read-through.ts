@@ -158,16 +158,15 @@ export async function readThrough(o: ReadThroughOptions): Promise<CachedBody> {
   cacheStats.misses += 1;
   const body = await load();
   const etag = await etagOf(body);
+  if (kvKey !== null) rememberInMemory(kvKey, { body, etag }); // memory costs no KV write
   if (kvKey === null || body.byteLength > MAX_CACHED_BYTES || !takeFillToken(now)) {
     cacheStats.fills_skipped += 1;
     return { body, etag, status: "bypass" };
   }
-  rememberInMemory(kvKey, { body, etag });
+  // Counted when issued (a KV write is billed whether or not it later fails).
+  cacheStats.fills += 1;
   const write = o.kv
     .put(kvKey, body, { expirationTtl: Math.max(60, o.ttlSeconds), metadata: { etag } })
-    .then(() => {
-      cacheStats.fills += 1;
-    })
     .catch((err: unknown) => {
       // e.g. two isolates filling the same key within a second (KV's 1 write/s per key).
       cacheStats.fill_errors += 1;

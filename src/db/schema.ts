@@ -134,12 +134,16 @@ export const markets = sqliteTable(
     is_provisional: integer("is_provisional", { mode: "boolean" }),
     ...bookkeeping,
   },
+  // Every list filter combination is an equality prefix followed by the API's page order
+  // (close_ts, ticker), so a page reads about `limit` rows whatever the filters.
   (t) => [
-    index("markets_status_close").on(t.status, t.close_ts),
-    index("markets_category_status_close").on(t.category, t.status, t.close_ts),
-    index("markets_series_status_close").on(t.series_ticker, t.status, t.close_ts),
+    index("markets_close_ticker").on(t.close_ts, t.ticker),
+    index("markets_status_close_ticker").on(t.status, t.close_ts, t.ticker),
+    index("markets_category_close_ticker").on(t.category, t.close_ts, t.ticker),
+    index("markets_category_status_close_ticker").on(t.category, t.status, t.close_ts, t.ticker),
+    index("markets_series_close_ticker").on(t.series_ticker, t.close_ts, t.ticker),
+    index("markets_series_status_close_ticker").on(t.series_ticker, t.status, t.close_ts, t.ticker),
     index("markets_event").on(t.event_ticker),
-    index("markets_close").on(t.close_ts),
   ],
 );
 

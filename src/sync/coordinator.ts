@@ -72,23 +72,26 @@ export class SyncCoordinator extends DurableObject<Env> {
     const active = this.store.activeRun();
     if (active) {
       await this.ensureAlarm();
+      if (active.mode !== mode && mode === "full" && trigger === "cron") {
+        // The daily full sync must not be lost to an incremental run that fired in the same minute
+        // (the 15-minute cron also fires at 13:30 / 14:30): it starts when the running one ends.
+        const { baseUrl, nowMs, ...options } = opts;
+        this.store.queue({ mode, trigger, baseUrl: baseUrl ?? this.env.KALSHI_BASE_URL, options, nowMs, now: Date.now() });
+      }
       return { outcome: active.mode === mode ? "joined" : "conflict", run: this.status(active) };
     }
-    const now = Date.now();
     const { baseUrl, nowMs, ...options } = opts;
+    const run = await this.createRun(mode, trigger, baseUrl ?? this.env.KALSHI_BASE_URL, options, nowMs);
+    return { outcome: "started", run: this.status(run) };
+  }
+
+  private async createRun(mode: SyncMode, trigger: SyncTrigger, baseUrl: string, options: RunOptions, nowMs?: number): Promise<RunRow> {
+    const now = Date.now();
     const plan = buildPlan(mode, nowMs ?? now, { shards: options.shards });
-    const run = this.store.createRun({
-      id: crypto.randomUUID(),
-      mode,
-      trigger,
-      baseUrl: baseUrl ?? this.env.KALSHI_BASE_URL,
-      now,
-      plan,
-      options,
-    });
+    const run = this.store.createRun({ id: crypto.randomUUID(), mode, trigger, baseUrl, now, plan, options });
     await this.ctx.storage.setAlarm(now);
     await this.mirror(run);
-    return { outcome: "started", run: this.status(run) };
+    return run;
   }
 
   async getRun(runId: string): Promise<SyncRunStatus | null> {
@@ -162,6 +165,10 @@ export class SyncCoordinator extends DurableObject<Env> {
       }
       this.seenCache = null;
       await this.ctx.storage.deleteAlarm();
+      await this.mirror(run);
+      const next = this.store.takeQueued();
+      if (next) await this.createRun(next.mode, next.trigger, next.baseUrl, next.options, next.nowMs);
+      return;
     } else {
       await this.ctx.storage.setAlarm(result.next === "more" ? Date.now() : result.at);
     }

@@ -75,6 +75,7 @@ CREATE TABLE IF NOT EXISTS listings (
 CREATE TABLE IF NOT EXISTS seen_pages (run_id TEXT NOT NULL, seq INTEGER NOT NULL, hashes BLOB NOT NULL, PRIMARY KEY (run_id, seq));
 CREATE TABLE IF NOT EXISTS suspects (run_id TEXT NOT NULL, ticker TEXT NOT NULL, PRIMARY KEY (run_id, ticker));
 CREATE TABLE IF NOT EXISTS tried (run_id TEXT NOT NULL, key TEXT NOT NULL, PRIMARY KEY (run_id, key));
+CREATE TABLE IF NOT EXISTS queued (slot TEXT PRIMARY KEY, mode TEXT NOT NULL, trigger TEXT NOT NULL, base_url TEXT NOT NULL, options TEXT NOT NULL, queued_at INTEGER NOT NULL);
 `;
 
 /** Runs kept in the coordinator's history. */
@@ -251,6 +252,27 @@ export class SyncStore {
 
   suspectCount(runId: string): number {
     return this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM suspects WHERE run_id = ?", runId).one().n;
+  }
+
+  /** Remembers one run to start when the current one ends (a newer request replaces it). */
+  queue(q: { mode: SyncMode; trigger: SyncTrigger; baseUrl: string; options: RunOptions; nowMs?: number; now: number }): void {
+    this.sql.exec(
+      "INSERT OR REPLACE INTO queued (slot, mode, trigger, base_url, options, queued_at) VALUES ('next', ?, ?, ?, ?, ?)",
+      q.mode,
+      q.trigger,
+      q.baseUrl,
+      JSON.stringify({ options: q.options, nowMs: q.nowMs ?? null }),
+      q.now,
+    );
+  }
+
+  /** Takes (and removes) the queued run, if any. */
+  takeQueued(): { mode: SyncMode; trigger: SyncTrigger; baseUrl: string; options: RunOptions; nowMs?: number } | null {
+    const r = this.sql.exec<Raw>("SELECT * FROM queued WHERE slot = 'next'").toArray()[0];
+    if (!r) return null;
+    this.sql.exec("DELETE FROM queued WHERE slot = 'next'");
+    const { options, nowMs } = JSON.parse(r.options as string) as { options: RunOptions; nowMs: number | null };
+    return { mode: r.mode as SyncMode, trigger: r.trigger as SyncTrigger, baseUrl: r.base_url as string, options, nowMs: nowMs ?? undefined };
   }
 
   /** Marks `key` tried for this run; false when it already was (fix-up fetches happen once). */

@@ -173,4 +173,20 @@ describe("single flight", () => {
     expect(next.outcome).toBe("started");
     expect((await drive(stub, next.run.run_id)).status).toBe("succeeded");
   });
+
+  it("a cron full sync refused by a running incremental starts as soon as it ends", async () => {
+    const w = await createWorld(worldConfig(15));
+    const stub = freshCoordinator();
+    const now = await simNow(w);
+    const incr = await stub.start("incremental", "cron", opts(w, now));
+    const full = await stub.start("full", "cron", opts(w, now));
+    expect(full.outcome).toBe("conflict");
+    expect(full.run.run_id).toBe(incr.run.run_id);
+    expect((await drive(stub, incr.run.run_id)).status).toBe("succeeded");
+    const [queued] = await stub.latestRuns(1);
+    expect(queued!.mode).toBe("full");
+    expect(queued!.trigger).toBe("cron");
+    expect((await drive(stub, queued!.run_id)).status).toBe("succeeded");
+    expect(await diffWindow(w, now)).toEqual([]);
+  });
 });
