@@ -32,7 +32,7 @@ export interface SeriesRec {
   /** Scale applied to the template's base value (BTC vs DOGE…). */
   scale: number;
   events: number[];
-  /** Next slot time for a newly created event (seconds). */
+  /** Generation-time event grid: next strike time and spacing (seconds). */
   nextSlotS: number;
   stepS: number;
 }

@@ -12,15 +12,21 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import { bumpGenerations } from "../cache/generation";
-import { createRsaPssSigner } from "../kalshi/sign";
 import { FEED_CHANNELS, FeedSession, type Channel, type FeedEvent, type WsCommandOut } from "./feed-session";
 import { forwardTrades, mapLimit, tickerStub, FORWARD_CONCURRENCY, type ForwardResult } from "./forward";
 import type { StreamBook, StreamTicker, StreamTrade } from "./messages";
 import { FEED, TickerDayRegistry } from "./registry";
+import { wsUpgradeRequest } from "./ws-connect";
 
 export const INGEST_NAME = "kalshi";
 const TICK_MS = 5_000;
 const MARKET_REFRESH_MS = 60_000;
+/**
+ * The per-day registry is written at most this often from the stream (each flush upserts every
+ * (day, ticker) pair seen since the last one: a D1 row write each, so the interval bounds the
+ * D1 cost — docs/perf/streaming.md). It is also written on stop/drain and after each HTTP batch.
+ */
+const REGISTRY_FLUSH_MS = 60_000;
 /** No frame at all for this long on a subscribed connection → reconnect. */
 const SILENCE_MS = 5 * 60_000;
 const BACKOFF_BASE_MS = 1_000;
@@ -28,6 +34,8 @@ const BACKOFF_MAX_MS = 60_000;
 /** Trades are forwarded after this delay, or at once when this many are pending. */
 const FORWARD_DELAY_MS = 25;
 const FORWARD_MAX_PENDING = 5_000;
+/** A ticker whose forwarding failed this many flushes in a row has its pending batch dropped (counted). */
+const FORWARD_MAX_ATTEMPTS = 5;
 
 export interface IngestConfig {
   running: boolean;
@@ -75,7 +83,7 @@ export interface IngestHealth {
   last_error: string | null;
   /** WebSocket protocol counters: frames, gaps, duplicate frames, resubscribes, invalid messages… */
   protocol: FeedSession["stats"];
-  forward: { flushes: number; rpc_calls: number; trades: number; added: number; duplicates: number; outside: number; failures: number; pending_trades: number };
+  forward: { flushes: number; rpc_calls: number; trades: number; added: number; duplicates: number; outside: number; rejected: number; failures: number; dropped_trades: number; pending_trades: number };
   http: { batches: number; trades: number };
   registry: { pending: number; statements: number; rows: number };
 }
@@ -91,6 +99,7 @@ export class IngestObject extends DurableObject<Env> {
   private connectedSince: number | null = null;
   private lastFrameAt: number | null = null;
   private lastMarketRefresh = 0;
+  private lastRegistryFlush = 0;
   private attempts = 0;
   private reconnects = 0;
   private connectFailures = 0;
@@ -103,7 +112,9 @@ export class IngestObject extends DurableObject<Env> {
   private pendingBooks = new Map<string, StreamBook>();
   private flushTimer: ReturnType<typeof setTimeout> | null = null;
   private flushing: Promise<void> | null = null;
-  private fwd = { flushes: 0, rpc_calls: 0, trades: 0, added: 0, duplicates: 0, outside: 0, failures: 0 };
+  private fwd = { flushes: 0, rpc_calls: 0, trades: 0, added: 0, duplicates: 0, outside: 0, rejected: 0, failures: 0, dropped_trades: 0 };
+  /** Consecutive failed forwards per ticker. */
+  private failedAttempts = new Map<string, number>();
   private http = { batches: 0, trades: 0 };
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -202,10 +213,12 @@ export class IngestObject extends DurableObject<Env> {
   override async alarm(): Promise<void> {
     if (!this.config.running) return;
     const now = Date.now();
-    try {
-      await this.flushRegistry();
-    } catch (e) {
-      this.lastError = `registry flush failed: ${(e as Error).message}`;
+    if (now - this.lastRegistryFlush >= REGISTRY_FLUSH_MS) {
+      try {
+        await this.flushRegistry();
+      } catch (e) {
+        this.lastError = `registry flush failed: ${(e as Error).message}`;
+      }
     }
     if (now - this.lastMarketRefresh >= MARKET_REFRESH_MS) await this.refreshMarkets();
     if (this.ws) {
@@ -247,17 +260,15 @@ export class IngestObject extends DurableObject<Env> {
 
   private async openSocket(): Promise<void> {
     const url = this.wsUrl();
-    // Workers open outbound WebSockets with fetch() on the http(s) URL and an Upgrade header.
-    const httpUrl = url.replace(/^ws(s?):\/\//i, "http$1://");
     try {
-      const headers: Record<string, string> = { Upgrade: "websocket" };
-      if (this.hasKey()) {
-        const signer = await createRsaPssSigner(this.env.KALSHI_API_KEY_ID!, this.env.KALSHI_PRIVATE_KEY!);
-        Object.assign(headers, await signer("GET", new URL(httpUrl).pathname));
-      }
-      const resp = await fetch(httpUrl, { headers });
+      const creds = this.hasKey() ? { keyId: this.env.KALSHI_API_KEY_ID!, privateKeyPem: this.env.KALSHI_PRIVATE_KEY! } : null;
+      const req = await wsUpgradeRequest(url, creds);
+      const resp = await fetch(req.url, { headers: req.headers });
       const ws = resp.webSocket;
-      if (!ws) throw new Error(`WebSocket upgrade refused by ${url}: HTTP ${resp.status}`);
+      if (!ws) {
+        const body = (await resp.text().catch(() => "")).slice(0, 200);
+        throw new Error(`WebSocket upgrade refused by ${url}: HTTP ${resp.status}${body ? ` ${body}` : ""}`);
+      }
       ws.accept();
       const conn = ++this.connection;
       this.ws = ws;
@@ -406,9 +417,18 @@ export class IngestObject extends DurableObject<Env> {
         this.fwd.added += r.added;
         this.fwd.duplicates += r.duplicates;
         this.fwd.outside += r.outside;
+        this.fwd.rejected += r.rejected;
+        this.failedAttempts.delete(ticker);
       } catch (e) {
         this.fwd.failures++;
-        this.lastError = `forward to ${ticker} failed: ${(e as Error).message}`;
+        const attempts = (this.failedAttempts.get(ticker) ?? 0) + 1;
+        this.lastError = `forward to ${ticker} failed (attempt ${attempts}): ${(e as Error).message}`;
+        if (attempts >= FORWARD_MAX_ATTEMPTS) {
+          this.failedAttempts.delete(ticker);
+          this.fwd.dropped_trades += batch.trades.length;
+          return;
+        }
+        this.failedAttempts.set(ticker, attempts);
         // Put the batch back: the next flush retries it (ticker objects deduplicate).
         this.pendingTrades.push(...batch.trades);
         if (batch.ticker_message && !this.pendingTickers.has(ticker)) this.pendingTickers.set(ticker, batch.ticker_message);
@@ -424,10 +444,12 @@ export class IngestObject extends DurableObject<Env> {
     this.fwd.added += r.added;
     this.fwd.duplicates += r.duplicates;
     this.fwd.outside += r.outside;
+    this.fwd.rejected += r.rejected;
     this.fwd.failures += r.failed.length;
   }
 
   private async flushRegistry(): Promise<number> {
+    this.lastRegistryFlush = Date.now();
     const { rows, newPairs } = await this.registry.flush(this.env.DB);
     // A ticker appeared on a day: cached `has_stream_on` answers are stale. One KV write per flush at most.
     if (newPairs > 0) await bumpGenerations(this.env.CACHE, ["tickers"]);

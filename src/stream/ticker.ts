@@ -8,6 +8,7 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import {
+  assertValidTrade,
   compareTradeKeys,
   DEFAULT_PRICE_WINDOW,
   DEFAULT_VOLUME_WINDOW_MS,
@@ -27,7 +28,7 @@ export interface ApplyTradesResult {
   duplicates: number;
   /** Too old to matter: below the prune frontier (outside every queryable window). */
   outside: number;
-  /** Trades for another ticker (a caller bug): not applied. */
+  /** Trades for another ticker or not in the stream format (a caller bug): not applied. */
   rejected: number;
 }
 
@@ -99,9 +100,14 @@ export class TickerState {
   /** Since this instance loaded (not persisted: a storage row write per call costs as much as the trades). */
   private counters: Counters = { trades_added: 0, duplicates: 0, outside: 0, tickers_applied: 0, books_applied: 0 };
 
-  /** Loads (or creates) the state kept in `sql`. Synchronous: SQLite-backed storage is local. */
+  /**
+   * Loads the state kept in `sql` (synchronous: SQLite-backed storage is local). The tables are
+   * created by the first write, so reading an object that never got data (e.g. GET of an unknown
+   * ticker) writes nothing.
+   */
   constructor(private readonly sql: SqlStorage) {
-    this.sql.exec(SCHEMA);
+    const exists = this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'meta'").one().n > 0;
+    if (!exists) return;
     for (const row of this.sql.exec<{ k: string; v: string }>("SELECT k, v FROM meta")) {
       const v = JSON.parse(row.v);
       if (row.k === "ticker") this.ticker = v;
@@ -141,6 +147,7 @@ export class TickerState {
       return false;
     }
     this.ticker = ticker;
+    this.sql.exec(SCHEMA);
     this.setMeta("ticker", ticker);
     return true;
   }
@@ -159,7 +166,15 @@ export class TickerState {
         res.duplicates++;
         continue;
       }
-      const t = toBuilderTrade(st);
+      let t: BuilderTrade;
+      try {
+        t = toBuilderTrade(st);
+        assertValidTrade(t);
+      } catch {
+        // Not in the stream format (callers validate; this keeps a bad trade from failing its batch).
+        res.rejected++;
+        continue;
+      }
       if (this.frontier && compareTradeKeys(t.ts, t.id, this.frontier[0], this.frontier[1]) <= 0) {
         res.outside++;
         continue;

@@ -69,6 +69,9 @@ export class SyncCoordinator extends DurableObject<Env> {
 
   async start(mode: SyncMode, trigger: SyncTrigger, opts: StartSyncOptions = {}): Promise<StartSyncResult> {
     if (!MODES.includes(mode)) throw new Error(`unknown sync mode ${JSON.stringify(mode)} (full | incremental)`);
+    // Awaited before the single-flight check: from the check to the insert nothing is awaited, so
+    // two concurrent start() calls can never both create a run.
+    const eventsFirst = await this.isFirstLoad();
     const active = this.store.activeRun();
     if (active) {
       await this.ensureAlarm();
@@ -80,18 +83,23 @@ export class SyncCoordinator extends DurableObject<Env> {
       }
       return { outcome: active.mode === mode ? "joined" : "conflict", run: this.status(active) };
     }
-    const { baseUrl, nowMs, ...options } = opts;
-    const run = await this.createRun(mode, trigger, baseUrl ?? this.env.KALSHI_BASE_URL, options, nowMs);
+    const { baseUrl, nowMs, eventsFirst: _internal, ...options } = opts;
+    const run = this.createRun(mode, trigger, baseUrl ?? this.env.KALSHI_BASE_URL, { ...options, eventsFirst }, nowMs);
+    await this.ctx.storage.setAlarm(Date.now());
+    await this.mirror(run);
     return { outcome: "started", run: this.status(run) };
   }
 
-  private async createRun(mode: SyncMode, trigger: SyncTrigger, baseUrl: string, options: RunOptions, nowMs?: number): Promise<RunRow> {
+  /** D1 has no events yet: the run pages events before markets (see runner, listings phase). */
+  private async isFirstLoad(): Promise<boolean> {
+    return (await this.env.DB.prepare("SELECT 1 AS x FROM events LIMIT 1").first()) === null;
+  }
+
+  /** Synchronous: the run exists as soon as this returns. */
+  private createRun(mode: SyncMode, trigger: SyncTrigger, baseUrl: string, options: RunOptions, nowMs?: number): RunRow {
     const now = Date.now();
     const plan = buildPlan(mode, nowMs ?? now, { shards: options.shards });
-    const run = this.store.createRun({ id: crypto.randomUUID(), mode, trigger, baseUrl, now, plan, options });
-    await this.ctx.storage.setAlarm(now);
-    await this.mirror(run);
-    return run;
+    return this.store.createRun({ id: crypto.randomUUID(), mode, trigger, baseUrl, now, plan, options });
   }
 
   async getRun(runId: string): Promise<SyncRunStatus | null> {
@@ -166,8 +174,14 @@ export class SyncCoordinator extends DurableObject<Env> {
       this.seenCache = null;
       await this.ctx.storage.deleteAlarm();
       await this.mirror(run);
-      const next = this.store.takeQueued();
-      if (next) await this.createRun(next.mode, next.trigger, next.baseUrl, next.options, next.nowMs);
+      // A queued run (a cron full sync that met this run) starts now, unless start() beat it to it.
+      const eventsFirst = await this.isFirstLoad();
+      const next = this.store.activeRun() ? null : this.store.takeQueued();
+      if (next) {
+        const queued = this.createRun(next.mode, next.trigger, next.baseUrl, { ...next.options, eventsFirst }, next.nowMs);
+        await this.ctx.storage.setAlarm(Date.now());
+        await this.mirror(queued);
+      }
       return;
     } else {
       await this.ctx.storage.setAlarm(result.next === "more" ? Date.now() : result.at);

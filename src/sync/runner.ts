@@ -37,8 +37,8 @@ export const LISTING_RETRY_MS = [5_000, 20_000];
 /** Stored candidates read from D1 per scan query, and suspects verified per request. */
 export const SCAN_CHUNK = 20_000;
 export const VERIFY_BATCH = 100;
-/** Fix-up fetches (events/series one by one) per query round. */
-const FIXUP_BATCH = 20;
+/** Missing events/series looked up per D1 query (each query scans the markets/events table). */
+const FIXUP_BATCH = 200;
 const MAX_ERRORS = 50;
 
 export interface StepLimits {
@@ -214,10 +214,13 @@ export class SyncRunner {
       this.setPhase("fixup");
       return { next: "more" };
     }
-    // Stages: series and fee changes (events take their series' category), then events (a market
-    // written before its event would be written twice: once more to denormalize series/category),
-    // then the market listings, concurrently.
-    const stageOf = (l: ListingRow) => (l.listing.kind === "markets" ? 2 : l.listing.kind === "events" ? 1 : 0);
+    // Stages: series and fee changes first (events take their series' category). Then events and
+    // markets concurrently — except on a first load (D1 without events), where events go first: a
+    // market written before its event is written a second time to denormalize series/category,
+    // which on a first load would be nearly every market.
+    const eventsFirst = this.run.options.eventsFirst === true;
+    const stageOf = (l: ListingRow) =>
+      l.listing.kind === "series" || l.listing.kind === "fee_changes" ? 0 : l.listing.kind === "events" && eventsFirst ? 1 : 2;
     const first = Math.min(...pending.map(stageOf));
     const stage = pending.filter((l) => stageOf(l) === first);
     const now = this.now();
@@ -341,15 +344,20 @@ export class SyncRunner {
         this.finishFixup();
         return { next: "more" };
       }
-      for (let i = 0; i < events.length; i += this.limits.lanes) {
-        await Promise.all(events.slice(i, i + this.limits.lanes).map((t) => this.fetchEvent(t)));
-      }
-      for (let i = 0; i < series.length; i += this.limits.lanes) {
-        await Promise.all(series.slice(i, i + this.limits.lanes).map((t) => this.fetchSeries(t)));
-      }
+      await this.pool(events, (t) => this.fetchEvent(t));
+      await this.pool(series, (t) => this.fetchSeries(t));
       this.store.saveRun(this.run);
     }
     return { next: "more" };
+  }
+
+  /** Runs `f` over `items` with `lanes` concurrent workers (no chunk waits for its slowest item). */
+  private async pool<T>(items: readonly T[], f: (item: T) => Promise<void>): Promise<void> {
+    let next = 0;
+    const worker = async () => {
+      while (next < items.length && !this.budget.exhausted) await f(items[next++]!);
+    };
+    await Promise.all(Array.from({ length: Math.max(1, this.limits.lanes) }, worker));
   }
 
   /** Soft deletes only after a complete window: every listing done and none with skipped items. */

@@ -47,6 +47,8 @@ export interface RunOptions {
   backoffBaseMs?: number;
   /** Waits before a failed listing is resumed (default 5 s, 20 s). */
   listingRetryMs?: number[];
+  /** Set by start(), not a caller: page events before markets (first load, see runner). */
+  eventsFirst?: boolean;
 }
 
 export interface ListingRow extends ListingProgress {

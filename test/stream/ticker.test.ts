@@ -1,4 +1,4 @@
-import { env, evictDurableObject } from "cloudflare:test";
+import { env, evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { PriceHistoryBuilder, VolumeProfileBuilder } from "../../src/builders";
 import type { StreamBook, StreamTicker } from "../../src/stream/messages";
@@ -19,6 +19,11 @@ describe("TickerObject", () => {
   it("an object that never got data reports nothing", async () => {
     expect(await stub("NEVER-SEEN").snapshot()).toBeNull();
     expect(await stub("NEVER-SEEN").priceHistory(10)).toEqual({ status: "unknown_ticker" });
+    // Reading it wrote nothing (no tables created).
+    const tables = await runInDurableObject(stub("NEVER-SEEN"), (_o, state) =>
+      state.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name IN ('trades', 'meta')").one().n,
+    );
+    expect(tables).toBe(0);
   });
 
   it("builders over its trades equal the reference, for the default and other windows", async () => {
@@ -110,5 +115,8 @@ describe("TickerObject", () => {
     expect(await s.volumeProfile(MAX_VOLUME_WINDOW_MS + 1)).toMatchObject({ status: "bad_window" });
     expect(await s.applyTrades("KXE-1", makeTrades("KXOTHER", 1))).toMatchObject({ added: 0, rejected: 1 });
     expect(await s.applyTrades("KXOTHER", makeTrades("KXOTHER", 1))).toMatchObject({ added: 0, rejected: 1 });
+    // A trade outside the stream format (RPC bypasses the HTTP schema) is rejected, the rest applied.
+    const [good, bad] = makeTrades("KXE-1", 5).slice(3);
+    expect(await s.applyTrades("KXE-1", [{ ...bad!, price_dollars: "1.5000" }, good!])).toEqual({ added: 1, duplicates: 0, outside: 0, rejected: 1 });
   });
 });

@@ -4,7 +4,7 @@
  * "open Economics markets closing before a date" ∩ "tickers with stream data that day", client-side
  * (GET /tickers, list_tickers tool) and server-side (has_stream_on), and both builders per ticker.
  */
-import { SELF } from "cloudflare:test";
+import { env, SELF } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { PriceHistoryBuilder, VolumeProfileBuilder } from "../../src/builders";
 import type { StreamTrade } from "../../src/stream/messages";
@@ -35,7 +35,7 @@ async function marketTickers(query: string): Promise<string[]> {
 
 beforeAll(async () => {
   await migrate();
-  w = await createWorld({ seed: 77, markets: 600, reads_per_second: null, mutation_rates: QUIET });
+  w = await createWorld({ seed: 77, markets: 1500, reads_per_second: null, mutation_rates: QUIET, trade_rate_per_s: 0 });
   now = await simNow(w);
   const stub = coordinator("stream-workflow");
   const started = await stub.start("full", "admin", { baseUrl: w.base, nowMs: now, pageSize: 200, readsPerSecond: 1000 });
@@ -86,6 +86,34 @@ describe("agent workflow: Economics markets closing before a date × tickers str
       const bt = trades.get(t)!.map(toBuilderTrade);
       expect(body.price_history).toEqual(PriceHistoryBuilder.of(bt).snapshot());
       expect(body.volume_profile).toEqual(VolumeProfileBuilder.of(bt).snapshot());
+    }
+  });
+
+  it("the WebSocket ingest subscribes to the open markets in D1 (in batches of 256) and streams them", async () => {
+    const ws = w.base.replace(/^http/, "ws").replace("/trade-api/v2", "/trade-api/ws/v2");
+    const open = (await env.DB.prepare("SELECT ticker FROM markets WHERE status = 'open' AND deleted_at IS NULL AND (open_ts IS NULL OR open_ts <= ?)").bind(Date.now()).all<{ ticker: string }>()).results;
+    expect(open.length).toBeGreaterThan(256);
+    const ingest = env.INGEST.get(env.INGEST.idFromName("sim-d1"));
+    try {
+      await ingest.start({ feed: "sim-d1", ws_url: ws });
+      const deadline = Date.now() + 15_000;
+      let h = await ingest.health();
+      while (!(h.connected && h.subscriptions.every((s) => s.sid !== null && s.markets === open.length))) {
+        if (Date.now() > deadline) throw new Error(`not subscribed: ${JSON.stringify(h.subscriptions)}`);
+        await new Promise((r) => setTimeout(r, 50));
+        h = await ingest.health();
+      }
+      expect(h.markets).toBe(open.length);
+      const pump = (await (await fetch(`${w.control}/feed/pump`, { method: "POST", body: JSON.stringify({ trades: 60 }) })).json()) as { generated: number };
+      expect(pump.generated).toBe(60);
+      for (let i = 0; i < 200 && (await ingest.drain()).forward.added < 60; i++) await new Promise((r) => setTimeout(r, 25));
+      const after = await ingest.health();
+      expect(after.forward).toMatchObject({ added: 60, failures: 0 });
+      const day = (await env.DB.prepare("SELECT count(*) AS n, sum(messages) AS m FROM ticker_days WHERE feed = 'sim-d1'").first<{ n: number; m: number }>())!;
+      expect(day.n).toBeGreaterThan(0);
+      expect(day.m).toBeGreaterThanOrEqual(60);
+    } finally {
+      await ingest.stop();
     }
   });
 });
