@@ -111,8 +111,9 @@ async function main() {
     const result = await firstSync();
     if (result.status !== "succeeded") log(`first sync ended ${result.status}: ${result.error ?? ""}`);
   }
-  // Start the stream ingest right away rather than at the first quarter-hour.
-  fetch(`${origin}/cdn-cgi/handler/scheduled?cron=${encodeURIComponent("*/15 * * * *")}`).catch(() => {});
+  // Start the stream ingest now rather than at the first quarter-hour cron tick.
+  const ingest = await fetch(`${origin}/admin/ingest/start`, { method: "POST", headers: { authorization: `Bearer ${adminToken}`, "content-type": "application/json" }, body: "{}" });
+  log(ingest.ok ? "stream ingest started" : `stream ingest did not start: ${ingest.status} ${await ingest.text()}`);
   log(`ready: ${origin}  (try ${origin}/markets?status=open&limit=5 — admin token: ${adminToken})`);
 }
 

@@ -1,2 +1,33 @@
-// PLACEHOLDER — cron dispatch (lead); the real one lands with the SyncCoordinator (see src/cron.ts).
-export async function runScheduled(_cron: string, _scheduledTime: number, _env: Env): Promise<void> {}
+/** Cron Trigger dispatch: cronAction() decides, the Durable Objects do the work. */
+import { cronAction } from "./cron";
+
+export async function runScheduled(cron: string, scheduledTime: number, env: Env): Promise<void> {
+  const action = cronAction(cron, scheduledTime);
+  const jobs: Promise<void>[] = [];
+  if (action.sync) {
+    const mode = action.sync;
+    jobs.push(
+      env.SYNC.get(env.SYNC.idFromName("global"))
+        .start(mode, "cron")
+        // An incremental run that meets a running full sync is covered by it: logged, not an error.
+        .then((r) => log({ msg: "cron sync", cron, mode, outcome: r.outcome, run_id: r.run.run_id })),
+    );
+  }
+  if (action.ensureIngest) {
+    jobs.push(
+      env.INGEST.get(env.INGEST.idFromName("kalshi"))
+        .ensureRunning()
+        .then((h) => log({ msg: "cron ingest", cron, connected: h.connected })),
+    );
+  }
+  if (jobs.length === 0) log({ msg: "cron no-op", cron });
+  // One failing job must not hide the other's outcome; the failure still fails the invocation.
+  const results = await Promise.allSettled(jobs);
+  const failed = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");
+  for (const f of failed) log({ msg: "cron job failed", cron, error: String(f.reason) });
+  if (failed.length > 0) throw new Error(`cron ${cron}: ${failed.length} job(s) failed`);
+}
+
+function log(entry: Record<string, unknown>): void {
+  console.log(JSON.stringify(entry));
+}
