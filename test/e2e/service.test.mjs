@@ -126,3 +126,46 @@ test("ssmd CLI fails with a one-line error when the server is unreachable", asyn
   assert.notEqual(r.code, 0);
   assert.equal(r.stderr.trim().split("\n").length, 1);
 });
+
+test("the stream ingest receives the simulator's trades over WebSocket", async () => {
+  const deadline = Date.now() + 60_000;
+  let health;
+  for (;;) {
+    const r = await getJson("/admin/ingest/health", { headers: { authorization: `Bearer ${token}` } });
+    assert.equal(r.status, 200);
+    health = r.body;
+    if (health.connected && health.forward.trades > 0) break;
+    if (Date.now() > deadline) assert.fail(`no streamed trades in 60s: ${JSON.stringify(health)}`);
+    await new Promise((res) => setTimeout(res, 500));
+  }
+  assert.ok(health.markets > 0);
+});
+
+test("trades pushed over HTTP feed the ticker's builders and the day's ticker registry", async () => {
+  // A ticker of its own, so the simulator's live stream cannot add trades to it.
+  const ticker = `KXE2E-${Date.now()}-T1`;
+  const now = Date.now();
+  const trades = [
+    { type: "trade", ticker, trade_id: "e2e-1", ts: now - 2000, price_dollars: "0.4000", count_fp: "10.00", taker_side: "yes" },
+    { type: "trade", ticker, trade_id: "e2e-2", ts: now - 1000, price_dollars: "0.5000", count_fp: "30.00", taker_side: "no" },
+  ];
+  const headers = { authorization: `Bearer ${token}`, "content-type": "application/json" };
+  const pushed = await fetch(origin + "/admin/ingest/trades", { method: "POST", headers, body: JSON.stringify({ trades }) });
+  assert.equal(pushed.status, 200, await pushed.clone().text());
+
+  const day = new Date(now).toISOString().slice(0, 10);
+  const listed = await getJson(`/tickers?feed=kalshi&date=${day}`);
+  assert.equal(listed.status, 200);
+  assert.ok(JSON.stringify(listed.body).includes(ticker), `${ticker} not in the day's registry`);
+
+  const ph = await getJson(`/tickers/${ticker}/price_history?window=2`);
+  assert.equal(ph.status, 200);
+  const p = ph.body.price_history;
+  assert.deepEqual({ count: p.count, last: p.last, high: p.high, low: p.low }, { count: 2, last: 0.5, high: 0.5, low: 0.4 });
+  assert.ok(Math.abs(p.vwap - 0.475) < 1e-12 && Math.abs(p.returns - 0.25) < 1e-12);
+
+  const vp = await getJson(`/tickers/${ticker}/volume_profile?window=1h`);
+  assert.equal(vp.status, 200);
+  const v = vp.body.volume_profile;
+  assert.deepEqual({ buy: v.buyVolume, sell: v.sellVolume, total: v.totalVolume, ratio: v.ratio, average: v.average }, { buy: 10, sell: 30, total: 40, ratio: 0.25, average: 20 });
+});
