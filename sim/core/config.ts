@@ -50,6 +50,8 @@ export const WsFaultsSchema = z.object({
   drop_after_messages: z.number().int().positive().optional(),
   /** Every Nth sequenced data message on a connection skips one `seq` number (a gap). */
   gap_every: z.number().int().positive().optional(),
+  /** Every Nth data message on a connection, if sequenced, is lost: its `seq` is used up, the frame never sent. */
+  drop_every: z.number().int().positive().optional(),
   /** Every Nth data message on a connection is sent twice. */
   duplicate_every: z.number().int().positive().optional(),
 });

@@ -6,6 +6,7 @@
 import { isoSeconds } from "./format";
 import { renderEvent, renderMarket, renderSeries, type Json } from "./render";
 import { EVENT_STATUS_FILTERS, FILTER_TO_STATUS_CODES, STATUS_FILTERS, bucketOf, type StatusFilter } from "./status";
+import { decodeTradeCursor, encodeTradeCursor, renderTrade, tradeTape, TRADES_DEFAULT_LIMIT, TRADES_MAX_LIMIT } from "./trades";
 import { F_MVE, F_VANISHED, type EventRec, type World } from "./world";
 
 export class ApiError extends Error {
@@ -256,6 +257,21 @@ function getMarket(ctx: RestContext, ticker: string, historical: boolean): RestR
   return { status: 200, body: { market: renderMarket(ctx.world, m, ctx.legacy) }, itemKey: "market" };
 }
 
+// ------------------------------------------------------------ /markets/trades (tape in trades.ts)
+
+function getTrades(ctx: RestContext, q: URLSearchParams): RestResult {
+  const limit = limitParam(q, TRADES_DEFAULT_LIMIT, TRADES_MAX_LIMIT);
+  let beforeSeq: number | null;
+  try {
+    beforeSeq = decodeTradeCursor(q.get("cursor"));
+  } catch {
+    throw badRequest("invalid cursor");
+  }
+  const { trades, more } = tradeTape(ctx.world).query({ ticker: q.get("ticker") || null, minTs: intParam(q, "min_ts") ?? null, maxTs: intParam(q, "max_ts") ?? null, limit, beforeSeq });
+  const cursor = more ? encodeTradeCursor(trades[trades.length - 1]!.seq) : "";
+  return { status: 200, body: { trades: trades.map((t) => renderTrade(t, ctx.legacy)), cursor }, listKey: "trades" };
+}
+
 // ------------------------------------------------------------ /events
 
 /** Derived event status (events have none on the wire): any open → open, else any closed → closed, else settled. */
@@ -426,6 +442,7 @@ export function routeOf(path: string): string | null {
   const s = path.split("/").filter(Boolean);
   if (s.length === 1 && ["markets", "events", "series"].includes(s[0] as string)) return `/${s[0]}`;
   if (s.length === 2 && s[0] === "events" && s[1] === "multivariate") return "/events/multivariate";
+  if (s.length === 2 && s[0] === "markets" && s[1] === "trades") return "/markets/trades";
   if (s.length === 2 && s[0] === "series" && s[1] === "fee_changes") return "/series/fee_changes";
   if (s.length === 2 && s[0] === "exchange" && (s[1] === "status" || s[1] === "schedule")) return `/exchange/${s[1]}`;
   if (s[0] === "historical") {
@@ -445,6 +462,7 @@ export function handleRest(ctx: RestContext, method: string, path: string, q: UR
   const arg = decodeURIComponent(seg[seg.length - 1] ?? "");
   switch (route) {
     case "/markets": return getMarkets(ctx, q, false);
+    case "/markets/trades": return getTrades(ctx, q);
     case "/markets/{ticker}": return getMarket(ctx, arg, false);
     case "/historical/markets": return getMarkets(ctx, q, true);
     case "/historical/markets/{ticker}": return getMarket(ctx, arg, true);

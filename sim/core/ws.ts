@@ -9,6 +9,7 @@ import { dollars, fp, isoMillis } from "./format";
 import { Rng, hash32, uuidFrom } from "./prng";
 import { renderEvent, renderMarket } from "./render";
 import { S_ACTIVE } from "./status";
+import { tradeTape } from "./trades";
 import { F_FRACTIONAL, R_YES, snap, tickAt, type EventRec, type LifecycleEvent, type SeriesRec, type World } from "./world";
 
 export const PING_INTERVAL_MS = 10_000;
@@ -244,6 +245,8 @@ export class WsSession {
       sub.seq++;
       // Gap: this message skips one seq number, as if a message had been lost.
       if (faults.gap_every && this.dataCount % faults.gap_every === 0) sub.seq++;
+      // Lost frame: its seq number is used up and the frame is never sent (a real gap).
+      if (faults.drop_every && this.dataCount % faults.drop_every === 0) return;
     }
     const frame: Json = { type, sid: sub.sid };
     if (sequenced) frame.seq = sub.seq;
@@ -430,6 +433,8 @@ export class Feed {
       ts,
     };
     if (this.legacy()) Object.assign(tradeMsg, { yes_price: Math.round(yesPrice / 100), no_price: 100 - Math.round(yesPrice / 100), count: Math.floor(countH / 100) });
+    // The public tape (GET /markets/trades) gets every trade, whatever the WebSocket faults do to its frames.
+    tradeTape(w).record({ tradeId: tradeMsg.trade_id as string, ticker: tradeMsg.market_ticker as string, timeMs: nowMs, yesPrice, countH, takerYes });
     for (const s of this.sessions) for (const sub of s.covering("trade", m)) s.data(sub, "trade", tradeMsg, true);
 
     // Book: the taker consumed the opposite side's best bid; replenish if a level empties.

@@ -39,6 +39,9 @@ import {
   SeriesFeeChangesEnvelopeSchema,
   SeriesListEnvelopeSchema,
   SeriesSchema,
+  TradeSchema,
+  TradesPageEnvelopeSchema,
+  TradesQuery,
   type Event,
   type ExchangeSchedule,
   type ExchangeStatus,
@@ -47,11 +50,13 @@ import {
   type SeriesFeeChange,
   type SeriesFeeChangesQuery,
   type SeriesListQuery,
+  type Trade,
 } from "./schemas";
 import type { RequestSigner } from "./sign";
 
 export const MAX_MARKETS_PAGE = 1000;
 export const MAX_EVENTS_PAGE = 200;
+export const MAX_TRADES_PAGE = 1000;
 
 export interface KalshiClientOptions {
   /** e.g. https://api.elections.kalshi.com/trade-api/v2 or `${SIM_ORIGIN}/trade-api/v2`. */
@@ -81,7 +86,7 @@ export interface SkippedItem {
   /** What failed, e.g. `status: Invalid input: expected string, received undefined`. */
   issues: string;
   /** What kind of item was skipped. */
-  kind?: "market" | "event" | "series" | "series_fee_change";
+  kind?: "market" | "event" | "series" | "series_fee_change" | "trade";
   /** For nested markets: the event they were in. */
   parent?: string;
 }
@@ -220,6 +225,23 @@ export class KalshiClient {
     const res = await this.get(`/markets/${encodeURIComponent(ticker)}`, {}, MarketEnvelopeSchema, { allow404: true });
     if (!res) return null;
     return this.parseOne(res.url, res.body.market, MarketSchema, "ticker");
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Public trades
+
+  /** `GET /markets/trades` (public): newest first; `q.limit` defaults to the max (1000). `SkippedItem.ticker` is the trade's market. */
+  async getTradesPage(q: TradesQuery = {}): Promise<Page<Trade>> {
+    const parsed = TradesQuery.safeParse(q);
+    if (!parsed.success) throw new KalshiQueryError(`invalid trades query: ${formatIssues(parsed.error)}`);
+    const query = { ...parsed.data, limit: parsed.data.limit ?? MAX_TRADES_PAGE };
+    const { url, body } = await this.get("/markets/trades", query, TradesPageEnvelopeSchema);
+    const { items, skipped } = this.parseItems(url, body.trades ?? [], TradeSchema, "ticker", "trade");
+    return { items, skipped, cursor: nextCursor(body.cursor) };
+  }
+
+  listTrades(q: TradesQuery = {}): AsyncGenerator<Page<Trade>> {
+    return this.paginate(q, (query) => this.getTradesPage(query));
   }
 
   // -------------------------------------------------------------------------------------------

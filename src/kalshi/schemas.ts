@@ -211,6 +211,38 @@ export const SeriesFeeChangeSchema = z.looseObject({
 export type SeriesFeeChange = z.infer<typeof SeriesFeeChangeSchema>;
 
 // ---------------------------------------------------------------------------------------------
+// REST: public trades (`GET /markets/trades`, §1 public endpoints; fields per §2.12).
+
+/**
+ * One public trade. Current wire: `count_fp`, `yes_price_dollars`/`no_price_dollars`,
+ * `taker_outcome_side` (yes|no) and `taker_book_side` (bid|ask) next to the deprecated
+ * `taker_side`; legacy integer `count`/`yes_price`/`no_price` optional. A trade must carry an id,
+ * a ticker, a time, some price and some count — it is never zeroed.
+ */
+export const TradeSchema = z
+  .looseObject({
+    trade_id: z.string().min(1),
+    ticker: z.string().min(1),
+    created_time: DateTimeSchema,
+    count_fp: optCount,
+    yes_price_dollars: optDollars,
+    no_price_dollars: optDollars,
+    taker_side: optString, // deprecated 2026-05
+    taker_outcome_side: optString,
+    taker_book_side: optString,
+    is_block_trade: optBool,
+    count: optNumber,
+    yes_price: optNumber,
+    no_price: optNumber,
+    price: optNumber,
+  })
+  .refine((t) => t.yes_price_dollars != null || t.no_price_dollars != null || t.yes_price != null || t.no_price != null, {
+    message: "trade has no price",
+  })
+  .refine((t) => t.count_fp != null || t.count != null, { message: "trade has no count" });
+export type Trade = z.infer<typeof TradeSchema>;
+
+// ---------------------------------------------------------------------------------------------
 // REST envelopes (§2). Items are `unknown` here: the client validates each item on its own so that
 // one malformed item is skipped and reported rather than failing the page.
 
@@ -239,9 +271,15 @@ export const SeriesFeeChangesEnvelopeSchema = z.looseObject({
   series_fee_change_arr: z.array(z.unknown()).nullable(),
 });
 
+export const TradesPageEnvelopeSchema = z.looseObject({
+  trades: z.array(z.unknown()).nullable(),
+  cursor: cursorField,
+});
+
 /** Typed (fully validated) page shapes, for documentation / OpenAPI of the Kalshi wire. */
 export const MarketsPageSchema = z.looseObject({ markets: z.array(MarketSchema), cursor: cursorField });
 export const EventsPageSchema = z.looseObject({ events: z.array(EventSchema), cursor: cursorField });
+export const TradesPageSchema = z.looseObject({ trades: z.array(TradeSchema), cursor: cursorField });
 
 // ---------------------------------------------------------------------------------------------
 // REST errors (§2): Kalshi documents a bare ErrorResponse; real captures wrap it in `{error: ...}`.
@@ -375,6 +413,18 @@ export const EventsQuery = z.object({
   min_close_ts: epochSeconds.optional(),
 });
 export type EventsQuery = z.input<typeof EventsQuery>;
+
+/** `GET /markets/trades`: all markets unless `ticker`; `min_ts`/`max_ts` are Unix seconds. */
+export const TradesQuery = z
+  .object({
+    ticker: z.string().min(1).optional(),
+    min_ts: epochSeconds.optional(),
+    max_ts: epochSeconds.optional(),
+    limit: z.number().int().min(1).max(1000).optional(),
+    cursor: z.string().optional(),
+  })
+  .refine((q) => q.min_ts == null || q.max_ts == null || q.min_ts <= q.max_ts, { message: "min_ts must not be after max_ts" });
+export type TradesQuery = z.input<typeof TradesQuery>;
 
 export const SeriesListQuery = z.object({
   category: z.string().optional(),

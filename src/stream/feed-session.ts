@@ -6,11 +6,15 @@
  *   `update_subscription` add_markets / delete_markets on that sid, ≤ 256 markets per command;
  *   never subscribe with an empty list (that means "all markets" on trade/ticker);
  * - per-sid `seq`: a repeat (seq ≤ last) is a duplicate frame and dropped; a jump is a gap,
- *   counted per channel. An `orderbook_delta` gap makes the books wrong, so that channel is
- *   unsubscribed and subscribed afresh (fresh snapshots). A `trade` gap is NOT resubscribed:
- *   Kalshi's WS has no replay, so resubscribing recovers nothing and opens a new window in which
- *   trades are missed (docs/decisions/streaming.md);
- * - the three reply shapes (`subscribed` with nested sid, `ok` with top-level sid, `error`).
+ *   counted per channel, and that channel is unsubscribed and subscribed afresh. For
+ *   `orderbook_delta` the fresh snapshots repair the books. For `trade` the lost frames are not
+ *   replayed by Kalshi: the gap event carries the window (last trade ts on the sid) and the
+ *   subscription's markets, and the ingest backfills them over REST once the new subscription is
+ *   complete — which also covers trades missed while resubscribing (docs/decisions/streaming.md §4);
+ * - the three reply shapes (`subscribed` with nested sid, `ok` with top-level sid, `error`);
+ * - error 16 "Market not found" fails a whole subscribe/update_subscription: the command's
+ *   markets are bisected until the unknown ticker is alone, which is then left out (for
+ *   NOT_FOUND_RETRY_MS, or until it leaves the desired set) so the rest of the batch is subscribed.
  */
 import { WsDataMessageSchema, WsReplySchema } from "../kalshi/schemas";
 import type { StreamBook, StreamTicker, StreamTrade } from "./messages";
@@ -20,8 +24,11 @@ import { deltaTsMs, OrderBook, sameTop } from "./orderbook";
 export type Channel = "trade" | "ticker" | "orderbook_delta";
 export const FEED_CHANNELS: readonly Channel[] = ["trade", "ticker", "orderbook_delta"];
 export const MAX_MARKETS_PER_COMMAND = 256;
-/** Channels whose state a gap corrupts and a fresh subscription repairs. */
-export const RESUBSCRIBE_ON_GAP: Readonly<Record<Channel, boolean>> = { orderbook_delta: true, trade: false, ticker: false };
+/** Channels resubscribed on a sequence gap (`ticker` has no seq). */
+export const RESUBSCRIBE_ON_GAP: Readonly<Record<Channel, boolean>> = { orderbook_delta: true, trade: true, ticker: false };
+/** A ticker refused with "Market not found" is not requested again for this long (unless the desired set drops it). */
+export const NOT_FOUND_RETRY_MS = 10 * 60_000;
+const WS_MARKET_NOT_FOUND = 16;
 
 export type WsCommandOut =
   | { id: number; cmd: "subscribe"; params: { channels: Channel[]; market_tickers: string[] } }
@@ -32,7 +39,17 @@ export type FeedEvent =
   | { kind: "trade"; trade: StreamTrade }
   | { kind: "ticker"; ticker: StreamTicker }
   | { kind: "book"; book: StreamBook }
-  | { kind: "gap"; channel: Channel; sid: number; expected: number; got: number };
+  | {
+      kind: "gap";
+      channel: Channel;
+      sid: number;
+      expected: number;
+      got: number;
+      /** ts (ms) of the last trade received on the sid before the gap: lost trades are at or after it. null off the trade channel. */
+      fromTs: number | null;
+      /** Markets the gapped subscription covered (what a trade backfill must fetch). */
+      tickers: string[];
+    };
 
 interface ChannelState {
   sid: number | null;
@@ -40,11 +57,15 @@ interface ChannelState {
   subscribing: number | null;
   /** Markets requested on this channel's subscription (optimistically, as sent). */
   requested: Set<string>;
+  /** After a "Market not found" on subscribe: the next subscribe names at most this many markets. */
+  subscribeLimit: number | null;
 }
 
 interface Pending {
   channel: Channel;
   kind: "subscribe" | "add" | "delete" | "unsubscribe";
+  /** Markets named by a subscribe/update_subscription (bisected on "Market not found"). */
+  tickers: string[];
 }
 
 export interface FeedSessionStats {
@@ -57,6 +78,8 @@ export interface FeedSessionStats {
   gaps: number;
   gaps_by_channel: Record<Channel, number>;
   resubscribes: number;
+  /** Subscribe/update_subscription commands refused with "Market not found" (16). */
+  market_not_found: number;
   invalid: number;
   error_replies: number;
   ignored: number;
@@ -66,8 +89,17 @@ export interface FeedSessionStats {
 export class FeedSession {
   private open = false;
   private nextId = 1;
+  /** The market set asked for; `desired` is it minus the tickers refused as not found. */
+  private wanted: string[] = [];
   private desired: string[] = [];
   private desiredSet = new Set<string>();
+  /** Tickers refused with "Market not found" → when. */
+  private readonly notFound = new Map<string, number>();
+  /** ts (ms) of the last trade per sid, and of the newest trade seen at all. */
+  private readonly lastTradeTs = new Map<number, number>();
+  private newestTradeTs: number | null = null;
+  /** The live trade stream carries `ts_ms` (ms resolution) rather than whole seconds. */
+  private tradesHaveMs = false;
   private readonly channels = new Map<Channel, ChannelState>();
   private readonly sidChannel = new Map<number, Channel>();
   private readonly lastSeq = new Map<number, number>();
@@ -78,7 +110,7 @@ export class FeedSession {
   private readonly lastTop = new Map<string, StreamBook>();
   readonly stats: FeedSessionStats = {
     frames: 0, data_messages: 0, trades: 0, tickers: 0, book_updates: 0, duplicate_frames: 0,
-    gaps: 0, gaps_by_channel: { trade: 0, ticker: 0, orderbook_delta: 0 }, resubscribes: 0, invalid: 0, error_replies: 0, ignored: 0, last_error: null,
+    gaps: 0, gaps_by_channel: { trade: 0, ticker: 0, orderbook_delta: 0 }, resubscribes: 0, market_not_found: 0, invalid: 0, error_replies: 0, ignored: 0, last_error: null,
   };
 
   constructor(
@@ -86,7 +118,12 @@ export class FeedSession {
     private readonly now: () => number = Date.now,
     readonly batchSize = MAX_MARKETS_PER_COMMAND,
   ) {
-    for (const c of channelList) this.channels.set(c, { sid: null, subscribing: null, requested: new Set() });
+    for (const c of channelList) this.channels.set(c, { sid: null, subscribing: null, requested: new Set(), subscribeLimit: null });
+  }
+
+  /** The markets being subscribed (desired set minus those refused as not found). */
+  get markets(): readonly string[] {
+    return this.desired;
   }
 
   get marketCount(): number {
@@ -97,12 +134,42 @@ export class FeedSession {
     return [...this.channels].map(([channel, s]) => ({ channel, sid: s.sid, markets: s.requested.size, subscribing: s.subscribing !== null, refused: this.refused.has(channel) }));
   }
 
+  /** Tickers currently left out because the server answered "Market not found". */
+  notFoundMarkets(): string[] {
+    return [...this.notFound.keys()].sort();
+  }
+
+  /** Newest trade ts (ms) seen on this session (any connection). */
+  get latestTradeTs(): number | null {
+    return this.newestTradeTs;
+  }
+
+  get tradeTsInMs(): boolean {
+    return this.tradesHaveMs;
+  }
+
+  /** The channel has its sid and every command for it has been answered. */
+  channelSettled(channel: Channel): boolean {
+    const s = this.channels.get(channel);
+    if (!s || s.sid === null || s.subscribing !== null) return false;
+    for (const p of this.pending.values()) if (p.channel === channel) return false;
+    return true;
+  }
+
   /** Replaces the desired market set; returns the commands that bring the subscriptions there. */
   setMarkets(tickers: Iterable<string>): WsCommandOut[] {
-    this.desired = [...new Set(tickers)].sort();
+    this.wanted = [...new Set(tickers)].sort();
+    const wantedSet = new Set(this.wanted);
+    const now = this.now();
+    for (const [t, at] of this.notFound) if (!wantedSet.has(t) || now - at >= NOT_FOUND_RETRY_MS) this.notFound.delete(t);
+    this.applyDesired();
+    return this.reconcileAll();
+  }
+
+  private applyDesired(): void {
+    this.desired = this.notFound.size ? this.wanted.filter((t) => !this.notFound.has(t)) : this.wanted;
     this.desiredSet = new Set(this.desired);
     for (const t of this.books.keys()) if (!this.desiredSet.has(t)) (this.books.delete(t), this.lastTop.delete(t));
-    return this.reconcileAll();
   }
 
   onOpen(): WsCommandOut[] {
@@ -120,6 +187,7 @@ export class FeedSession {
     }
     this.sidChannel.clear();
     this.lastSeq.clear();
+    this.lastTradeTs.clear();
     this.pending.clear();
     this.refused.clear();
     for (const b of this.books.values()) b.reset();
@@ -164,11 +232,13 @@ export class FeedSession {
       if (last !== undefined && m.seq !== last + 1) {
         this.stats.gaps++;
         this.stats.gaps_by_channel[channel]++;
-        events.push({ kind: "gap", channel, sid: m.sid, expected: last + 1, got: m.seq });
+        const tickers = [...(this.channels.get(channel)?.requested ?? [])];
+        events.push({ kind: "gap", channel, sid: m.sid, expected: last + 1, got: m.seq, fromTs: channel === "trade" ? this.lastTradeTs.get(m.sid) ?? null : null, tickers });
         if (RESUBSCRIBE_ON_GAP[channel]) {
           commands.push(...this.resubscribe(channel));
-          // The book is stale until the fresh snapshot arrives on the new sid.
-          return { events, commands };
+          // The book is stale until the fresh snapshot arrives on the new sid. A trade frame is
+          // still a good trade: it is kept below.
+          if (channel === "orderbook_delta") return { events, commands };
         }
       }
     }
@@ -178,6 +248,9 @@ export class FeedSession {
         if (!n.ok) return this.invalid(n.reason), { events, commands };
         if (!this.desiredSet.has(n.value.ticker) && this.desiredSet.size > 0) this.stats.ignored++;
         this.stats.trades++;
+        if (this.sidChannel.has(m.sid)) this.lastTradeTs.set(m.sid, n.value.ts);
+        if (this.newestTradeTs === null || n.value.ts > this.newestTradeTs) this.newestTradeTs = n.value.ts;
+        this.tradesHaveMs = m.msg.ts_ms != null;
         events.push({ kind: "trade", trade: n.value });
         break;
       }
@@ -250,12 +323,16 @@ export class FeedSession {
       if (!channel || !state || sid == null) return this.invalid("subscribed reply without channel/sid");
       state.sid = sid;
       state.subscribing = null;
+      state.subscribeLimit = null;
       this.sidChannel.set(sid, channel);
       commands.push(...this.reconcile(channel));
     } else if (r.type === "error") {
       this.stats.error_replies++;
       this.stats.last_error = `error reply ${r.msg.code}: ${r.msg.msg}${pending ? ` (to ${pending.kind} ${pending.channel})` : ""}`;
-      if (pending?.kind === "subscribe") {
+      if (pending && r.msg.code === WS_MARKET_NOT_FOUND && pending.tickers.length > 0) {
+        this.stats.market_not_found++;
+        this.onMarketNotFound(pending, commands);
+      } else if (pending?.kind === "subscribe") {
         // Left unsubscribed; `retry()` (the ingest object's alarm tick) tries again — except after
         // "Authentication required" (code 9), which no retry on this connection can fix.
         const state = this.channels.get(pending.channel)!;
@@ -267,6 +344,37 @@ export class FeedSession {
     // `ok` / `unsubscribed`: nothing to do beyond clearing the pending command.
   }
 
+  /**
+   * "Market not found" refuses the whole command: bisect its markets. A lone ticker is the culprit
+   * (left out); a larger batch is retried as two halves, so the good markets are subscribed after
+   * at most log2(batch) rounds.
+   */
+  private onMarketNotFound(p: Pending, commands: WsCommandOut[]): void {
+    const state = this.channels.get(p.channel)!;
+    if (p.tickers.length === 1) {
+      this.notFound.set(p.tickers[0]!, this.now());
+      this.applyDesired();
+    }
+    const half = Math.ceil(p.tickers.length / 2);
+    if (p.kind === "subscribe") {
+      state.subscribing = null;
+      state.requested.clear();
+      // The next subscribe names the first half at most; the rest follow as add_markets batches.
+      state.subscribeLimit = p.tickers.length > 1 ? half : null;
+      commands.push(...this.reconcile(p.channel));
+    } else if (p.kind === "add" && state.sid !== null) {
+      for (const t of p.tickers) state.requested.delete(t);
+      const live = p.tickers.filter((t) => this.desiredSet.has(t));
+      if (live.length === 0) return;
+      for (const batch of p.tickers.length > 1 ? [live.slice(0, half), live.slice(half)] : [live]) {
+        if (batch.length === 0) continue;
+        commands.push(this.command(p.channel, "add", { id: 0, cmd: "update_subscription", params: { sids: [state.sid], action: "add_markets", market_tickers: batch } }, batch));
+        for (const t of batch) state.requested.add(t);
+      }
+    }
+    // delete_markets of a vanished market: it is gone from the subscription either way.
+  }
+
   private resubscribe(channel: Channel): WsCommandOut[] {
     const state = this.channels.get(channel)!;
     const out: WsCommandOut[] = [];
@@ -276,6 +384,7 @@ export class FeedSession {
       // Frames of the retired sid may still arrive: they are no longer sequence-checked.
       this.sidChannel.delete(state.sid);
       this.lastSeq.delete(state.sid);
+      this.lastTradeTs.delete(state.sid);
     }
     state.sid = null;
     state.subscribing = null;
@@ -298,8 +407,8 @@ export class FeedSession {
     const out: WsCommandOut[] = [];
     if (state.sid === null) {
       if (this.desired.length === 0) return [];
-      const first = this.desired.slice(0, this.batchSize);
-      const cmd = this.command(channel, "subscribe", { id: 0, cmd: "subscribe", params: { channels: [channel], market_tickers: first } });
+      const first = this.desired.slice(0, Math.min(this.batchSize, state.subscribeLimit ?? Infinity));
+      const cmd = this.command(channel, "subscribe", { id: 0, cmd: "subscribe", params: { channels: [channel], market_tickers: first } }, first);
       state.subscribing = cmd.id;
       for (const t of first) state.requested.add(t);
       return [cmd];
@@ -309,20 +418,20 @@ export class FeedSession {
     const deletes = [...state.requested].filter((t) => !this.desiredSet.has(t));
     for (let i = 0; i < deletes.length; i += this.batchSize) {
       const batch = deletes.slice(i, i + this.batchSize);
-      out.push(this.command(channel, "delete", { id: 0, cmd: "update_subscription", params: { sids: [sid], action: "delete_markets", market_tickers: batch } }));
+      out.push(this.command(channel, "delete", { id: 0, cmd: "update_subscription", params: { sids: [sid], action: "delete_markets", market_tickers: batch } }, batch));
       for (const t of batch) state.requested.delete(t);
     }
     for (let i = 0; i < adds.length; i += this.batchSize) {
       const batch = adds.slice(i, i + this.batchSize);
-      out.push(this.command(channel, "add", { id: 0, cmd: "update_subscription", params: { sids: [sid], action: "add_markets", market_tickers: batch } }));
+      out.push(this.command(channel, "add", { id: 0, cmd: "update_subscription", params: { sids: [sid], action: "add_markets", market_tickers: batch } }, batch));
       for (const t of batch) state.requested.add(t);
     }
     return out;
   }
 
-  private command<C extends WsCommandOut>(channel: Channel, kind: Pending["kind"], cmd: C): C {
+  private command<C extends WsCommandOut>(channel: Channel, kind: Pending["kind"], cmd: C, tickers: string[] = []): C {
     const id = this.nextId++;
-    this.pending.set(id, { channel, kind });
+    this.pending.set(id, { channel, kind, tickers });
     return { ...cmd, id };
   }
 }

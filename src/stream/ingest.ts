@@ -8,10 +8,16 @@
  *   flushes the per-day ticker registry and watches for a silent connection;
  * - forwards trades, the latest ticker message and top of book to the ticker objects, one RPC per
  *   ticker per flush (never one per trade when several are pending);
+ * - recovers lost trade frames: a `trade`-channel sequence gap (resubscribed by the session) or a
+ *   dropped connection queues a REST backfill (`GET /markets/trades`, ./backfill.ts) of the
+ *   affected tickers from the last trade seen; it runs once the trade subscription is complete
+ *   again and its trades take the normal forwarding path (ticker objects dedupe by trade_id);
  * - accepts trade batches over HTTP (POST /admin/ingest/trades → `ingestTrades`).
  */
 import { DurableObject } from "cloudflare:workers";
 import { bumpGenerations } from "../cache/generation";
+import { KalshiClient } from "../kalshi/client";
+import { BackfillQueue, fetchBackfill, type BackfillJob } from "./backfill";
 import { FEED_CHANNELS, FeedSession, type Channel, type FeedEvent, type WsCommandOut } from "./feed-session";
 import { forwardTrades, mapLimit, tickerStub, FORWARD_CONCURRENCY, type ForwardResult } from "./forward";
 import type { StreamBook, StreamTicker, StreamTrade } from "./messages";
@@ -36,6 +42,11 @@ const FORWARD_DELAY_MS = 25;
 const FORWARD_MAX_PENDING = 5_000;
 /** A ticker whose forwarding failed this many flushes in a row has its pending batch dropped (counted). */
 const FORWARD_MAX_ATTEMPTS = 5;
+/** Backfill reads are paced at most this fast (and never faster than KALSHI_READS_PER_SECOND): the sync shares Kalshi's limit. */
+const BACKFILL_READS_PER_SECOND = 10;
+/** A backfill job that failed (after the client's own retries) is tried again this much later, this many times. */
+const BACKFILL_RETRY_MS = 5_000;
+const BACKFILL_MAX_ATTEMPTS = 3;
 
 export interface IngestConfig {
   running: boolean;
@@ -43,6 +54,8 @@ export interface IngestConfig {
   feed: string;
   /** Override of KALSHI_WS_URL (tests, simulator worlds). */
   ws_url: string | null;
+  /** Override of KALSHI_BASE_URL for the trade backfill; null = derived from `ws_url` when set, else KALSHI_BASE_URL. */
+  base_url?: string | null;
   /** Explicit market set; null = the open markets in D1. */
   markets: string[] | null;
 }
@@ -50,6 +63,8 @@ export interface IngestConfig {
 export interface IngestStartOptions {
   feed?: string;
   ws_url?: string;
+  /** REST base (`…/trade-api/v2`) for the trade backfill. */
+  base_url?: string;
   markets?: string[];
 }
 
@@ -81,14 +96,46 @@ export interface IngestHealth {
   connect_failures: number;
   next_reconnect_at: number | null;
   last_error: string | null;
-  /** WebSocket protocol counters: frames, gaps, duplicate frames, resubscribes, invalid messages… */
+  /** WebSocket protocol counters: frames, gaps, duplicate frames, resubscribes, market_not_found, invalid messages… */
   protocol: FeedSession["stats"];
+  /** Tickers left out of the subscriptions because Kalshi answered "Market not found". */
+  not_found_markets: string[];
+  /** REST recovery of lost trade frames (trade-channel gaps, reconnects). */
+  backfill: IngestBackfillHealth;
   forward: { flushes: number; rpc_calls: number; trades: number; added: number; duplicates: number; outside: number; rejected: number; failures: number; dropped_trades: number; pending_trades: number };
   http: { batches: number; trades: number };
   registry: { pending: number; statements: number; rows: number };
 }
 
-const DEFAULT_CONFIG: IngestConfig = { running: false, feed: FEED, ws_url: null, markets: null };
+export interface IngestBackfillHealth {
+  base_url: string;
+  /** Jobs run (a job = the merged gaps/reconnects queued while the previous one ran). */
+  backfills: number;
+  requests: number;
+  /** Trades fetched and forwarded (the ticker objects drop those the stream had delivered). */
+  backfilled_trades: number;
+  /** REST trades that failed the schema or normalization. */
+  invalid: number;
+  /** Jobs that failed after the client's retries (retried up to 3 times). */
+  errors: number;
+  /** Jobs given up after their last attempt. */
+  abandoned: number;
+  /** Jobs that hit the page bound (older trades of the window not read). */
+  truncated: number;
+  running: boolean;
+  pending_tickers: number;
+  last_error: string | null;
+}
+
+const DEFAULT_CONFIG: IngestConfig = { running: false, feed: FEED, ws_url: null, base_url: null, markets: null };
+
+/** `wss://host/trade-api/ws/v2` → `https://host/trade-api/v2` (same host; Kalshi's REST base). */
+export function restBaseFromWs(wsUrl: string): string {
+  const u = new URL(wsUrl.replace(/^ws(s?):\/\//i, "http$1://"));
+  u.pathname = u.pathname.replace(/\/ws\/v2\/?$/, "/v2");
+  u.search = "";
+  return u.toString().replace(/\/+$/, "");
+}
 
 export class IngestObject extends DurableObject<Env> {
   private config: IngestConfig = { ...DEFAULT_CONFIG };
@@ -116,6 +163,12 @@ export class IngestObject extends DurableObject<Env> {
   /** Consecutive failed forwards per ticker. */
   private failedAttempts = new Map<string, number>();
   private http = { batches: 0, trades: 0 };
+  private backfillQueue = new BackfillQueue();
+  private backfilling: Promise<void> | null = null;
+  private backfillAttempts = 0;
+  private backfillRetryAt = 0;
+  private backfillClient: KalshiClient | null = null;
+  private bf = { backfills: 0, requests: 0, backfilled_trades: 0, invalid: 0, errors: 0, abandoned: 0, truncated: 0, last_error: null as string | null };
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -142,15 +195,21 @@ export class IngestObject extends DurableObject<Env> {
 
   /** Starts (or restarts with new options) the WebSocket ingest. */
   async start(opts: IngestStartOptions = {}): Promise<IngestHealth> {
-    const cfg: IngestConfig = { running: true, feed: opts.feed ?? this.config.feed, ws_url: opts.ws_url ?? null, markets: opts.markets ?? null };
+    const cfg: IngestConfig = { running: true, feed: opts.feed ?? this.config.feed, ws_url: opts.ws_url ?? null, base_url: opts.base_url ?? null, markets: opts.markets ?? null };
     if (cfg.feed !== this.registry.feed) {
       await this.flushRegistry();
       this.registry = new TickerDayRegistry(cfg.feed);
     }
-    const changed = JSON.stringify(cfg) !== JSON.stringify(this.config);
+    // A new feed or endpoint needs a new connection; a new market set is reconciled on the live one
+    // (update_subscription add/delete_markets).
+    const reconnect = cfg.feed !== this.config.feed || cfg.ws_url !== this.config.ws_url || (cfg.base_url ?? null) !== (this.config.base_url ?? null);
     this.config = cfg;
     await this.ctx.storage.put("config", cfg);
-    if (changed && this.ws) this.closeSocket("restart with new settings");
+    if (reconnect) {
+      this.backfillQueue = new BackfillQueue();
+      this.backfillClient = null;
+      if (this.ws) this.closeSocket("restart with new settings");
+    }
     this.attempts = 0;
     await this.refreshMarkets();
     await this.connectNow();
@@ -178,8 +237,9 @@ export class IngestObject extends DurableObject<Env> {
     return this.health();
   }
 
-  /** Forwards everything pending and writes the registry now (tests, shutdown). */
+  /** Finishes a running backfill, forwards everything pending and writes the registry now (tests, shutdown). */
   async drain(): Promise<IngestHealth> {
+    while (this.backfilling) await this.backfilling;
     await this.flushForward();
     await this.flushRegistry();
     return this.health();
@@ -203,7 +263,9 @@ export class IngestObject extends DurableObject<Env> {
       connect_failures: this.connectFailures,
       next_reconnect_at: this.nextReconnectAt,
       last_error: this.lastError ?? this.session.stats.last_error,
-      protocol: { ...this.session.stats },
+      protocol: { ...this.session.stats, gaps_by_channel: { ...this.session.stats.gaps_by_channel } },
+      not_found_markets: this.session.notFoundMarkets(),
+      backfill: { ...this.bf, base_url: this.restUrl(), running: this.backfilling !== null, pending_tickers: this.backfillQueue.pendingTickers },
       forward: { ...this.fwd, pending_trades: this.pendingTrades.length },
       http: { ...this.http },
       registry: { pending: this.registry.pendingCount, statements: this.registry.flushes, rows: this.registry.rowsFlushed },
@@ -223,6 +285,7 @@ export class IngestObject extends DurableObject<Env> {
     if (now - this.lastMarketRefresh >= MARKET_REFRESH_MS) await this.refreshMarkets();
     if (this.ws) {
       this.send(this.session.retry());
+      this.maybeBackfill();
       const quietSince = this.lastFrameAt ?? this.connectedSince ?? now;
       if (this.session.marketCount > 0 && now - quietSince > SILENCE_MS) this.dropConnection("no frames for 5 minutes");
     }
@@ -306,6 +369,7 @@ export class IngestObject extends DurableObject<Env> {
     // A confirmed subscription resets the backoff.
     if (this.attempts > 0 && this.session.subscriptions().some((s) => s.sid !== null)) this.attempts = 0;
     if (events.length) this.accept(events);
+    this.maybeBackfill();
   }
 
   private accept(events: FeedEvent[]): void {
@@ -320,6 +384,10 @@ export class IngestObject extends DurableObject<Env> {
       } else if (e.kind === "book") {
         this.pendingBooks.set(e.book.ticker, e.book);
         this.registry.note(e.book.ticker, e.book.ts);
+      } else if (e.kind === "gap" && e.channel === "trade") {
+        // Frames between the last trade on the sid and the resubscription are lost: backfill them.
+        const from = e.fromTs ?? this.session.latestTradeTs ?? this.connectedSince ?? Date.now();
+        this.backfillQueue.add(e.tickers, Math.floor(from / 1000));
       }
     }
     this.scheduleForward();
@@ -328,6 +396,9 @@ export class IngestObject extends DurableObject<Env> {
   /** The socket is gone: forget it, keep the data, reconnect after a backoff. */
   private dropConnection(reason: string): void {
     this.lastError = reason;
+    // Trades while disconnected are lost too: backfill every market from the newest trade seen.
+    const latest = this.session.latestTradeTs;
+    if (latest !== null) this.backfillQueue.add(this.session.markets, Math.floor(latest / 1000));
     this.closeSocket(reason);
     if (this.config.running) {
       this.reconnects++;
@@ -364,6 +435,74 @@ export class IngestObject extends DurableObject<Env> {
       this.send(this.session.setMarkets(markets));
     } catch (e) {
       this.lastError = `market refresh failed: ${(e as Error).message}`;
+    }
+  }
+
+  // ------------------------------------------------------------------ backfill
+
+  private restUrl(): string {
+    if (this.config.base_url) return this.config.base_url;
+    if (this.config.ws_url) return restBaseFromWs(this.config.ws_url);
+    return this.env.KALSHI_BASE_URL;
+  }
+
+  private client(): KalshiClient {
+    const baseUrl = this.restUrl();
+    if (this.backfillClient?.baseUrl !== baseUrl.replace(/\/+$/, "")) {
+      const envRate = Number(this.env.KALSHI_READS_PER_SECOND);
+      this.backfillClient = new KalshiClient({
+        baseUrl,
+        readsPerSecond: Math.min(BACKFILL_READS_PER_SECOND, envRate > 0 ? envRate : BACKFILL_READS_PER_SECOND),
+        onEvent: (e) => {
+          if (e.type === "request") this.bf.requests++;
+        },
+      });
+    }
+    return this.backfillClient;
+  }
+
+  /**
+   * Starts the queued backfill once the trade subscription is complete again (so its window also
+   * covers what the resubscription itself missed). One job at a time; jobs queued meanwhile merge.
+   */
+  private maybeBackfill(): void {
+    if (this.backfilling || !this.backfillQueue.pending || !this.ws || !this.session.channelSettled("trade")) return;
+    if (Date.now() < this.backfillRetryAt) return;
+    const job = this.backfillQueue.take()!;
+    this.backfilling = this.runBackfill(job).finally(() => {
+      this.backfilling = null;
+      this.maybeBackfill();
+    });
+    this.ctx.waitUntil(this.backfilling);
+  }
+
+  private async runBackfill(job: BackfillJob): Promise<void> {
+    this.bf.backfills++;
+    // "Now" on the exchange: the wall clock, never before the newest trade the stream delivered.
+    const toS = Math.ceil(Math.max(Date.now(), this.session.latestTradeTs ?? 0) / 1000) + 1;
+    try {
+      const r = await fetchBackfill(this.client(), job, { toS, msResolution: this.session.tradeTsInMs });
+      this.backfillAttempts = 0;
+      this.bf.invalid += r.invalid;
+      if (r.truncated) this.bf.truncated++;
+      this.bf.backfilled_trades += r.trades.length;
+      if (r.trades.length) {
+        for (const t of r.trades) {
+          this.pendingTrades.push(t);
+          this.registry.note(t.ticker, t.ts);
+        }
+        this.scheduleForward();
+      }
+    } catch (e) {
+      this.bf.errors++;
+      this.bf.last_error = `backfill of ${job.tickers.size} tickers from ${job.fromS} failed: ${(e as Error).message}`;
+      if (++this.backfillAttempts < BACKFILL_MAX_ATTEMPTS) {
+        this.backfillQueue.add(job.tickers, job.fromS);
+        this.backfillRetryAt = Date.now() + BACKFILL_RETRY_MS;
+      } else {
+        this.bf.abandoned++;
+        this.backfillAttempts = 0;
+      }
     }
   }
 

@@ -94,7 +94,7 @@ describe("FeedSession", () => {
     expect(s.onOpen()).toEqual([]);
   });
 
-  it("drops duplicate frames by seq; a trade gap is counted, an orderbook gap resubscribes", () => {
+  it("drops duplicate frames by seq; a trade gap resubscribes and names the backfill window, an orderbook gap resubscribes", () => {
     const s = new FeedSession(undefined, () => NOW);
     s.setMarkets(["KXBTCD-26MAR1213-T69499.99", "KXBTCD-26MAR1317-T66499.99"]);
     subscribed(s, s.onOpen(), { trade: 1, ticker: 2, orderbook_delta: 3 });
@@ -103,9 +103,23 @@ describe("FeedSession", () => {
     expect(s.onFrame(t(10, "a")).events).toHaveLength(0); // duplicate frame
     expect(s.onFrame(t(11, "b")).events).toHaveLength(1);
     const gap = s.onFrame(t(13, "c"));
+    // The frame after the hole is still a good trade; the gap names the lost window: from the last
+    // trade received on the sid, for every market of the subscription.
     expect(gap.events.map((e) => e.kind)).toEqual(["gap", "trade"]);
-    expect(gap.commands).toEqual([]);
-    expect(s.stats).toMatchObject({ duplicate_frames: 1, gaps: 1, gaps_by_channel: { trade: 1 }, trades: 3 });
+    expect(gap.events[0]).toEqual({ kind: "gap", channel: "trade", sid: 1, expected: 12, got: 13, fromTs: 1773331880000, tickers: ["KXBTCD-26MAR1213-T69499.99", "KXBTCD-26MAR1317-T66499.99"] });
+    expect(gap.commands.map((c) => [c.cmd, c.cmd === "unsubscribe" ? c.params.sids : c.cmd === "subscribe" ? c.params.channels : null])).toEqual([
+      ["unsubscribe", [1]],
+      ["subscribe", ["trade"]],
+    ]);
+    expect(s.stats).toMatchObject({ duplicate_frames: 1, gaps: 1, gaps_by_channel: { trade: 1 }, trades: 3, resubscribes: 1 });
+    expect(s.channelSettled("trade")).toBe(false);
+    const [unsub, resub] = gap.commands;
+    s.onFrame(frame({ id: unsub!.id, sid: 1, seq: 13, type: "unsubscribed" }));
+    subscribed(s, [resub!], { trade: 4 });
+    expect(s.channelSettled("trade")).toBe(true);
+    // Late frames of the retired sid are still trades, no longer sequence-checked.
+    expect(s.onFrame(t(20, "d")).events.map((e) => e.kind)).toEqual(["trade"]);
+    expect(s.latestTradeTs).toBe(1773331880000);
 
     // Order book: snapshot → top; delta → new top; gap → unsubscribe + subscribe for fresh snapshots.
     const snap = s.onFrame(frame({ ...snapshotFix, sid: 3, seq: 1 }));
@@ -126,6 +140,59 @@ describe("FeedSession", () => {
     ]);
     // Deltas of the retired sid are ignored until the new snapshot.
     expect(s.onFrame(frame({ ...deltaFix, sid: 3, seq: 6 })).events).toEqual([]);
+  });
+
+  it("\"Market not found\" on subscribe bisects the batch: the other markets are subscribed, the unknown one left out", () => {
+    const s = new FeedSession(["trade"], () => NOW);
+    const all = markets(8);
+    s.setMarkets(all);
+    const sent: WsCommandOut[] = [];
+    let cmds = s.onOpen();
+    let sid = 0;
+    // A fake server: any command naming KXM-0005 is refused with 16 for the whole command.
+    for (let round = 0; cmds.length > 0 && round < 20; round++) {
+      const next: WsCommandOut[] = [];
+      for (const c of cmds) {
+        sent.push(c);
+        const names = c.cmd === "unsubscribe" ? [] : c.params.market_tickers;
+        const reply = names.includes("KXM-0005")
+          ? { id: c.id, type: "error", msg: { code: 16, msg: "Market not found" } }
+          : c.cmd === "subscribe"
+            ? { id: c.id, type: "subscribed", msg: { channel: "trade", sid: (sid = 7) } }
+            : { id: c.id, sid, seq: 0, type: "ok" };
+        next.push(...s.onFrame(frame(reply)).commands);
+      }
+      cmds = next;
+    }
+    expect(s.notFoundMarkets()).toEqual(["KXM-0005"]);
+    expect(s.markets).toEqual(all.filter((t) => t !== "KXM-0005"));
+    expect(s.subscriptions()).toEqual([{ channel: "trade", sid: 7, markets: 7, subscribing: false, refused: false }]);
+    expect(s.channelSettled("trade")).toBe(true);
+    expect(s.stats.market_not_found).toBeGreaterThanOrEqual(2);
+    // Bisection, not one command per market.
+    expect(sent.length).toBeLessThanOrEqual(2 * Math.ceil(Math.log2(all.length)) + 2);
+    // Still refused on the next refresh; forgotten once the market leaves the desired set.
+    expect(s.setMarkets(all)).toEqual([]);
+    s.setMarkets(all.filter((t) => t !== "KXM-0005"));
+    expect(s.notFoundMarkets()).toEqual([]);
+  });
+
+  it("\"Market not found\" on update_subscription add_markets re-adds the rest of the batch", () => {
+    const s = new FeedSession(["trade"], () => NOW);
+    s.setMarkets(["A", "B"]);
+    subscribed(s, s.onOpen(), { trade: 3 });
+    const [add] = s.setMarkets(["A", "B", "C", "D", "GONE", "E"]);
+    expect(add).toMatchObject({ cmd: "update_subscription", params: { action: "add_markets", market_tickers: ["C", "D", "E", "GONE"] } });
+    const halves = s.onFrame(frame({ id: add!.id, type: "error", msg: { code: 16, msg: "Market not found" } })).commands;
+    expect(halves.map((c) => c.cmd !== "unsubscribe" && c.params.market_tickers)).toEqual([["C", "D"], ["E", "GONE"]]);
+    s.onFrame(frame({ id: halves[0]!.id, sid: 3, seq: 0, type: "ok" }));
+    const quarters = s.onFrame(frame({ id: halves[1]!.id, type: "error", msg: { code: 16, msg: "Market not found" } })).commands;
+    expect(quarters.map((c) => c.cmd !== "unsubscribe" && c.params.market_tickers)).toEqual([["E"], ["GONE"]]);
+    s.onFrame(frame({ id: quarters[0]!.id, sid: 3, seq: 0, type: "ok" }));
+    expect(s.onFrame(frame({ id: quarters[1]!.id, type: "error", msg: { code: 16, msg: "Market not found" } })).commands).toEqual([]);
+    expect(s.notFoundMarkets()).toEqual(["GONE"]);
+    expect(s.subscriptions()[0]).toMatchObject({ sid: 3, markets: 5 });
+    expect(s.channelSettled("trade")).toBe(true);
   });
 
   it("an error reply to a subscribe leaves the channel to be retried; a reconnect starts over", () => {
