@@ -116,7 +116,7 @@ export interface IngestBackfillHealth {
   backfilled_trades: number;
   /** REST trades that failed the schema or normalization. */
   invalid: number;
-  /** Jobs that failed after the client's retries (retried up to 3 times). */
+  /** Failed attempts (after the client's own retries); a job gets BACKFILL_MAX_ATTEMPTS attempts. */
   errors: number;
   /** Jobs given up after their last attempt. */
   abandoned: number;

@@ -133,6 +133,31 @@ describe("trade recovery against the simulator", () => {
     }
   }, 90_000);
 
+  it("a backfill whose requests keep failing is counted and tried again until it succeeds", async () => {
+    const world = await sim<World>(`${env.SIM_ORIGIN}/_sim/worlds`, CONFIG);
+    // Lost frames, and the first 6 trade-tape requests answer 503: the client's 1 + 5 attempts all fail.
+    await sim(`${world.control_url}/faults`, { ws: { drop_every: 7 }, rules: [{ type: "server_error", path: "/markets/trades", nth: 1, times: 6 }] });
+    const tickers = await openTickers(world, 3);
+    await ingest("bf-err").start({ feed: "bf-err", ws_url: world.ws_url, markets: tickers });
+    try {
+      await settled("bf-err", tickers.length);
+      const TOTAL = (await sim<{ generated: number }>(`${world.control_url}/feed/pump`, { trades: 40 })).generated;
+      expect(TOTAL).toBe(40);
+      const h = await until("backfill recovered after errors", async () => {
+        await ingest("bf-err").drain();
+        const hh = await ingest("bf-err").health();
+        return total(await retained("bf-err", tickers)) === TOTAL && hh.backfill.pending_tickers === 0 ? hh : null;
+      }, 40_000);
+      expect(h.protocol.trades).toBeLessThan(TOTAL);
+      expect(h.backfill.errors).toBeGreaterThanOrEqual(1);
+      expect(h.backfill.abandoned).toBe(0);
+      expect(h.backfill.last_error).toMatch(/503/);
+      expect(h.backfill.requests).toBeGreaterThan(6);
+    } finally {
+      await ingest("bf-err").stop();
+    }
+  }, 60_000);
+
   it("an update_subscription with a vanished market still subscribes the rest of its batch", async () => {
     const world = await sim<World>(`${env.SIM_ORIGIN}/_sim/worlds`, CONFIG);
     const open = await openTickers(world, 12);
