@@ -114,12 +114,7 @@ async function main() {
     const m = JSON.parse(String(data)) as { id?: number; result?: Record<string, unknown> };
     if (m.id !== undefined && m.result) pending.get(m.id)?.(m.result);
   });
-  const call = (method: string, params: Record<string, unknown> = {}) =>
-    new Promise<Record<string, unknown>>((resolve) => {
-      const id = ++msgId;
-      pending.set(id, resolve);
-      inspector.send(JSON.stringify({ id, method, params }));
-    });
+
   const inspect = (method: string) =>
     new Promise<number>((resolve) => {
       const id = ++msgId;
@@ -189,24 +184,6 @@ async function main() {
 
   const results = [];
   results.push(await run("full", "full, empty D1"));
-  if (args.get("profile") === "true") {
-    // CPU profile of the worker isolate during a 0 % full sync: top functions by self time.
-    await call("Profiler.enable");
-    await call("Profiler.setSamplingInterval", { interval: 1000 });
-    await call("Profiler.start");
-    results.push(await run("full", "full, 0 % changed (profiled)"));
-    const { profile } = (await call("Profiler.stop")) as { profile: { nodes: Array<{ id: number; callFrame: { functionName: string; url: string; lineNumber: number } }>; samples: number[]; timeDeltas: number[] } };
-    const byId = new Map(profile.nodes.map((n) => [n.id, n]));
-    const self = new Map<string, number>();
-    profile.samples.forEach((id, i) => {
-      const f = byId.get(id)!.callFrame;
-      const key = `${f.functionName || "(anonymous)"} ${f.url.split("/").slice(-1)[0]}:${f.lineNumber}`;
-      self.set(key, (self.get(key) ?? 0) + (profile.timeDeltas[i] ?? 0));
-    });
-    const total = [...self.values()].reduce((a, b) => a + b, 0);
-    console.log(`CPU profile: ${(total / 1e6).toFixed(1)} s sampled`);
-    for (const [k, us] of [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, 30)) console.log(`  ${(us / 1e3).toFixed(0).padStart(7)} ms  ${k}`);
-  }
   results.push(await run("full", "full, 0 % changed"));
   results.push(await run("incremental", "incremental, 0 % changed"));
   if (args.get("skip-changes") !== "true") {

@@ -3,6 +3,7 @@
  * health, start/stop its WebSocket. Behind the admin bearer token (app.ts mounts `adminAuth` on
  * /admin/*).
  */
+import { IngestHealthSchema } from "../stream/health";
 import { createRoute, z } from "@hono/zod-openapi";
 import { INGEST_NAME, type IngestObject } from "../stream/ingest";
 import { StreamTradeSchema } from "../stream/messages";
@@ -34,44 +35,6 @@ const IngestTradesResultSchema = z
   })
   .openapi("IngestTradesResult");
 
-const IngestHealthSchema = z
-  .object({
-    running: z.boolean(),
-    feed: z.string(),
-    connected: z.boolean(),
-    connected_since: z.number().nullable(),
-    url: z.string(),
-    authenticated: z.boolean(),
-    markets: z.number().int(),
-    subscriptions: z.array(z.object({ channel: z.string(), sid: z.number().nullable(), markets: z.number().int(), subscribing: z.boolean(), refused: z.boolean() })),
-    last_message_at: z.number().nullable(),
-    last_message_age_ms: z.number().nullable(),
-    messages_per_s: z.number(),
-    reconnects: z.number().int(),
-    connect_failures: z.number().int(),
-    next_reconnect_at: z.number().nullable(),
-    last_error: z.string().nullable(),
-    protocol: z.object({
-      frames: z.number().int(),
-      data_messages: z.number().int(),
-      trades: z.number().int(),
-      tickers: z.number().int(),
-      book_updates: z.number().int(),
-      duplicate_frames: z.number().int().openapi({ description: "Frames whose seq was already seen on their sid (dropped)" }),
-      gaps: z.number().int(),
-      gaps_by_channel: z.record(z.string(), z.number().int()),
-      resubscribes: z.number().int(),
-      invalid: z.number().int(),
-      error_replies: z.number().int(),
-      ignored: z.number().int(),
-      last_error: z.string().nullable(),
-    }),
-    forward: z.record(z.string(), z.number()),
-    http: z.record(z.string(), z.number()),
-    registry: z.record(z.string(), z.number()),
-  })
-  .openapi("IngestHealth");
-
 const FeedName = z
   .string()
   .regex(/^[a-z0-9_-]{1,40}$/, "must be 1–40 characters of a-z, 0-9, _ or -")
@@ -82,6 +45,7 @@ const FeedQuery = z.strictObject({ feed: FeedName });
 const StartBody = z.strictObject({
   feed: FeedName,
   ws_url: z.url({ protocol: /^wss?$/ }).optional().openapi({ description: "Override KALSHI_WS_URL (e.g. a simulator world's ws_url)" }),
+  base_url: z.url({ protocol: /^https?$/ }).optional().openapi({ description: "Kalshi REST base for the trade backfill (default: derived from ws_url, else KALSHI_BASE_URL)" }),
   markets: z.array(z.string().min(1).max(200)).max(200_000).optional().openapi({ description: "Explicit market set (default: open markets in D1)" }),
 });
 
@@ -134,6 +98,6 @@ export const ingestAdminApp = createApiApp()
   .openapi(startRoute, async (c) => {
     const body = c.req.header("content-length") === "0" ? {} : ((c.req.valid("json") as z.infer<typeof StartBody> | undefined) ?? {});
     const feed = body.feed ?? INGEST_NAME;
-    return c.json(await ingestObject(c.env, feed).start({ feed, ws_url: body.ws_url, markets: body.markets }), 200);
+    return c.json(await ingestObject(c.env, feed).start({ feed, ws_url: body.ws_url, base_url: body.base_url, markets: body.markets }), 200);
   })
   .openapi(stopRoute, async (c) => c.json(await ingestObject(c.env, c.req.valid("query").feed).stop(), 200));

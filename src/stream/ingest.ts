@@ -80,52 +80,8 @@ export interface IngestTradesResult {
   registry_rows: number;
 }
 
-export interface IngestHealth {
-  running: boolean;
-  feed: string;
-  connected: boolean;
-  connected_since: number | null;
-  url: string;
-  authenticated: boolean;
-  markets: number;
-  subscriptions: ReturnType<FeedSession["subscriptions"]>;
-  last_message_at: number | null;
-  last_message_age_ms: number | null;
-  messages_per_s: number;
-  reconnects: number;
-  connect_failures: number;
-  next_reconnect_at: number | null;
-  last_error: string | null;
-  /** WebSocket protocol counters: frames, gaps, duplicate frames, resubscribes, market_not_found, invalid messages… */
-  protocol: FeedSession["stats"];
-  /** Tickers left out of the subscriptions because Kalshi answered "Market not found". */
-  not_found_markets: string[];
-  /** REST recovery of lost trade frames (trade-channel gaps, reconnects). */
-  backfill: IngestBackfillHealth;
-  forward: { flushes: number; rpc_calls: number; trades: number; added: number; duplicates: number; outside: number; rejected: number; failures: number; dropped_trades: number; pending_trades: number };
-  http: { batches: number; trades: number };
-  registry: { pending: number; statements: number; rows: number };
-}
-
-export interface IngestBackfillHealth {
-  base_url: string;
-  /** Jobs run (a job = the merged gaps/reconnects queued while the previous one ran). */
-  backfills: number;
-  requests: number;
-  /** Trades fetched and forwarded (the ticker objects drop those the stream had delivered). */
-  backfilled_trades: number;
-  /** REST trades that failed the schema or normalization. */
-  invalid: number;
-  /** Failed attempts (after the client's own retries); a job gets BACKFILL_MAX_ATTEMPTS attempts. */
-  errors: number;
-  /** Jobs given up after their last attempt. */
-  abandoned: number;
-  /** Jobs that hit the page bound (older trades of the window not read). */
-  truncated: number;
-  running: boolean;
-  pending_tickers: number;
-  last_error: string | null;
-}
+import type { IngestBackfillHealth, IngestHealth } from "./health";
+export type { IngestBackfillHealth, IngestHealth };
 
 const DEFAULT_CONFIG: IngestConfig = { running: false, feed: FEED, ws_url: null, base_url: null, markets: null };
 
