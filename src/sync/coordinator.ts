@@ -171,6 +171,16 @@ export class SyncCoordinator extends DurableObject<Env> {
           this.store.saveRun(run);
         }
       }
+      if (run.scopes.includes("markets")) {
+        // Refresh the query planner's statistics after bulk writes: without them SQLite may pick a
+        // shorter index for the list filters (see test/db/query-plan.test.ts). Cheap when fresh.
+        try {
+          await this.env.DB.prepare("PRAGMA optimize").run();
+        } catch (e) {
+          run.progress.errors.push(`PRAGMA optimize failed: ${e instanceof Error ? e.message : String(e)}`);
+          this.store.saveRun(run);
+        }
+      }
       this.seenCache = null;
       await this.ctx.storage.deleteAlarm();
       await this.mirror(run);
