@@ -5,8 +5,12 @@
  * buildUpsert spec). Pages come from the simulator (seed 1, 20,000 markets), so they have the same
  * shapes as in bench/sync.ts.
  *
- *   npx tsx bench/sync-page-cpu.ts [--pages 20] [--rounds 5]
+ * zod runs jitless here by default, as in workerd (no `new Function` there, so zod cannot compile
+ * its object fast path); `--jit true` measures Node's JIT path instead.
+ *
+ *   npx tsx bench/sync-page-cpu.ts [--pages 20] [--rounds 5] [--jit true]
  */
+import { z } from "zod";
 import { Simulator } from "../sim/core";
 import { contentColumns, buildUpsert, realColumns } from "../src/db/upsert";
 import { markets } from "../src/db/schema";
@@ -18,6 +22,8 @@ const args = new Map<string, string>();
 for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i]!.replace(/^--/, ""), process.argv[i + 1] ?? "");
 const PAGES = Number(args.get("pages") ?? 20);
 const ROUNDS = Number(args.get("rounds") ?? 5);
+const JIT = args.get("jit") === "true";
+z.config({ jitless: !JIT });
 
 const MARKETS_UPSERT = buildUpsert({
   table: "markets",
@@ -48,6 +54,15 @@ async function main() {
     readsPerSecond: 1e9,
     fetch: async () => new Response(texts[served++ % texts.length]!, { status: 200 }),
   });
+
+  // JSON.parse alone, for splitting "parse+validate".
+  let jp = 0;
+  for (let round = 0; round < ROUNDS; round++) {
+    const t0 = performance.now();
+    for (const text of texts) JSON.parse(text);
+    if (round >= 1) jp += performance.now() - t0;
+  }
+  console.log(`JSON.parse alone: ${(jp / ((ROUNDS - 1) * texts.length)).toFixed(1)} ms per page (${(texts[0]!.length / 1e6).toFixed(2)} MB text)`);
 
   const t = { parse: 0, normalize: 0, serialize: 0 };
   let items = 0;
@@ -82,7 +97,7 @@ async function main() {
   console.log(
     `mean of rounds 2..${ROUNDS} over ${texts.length} pages (${items / texts.length} markets/page, ${(bytes / texts.length / 1e6).toFixed(2)} MB batch/page): ` +
       `parse+validate ${(t.parse / n).toFixed(1)} ms, normalize ${(t.normalize / n).toFixed(1)} ms, serialize ${(t.serialize / n).toFixed(1)} ms, ` +
-      `total ${((t.parse + t.normalize + t.serialize) / n).toFixed(1)} ms`,
+      `total ${((t.parse + t.normalize + t.serialize) / n).toFixed(1)} ms (zod ${JIT ? "jit" : "jitless"})`,
   );
 }
 

@@ -34,6 +34,7 @@ import {
   MarketSchema,
   MarketsPageEnvelopeSchema,
   MarketsQuery,
+  MultivariateEventsQuery,
   SeriesEnvelopeSchema,
   SeriesFeeChangeSchema,
   SeriesFeeChangesEnvelopeSchema,
@@ -57,6 +58,8 @@ import type { RequestSigner } from "./sign";
 export const MAX_MARKETS_PAGE = 1000;
 export const MAX_EVENTS_PAGE = 200;
 export const MAX_TRADES_PAGE = 1000;
+/** Kalshi's default page size for `GET /events/multivariate` (max MAX_EVENTS_PAGE). */
+export const DEFAULT_MULTIVARIATE_EVENTS_PAGE = 100;
 
 export interface KalshiClientOptions {
   /** e.g. https://api.elections.kalshi.com/trade-api/v2 or `${SIM_ORIGIN}/trade-api/v2`. */
@@ -252,17 +255,38 @@ export class KalshiClient {
     if (!parsed.success) throw new KalshiQueryError(`invalid events query: ${formatIssues(parsed.error)}`);
     const query = { ...parsed.data, limit: parsed.data.limit ?? MAX_EVENTS_PAGE };
     const { url, body } = await this.get("/events", query, EventsPageEnvelopeSchema);
+    return this.eventsPage(url, body);
+  }
+
+  private eventsPage(url: string, body: { events: unknown[]; cursor?: string | null | undefined }): Page<Event> {
     const items: Event[] = [];
     const skipped: SkippedItem[] = [];
-    body.events.forEach((raw, index) => {
-      const event = this.parseEvent(url, raw, index, skipped);
+    for (let index = 0; index < body.events.length; index++) {
+      const event = this.parseEvent(url, body.events[index], index, skipped);
       if (event) items.push(event);
-    });
+    }
     return { items, skipped, cursor: nextCursor(body.cursor) };
   }
 
   listEvents(q: EventsQuery = {}): AsyncGenerator<Page<Event>> {
     return this.paginate(q, (query) => this.getEventsPage(query));
+  }
+
+  /**
+   * `GET /events/multivariate`: the multivariate (combo) events, which `GET /events` leaves out.
+   * `q.limit` defaults to Kalshi's 100 (max 200). Malformed events or nested markets are skipped
+   * and reported like in getEventsPage.
+   */
+  async getMultivariateEventsPage(q: MultivariateEventsQuery = {}): Promise<Page<Event>> {
+    const parsed = MultivariateEventsQuery.safeParse(q);
+    if (!parsed.success) throw new KalshiQueryError(`invalid multivariate events query: ${formatIssues(parsed.error)}`);
+    const query = { ...parsed.data, limit: parsed.data.limit ?? DEFAULT_MULTIVARIATE_EVENTS_PAGE };
+    const { url, body } = await this.get("/events/multivariate", query, EventsPageEnvelopeSchema);
+    return this.eventsPage(url, body);
+  }
+
+  listMultivariateEvents(q: MultivariateEventsQuery = {}): AsyncGenerator<Page<Event>> {
+    return this.paginate(q, (query) => this.getMultivariateEventsPage(query));
   }
 
   /**
@@ -479,11 +503,12 @@ export class KalshiClient {
   ): { items: z.infer<S>[]; skipped: SkippedItem[] } {
     const items: z.infer<S>[] = [];
     const skipped: SkippedItem[] = [];
-    raw.forEach((item, index) => {
+    for (let index = 0; index < raw.length; index++) {
+      const item = raw[index];
       const r = schema.safeParse(item);
       if (r.success) items.push(r.data);
       else skipped.push(this.skip(url, { ticker: itemTicker(item, tickerKey), index, issues: formatIssues(r.error), kind }));
-    });
+    }
     return { items, skipped };
   }
 

@@ -115,27 +115,36 @@ function load(kind: Kind, v: unknown): unknown {
   return kind === "json" ? JSON.parse(v as string) : v;
 }
 
-/** Keys of `obj` that are not in `known`, as a JSON object string; null when there are none. */
+/**
+ * Keys of `obj` that are not in `known`, as a JSON object string; null when there are none.
+ * Built as text (no intermediate object, no entries array): the same string as
+ * `JSON.stringify({...unknown keys})`, which the stored `extra` must stay byte-identical to.
+ */
 function extraOf(obj: Record<string, unknown>, known: ReadonlySet<string>): string | null {
-  const extra: Record<string, unknown> = {};
-  let any = false;
-  for (const [k, v] of Object.entries(obj)) {
-    if (known.has(k) || v === undefined) continue;
-    extra[k] = v;
-    any = true;
+  let out = "";
+  for (const k in obj) {
+    if (known.has(k) || !Object.hasOwn(obj, k)) continue;
+    const json = JSON.stringify(obj[k]); // undefined for undefined (and functions): left out, as JSON.stringify does
+    if (json === undefined) continue;
+    out += `${out === "" ? "{" : ","}${JSON.stringify(k)}:${json}`;
   }
-  return any ? JSON.stringify(extra) : null;
+  return out === "" ? null : `${out}}`;
 }
 
 const MARKET_KNOWN = new Set<string>([...Object.keys(MARKET_COLUMNS), ...Object.keys(MARKET_RENAMED)]);
 
 /** A legacy integer that has no exact decimal form (e.g. 1e21) fills nothing; it stays in `extra`. */
-function orNull(f: () => string): string | null {
+function orNull(convert: (n: number) => string, n: number): string | null {
   try {
-    return f();
+    return convert(n);
   } catch {
     return null;
   }
+}
+
+/** Column tables as arrays, built once (normalizers run per item: ~1000 per page). */
+function entries<K extends string>(columns: Record<K, Kind>): ReadonlyArray<readonly [K, Kind]> {
+  return Object.entries(columns) as Array<[K, Kind]>;
 }
 
 /** RFC 3339 → Unix ms (null when absent). The schema already rejected unparseable strings. */
@@ -145,19 +154,32 @@ export function isoToMs(s: string | null | undefined): number | null {
   return Number.isNaN(ms) ? null : ms;
 }
 
+const MARKET_ENTRIES = entries(MARKET_COLUMNS);
+/**
+ * Every key of a market row, in the order normalizeMarket fills them: each row starts as a copy of
+ * this (one object shape for all rows, no per-key shape transitions).
+ */
+const MARKET_ROW_TEMPLATE: Readonly<Record<string, unknown>> = Object.fromEntries(
+  [...Object.keys(MARKET_COLUMNS), "no_side_derived", "status_raw", "status", "open_ts", "close_ts", "extra"].map((k) => [k, null]),
+);
+
 export function normalizeMarket(m: Market): MarketContent {
-  const row: Record<string, unknown> = {};
-  for (const [key, kind] of Object.entries(MARKET_COLUMNS) as Array<[keyof typeof MARKET_COLUMNS, Kind]>) {
-    row[key] = store(kind, (m as Record<string, unknown>)[key]);
+  const wire = m as Record<string, unknown>;
+  const row: Record<string, unknown> = { ...MARKET_ROW_TEMPLATE };
+  for (let i = 0; i < MARKET_ENTRIES.length; i++) {
+    const [key, kind] = MARKET_ENTRIES[i]!;
+    row[key] = store(kind, wire[key]);
   }
   // Legacy integers fill a missing string column; the integers themselves stay in `extra`.
-  for (const [legacy, column] of LEGACY_CENTS) {
-    const cents = m[legacy];
-    if (row[column] == null && typeof cents === "number") row[column] = orNull(() => centsToDollars(cents));
+  for (let i = 0; i < LEGACY_CENTS.length; i++) {
+    const [legacy, column] = LEGACY_CENTS[i]!;
+    const cents = wire[legacy];
+    if (typeof cents === "number" && row[column] == null) row[column] = orNull(centsToDollars, cents);
   }
-  for (const [legacy, column] of LEGACY_COUNTS) {
-    const n = m[legacy];
-    if (row[column] == null && typeof n === "number") row[column] = orNull(() => intCountToFp(n));
+  for (let i = 0; i < LEGACY_COUNTS.length; i++) {
+    const [legacy, column] = LEGACY_COUNTS[i]!;
+    const n = wire[legacy];
+    if (typeof n === "number" && row[column] == null) row[column] = orNull(intCountToFp, n);
   }
   // NO side from the YES side when Kalshi omitted it (a YES bid at p is a NO ask at 1 − p).
   let noSideDerived = false;
@@ -171,7 +193,7 @@ export function normalizeMarket(m: Market): MarketContent {
   row.status = normalizeMarketStatus(m.status);
   row.open_ts = isoToMs(m.open_time);
   row.close_ts = isoToMs(m.close_time);
-  row.extra = extraOf(m, MARKET_KNOWN);
+  row.extra = extraOf(wire, MARKET_KNOWN);
   return row as MarketContent;
 }
 
@@ -182,7 +204,7 @@ export function normalizeMarket(m: Market): MarketContent {
  */
 export function marketToWire(row: MarketContent | MarketRow): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [key, kind] of Object.entries(MARKET_COLUMNS) as Array<[keyof typeof MARKET_COLUMNS, Kind]>) {
+  for (const [key, kind] of MARKET_ENTRIES) {
     const v = load(kind, row[key]);
     if (v !== undefined) out[key] = v;
   }
@@ -250,13 +272,12 @@ const EVENT_COLUMNS = {
 
 /** `category` has a column; nested `markets` are normalized as markets of their own. */
 const EVENT_KNOWN = new Set<string>([...Object.keys(EVENT_COLUMNS), "category", "markets"]);
+const EVENT_ENTRIES = entries(EVENT_COLUMNS);
 
 /** `category`: the event's own (deprecated) category when non-empty, else its series' category. */
 export function normalizeEvent(e: Event, seriesCategory?: string | null): EventContent {
   const row: Record<string, unknown> = {};
-  for (const [key, kind] of Object.entries(EVENT_COLUMNS) as Array<[keyof typeof EVENT_COLUMNS, Kind]>) {
-    row[key] = store(kind, (e as Record<string, unknown>)[key]);
-  }
+  for (const [key, kind] of EVENT_ENTRIES) row[key] = store(kind, (e as Record<string, unknown>)[key]);
   row.category = e.category ? e.category : seriesCategory ? seriesCategory : null;
   row.extra = extraOf(e, EVENT_KNOWN);
   return row as EventContent;
@@ -279,15 +300,14 @@ const SERIES_COLUMNS = {
 } as const satisfies Partial<Record<keyof SeriesContent, Kind>>;
 
 const SERIES_KNOWN = new Set<string>(Object.keys(SERIES_COLUMNS));
+const SERIES_ENTRIES = entries(SERIES_COLUMNS);
 
 export function normalizeSeries(s: Series): SeriesContent {
   const row: Record<string, unknown> = {};
-  for (const [key, kind] of Object.entries(SERIES_COLUMNS) as Array<[keyof typeof SERIES_COLUMNS, Kind]>) {
-    row[key] = store(kind, (s as Record<string, unknown>)[key]);
-  }
+  for (const [key, kind] of SERIES_ENTRIES) row[key] = store(kind, (s as Record<string, unknown>)[key]);
   // Legacy integer `volume` (Q13) fills volume_fp only when the string is absent; it stays in extra.
   const volume = s.volume;
-  if (row.volume_fp == null && typeof volume === "number") row.volume_fp = orNull(() => intCountToFp(volume));
+  if (row.volume_fp == null && typeof volume === "number") row.volume_fp = orNull(intCountToFp, volume);
   row.extra = extraOf(s, SERIES_KNOWN);
   return row as SeriesContent;
 }

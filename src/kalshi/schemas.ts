@@ -414,6 +414,23 @@ export const EventsQuery = z.object({
 });
 export type EventsQuery = z.input<typeof EventsQuery>;
 
+/**
+ * `GET /events/multivariate` (multivariate events only; `GET /events` leaves them out). Page size
+ * 1–200, Kalshi's default 100. `collection_ticker` and `series_ticker` cannot be combined.
+ */
+export const MultivariateEventsQuery = z
+  .object({
+    limit: z.number().int().min(1).max(200).optional(),
+    cursor: z.string().optional(),
+    series_ticker: z.string().optional(),
+    collection_ticker: z.string().optional(),
+    with_nested_markets: z.boolean().optional(),
+  })
+  .refine((q) => q.series_ticker == null || q.collection_ticker == null, {
+    message: "collection_ticker cannot be combined with series_ticker",
+  });
+export type MultivariateEventsQuery = z.input<typeof MultivariateEventsQuery>;
+
 /** `GET /markets/trades`: all markets unless `ticker`; `min_ts`/`max_ts` are Unix seconds. */
 export const TradesQuery = z
   .object({
