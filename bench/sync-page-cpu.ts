@@ -18,6 +18,12 @@ import { KalshiClient } from "../src/kalshi/client";
 import { normalizeMarket } from "../src/kalshi/normalize";
 import type { Market } from "../src/kalshi/schemas";
 
+// src/db/upsert.ts names the Workers global `D1Database` in its signatures; this Node script only
+// uses its pure serialization, so the type is borrowed from workers-types for the type check.
+declare global {
+  type D1Database = import("@cloudflare/workers-types").D1Database;
+}
+
 const args = new Map<string, string>();
 for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i]!.replace(/^--/, ""), process.argv[i + 1] ?? "");
 const PAGES = Number(args.get("pages") ?? 20);

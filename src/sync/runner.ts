@@ -6,7 +6,8 @@
  *   listings  every listing of the plan (series + fee changes first, then the rest concurrently in
  *             `lanes`, each lane prefetching its next page while the current one is written)
  *   fixup     events referenced by markets but absent from D1 (multivariate events, events created
- *             after the events listing) and series referenced by events, fetched one by one
+ *             after the events listing) and series referenced by events: first the multivariate
+ *             events listing (when many are missing), then whatever is still missing one by one
  *   scan      (only if every listing completed with no skipped item) stored live markets the window
  *             must contain that no listing returned → suspects
  *   verify    suspects checked with GET /markets?tickers=: returned → upserted, absent → soft-deleted
@@ -39,6 +40,17 @@ export const SCAN_CHUNK = 20_000;
 export const VERIFY_BATCH = 100;
 /** Missing events/series looked up per D1 query (each query scans the markets/events table). */
 const FIXUP_BATCH = 200;
+/**
+ * Fix-up lists `GET /events/multivariate` (which `GET /events` leaves out) when at least this many
+ * events are missing: ~5 requests of 200 events at 200k markets instead of ~870 single GETs on a
+ * first load. Below it, fetching them one by one is cheaper than the listing.
+ */
+export const MVE_LISTING_MIN_MISSING = 10;
+/** Upper bound on the missing event tickers loaded to filter the multivariate listing. */
+const MVE_MISSING_MAX = 100_000;
+/** `phase_cursor` of the fix-up phase: `mve:<cursor>` while listing, MVE_DONE afterwards. */
+const MVE_CURSOR = "mve:";
+const MVE_DONE = "mve-done";
 const MAX_ERRORS = 50;
 
 export interface StepLimits {
@@ -337,6 +349,7 @@ export class SyncRunner {
       this.finishFixup();
       return { next: "more" };
     }
+    if (this.run.phase_cursor !== MVE_DONE && !(await this.listMultivariateEvents())) return { next: "more" };
     while (!this.budget.exhausted) {
       const events = await missingEvents(this.db, FIXUP_BATCH, this.store.triedKeys(this.run.id, "e:"));
       const series = events.length ? [] : await missingSeries(this.db, FIXUP_BATCH, this.store.triedKeys(this.run.id, "s:"));
@@ -349,6 +362,47 @@ export class SyncRunner {
       this.store.saveRun(this.run);
     }
     return { next: "more" };
+  }
+
+  /**
+   * Pages `GET /events/multivariate` from the committed cursor and writes the listed events that
+   * live markets reference but D1 lacks (others are outside the window). True when done (listed to
+   * the end, skipped as not worth it, or failed: the one-by-one fetches below cover what is still
+   * missing); false when the step's budget ran out first.
+   */
+  private async listMultivariateEvents(): Promise<boolean> {
+    const missing = new Set(await missingEvents(this.db, MVE_MISSING_MAX, this.store.triedKeys(this.run.id, "e:")));
+    const done = () => {
+      this.run.phase_cursor = MVE_DONE;
+      this.store.saveRun(this.run);
+      return true;
+    };
+    if (missing.size < MVE_LISTING_MIN_MISSING) return done();
+    let cursor = this.run.phase_cursor.startsWith(MVE_CURSOR) ? this.run.phase_cursor.slice(MVE_CURSOR.length) : undefined;
+    const limit = Math.min(this.run.options.pageSize ?? MAX_EVENTS_PAGE, MAX_EVENTS_PAGE);
+    try {
+      while (this.budget.take()) {
+        const page = await this.client.getMultivariateEventsPage({ cursor, limit });
+        this.run.progress.pages += 1;
+        for (const s of page.skipped) this.note(`fixup: multivariate events: skipped malformed item ${s.ticker ?? `#${s.index}`}: ${s.issues}`);
+        const wanted = page.items.filter((e) => missing.has(e.event_ticker));
+        if (wanted.length > 0) {
+          // Series first, as for a single event: an event takes its series' category.
+          const known = await seriesCategories(this.db, wanted.map((e) => e.series_ticker));
+          for (const t of new Set(wanted.map((e) => e.series_ticker))) if (!known.has(t)) await this.fetchSeries(t);
+          await this.applyEvents(wanted);
+        }
+        if (page.cursor === null) return done();
+        if (page.cursor === cursor) throw new Error(`Kalshi returned cursor ${page.cursor} for itself`);
+        cursor = page.cursor;
+        this.run.phase_cursor = MVE_CURSOR + cursor;
+        this.store.saveRun(this.run);
+      }
+    } catch (e) {
+      this.note(`fixup: multivariate events listing: ${message(e)}; fetching the missing events one by one`);
+      return done();
+    }
+    return false;
   }
 
   /** Runs `f` over `items` with `lanes` concurrent workers (no chunk waits for its slowest item). */

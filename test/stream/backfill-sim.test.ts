@@ -10,35 +10,10 @@ import { applyD1Migrations, env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { tickerStub } from "../../src/stream/forward";
 import type { IngestHealth } from "../../src/stream/ingest";
-
-interface World {
-  id: string;
-  base_url: string;
-  ws_url: string;
-  control_url: string;
-}
+import { ingest, sim, sleep, until, type World } from "./sim-world";
 
 const START = Date.UTC(2026, 10, 20, 15, 0, 0);
 const CONFIG = { seed: 43, markets: 1200, start_time_ms: START, clock: "manual", trade_rate_per_s: 0 };
-
-async function sim<T>(url: string, body?: unknown): Promise<T> {
-  const res = await fetch(url, body === undefined ? {} : { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
-  if (!res.ok) throw new Error(`${url}: HTTP ${res.status} ${await res.text()}`);
-  return (await res.json()) as T;
-}
-
-const ingest = (feed: string) => env.INGEST.get(env.INGEST.idFromName(feed));
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs = 20_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 /** Connected, every channel subscribed to `n` markets, no command and no backfill outstanding. */
 async function settled(feed: string, n: number): Promise<IngestHealth> {
