@@ -7,7 +7,7 @@ import { applyD1Migrations, env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { tickerStub } from "../../src/stream/forward";
 import type { IngestHealth } from "../../src/stream/ingest";
-import { ingest, sim, sleep, until, type World } from "./sim-world";
+import { ingest, sim, until, type World } from "./sim-world";
 
 const START = Date.UTC(2026, 10, 20, 15, 0, 0);
 const CONFIG = { seed: 42, markets: 1500, start_time_ms: START, clock: "manual", trade_rate_per_s: 0 };
