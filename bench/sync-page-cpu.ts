@@ -11,11 +11,6 @@
  *   npx tsx bench/sync-page-cpu.ts [--pages 20] [--rounds 5] [--jit true]
  */
 import { z } from "zod";
-import { Simulator } from "../sim/core";
-import { contentColumns, buildUpsert, realColumns } from "../src/db/upsert";
-import { markets } from "../src/db/schema";
-import { KalshiClient } from "../src/kalshi/client";
-import { normalizeMarket } from "../src/kalshi/normalize";
 import type { Market } from "../src/kalshi/schemas";
 
 // src/db/upsert.ts names the Workers global `D1Database` in its signatures; this Node script only
@@ -29,17 +24,22 @@ for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i]!.repla
 const PAGES = Number(args.get("pages") ?? 20);
 const ROUNDS = Number(args.get("rounds") ?? 5);
 const JIT = args.get("jit") === "true";
+// Before any schema is built: zod decides per schema, at construction, whether it may compile.
 z.config({ jitless: !JIT });
 
-const MARKETS_UPSERT = buildUpsert({
-  table: "markets",
-  pk: "ticker",
-  columns: contentColumns(markets, ["series_ticker", "category"]),
-  reals: realColumns(markets),
-  returning: ["ticker"],
-});
-
 async function main() {
+  const { Simulator } = await import("../sim/core");
+  const { contentColumns, buildUpsert, realColumns } = await import("../src/db/upsert");
+  const { markets } = await import("../src/db/schema");
+  const { KalshiClient } = await import("../src/kalshi/client");
+  const { normalizeMarket } = await import("../src/kalshi/normalize");
+  const MARKETS_UPSERT = buildUpsert({
+    table: "markets",
+    pk: "ticker",
+    columns: contentColumns(markets, ["series_ticker", "category"]),
+    reals: realColumns(markets),
+    returning: ["ticker"],
+  });
   const sim = new Simulator({ seed: 1, markets: 20_000, reads_per_second: null });
   const base = "http://sim.local/trade-api/v2";
   // Fetch the page texts once from the simulator, then replay them from memory: the timing below is

@@ -377,8 +377,10 @@ export class SyncRunner {
       this.store.saveRun(this.run);
       return true;
     };
-    if (missing.size < MVE_LISTING_MIN_MISSING) return done();
-    let cursor = this.run.phase_cursor.startsWith(MVE_CURSOR) ? this.run.phase_cursor.slice(MVE_CURSOR.length) : undefined;
+    const resuming = this.run.phase_cursor.startsWith(MVE_CURSOR);
+    // The threshold decides whether to start; a listing already under way goes on while anything is missing.
+    if (missing.size < (resuming ? 1 : MVE_LISTING_MIN_MISSING)) return done();
+    let cursor = resuming ? this.run.phase_cursor.slice(MVE_CURSOR.length) : undefined;
     const limit = Math.min(this.run.options.pageSize ?? MAX_EVENTS_PAGE, MAX_EVENTS_PAGE);
     try {
       while (this.budget.take()) {
