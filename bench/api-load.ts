@@ -7,7 +7,7 @@
  *   npx tsx bench/api-load.ts [--url=http://127.0.0.1:8787] [--seconds=10] [--connections=16] [--json]
  *
  * A closed-loop generator: `connections` workers each send a request, read the whole body, record
- * the latency, and send the next. Prints a Markdown table (docs/perf/api.md).
+ * the latency, and send the next. Prints a Markdown table (docs/performance.md ("Data API")).
  */
 import { parseArgs } from "node:util";
 import { performance } from "node:perf_hooks";

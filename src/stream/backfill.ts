@@ -5,7 +5,7 @@
  * lost and forwards those trades through the normal per-ticker batch path; the ticker objects
  * deduplicate by `trade_id`, so re-fetching trades the stream did deliver costs nothing but bytes.
  *
- * Bounds (docs/decisions/streaming.md §4): only the affected tickers, only from the last trade seen
+ * Bounds (docs/decisions.md ("Streaming") §4): only the affected tickers, only from the last trade seen
  * before the loss (minus a small margin) to now, at most `maxPages` pages of 1000 per job, every
  * request paced by the client's token bucket.
  */

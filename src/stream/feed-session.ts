@@ -10,7 +10,7 @@
  *   `orderbook_delta` the fresh snapshots repair the books. For `trade` the lost frames are not
  *   replayed by Kalshi: the gap event carries the window (last trade ts on the sid) and the
  *   subscription's markets, and the ingest backfills them over REST once the new subscription is
- *   complete — which also covers trades missed while resubscribing (docs/decisions/streaming.md §4);
+ *   complete — which also covers trades missed while resubscribing (docs/decisions.md ("Streaming") §4);
  * - the three reply shapes (`subscribed` with nested sid, `ok` with top-level sid, `error`);
  * - error 16 "Market not found" fails a whole subscribe/update_subscription: the command's
  *   markets are bisected until the unknown ticker is alone, which is then left out (for

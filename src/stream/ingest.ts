@@ -30,7 +30,7 @@ const MARKET_REFRESH_MS = 60_000;
 /**
  * The per-day registry is written at most this often from the stream (each flush upserts every
  * (day, ticker) pair seen since the last one: a D1 row write each, so the interval bounds the
- * D1 cost — docs/perf/streaming.md). It is also written on stop/drain and after each HTTP batch.
+ * D1 cost — docs/performance.md ("Streaming")). It is also written on stop/drain and after each HTTP batch.
  */
 const REGISTRY_FLUSH_MS = 60_000;
 /** No frame at all for this long on a subscribed connection → reconnect. */
