@@ -13,7 +13,7 @@
  *   verify    suspects checked with GET /markets?tickers=: returned → upserted, absent → soft-deleted
  *   finalize  outcome, counters; the coordinator then bumps cache generations
  */
-import { softDeleteMarkets, scanMustContain } from "../db/softdelete";
+import { liveMustContain, scanCandidates, softDeleteMarkets, type CandidateKey } from "../db/softdelete";
 import {
   denormalizeMarkets,
   deriveEventStatuses,
@@ -35,8 +35,8 @@ import type { ListingRow, RunRow, SyncStore } from "./store";
 export const MAX_LISTING_ATTEMPTS = 3;
 /** Backoff before a failed listing is tried again from its committed cursor (attempt 1, 2, …). */
 export const LISTING_RETRY_MS = [5_000, 20_000];
-/** Stored candidates read from D1 per scan query, and suspects verified per request. */
-export const SCAN_CHUNK = 20_000;
+/** Stored candidates read from D1 per scan query (index entries), and suspects verified per request. */
+export const SCAN_CHUNK = 50_000;
 export const VERIFY_BATCH = 100;
 /** Missing events/series looked up per D1 query (each query scans the markets/events table). */
 const FIXUP_BATCH = 200;
@@ -63,6 +63,12 @@ export interface StepLimits {
 }
 
 export type StepResult = { next: "more" } | { next: "wait"; at: number } | { next: "done" };
+
+/** Reconcile scan position: index into the plan's `mustContain` and the last key read in it. */
+interface ScanPosition {
+  pred: number;
+  after: CandidateKey | null;
+}
 
 export type CacheScopeName = "markets" | "events" | "series" | "fees";
 
@@ -349,9 +355,16 @@ export class SyncRunner {
       this.finishFixup();
       return { next: "more" };
     }
-    if (this.run.phase_cursor !== MVE_DONE && !(await this.listMultivariateEvents())) return { next: "more" };
+    // True when this step has just found no missing event (nothing writes events in between).
+    let noneMissing = false;
+    if (this.run.phase_cursor !== MVE_DONE) {
+      const r = await this.listMultivariateEvents();
+      if (r === "more") return { next: "more" };
+      noneMissing = r === "none-missing";
+    }
     while (!this.budget.exhausted) {
-      const events = await missingEvents(this.db, FIXUP_BATCH, this.store.triedKeys(this.run.id, "e:"));
+      const events = noneMissing ? [] : await missingEvents(this.db, FIXUP_BATCH, this.store.triedKeys(this.run.id, "e:"));
+      noneMissing = false;
       const series = events.length ? [] : await missingSeries(this.db, FIXUP_BATCH, this.store.triedKeys(this.run.id, "s:"));
       if (events.length === 0 && series.length === 0) {
         this.finishFixup();
@@ -366,18 +379,23 @@ export class SyncRunner {
 
   /**
    * Pages `GET /events/multivariate` from the committed cursor and writes the listed events that
-   * live markets reference but D1 lacks (others are outside the window). True when done (listed to
+   * live markets reference but D1 lacks (others are outside the window). "done" when done (listed to
    * the end, skipped as not worth it, or failed: the one-by-one fetches below cover what is still
-   * missing); false when the step's budget ran out first.
+   * missing), "none-missing" when nothing was missing to begin with; "more" when the step's budget
+   * ran out first.
    */
-  private async listMultivariateEvents(): Promise<boolean> {
+  private async listMultivariateEvents(): Promise<"done" | "none-missing" | "more"> {
     const missing = new Set(await missingEvents(this.db, MVE_MISSING_MAX, this.store.triedKeys(this.run.id, "e:")));
-    const done = () => {
+    const done = (): "done" => {
       this.run.phase_cursor = MVE_DONE;
       this.store.saveRun(this.run);
-      return true;
+      return "done";
     };
     const resuming = this.run.phase_cursor.startsWith(MVE_CURSOR);
+    if (missing.size === 0) {
+      done();
+      return "none-missing";
+    }
     // The threshold decides whether to start; a listing already under way goes on while anything is missing.
     if (missing.size < (resuming ? 1 : MVE_LISTING_MIN_MISSING)) return done();
     let cursor = resuming ? this.run.phase_cursor.slice(MVE_CURSOR.length) : undefined;
@@ -404,7 +422,7 @@ export class SyncRunner {
       this.note(`fixup: multivariate events listing: ${message(e)}; fetching the missing events one by one`);
       return done();
     }
-    return false;
+    return "more";
   }
 
   /** Runs `f` over `items` with `lanes` concurrent workers (no chunk waits for its slowest item). */
@@ -469,20 +487,35 @@ export class SyncRunner {
     return this.seenCache.set;
   }
 
+  /**
+   * Reads the soft-delete candidates predicate by predicate from the covering index, keeps those no
+   * listing returned, and checks only those against the exact predicate (live, status_raw). The
+   * position (`phase_cursor`, JSON) is the predicate and the last index key read in it.
+   */
   private async scanPhase(): Promise<StepResult> {
     const seen = this.seenSet();
+    const preds = this.plan.mustContain;
+    // A cursor that is not a position (empty, or a bare ticker saved by an older version mid-scan)
+    // restarts the scan: re-reading candidates only re-adds the same suspects.
+    const saved = this.run.phase_cursor;
+    let pos: ScanPosition = saved.startsWith("{") ? (JSON.parse(saved) as ScanPosition) : { pred: 0, after: null };
     while (this.budget.take()) {
-      const tickers = await scanMustContain(this.db, this.plan.mustContain, this.run.phase_cursor, SCAN_CHUNK);
-      if (tickers.length === 0) {
+      const pred = preds[pos.pred];
+      if (!pred) {
         this.setPhase("verify");
         return { next: "more" };
       }
-      const unseen = tickers.filter((t) => !seen.has(t));
+      const chunk = this.run.options.scanChunk ?? SCAN_CHUNK;
+      const keys = await scanCandidates(this.db, pred, pos.after, chunk);
+      const unseen = keys.filter((k) => !seen.has(k.ticker)).map((k) => k.ticker);
+      const suspects = unseen.length > 0 ? await liveMustContain(this.db, preds, unseen) : [];
+      const next: ScanPosition = keys.length < chunk ? { pred: pos.pred + 1, after: null } : { pred: pos.pred, after: keys[keys.length - 1]! };
       this.store.tx(() => {
-        this.store.addSuspects(this.run.id, unseen);
-        this.run.phase_cursor = tickers[tickers.length - 1]!;
+        this.store.addSuspects(this.run.id, suspects);
+        this.run.phase_cursor = JSON.stringify(next);
         this.store.saveRun(this.run);
       });
+      pos = next;
     }
     return { next: "more" };
   }

@@ -38,6 +38,8 @@ export interface RunOptions {
   readsPerSecond?: number;
   /** Kalshi requests per alarm step. */
   maxPagesPerStep?: number;
+  /** Index entries read per reconcile-scan query (default SCAN_CHUNK; small in tests to page). */
+  scanChunk?: number;
   /** Listings paged concurrently. */
   lanes?: number;
   /** Time shards of the open and settled listings. */

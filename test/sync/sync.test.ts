@@ -136,7 +136,8 @@ describe("soft deletes", () => {
     const agedOut = truth.filter((m) => inFullWindow(m, t0) && !inFullWindow(m, t1) && !vanished.includes(m.ticker)).map((m) => m.ticker);
     expect(agedOut.length).toBeGreaterThan(0);
 
-    const run = await drive(stub, (await stub.start("full", "cron", opts(w, t1))).run.run_id);
+    // A small scan chunk: the reconcile scan pages its index ranges (~20 queries, 10 per step).
+    const run = await drive(stub, (await stub.start("full", "cron", opts(w, t1, { scanChunk: 7 }))).run.run_id);
     expect(run.status).toBe("succeeded");
     expect(run.progress.soft_deleted).toBe(3);
     let d1 = await d1Markets();

@@ -11,7 +11,7 @@ import {
   upsertMarkets,
   upsertSeries,
 } from "../../src/db/upsert";
-import { scanMustContain, softDeleteMarkets } from "../../src/db/softdelete";
+import { liveMustContain, scanCandidates, softDeleteMarkets } from "../../src/db/softdelete";
 import { MarketSchema, EventSchema, SeriesSchema } from "../../src/kalshi/schemas";
 import { normalizeEvent, normalizeMarket, normalizeSeries } from "../../src/kalshi/normalize";
 import marketFixture from "../fixtures/kalshi/rest-market.json";
@@ -197,8 +197,8 @@ describe("series and fees", () => {
   });
 });
 
-describe("scanMustContain", () => {
-  it("pages live candidates by ticker with the window predicate", async () => {
+describe("scanCandidates / liveMustContain", () => {
+  it("pages candidates of one predicate in index order; the exact predicate checks the rest", async () => {
     const day = 86_400_000;
     await upsertMarkets(
       db,
@@ -207,13 +207,35 @@ describe("scanMustContain", () => {
         market("B", { status: "closed", close_time: new Date(100 * day).toISOString() }),
         market("C", { status: "closed", close_time: new Date(10 * day).toISOString() }),
         market("D", { status: "initialized" }),
+        market("E", { status: "closed", close_time: new Date(60 * day).toISOString() }),
+        market("F", { status: "closed", close_time: new Date(60 * day).toISOString() }),
+        market("G", { status: "active", close_time: new Date(5 * day).toISOString() }),
       ],
       1,
     );
+    // A market without a close time sorts first in its status.
+    await db.prepare("UPDATE markets SET close_ts = NULL WHERE ticker = 'D'").run();
     await softDeleteMarkets(db, ["D"], 2);
-    const preds = [{ status: "open" as const }, { status: "closed" as const, min_close_ms: 50 * day }];
-    expect(await scanMustContain(db, preds, "", 10)).toEqual(["A", "B"]);
-    expect(await scanMustContain(db, preds, "A", 1)).toEqual(["B"]);
-    expect(await scanMustContain(db, [{ status: "open", status_raw: ["initialized"] }], "", 10)).toEqual([]);
+    const closed = { status: "closed" as const, min_close_ms: 50 * day };
+    const page = async (pred: Parameters<typeof scanCandidates>[1], limit: number) => {
+      const out: string[] = [];
+      let after: Awaited<ReturnType<typeof scanCandidates>>[number] | null = null;
+      for (;;) {
+        const keys = await scanCandidates(db, pred, after, limit);
+        out.push(...keys.map((k) => k.ticker));
+        if (keys.length < limit) return out;
+        after = keys[keys.length - 1]!;
+      }
+    };
+    // Close-time bound respected; ties on close_ts ordered by ticker; every page size gives the same list.
+    for (const limit of [1, 2, 10]) expect(await page(closed, limit)).toEqual(["E", "F", "B"]);
+    // Deleted and status_raw are not checked by the index scan (a superset)…
+    // (the fixture's close time is years after G's 5 days past the epoch).
+    for (const limit of [1, 2, 10]) expect(await page({ status: "open" }, limit)).toEqual(["D", "G", "A"]);
+    // …but by liveMustContain.
+    const preds = [{ status: "open" as const }, closed];
+    expect(await liveMustContain(db, preds, ["A", "B", "C", "D", "E", "X"])).toEqual(["A", "B", "E"]);
+    expect(await liveMustContain(db, [{ status: "open", status_raw: ["initialized"] }], ["A", "D"])).toEqual([]);
+    expect(await liveMustContain(db, preds, [])).toEqual([]);
   });
 });
