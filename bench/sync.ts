@@ -167,6 +167,7 @@ async function main() {
       rows_written: p.rows_written_by_table,
       rows_changed: p.rows_changed,
       soft_deleted: p.soft_deleted,
+      already_written: p.already_written ?? 0,
       retries: p.retries,
       [liveHeap ? "peak_live_heap_mb" : "peak_heap_mb"]: +(peakHeap / 1048576).toFixed(1),
       peak_rss_mb: +(peak / 1024).toFixed(1),

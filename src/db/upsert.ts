@@ -51,11 +51,15 @@ export function realColumns(table: SQLiteTable): string[] {
 
 /** Split rows into JSON array texts within `limits` (a single oversize row gets its own batch). */
 export function jsonBatches(rows: readonly unknown[], limits: BatchLimits = DEFAULT_BATCH_LIMITS): string[] {
+  return textBatches(rows.map((r) => JSON.stringify(r)), limits);
+}
+
+/** Join rows already serialized as JSON into JSON array texts within `limits`. */
+export function textBatches(rowTexts: readonly string[], limits: BatchLimits = DEFAULT_BATCH_LIMITS): string[] {
   const out: string[] = [];
   let cur: string[] = [];
   let bytes = 2;
-  for (const row of rows) {
-    const s = JSON.stringify(row);
+  for (const s of rowTexts) {
     const len = s.length + 1;
     if (cur.length > 0 && (bytes + len > limits.maxBytes || cur.length >= limits.maxRows)) {
       out.push(`[${cur.join(",")}]`);
@@ -98,6 +102,8 @@ export interface UpsertStatement {
   col(name: string): string;
   /** Rows → JSON-array batches (positional, booleans as 0/1 like SQLite stores them). */
   batches(rows: readonly object[], limits?: BatchLimits): string[];
+  /** One row as the JSON array text it travels as (what `batches` joins). */
+  rowText(row: object): string;
 }
 
 /**
@@ -159,6 +165,7 @@ export function buildUpsert(spec: UpsertSpec): UpsertStatement {
     columns: spec.columns,
     col,
     batches: (rows, limits = DEFAULT_BATCH_LIMITS) => jsonBatches(rows.map(encode), limits),
+    rowText: (row) => JSON.stringify(encode(row)),
   };
 }
 
@@ -198,9 +205,24 @@ export async function upsertMarkets(
   nowMs: number,
   limits: BatchLimits = DEFAULT_BATCH_LIMITS,
 ): Promise<MarketsUpsertResult> {
+  return upsertMarketTexts(db, rows.map(marketRowText), nowMs, limits);
+}
+
+/** A normalized market as the JSON array text the upsert takes (equal texts = equal content). */
+export function marketRowText(row: MarketContent): string {
+  return MARKETS.rowText(row);
+}
+
+/** `upsertMarkets` for rows already serialized with `marketRowText`. */
+export async function upsertMarketTexts(
+  db: D1Database,
+  rowTexts: readonly string[],
+  nowMs: number,
+  limits: BatchLimits = DEFAULT_BATCH_LIMITS,
+): Promise<MarketsUpsertResult> {
   const res: MarketsUpsertResult = { rows_written: 0, changed: [], undeleted: [], events: [] };
   const eventSet = new Set<string>();
-  for (const batch of MARKETS.batches(rows, limits)) {
+  for (const batch of textBatches(rowTexts, limits)) {
     // One round trip: which of these are soft-deleted (read), then the upsert.
     const [deleted, upserted] = await db.batch<Record<string, string>>([
       db.prepare(DELETED_AMONG_SQL).bind(batch),

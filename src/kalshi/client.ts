@@ -67,6 +67,12 @@ export interface KalshiClientOptions {
   fetch?: typeof fetch;
   /** Token-bucket rate; default 20 (Kalshi basic tier). */
   readsPerSecond?: number;
+  /**
+   * Slots missed while no request was ready that may be recovered back to back (the limiter's
+   * capacity, src/kalshi/ratelimit.ts); never more than `readsPerSecond` in any 1-s window.
+   * Default 1: evenly paced, a missed slot is lost.
+   */
+  burst?: number;
   /** Per-attempt timeout; default 10 000 ms. */
   timeoutMs?: number;
   /** Retries after the first attempt; default 5. */
@@ -198,7 +204,7 @@ export class KalshiClient {
     this.fetchFn = opts.fetch ?? ((input, init) => fetch(input, init));
     this.now = opts.now ?? Date.now;
     this.sleep = opts.sleep ?? realSleep;
-    this.bucket = new TokenBucket({ ratePerSecond: opts.readsPerSecond ?? 20, now: this.now, sleep: this.sleep });
+    this.bucket = new TokenBucket({ ratePerSecond: opts.readsPerSecond ?? 20, capacity: opts.burst, now: this.now, sleep: this.sleep });
     this.timeoutMs = opts.timeoutMs ?? 10_000;
     this.maxRetries = opts.maxRetries ?? 5;
     this.signer = opts.signer;

@@ -37,6 +37,12 @@ export const DEFAULT_PAGES_PER_STEP = 100;
 export const STEP_MS = 20_000;
 /** A step that has not rescheduled within this time is presumed lost; the watchdog alarm resumes it. */
 export const WATCHDOG_MS = 120_000;
+/**
+ * Rate-limiter burst of the sync's client, as a share of the per-second rate (4 requests at 20 r/s):
+ * lanes that were all busy writing pages can catch up on the slots they missed instead of losing
+ * them, while the limiter still never sends more than the rate in any 1-s window.
+ */
+export const BURST_SHARE_OF_RATE = 0.2;
 /** Consecutive unexpected step failures before a run is failed. */
 export const MAX_STEP_FAILURES = 5;
 
@@ -49,6 +55,7 @@ export class SyncCoordinator extends DurableObject<Env> {
   private live: SyncProgress | null = null;
   private stepping: Promise<void> | null = null;
   private seenCache: ConstructorParameters<typeof SyncRunner>[3] = null;
+  private writtenCache: ConstructorParameters<typeof SyncRunner>[4] = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -132,7 +139,7 @@ export class SyncCoordinator extends DurableObject<Env> {
     let result: StepResult;
     try {
       const client = await this.client(run);
-      const runner = new SyncRunner(run, { db: this.env.DB, client, store: this.store }, this.limits(run), this.seenCache);
+      const runner = new SyncRunner(run, { db: this.env.DB, client, store: this.store }, this.limits(run), this.seenCache, this.writtenCache);
       const phase = run.phase;
       const t0 = Date.now();
       result = await runner.step();
@@ -141,6 +148,7 @@ export class SyncCoordinator extends DurableObject<Env> {
       p.steps = (p.steps ?? 0) + 1;
       this.store.saveRun(run);
       this.seenCache = runner.seen;
+      this.writtenCache = runner.written;
       run.failures = 0;
     } catch (e) {
       // Unexpected (D1 down, a bug): keep the committed state and retry the step later.
@@ -182,6 +190,7 @@ export class SyncCoordinator extends DurableObject<Env> {
         }
       }
       this.seenCache = null;
+      this.writtenCache = null;
       await this.ctx.storage.deleteAlarm();
       await this.mirror(run);
       // A queued run (a cron full sync that met this run) starts now, unless start() beat it to it.
@@ -227,6 +236,7 @@ export class SyncCoordinator extends DurableObject<Env> {
       client = new KalshiClient({
         baseUrl: run.base_url,
         readsPerSecond: rps,
+        burst: Math.max(1, Math.floor(rps * BURST_SHARE_OF_RATE)),
         maxRetries: run.options.maxRetries,
         backoffBaseMs: run.options.backoffBaseMs,
         signer,

@@ -14,7 +14,7 @@
  *   status=closed  + min_close_ts=now-30d       status=closed  + min_close_ts=now-1d
  *   status=settled + min_settled_ts=now-30d     status=settled + min_settled_ts=now-1d   (Q3)
  *   + series, fee changes, events               min_updated_ts=now-1d + mve_filter=exclude
- *     (min_close_ts=now-30d)                    + fee changes
+ *     (min_close_ts=now-37d, see below)         + fee changes
  *
  * Big listings (open, settled) are split into time shards (overlapping by one second at each boundary, so an
  * item exactly on a boundary is listed twice rather than never, whatever Kalshi's inclusive/
@@ -33,6 +33,17 @@ import type { SyncMode } from "./types";
 export const DAY_S = 86_400;
 export const FULL_WINDOW_S = 30 * DAY_S;
 export const INCREMENTAL_WINDOW_S = DAY_S;
+/**
+ * How far before the window start the full sync's events listing reaches. `GET /events` filters
+ * only by `min_close_ts` (≥ 1 market closing after it; no settled-time filter, wire-format §2.3),
+ * but a market that closed shortly before the window and settled inside it is in the window (the
+ * settled listing returns it) while its event is not in `min_close_ts = start`. Reaching back 7
+ * days covers close → settlement delays up to a week (determination + settlement timer); anything
+ * slower (a long dispute) is still fetched one by one by the fix-up. Cost: the events whose last
+ * market closed in that week (~3 pages of 200 at 200k markets) instead of one GET per event
+ * (~130 at 200k markets).
+ */
+export const EVENTS_SETTLEMENT_LOOKBACK_S = 7 * DAY_S;
 
 /** Query parameters of `GET /markets` that a plan uses (a subset of the client's MarketsQuery). */
 export type MarketsFilter = {
@@ -132,10 +143,11 @@ export function buildPlan(mode: SyncMode, nowMs: number, opts: PlanOptions = {})
   if (mode === "full") {
     listings.push({ id: "series", kind: "series" });
     listings.push({ id: "fee_changes", kind: "fee_changes" });
-    // Events with at least one market closing after the window start: every event of the window
-    // (open and unopened markets close in the future). Multivariate events are not listed by
-    // /events; the sync fetches any event its markets reference but D1 lacks.
-    listings.push({ id: "events", kind: "events", query: { min_close_ts: start } });
+    // Events with at least one market closing after the window start — every event of the window
+    // (open and unopened markets close in the future) — reaching back EVENTS_SETTLEMENT_LOOKBACK_S
+    // for events whose markets closed before the window but settled in it. Multivariate events are
+    // not listed by /events; the sync fetches any event its markets reference but D1 lacks.
+    listings.push({ id: "events", kind: "events", query: { min_close_ts: start - EVENTS_SETTLEMENT_LOOKBACK_S } });
     listings.push({ id: "markets:unopened", kind: "markets", query: { status: "unopened" } });
     listings.push(...openShards);
     listings.push({ id: "markets:paused", kind: "markets", query: { status: "paused" } });

@@ -28,6 +28,9 @@ export interface SyncProgress {
   soft_delete?: string;
   /** Stored markets not returned by the window and checked with GET /markets?tickers=. */
   verified?: number;
+  /** Incremental runs: listed items whose row this run had already written with the same content
+   *  (another listing returned them first); validated and seen, not sent to D1 again. */
+  already_written?: number;
   /** Wall time spent per phase (ms) and alarm steps taken. */
   phase_ms?: Partial<Record<SyncPhase, number>>;
   steps?: number;

@@ -348,4 +348,14 @@ describe("rate limit", () => {
     expect(elapsed()).toBe(400);
     expect(events.filter((e) => e.type === "rate_limit_wait")).toHaveLength(4);
   });
+
+  it("burst: slots missed while idle are taken back to back, within the per-second rate", async () => {
+    const { c, sleeps, elapsed } = client(Array.from({ length: 8 }, () => page([], "")), { readsPerSecond: 10, burst: 3 });
+    await c.getMarketsPage();
+    await Promise.all(Array.from({ length: 5 }, () => c.getMarketsPage()));
+    // Idle before: the first request and two saved slots go at once, the other three 100 ms apart
+    // (evenly paced, burst 1, the five would wait 5 × 100 ms).
+    expect(sleeps).toEqual([100, 100, 100]);
+    expect(elapsed()).toBe(300);
+  });
 });

@@ -1,5 +1,6 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { TokenBucket } from "../../src/kalshi/ratelimit";
+import { RATE_WINDOW_MS, TokenBucket } from "../../src/kalshi/ratelimit";
 import { parseRetryAfter, retryDelayMs, isRetryableStatus } from "../../src/kalshi/retry";
 
 /** A fake clock whose sleep advances time. */
@@ -54,6 +55,72 @@ describe("TokenBucket", () => {
     b.pause(3000);
     expect(await b.acquire()).toBe(3000);
     expect(await b.acquire()).toBe(10);
+  });
+
+  it("recovers up to capacity − 1 missed slots back to back, then paces", async () => {
+    const c = fakeClock();
+    const b = new TokenBucket({ ratePerSecond: 20, capacity: 4, now: c.now, sleep: c.sleep });
+    expect(await b.acquire()).toBe(0);
+    c.advance(200); // slots at +50, +100, +150 were missed: no caller was ready
+    const waits = [];
+    for (let i = 0; i < 6; i++) waits.push(await b.acquire());
+    expect(waits).toEqual([0, 0, 0, 0, 50, 50]);
+    // Capacity 1 (the default) loses them.
+    const d = fakeClock();
+    const one = new TokenBucket({ ratePerSecond: 20, now: d.now, sleep: d.sleep });
+    await one.acquire();
+    d.advance(200);
+    const evenly = [];
+    for (let i = 0; i < 3; i++) evenly.push(await one.acquire());
+    expect(evenly).toEqual([0, 50, 50]);
+  });
+
+  it("a burst never takes more than the rate in a 1-s window (continuous demand after idling)", async () => {
+    const c = fakeClock();
+    const b = new TokenBucket({ ratePerSecond: 20, capacity: 4, now: c.now, sleep: c.sleep });
+    const slots: number[] = [];
+    for (let i = 0; i < 60; i++) {
+      await b.acquire();
+      slots.push(c.now());
+    }
+    // The full bucket gives 4 at once; the window then holds the 21st until a second after the 1st.
+    expect(slots.slice(0, 5).map((t) => t - slots[0]!)).toEqual([0, 0, 0, 0, 50]);
+    expect(slots[20]! - slots[0]!).toBe(1000);
+    for (let i = 0; i + 20 < slots.length; i++) expect(slots[i + 20]! - slots[i]!).toBeGreaterThanOrEqual(RATE_WINDOW_MS);
+    // Long-run rate: still 20 per second.
+    expect(slots[59]! - slots[0]!).toBeLessThanOrEqual(3000);
+  });
+
+  it("property: any arrival pattern gets at most ceil(rate) slots per 1-s window and at most capacity beyond the even pace", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 50 }),
+        fc.integer({ min: 1, max: 10 }),
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 400 }), fc.integer({ min: 1, max: 8 })), { minLength: 1, maxLength: 60 }),
+        (rate, capacity, pattern) => {
+          // Concurrent callers: `k` reservations at the same instant, then the clock moves on.
+          let t = 0;
+          const b = new TokenBucket({ ratePerSecond: rate, capacity, now: () => t, sleep: async () => {} });
+          const slots: number[] = [];
+          const reserve = (b as unknown as { reserve(): number }).reserve.bind(b);
+          for (const [gap, k] of pattern) {
+            t += gap;
+            for (let i = 0; i < k; i++) slots.push(t + reserve());
+          }
+          const n = Math.ceil(rate);
+          const interval = 1000 / rate;
+          for (let i = 0; i < slots.length; i++) {
+            if (i > 0) expect(slots[i]!).toBeGreaterThanOrEqual(slots[i - 1]!);
+            if (i + n < slots.length) expect(slots[i + n]! - slots[i]!).toBeGreaterThanOrEqual(RATE_WINDOW_MS - 1e-6);
+            // GCRA: j − i + 1 slots in [slots[i], slots[j]] ≤ capacity + span / interval.
+            for (let j = i + 1; j < Math.min(slots.length, i + 3 * n + capacity); j++) {
+              expect(j - i + 1).toBeLessThanOrEqual(capacity + (slots[j]! - slots[i]!) / interval + 1e-6);
+            }
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 
   it("rejects a non-positive rate", () => {

@@ -31,7 +31,8 @@ describe("buildPlan", () => {
     expect(plan.listings).toEqual([
       { id: "series", kind: "series" },
       { id: "fee_changes", kind: "fee_changes" },
-      { id: "events", kind: "events", query: { min_close_ts: now - 30 * DAY_S } },
+      // Reaches back a week before the window: events of markets that closed before it but settled in it.
+      { id: "events", kind: "events", query: { min_close_ts: now - 37 * DAY_S } },
       { id: "markets:unopened", kind: "markets", query: { status: "unopened" } },
       { id: "markets:open#0", kind: "markets", query: { status: "open" } },
       { id: "markets:paused", kind: "markets", query: { status: "paused" } },
