@@ -1,61 +1,66 @@
 /**
- * Runs bench/rpc-worker.mjs locally in workerd through wrangler's `unstable_dev` (wrangler bundles
- * it), with the production Durable Object classes SQLite-backed, D1 (migrations applied) and KV.
- * Shared by bench/rpc-compare.ts and bench/ingest.ts. The wrangler config is written to a temp dir.
+ * Runs bench/rpc-worker.mjs locally in workerd through Miniflare directly (bundled by
+ * `wrangler deploy --dry-run`, as bench/sync.ts does), with the production Durable Object classes
+ * SQLite-backed, D1 (migrations applied) and KV. Shared by bench/rpc-compare.ts, bench/ingest.ts
+ * and bench/ingest-ws.ts.
+ *
+ * Not `wrangler dev` / `unstable_dev`: those put dev tooling (a proxy worker for hot reload, the
+ * inspector proxy) on every call, which measured 1.7–4× slower than workerd itself on the ingest
+ * workload (docs/performance.md, "Streaming").
  */
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { unstable_dev } from "wrangler";
+import { convertV4MiniflareOptions, Miniflare } from "miniflare";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 
 export interface BenchWorker {
   fetch(path: string, init?: RequestInit): Promise<Response>;
   stop(): Promise<void>;
+  /** Port of the workerd inspector when `inspectorPort` was given (CPU profiles: target "core:user"). */
+  inspectorPort?: number;
 }
 
-/** @param persist keep Durable Object / D1 state on disk (as `npm start` does) instead of in memory. */
-export async function startBenchWorker(persist = process.env.BENCH_PERSIST === "1"): Promise<BenchWorker> {
+export interface BenchWorkerOptions {
+  /** Keep Durable Object / D1 / KV state on disk (as `npm start` does) instead of in memory. */
+  persist?: boolean;
+  inspectorPort?: number;
+}
+
+export async function startBenchWorker(opts: BenchWorkerOptions = {}): Promise<BenchWorker> {
+  const persist = opts.persist ?? process.env.BENCH_PERSIST === "1";
   const dir = mkdtempSync(join(tmpdir(), "ssmd-bench-"));
   const config = join(dir, "wrangler.toml");
-  writeFileSync(
-    config,
-    `name = "ssmd-bench"
-main = "${join(ROOT, "bench/rpc-worker.mjs")}"
-compatibility_date = "2026-11-01"
-compatibility_flags = ["nodejs_compat"]
-[vars]
-KALSHI_WS_URL = "ws://127.0.0.1:9/unused"
-SSMD_VERSION = "bench"
-[[d1_databases]]
-binding = "DB"
-database_name = "bench"
-database_id = "00000000-0000-0000-0000-000000000001"
-[[kv_namespaces]]
-binding = "CACHE"
-id = "00000000000000000000000000000001"
-[[durable_objects.bindings]]
-name = "TICKER"
-class_name = "TickerObject"
-[[durable_objects.bindings]]
-name = "ITTY"
-class_name = "IttyTicker"
-[[durable_objects.bindings]]
-name = "INGEST"
-class_name = "IngestObject"
-[[migrations]]
-tag = "v1"
-new_sqlite_classes = ["TickerObject", "IttyTicker", "IngestObject"]
-`,
-  );
-  const worker = await unstable_dev(join(ROOT, "bench/rpc-worker.mjs"), {
-    config,
-    ...(persist ? { persistTo: join(dir, "state") } : { persist: false }),
-    logLevel: "warn",
-    experimental: { disableExperimentalWarning: true },
+  writeFileSync(config, `name = "ssmd-bench"\nmain = "${join(ROOT, "bench/rpc-worker.mjs")}"\ncompatibility_date = "2026-11-01"\ncompatibility_flags = ["nodejs_compat"]\n`);
+  const outdir = join(dir, "dist");
+  execFileSync(join(ROOT, "node_modules/.bin/wrangler"), ["deploy", "--dry-run", "--config", config, "--outdir", outdir], {
+    stdio: "ignore",
+    env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
   });
-  const fetchPath = (path: string, init?: RequestInit) => worker.fetch(path, init as never) as unknown as Promise<Response>;
+  const state = join(dir, "state");
+  const mf = new Miniflare(
+    convertV4MiniflareOptions({
+      modules: true, log: new (await import("miniflare")).Log(3),
+      scriptPath: join(outdir, "rpc-worker.js"),
+      modulesRoot: outdir,
+      compatibilityDate: "2026-11-01",
+      compatibilityFlags: ["nodejs_compat"],
+      ...(opts.inspectorPort ? { inspectorPort: opts.inspectorPort } : {}),
+      bindings: { KALSHI_WS_URL: "ws://127.0.0.1:9/unused", SSMD_VERSION: "bench" },
+      d1Databases: { DB: "bench" },
+      kvNamespaces: ["CACHE"],
+      durableObjects: {
+        TICKER: { className: "TickerObject", useSQLite: true },
+        ITTY: { className: "IttyTicker", useSQLite: true },
+        INGEST: { className: "IngestObject", useSQLite: true },
+      },
+      ...(persist ? { durableObjectsPersist: join(state, "do"), d1Persist: join(state, "d1"), kvPersist: join(state, "kv") } : {}),
+    }),
+  );
+  const url = await mf.ready;
+  const fetchPath = (path: string, init?: RequestInit) => fetch(new URL(path, url), init);
   const statements: string[] = [];
   const mdir = join(ROOT, "migrations");
   for (const f of readdirSync(mdir).filter((f) => f.endsWith(".sql")).sort()) {
@@ -63,5 +68,5 @@ new_sqlite_classes = ["TickerObject", "IttyTicker", "IngestObject"]
   }
   const res = await fetchPath("/migrate", { method: "POST", body: JSON.stringify(statements) });
   if (!res.ok) throw new Error(`migrations failed: ${await res.text()}`);
-  return { fetch: fetchPath, stop: () => worker.stop() };
+  return { fetch: fetchPath, stop: () => mf.dispose(), inspectorPort: opts.inspectorPort };
 }

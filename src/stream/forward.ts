@@ -8,6 +8,23 @@ import type { ApplyTradesResult, TickerObject } from "./ticker";
 
 export const FORWARD_CONCURRENCY = 32;
 
+/** The stream's trades wait at least this long before a flush (so one call carries several). */
+export const FORWARD_DELAY_MS = 25;
+export const FORWARD_MAX_DELAY_MS = 1_000;
+
+/**
+ * Delay before the stream's next flush, from how long the last one took: twice that, within
+ * [FORWARD_DELAY_MS, FORWARD_MAX_DELAY_MS]. A ticker-object call costs mostly its storage commit,
+ * not its trades, so under load fewer and larger calls win; spacing flushes by their own duration
+ * keeps about a third of the ingest isolate's time for calls, the rest for frames, and lets
+ * batches grow with the load instead of the call count (docs/decisions.md, "Streaming").
+ * At Kalshi's usual rates a flush takes a few ms and the delay stays 25 ms.
+ */
+export function nextFlushDelay(lastFlushMs: number): number {
+  if (!Number.isFinite(lastFlushMs) || lastFlushMs <= 0) return FORWARD_DELAY_MS;
+  return Math.min(FORWARD_MAX_DELAY_MS, Math.max(FORWARD_DELAY_MS, 2 * lastFlushMs));
+}
+
 /** Groups trades by ticker, keeping each ticker's arrival order. */
 export function groupByTicker(trades: readonly StreamTrade[]): Map<string, StreamTrade[]> {
   const out = new Map<string, StreamTrade[]>();

@@ -19,7 +19,7 @@ import { bumpGenerations } from "../cache/generation";
 import { KalshiClient } from "../kalshi/client";
 import { BackfillQueue, fetchBackfill, type BackfillJob } from "./backfill";
 import { FEED_CHANNELS, FeedSession, type Channel, type FeedEvent, type WsCommandOut } from "./feed-session";
-import { forwardTrades, mapLimit, tickerStub, FORWARD_CONCURRENCY, type ForwardResult } from "./forward";
+import { forwardTrades, mapLimit, nextFlushDelay, tickerStub, FORWARD_CONCURRENCY, type ForwardResult } from "./forward";
 import type { StreamBook, StreamTicker, StreamTrade } from "./messages";
 import { FEED, TickerDayRegistry } from "./registry";
 import { wsUpgradeRequest } from "./ws-connect";
@@ -37,9 +37,11 @@ const REGISTRY_FLUSH_MS = 60_000;
 const SILENCE_MS = 5 * 60_000;
 const BACKOFF_BASE_MS = 1_000;
 const BACKOFF_MAX_MS = 60_000;
-/** Trades are forwarded after this delay, or at once when this many are pending. */
-const FORWARD_DELAY_MS = 25;
-const FORWARD_MAX_PENDING = 5_000;
+/**
+ * Trades are forwarded after `nextFlushDelay(last flush's duration)`, or at once when this many
+ * are pending (bounds the memory held: ~300 B per pending trade).
+ */
+const FORWARD_MAX_PENDING = 20_000;
 /** A ticker whose forwarding failed this many flushes in a row has its pending batch dropped (counted). */
 const FORWARD_MAX_ATTEMPTS = 5;
 /** Backfill reads are paced at most this fast (and never faster than KALSHI_READS_PER_SECOND): the sync shares Kalshi's limit. */
@@ -115,6 +117,8 @@ export class IngestObject extends DurableObject<Env> {
   private pendingBooks = new Map<string, StreamBook>();
   private flushTimer: ReturnType<typeof setTimeout> | null = null;
   private flushing: Promise<void> | null = null;
+  /** How long the last flush's calls took (workerd's clock advances across their I/O). */
+  private lastFlushMs = 0;
   private fwd = { flushes: 0, rpc_calls: 0, trades: 0, added: 0, duplicates: 0, outside: 0, rejected: 0, failures: 0, dropped_trades: 0 };
   /** Consecutive failed forwards per ticker. */
   private failedAttempts = new Map<string, number>();
@@ -474,7 +478,7 @@ export class IngestObject extends DurableObject<Env> {
     this.flushTimer = setTimeout(() => {
       this.flushTimer = null;
       this.ctx.waitUntil(this.flushForward());
-    }, FORWARD_DELAY_MS);
+    }, nextFlushDelay(this.lastFlushMs));
   }
 
   private async flushForward(): Promise<void> {
@@ -486,7 +490,9 @@ export class IngestObject extends DurableObject<Env> {
     this.pendingTrades = [];
     this.pendingTickers = new Map();
     this.pendingBooks = new Map();
+    const started = Date.now();
     this.flushing = this.forwardBatch(trades, tickers, books).finally(() => {
+      this.lastFlushMs = Date.now() - started;
       this.flushing = null;
       if (this.pendingTrades.length || this.pendingTickers.size || this.pendingBooks.size) this.scheduleForward();
     });
