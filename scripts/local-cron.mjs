@@ -1,7 +1,8 @@
 /**
- * `wrangler dev` does not fire Cron Triggers by itself (see docs/decisions.md). This is the tiny
- * scheduler `npm start` uses: it reads the crons from wrangler.toml and, at each matching minute,
- * calls the dev server's /cdn-cgi/handler/scheduled endpoint, which runs scheduled() once.
+ * Neither Miniflare nor `wrangler dev` fires Cron Triggers by itself (see docs/decisions.md). This
+ * is the tiny scheduler `npm start` uses: it reads the crons from wrangler.toml and, at each
+ * matching minute, calls the local server's /cdn-cgi/local/scheduled endpoint (SCHEDULED_PATH in
+ * ./serve-worker.mjs), which runs scheduled() once.
  * Supports the five-field forms wrangler.toml uses: `*`, `*\/n`, numbers, ranges and lists.
  */
 import { readFileSync } from "node:fs";

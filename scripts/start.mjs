@@ -3,14 +3,18 @@
  * `npm start`: the whole service on this machine, offline.
  *  1. the Kalshi simulator (sim/server.ts) on SSMD_SIM_PORT (default 8788), unless KALSHI_BASE_URL is set;
  *  2. local D1 migrations (wrangler d1 migrations apply --local);
- *  3. the Worker under `wrangler dev` (workerd with local D1, KV and Durable Objects) on SSMD_PORT (8787);
+ *  3. the Worker on SSMD_PORT (8787), in workerd with local D1, KV and Durable Objects:
+ *     - `npm start`: the deploy bundle served by Miniflare directly (scripts/serve-worker.mjs) —
+ *       production-like, no hot-reload proxy in front of the Worker;
+ *     - `npm run dev` (or `--dev`): under `wrangler dev`, with hot reload;
  *  4. a first full sync through the admin route, with progress, so there is data within a minute;
- *  5. the Cron Triggers of wrangler.toml, fired locally (wrangler dev does not fire them).
+ *  5. the Cron Triggers of wrangler.toml, fired locally (neither runtime fires them by itself).
  */
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { dirname, join } from "node:path";
 import { readCrons, startLocalCron } from "./local-cron.mjs";
+import { SCHEDULED_PATH } from "./serve-worker.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const env = process.env;
@@ -24,6 +28,8 @@ const useSim = !env.KALSHI_BASE_URL;
 const kalshiBase = env.KALSHI_BASE_URL ?? `http://127.0.0.1:${simPort}/trade-api/v2`;
 const kalshiWs = env.KALSHI_WS_URL ?? `ws://127.0.0.1:${simPort}/trade-api/ws/v2`;
 const origin = `http://127.0.0.1:${port}`;
+/** `npm run dev` / `--dev`: wrangler dev (hot reload); otherwise the bundle under Miniflare. */
+const devMode = process.argv.includes("--dev") || env.npm_lifecycle_event === "dev";
 
 const children = [];
 const stop = new AbortController();
@@ -91,20 +97,30 @@ async function main() {
   log("applying D1 migrations to the local database");
   await runToEnd(join(root, "node_modules", ".bin", "wrangler"), ["d1", "migrations", "apply", "DB", "--local", "--persist-to", persistDir]);
 
-  log(`starting the Worker on ${origin}`);
-  const worker = run(join(root, "node_modules", ".bin", "wrangler"), [
-    "dev", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", persistDir,
-    "--show-interactive-dev-session=false", "--inspector-port", String(env.SSMD_INSPECTOR_PORT ?? 0),
-    "--var", `KALSHI_BASE_URL:${kalshiBase}`, "--var", `KALSHI_WS_URL:${kalshiWs}`,
-    "--var", `SSMD_ADMIN_TOKEN:${adminToken}`,
-  ]);
-  worker.on("exit", (code) => { if (!stop.signal.aborted) { log(`wrangler dev exited (${code})`); shutdown(1); } });
+  const vars = [`KALSHI_BASE_URL:${kalshiBase}`, `KALSHI_WS_URL:${kalshiWs}`, `SSMD_ADMIN_TOKEN:${adminToken}`];
+  let worker;
+  if (devMode) {
+    log(`starting the Worker under wrangler dev (hot reload) on ${origin}`);
+    worker = run(join(root, "node_modules", ".bin", "wrangler"), [
+      "dev", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", persistDir,
+      "--show-interactive-dev-session=false", "--inspector-port", String(env.SSMD_INSPECTOR_PORT ?? 0),
+      ...vars.flatMap((v) => ["--var", v]),
+    ]);
+  } else {
+    log(`starting the Worker on ${origin} (its deploy bundle under Miniflare; \`npm run dev\` for wrangler dev with hot reload)`);
+    worker = run(process.execPath, [
+      join(root, "scripts", "serve-worker.mjs"), "--ip", "127.0.0.1", "--port", String(port), "--persist-to", persistDir,
+      ...(env.SSMD_INSPECTOR_PORT ? ["--inspector-port", env.SSMD_INSPECTOR_PORT] : []),
+      ...vars.flatMap((v) => ["--var", v]),
+    ]);
+  }
+  worker.on("exit", (code) => { if (!stop.signal.aborted) { log(`the Worker exited (${code})`); shutdown(1); } });
   await waitFor(`${origin}/healthz`, "the Worker");
 
   const crons = readCrons(join(root, "wrangler.toml"));
   startLocalCron(crons, (cron) => {
     log(`cron ${cron}`);
-    fetch(`${origin}/cdn-cgi/handler/scheduled?cron=${encodeURIComponent(cron)}`).catch((e) => log(`cron ${cron} failed: ${e.message}`));
+    fetch(`${origin}${SCHEDULED_PATH}?cron=${encodeURIComponent(cron)}`).catch((e) => log(`cron ${cron} failed: ${e.message}`));
   }, { signal: stop.signal });
 
   if (env.SSMD_SKIP_FIRST_SYNC !== "1") {

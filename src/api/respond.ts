@@ -48,19 +48,27 @@ export async function cachedJson<T>(
     waitUntil: waitUntilOf(c),
     // `Cache-Control: no-cache` (e.g. a hard refresh) asks for an answer checked with the origin: D1.
     bypass: /(^|,)\s*no-cache\s*(,|$)/i.test(c.req.header("Cache-Control") ?? ""),
+    acceptEncoding: c.req.header("Accept-Encoding"),
   });
   // Server-side time of the read (KV/D1 I/O included; workerd's clock advances only across I/O, so
   // a pure in-memory hit reads 0).
   const source = cached.status === "hit" ? (cached.tier === "memory" ? "memory" : "kv") : "d1";
   const dur = (performance.now() - t0).toFixed(1);
-  const res = c.body(cached.body, 200, {
+  const headers: Record<string, string> = {
     "Server-Timing": `${source};dur=${dur}`,
     "Content-Type": "application/json; charset=UTF-8",
     ETag: cached.etag,
     "Cache-Control": READ_CACHE_CONTROL,
+    // The body's coding depends on Accept-Encoding (a cached answer is served gzip-compressed).
+    Vary: "Accept-Encoding",
     "X-Cache": cached.status.toUpperCase(),
     ...(cached.tier ? { "X-Cache-Tier": cached.tier } : {}),
-  });
+  };
+  // Already-compressed bytes: `encodeBody: "manual"` makes the runtime send them as they are.
+  const res =
+    cached.encoding === "gzip"
+      ? new Response(cached.body, { status: 200, headers: { ...headers, "Content-Encoding": "gzip" }, encodeBody: "manual" })
+      : c.body(cached.body, 200, headers);
   // The body is exactly JSON.stringify of a T built by the typed loader (or a cached copy of it).
   return res as unknown as TypedResponse<JSONParsed<T>, 200, "json">;
 }

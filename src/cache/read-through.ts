@@ -8,7 +8,13 @@
  * and fills are rate-limited per isolate by a token bucket, so a scan of random query strings can
  * not turn into unbounded KV write cost; beyond the budget answers are served from D1 uncached.
  * Every read, miss, fill and skipped fill is counted (`cacheStats`).
+ *
+ * Cached bodies of GZIP_MIN_BYTES or more are kept gzip-compressed (compressed once, at fill time):
+ * KV stores the gzip bytes, and a hit is served as is to a client that accepts gzip — no
+ * serialization, hashing or compression per hit. A client that does not accept gzip gets the
+ * identity bytes (decompressed once per isolate and kept in memory beside the gzip copy).
  */
+import { acceptsGzip, gunzip, gzip, GZIP_MIN_BYTES } from "./content-encoding";
 import { currentGenerations, type CacheScope } from "./generation";
 
 export interface ReadThroughOptions {
@@ -24,12 +30,16 @@ export interface ReadThroughOptions {
   waitUntil?: (p: Promise<unknown>) => void;
   /** Skip KV entirely (the client asked for `Cache-Control: no-cache`): load from D1, write nothing. */
   bypass?: boolean;
+  /** The client's Accept-Encoding: a cached gzip body is returned as is when it allows gzip. */
+  acceptEncoding?: string | null;
   now?: number;
 }
 
 export interface CachedBody {
-  /** UTF-8 JSON. */
+  /** UTF-8 JSON, gzip-compressed when `encoding` is "gzip". */
   body: Uint8Array<ArrayBuffer>;
+  encoding: "identity" | "gzip";
+  /** Strong ETag of the JSON; the gzip representation carries its weak form (see `representation`). */
   etag: string;
   /** hit: served from the isolate's memory or KV; miss: loaded and written; bypass: loaded, not written. */
   status: "hit" | "miss" | "bypass";
@@ -58,27 +68,31 @@ export const cacheStats = {
   read_errors: 0,
 };
 
+/** A cached answer: at least one of `identity` / `gzip` is set. */
 interface MemoryEntry {
-  body: Uint8Array<ArrayBuffer>;
+  identity: Uint8Array<ArrayBuffer> | null;
+  gzip: Uint8Array<ArrayBuffer> | null;
   etag: string;
 }
+
+const entryBytes = (e: MemoryEntry) => (e.identity?.byteLength ?? 0) + (e.gzip?.byteLength ?? 0);
 /** Map iteration order is insertion order: re-inserting on use makes the first key the LRU one. */
 const memory = new Map<string, MemoryEntry>();
 let memoryBytes = 0;
 
 function rememberInMemory(key: string, entry: MemoryEntry): void {
-  if (entry.body.byteLength > MEMORY_CACHE_MAX_ENTRY) return;
   const old = memory.get(key);
   if (old) {
-    memoryBytes -= old.body.byteLength;
+    memoryBytes -= entryBytes(old);
     memory.delete(key);
   }
+  if (entryBytes(entry) > MEMORY_CACHE_MAX_ENTRY) return;
   memory.set(key, entry);
-  memoryBytes += entry.body.byteLength;
+  memoryBytes += entryBytes(entry);
   while (memoryBytes > MEMORY_CACHE_BYTES) {
     const oldest = memory.keys().next();
     if (oldest.done) break;
-    memoryBytes -= memory.get(oldest.value)!.body.byteLength;
+    memoryBytes -= entryBytes(memory.get(oldest.value)!);
     memory.delete(oldest.value);
   }
 }
@@ -120,8 +134,33 @@ export async function etagOf(body: Uint8Array<ArrayBuffer>): Promise<string> {
   return `"${Array.from(new Uint8Array(digest).subarray(0, 16), (b) => b.toString(16).padStart(2, "0")).join("")}"`;
 }
 
+/** `r2`: values are gzip bytes (metadata `encoding: "gzip"`) or identity JSON. */
 export async function cacheKey(key: string, generations: readonly string[]): Promise<string> {
-  return `r1:${generations.join(".")}:${await sha256Hex(key)}`;
+  return `r2:${generations.join(".")}:${await sha256Hex(key)}`;
+}
+
+interface KvMetadata {
+  etag?: string;
+  encoding?: "gzip" | "identity";
+}
+
+/**
+ * The representation of a cached entry for this client: the gzip bytes as they are when it accepts
+ * gzip, else the identity bytes (decompressed once and kept in the entry). The gzip representation
+ * carries the weak form of the ETag, as Cloudflare's edge marks an ETag when it compresses:
+ * If-None-Match compares weakly, so either form revalidates.
+ */
+async function representation(
+  key: string | null,
+  e: MemoryEntry,
+  wantGzip: boolean,
+): Promise<{ body: Uint8Array<ArrayBuffer>; encoding: "identity" | "gzip"; etag: string }> {
+  if (e.gzip && (wantGzip || !e.identity)) {
+    if (wantGzip) return { body: e.gzip, encoding: "gzip", etag: `W/${e.etag}` };
+    e.identity = await gunzip(e.gzip);
+    if (key !== null) rememberInMemory(key, e); // re-account the entry's size
+  }
+  return { body: e.identity!, encoding: "identity", etag: e.etag };
 }
 
 export async function readThrough(o: ReadThroughOptions): Promise<CachedBody> {
@@ -130,8 +169,9 @@ export async function readThrough(o: ReadThroughOptions): Promise<CachedBody> {
   if (o.bypass) {
     cacheStats.bypasses += 1;
     const body = await load();
-    return { body, etag: await etagOf(body), status: "bypass" };
+    return { body, encoding: "identity", etag: await etagOf(body), status: "bypass" };
   }
+  const wantGzip = acceptsGzip(o.acceptEncoding);
   let kvKey: string | null = null;
   try {
     kvKey = await cacheKey(o.key, await currentGenerations(o.kv, o.scopes, now));
@@ -139,15 +179,17 @@ export async function readThrough(o: ReadThroughOptions): Promise<CachedBody> {
     if (mem) {
       cacheStats.hits += 1;
       cacheStats.memory_hits += 1;
-      return { body: mem.body, etag: mem.etag, status: "hit", tier: "memory" };
+      return { ...(await representation(kvKey, mem, wantGzip)), status: "hit", tier: "memory" };
     }
-    const got = await o.kv.getWithMetadata<{ etag?: string }>(kvKey, "arrayBuffer");
+    const got = await o.kv.getWithMetadata<KvMetadata>(kvKey, "arrayBuffer");
     if (got.value !== null) {
       cacheStats.hits += 1;
-      const body = new Uint8Array(got.value);
-      const etag = got.metadata?.etag ?? (await etagOf(body));
-      rememberInMemory(kvKey, { body, etag });
-      return { body, etag, status: "hit", tier: "kv" };
+      const bytes = new Uint8Array(got.value);
+      const gz = got.metadata?.encoding === "gzip";
+      const entry: MemoryEntry = { identity: gz ? null : bytes, gzip: gz ? bytes : null, etag: got.metadata?.etag ?? "" };
+      if (!entry.etag) entry.etag = await etagOf(entry.identity ?? (entry.identity = await gunzip(bytes)));
+      rememberInMemory(kvKey, entry);
+      return { ...(await representation(kvKey, entry, wantGzip)), status: "hit", tier: "kv" };
     }
   } catch (err) {
     // KV unavailable: serve from D1 rather than fail the read.
@@ -158,15 +200,24 @@ export async function readThrough(o: ReadThroughOptions): Promise<CachedBody> {
   cacheStats.misses += 1;
   const body = await load();
   const etag = await etagOf(body);
-  if (kvKey !== null) rememberInMemory(kvKey, { body, etag }); // memory costs no KV write
-  if (kvKey === null || body.byteLength > MAX_CACHED_BYTES || !takeFillToken(now)) {
+  const cacheable = body.byteLength <= MAX_CACHED_BYTES;
+  // Compressed once here, so that no hit has to compress it again.
+  const entry: MemoryEntry = {
+    identity: body,
+    gzip: kvKey !== null && cacheable && body.byteLength >= GZIP_MIN_BYTES ? await gzip(body) : null,
+    etag,
+  };
+  if (kvKey !== null) rememberInMemory(kvKey, entry); // memory costs no KV write
+  const answer = await representation(null, entry, wantGzip);
+  if (kvKey === null || !cacheable || !takeFillToken(now)) {
     cacheStats.fills_skipped += 1;
-    return { body, etag, status: "bypass" };
+    return { ...answer, status: "bypass" };
   }
   // Counted when issued (a KV write is billed whether or not it later fails).
   cacheStats.fills += 1;
+  const metadata: KvMetadata = { etag, encoding: entry.gzip ? "gzip" : "identity" };
   const write = o.kv
-    .put(kvKey, body, { expirationTtl: Math.max(60, o.ttlSeconds), metadata: { etag } })
+    .put(kvKey, entry.gzip ?? body, { expirationTtl: Math.max(60, o.ttlSeconds), metadata })
     .catch((err: unknown) => {
       // e.g. two isolates filling the same key within a second (KV's 1 write/s per key).
       cacheStats.fill_errors += 1;
@@ -174,5 +225,5 @@ export async function readThrough(o: ReadThroughOptions): Promise<CachedBody> {
     });
   if (o.waitUntil) o.waitUntil(write);
   else await write;
-  return { body, etag, status: "miss" };
+  return { ...answer, status: "miss" };
 }

@@ -1,9 +1,11 @@
 /**
- * End-to-end: starts the service exactly as `npm start` does (simulator + wrangler dev + migrations
- * + first sync), on its own ports and a throw-away local state directory, then talks real HTTP to it
- * and runs the `ssmd` CLI against it.
+ * End-to-end: starts the service exactly as `npm start` does (simulator + migrations + the Worker
+ * bundle under Miniflare + first sync), on its own ports and a throw-away local state directory,
+ * then talks real HTTP to it, runs the `ssmd` CLI against it, and finally stops it with SIGTERM.
  */
 import { test, before, after } from "node:test";
+import { connect } from "node:net";
+import { SCHEDULED_PATH } from "../../scripts/serve-worker.mjs";
 import assert from "node:assert/strict";
 import { spawn, execFile } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -168,4 +170,54 @@ test("trades pushed over HTTP feed the ticker's builders and the day's ticker re
   assert.equal(vp.status, 200);
   const v = vp.body.volume_profile;
   assert.deepEqual({ buy: v.buyVolume, sell: v.sellVolume, total: v.totalVolume, ratio: v.ratio, average: v.average }, { buy: 10, sell: 30, total: 40, ratio: 0.25, average: 20 });
+});
+
+test("cached answers reach an HTTP client gzip-compressed and decode to the same JSON", async () => {
+  const path = "/markets?status=open&limit=50";
+  const plain = await fetch(origin + path, { headers: { "accept-encoding": "identity", "cache-control": "no-cache" } });
+  const json = await plain.text();
+  await (await fetch(origin + path)).arrayBuffer(); // fill
+  const hit = await fetch(origin + path, { headers: { "accept-encoding": "gzip" } });
+  assert.equal(hit.status, 200);
+  assert.equal(hit.headers.get("x-cache"), "HIT");
+  assert.equal(hit.headers.get("content-encoding"), "gzip");
+  assert.equal(await hit.text(), json);
+});
+
+test("the local cron endpoint runs scheduled(): the quarter-hour cron starts an incremental sync", async () => {
+  const headers = { authorization: `Bearer ${token}` };
+  const before = (await getJson("/admin/sync?limit=50", { headers })).body.runs.filter((r) => r.trigger === "cron").length;
+  const r = await fetch(`${origin}${SCHEDULED_PATH}?cron=${encodeURIComponent("*/15 * * * *")}`);
+  assert.equal(r.status, 200, await r.text());
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const runs = (await getJson("/admin/sync?limit=50", { headers })).body.runs.filter((x) => x.trigger === "cron");
+    // A new cron run, or (if the local quarter-hour ticker fired just before) the one it joined.
+    if (runs.length > before || runs.some((x) => x.status === "running")) {
+      assert.equal(runs[0].mode, "incremental");
+      break;
+    }
+    if (Date.now() > deadline) assert.fail("no cron-triggered sync run within 30s");
+    await new Promise((res) => setTimeout(res, 500));
+  }
+});
+
+const portOpen = (p) =>
+  new Promise((resolve) => {
+    const s = connect(p, "127.0.0.1");
+    s.once("connect", () => (s.destroy(), resolve(true)));
+    s.once("error", () => resolve(false));
+  });
+
+test("SIGTERM stops the service cleanly: exit 0, Worker and simulator ports closed", async () => {
+  assert.equal(await portOpen(port), true);
+  const exited = new Promise((resolve) => service.once("exit", (code, signal) => resolve({ code, signal })));
+  service.kill("SIGTERM");
+  const result = await Promise.race([exited, new Promise((r) => setTimeout(() => r("timeout"), 15_000))]);
+  assert.deepEqual(result, { code: 0, signal: null });
+  const deadline = Date.now() + 5_000;
+  while ((await portOpen(port)) || (await portOpen(simPort))) {
+    if (Date.now() > deadline) assert.fail("a port is still open after shutdown");
+    await new Promise((res) => setTimeout(res, 200));
+  }
 });

@@ -1,0 +1,146 @@
+/**
+ * Serves the Worker the way `npm start` runs it: the bundle `wrangler deploy` would upload
+ * (`wrangler deploy --dry-run --outdir`), in workerd through Miniflare directly, with the bindings
+ * of wrangler.toml and the same persisted state layout as `wrangler dev --persist-to` (so
+ * `wrangler d1 migrations apply --local --persist-to` applies to the same database).
+ *
+ * Why not `wrangler dev`: it puts a second workerd (a proxy worker for hot reload and the
+ * inspector) and a per-request log call into Node in front of the Worker, which dominated the
+ * API's end-to-end latency locally (docs/decisions.md, "Local runtime"). `npm run dev` keeps
+ * `wrangler dev` for hot reload.
+ *
+ * As a command (what `npm start` runs as its child process):
+ *   node scripts/serve-worker.mjs --port 8787 --persist-to .wrangler/state [--ip 127.0.0.1]
+ *        [--inspector-port 9229] [--var NAME:VALUE]...
+ * It exits (stopping workerd) on SIGINT/SIGTERM.
+ */
+import { execFile } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs, promisify } from "node:util";
+
+const execFileP = promisify(execFile);
+
+/**
+ * Miniflare's trigger endpoint: `GET <origin>/cdn-cgi/local/scheduled?cron=…` runs scheduled() once.
+ * (`wrangler dev` also accepts the legacy `/cdn-cgi/handler/scheduled`, rewriting it to this path;
+ * Miniflare alone knows only this one.)
+ */
+export const SCHEDULED_PATH = "/cdn-cgi/local/scheduled";
+
+/**
+ * Bundles the Worker with wrangler (esbuild, nodejs_compat polyfills, exactly the deploy bundle)
+ * into a fresh temporary directory; returns it.
+ */
+export async function bundleWorker(root, env = process.env) {
+  const outdir = mkdtempSync(join(tmpdir(), "ssmd-worker-"));
+  try {
+    await execFileP(join(root, "node_modules", ".bin", "wrangler"), ["deploy", "--dry-run", "--outdir", outdir], {
+      cwd: root,
+      env,
+      maxBuffer: 16 * 1024 * 1024,
+    });
+  } catch (e) {
+    rmSync(outdir, { recursive: true, force: true });
+    const detail = `${e.stderr ?? ""}${e.stdout ?? ""}`.trim().split("\n").slice(-20).join("\n");
+    throw new Error(`wrangler deploy --dry-run failed: ${detail || e.message}`);
+  }
+  return outdir;
+}
+
+/**
+ * Starts the bundled Worker in Miniflare.
+ * @param {object} o
+ * @param {string} o.root          project root (wrangler.toml)
+ * @param {string} o.bundleDir     output of bundleWorker()
+ * @param {string} o.host
+ * @param {number} o.port
+ * @param {string} o.persistDir    same directory as `wrangler dev --persist-to` (state lives in <dir>/v3)
+ * @param {Record<string,string>} o.vars  vars/secrets overriding wrangler.toml [vars]
+ * @param {number} [o.inspectorPort]      Chrome DevTools inspector port (omit: no inspector)
+ * @returns {Promise<{ url: URL, dispose: () => Promise<void> }>}
+ */
+export async function serveWorker(o) {
+  // Loaded lazily so `npm run dev` (wrangler dev) never pays for them.
+  const { unstable_readConfig, unstable_getMiniflareWorkerOptions } = await import("wrangler");
+  const { Miniflare, convertV4MiniflareOptions } = await import("miniflare");
+  const config = unstable_readConfig({ config: join(o.root, "wrangler.toml") });
+  // modulesRules describe how to bundle sources; the input here is already the bundle.
+  const { modulesRules: _rules, ...workerOptions } = unstable_getMiniflareWorkerOptions(config).workerOptions;
+  const mf = new Miniflare(
+    convertV4MiniflareOptions({
+      host: o.host,
+      port: o.port,
+      inspectorPort: o.inspectorPort,
+      // Offline, like wrangler dev: no fetch of request.cf data from the internet.
+      cf: false,
+      // GET /cdn-cgi/local/scheduled?cron=… runs scheduled() (SCHEDULED_PATH; scripts/local-cron.mjs).
+      unsafeTriggerHandlers: true,
+      // The same layout as `wrangler dev --persist-to <dir>`: <dir>/v3/{d1,kv,do,…}.
+      resourcePersistencePath: join(o.persistDir, "v3"),
+      // No per-request access log: it costs a call into Node for every request.
+      logRequests: false,
+      workers: [
+        {
+          ...workerOptions,
+          // Durable Object storage is keyed by "<worker name>-<class>", as wrangler dev keys it.
+          name: config.name,
+          rootPath: o.root,
+          modules: true,
+          modulesRoot: o.bundleDir,
+          scriptPath: join(o.bundleDir, "index.js"),
+          bindings: { ...workerOptions.bindings, ...o.vars },
+        },
+      ],
+    }),
+  );
+  let url;
+  try {
+    url = await mf.ready;
+  } catch (e) {
+    await mf.dispose().catch(() => {});
+    throw e;
+  }
+  return { url, dispose: () => mf.dispose() };
+}
+
+async function main() {
+  const { values } = parseArgs({
+    options: {
+      ip: { type: "string", default: "127.0.0.1" },
+      port: { type: "string", default: "8787" },
+      "persist-to": { type: "string", default: ".wrangler/state" },
+      "inspector-port": { type: "string" },
+      var: { type: "string", multiple: true, default: [] },
+    },
+  });
+  const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+  const vars = {};
+  for (const v of values.var) {
+    const i = v.indexOf(":");
+    if (i <= 0) throw new Error(`--var expects NAME:VALUE, got '${v}'`);
+    vars[v.slice(0, i)] = v.slice(i + 1);
+  }
+  const bundleDir = await bundleWorker(root);
+  process.on("exit", () => rmSync(bundleDir, { recursive: true, force: true }));
+  const { url } = await serveWorker({
+    root,
+    bundleDir,
+    host: values.ip,
+    port: Number(values.port),
+    persistDir: resolve(values["persist-to"]),
+    vars,
+    inspectorPort: values["inspector-port"] === undefined ? undefined : Number(values["inspector-port"]),
+  });
+  process.stderr.write(`[serve-worker] the Worker is listening on ${url.origin}\n`);
+  // Miniflare's exit hook stops workerd on SIGINT/SIGTERM and exits.
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main().catch((e) => {
+    process.stderr.write(`[serve-worker] ${e instanceof Error ? e.message : String(e)}\n`);
+    process.exit(1);
+  });
+}
