@@ -4,6 +4,16 @@
  * (in this process) at Kalshi's basic-tier rate limit.
  *
  *   npx tsx bench/sync.ts [--markets 200000] [--rps 20] [--seed 1] [--skip-changes]
+ *                         [--first-load-only] [--timeline] [--profile out.cpuprofile]
+ *
+ * --first-load-only  only the full sync into an empty D1 (~1 min at 200k), implies --timeline
+ * --timeline         per run: each listing's start/end/pages and a per-second table of Kalshi
+ *                    requests (by route), listings in progress and CPU of the busiest workerd thread
+ * --profile FILE     V8 CPU profile of the worker's isolate during the first load (written to FILE,
+ *                    plus a self-time summary by category). Caveat: locally every isolate (the
+ *                    worker, D1's SQLite object, KV) runs on one workerd thread, and time the thread
+ *                    spends in another isolate is not reliably attributed in this isolate's profile
+ *                    — for saturation use the timeline's "busiest thread" CPU column instead.
  *
  * Measures
  * - full sync from an empty D1: wall time ÷ floor, floor = Kalshi requests ÷ rps
@@ -14,7 +24,7 @@
  *   local D1 databases and the runtime)
  */
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { convertV4MiniflareOptions, Miniflare } from "miniflare";
@@ -30,6 +40,9 @@ for (let i = 2; i < process.argv.length; i++) {
 const MARKETS = Number(args.get("markets") ?? 200_000);
 const RPS = Number(args.get("rps") ?? 20);
 const SEED = Number(args.get("seed") ?? 1);
+const FIRST_LOAD_ONLY = args.get("first-load-only") === "true";
+const TIMELINE = FIRST_LOAD_ONLY || args.get("timeline") === "true";
+const PROFILE = args.get("profile");
 const QUIET = { price_change_per_hour: 0, metadata_change_per_hour: 0, new_markets_per_hour: 0, vanish_per_hour: 0, pause_per_hour: 0 };
 
 function log(...xs: unknown[]) {
@@ -58,6 +71,128 @@ function rssKb(pid: number, field: "VmRSS" | "VmHWM"): number {
   } catch {
     return 0;
   }
+}
+
+/** CPU ticks (utime + stime, 1/100 s) per thread of the given processes. */
+function threadTicks(pids: number[]): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const pid of pids) {
+    let tids: string[] = [];
+    try {
+      tids = readdirSync(`/proc/${pid}/task`);
+    } catch {
+      continue;
+    }
+    for (const tid of tids) {
+      try {
+        const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
+        const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+        out.set(`${pid}/${tid}`, Number(f[11]) + Number(f[12]));
+      } catch {
+        /* thread gone */
+      }
+    }
+  }
+  return out;
+}
+
+interface Sample {
+  t: number;
+  requests: Record<string, number>;
+  listings: Array<{ id: string; state: string; pages: number }>;
+  phase: string;
+  ticks: Map<string, number>;
+}
+
+/** Per-listing start/end and a per-second table, from samples taken every ~100 ms. */
+function timeline(samples: Sample[], started: number): string {
+  const lines: string[] = [];
+  const sec = (t: number) => ((t - started) / 1000).toFixed(1).padStart(5);
+  // A listing "starts" at the first sample with a committed page (so up to one page late) and ends
+  // at the first sample where it is no longer pending.
+  const ids = samples.at(-1)?.listings.map((l) => l.id) ?? [];
+  const span = new Map<string, { start?: number; end?: number; pages: number }>();
+  for (const id of ids) span.set(id, { pages: 0 });
+  for (const s of samples) {
+    for (const l of s.listings) {
+      const sp = span.get(l.id)!;
+      if (sp.start === undefined && l.pages > 0) sp.start = s.t;
+      if (sp.end === undefined && l.state !== "pending") sp.end = s.t;
+      sp.pages = l.pages;
+    }
+  }
+  lines.push("listing                 first page   done   pages");
+  for (const [id, sp] of span) lines.push(`${id.padEnd(22)} ${sp.start ? sec(sp.start) : "    -"} s ${sp.end ? sec(sp.end) : "    -"} s  ${String(sp.pages).padStart(5)}`);
+  // Per second: requests by route, listings in progress (started, not done), phase, busiest thread.
+  lines.push("  sec  req  events markets other  in-progress  phase      cpu(busiest thread) cpu(all workerd)");
+  const last = samples.at(-1)!;
+  for (let t0 = started, i = 0; t0 < last.t; t0 += 1000) {
+    const a = samples[i]!;
+    while (i + 1 < samples.length && samples[i + 1]!.t <= t0 + 1000) i++;
+    const b = samples[i]!;
+    if (b === a) continue;
+    const d = (k: string) => (b.requests[k] ?? 0) - (a.requests[k] ?? 0);
+    const total = Object.keys(b.requests).reduce((n, k) => n + d(k), 0);
+    const ev = d("GET /events");
+    const mk = d("GET /markets");
+    const busy = b.listings.filter((l) => l.state === "pending" && l.pages > 0).length;
+    let top = 0;
+    let all = 0;
+    for (const [k, v] of b.ticks) {
+      const dv = v - (a.ticks.get(k) ?? 0);
+      top = Math.max(top, dv);
+      all += dv;
+    }
+    const secs = (b.t - a.t) / 1000;
+    lines.push(
+      `${sec(a.t)} ${String(total).padStart(4)} ${String(ev).padStart(7)} ${String(mk).padStart(7)} ${String(total - ev - mk).padStart(5)} ${String(busy).padStart(12)}  ${b.phase.padEnd(9)} ${String(Math.round(top / secs)).padStart(6)} % ${String(Math.round(all / secs)).padStart(14)} %`,
+    );
+  }
+  return lines.join("\n");
+}
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  children?: number[];
+}
+
+/** Self time of a V8 CPU profile by category (what the isolate spent its thread on). */
+function summarizeProfile(profile: { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] }): string {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const parent = new Map<number, number>();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const self = new Map<number, number>();
+  profile.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+  const cats = new Map<string, number>();
+  const fns = new Map<string, number>();
+  let total = 0;
+  for (const [id, us] of self) {
+    total += us;
+    // Category: the nearest ancestor frame that names a known cost centre.
+    let cat = "other JS";
+    const leaf = byId.get(id)!.callFrame;
+    if (["(idle)", "(program)", "(garbage collector)"].includes(leaf.functionName)) cat = leaf.functionName;
+    else if (leaf.url.includes("d1-api")) cat = "D1 binding (request/response JSON)";
+    else {
+      for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) {
+        const f = byId.get(cur)!.callFrame.functionName;
+        if (/^(normalizeMarket|normalizeEvent|normalizeSeries|extraOf)$/.test(f)) { cat = "normalize"; break; }
+        if (f.includes("_zod") || f === "parseEnvelope") { cat = "JSON.parse + zod validation"; break; }
+        if (/^(marketRowText|textBatches|jsonBatches|hash53|encodeSeen)$/.test(f)) { cat = "row text / batching / hashing"; break; }
+        if (/^(commitPage|saveRun|saveListing)$/.test(f)) { cat = "DO storage"; break; }
+      }
+    }
+    cats.set(cat, (cats.get(cat) ?? 0) + us);
+    const key = `${leaf.functionName || "(anonymous)"} ${leaf.url.split("/").pop()}:${leaf.lineNumber}`;
+    fns.set(key, (fns.get(key) ?? 0) + us);
+  }
+  const pct = (us: number) => `${((100 * us) / total).toFixed(1).padStart(5)} %  ${(us / 1e6).toFixed(2).padStart(6)} s`;
+  const out = [`profile: ${(total / 1e6).toFixed(1)} s sampled`];
+  for (const [k, v] of [...cats].sort((a, b) => b[1] - a[1])) out.push(`  ${k.padEnd(32)} ${pct(v)}`);
+  out.push("  top self-time functions:");
+  for (const [k, v] of [...fns].sort((a, b) => b[1] - a[1]).slice(0, 25)) out.push(`    ${k.slice(0, 70).padEnd(70)} ${pct(v)}`);
+  return out.join("\n");
 }
 
 async function main() {
@@ -111,9 +246,20 @@ async function main() {
   let msgId = 0;
   const pending = new Map<number, (v: Record<string, unknown>) => void>();
   inspector.on("message", (data) => {
-    const m = JSON.parse(String(data)) as { id?: number; result?: Record<string, unknown> };
-    if (m.id !== undefined && m.result) pending.get(m.id)?.(m.result);
+    const m = JSON.parse(String(data)) as { id?: number; result?: Record<string, unknown>; error?: { message: string } };
+    if (m.id === undefined) return;
+    if (m.error) log(`inspector error: ${m.error.message}`);
+    pending.get(m.id)?.(m.result ?? {});
+    pending.delete(m.id);
   });
+  /** One inspector call; resolves with {} on an error or after 60 s without an answer. */
+  const call = (method: string, params: Record<string, unknown> = {}) =>
+    new Promise<Record<string, unknown>>((resolve) => {
+      const id = ++msgId;
+      pending.set(id, resolve);
+      inspector.send(JSON.stringify({ id, method, params }));
+      setTimeout(() => resolve({}), 60_000);
+    });
 
   const inspect = (method: string) =>
     new Promise<number>((resolve) => {
@@ -131,8 +277,17 @@ async function main() {
   const baseline = pids.reduce((a, p) => a + rssKb(p, "VmRSS"), 0);
   log(`workerd pids ${pids.join(",")}, baseline RSS ${(baseline / 1024).toFixed(1)} MB`);
 
-  async function run(mode: "full" | "incremental", label: string, liveHeap = false) {
-    const statsBefore = (await (await fetch(`${sim.origin}/_sim/stats`)).json()) as { requests: number; rate_limited: number };
+  type SimStats = { requests: number; rate_limited: number; by_route: Record<string, number> };
+  const simStats = async () => (await (await fetch(`${sim.origin}/_sim/stats`)).json()) as SimStats;
+
+  async function run(mode: "full" | "incremental", label: string, liveHeap = false, profile?: string) {
+    const statsBefore = await simStats();
+    if (profile) {
+      await call("Profiler.enable");
+      await call("Profiler.setSamplingInterval", { interval: 500 });
+      await call("Profiler.start");
+    }
+    const samples: Sample[] = [];
     const started = Date.now();
     const { run: r0 } = await stub.start(mode, "admin");
     let peak = 0;
@@ -144,13 +299,25 @@ async function main() {
       peak = Math.max(peak, pids.reduce((a, p) => a + rssKb(p, "VmRSS"), 0));
       peakHeap = Math.max(peakHeap, await heapUsed(liveHeap));
       r = await stub.getRun(r0.run_id);
+      if (TIMELINE && r) {
+        const st = await simStats();
+        samples.push({ t: Date.now(), requests: st.by_route, listings: (r.progress.listings ?? []).map(({ id, state, pages }) => ({ id, state, pages })), phase: r.progress.phase ?? "", ticks: threadTicks(pids) });
+      }
       if (r && Date.now() - lastLog > 10_000) {
         lastLog = Date.now();
         log(`  ${label}: ${r.progress.phase}, ${r.progress.pages} requests, ${r.progress.items_seen} items, listings ${r.progress.listings_done}/${r.progress.listings_total}`);
       }
     }
     const wall = (Date.now() - started) / 1000;
-    const statsAfter = (await (await fetch(`${sim.origin}/_sim/stats`)).json()) as { requests: number; rate_limited: number };
+    if (profile) {
+      const { profile: prof } = (await call("Profiler.stop")) as { profile?: Parameters<typeof summarizeProfile>[0] };
+      if (prof) {
+        writeFileSync(profile, JSON.stringify(prof));
+        log(`CPU profile written to ${profile}\n${summarizeProfile(prof)}`);
+      } else log("no CPU profile returned");
+    }
+    if (TIMELINE && samples.length > 1) log(`${label}: timeline (s from start)\n${timeline(samples, started)}`);
+    const statsAfter = await simStats();
     const p = r!.progress;
     const requests = statsAfter.requests - statsBefore.requests;
     const floor = p.pages / RPS;
@@ -184,7 +351,14 @@ async function main() {
     (await (await fetch(`${sim.origin}/_sim/mutate`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) })).json()) as Record<string, unknown>;
 
   const results = [];
-  results.push(await run("full", "full, empty D1"));
+  results.push(await run("full", "full, empty D1", false, PROFILE));
+  if (FIRST_LOAD_ONLY) {
+    console.log("\nRESULTS " + JSON.stringify({ markets: MARKETS, rps: RPS, counts: state.counts, results }, null, 1));
+    inspector.close();
+    await mf.dispose();
+    await sim.close();
+    return;
+  }
   results.push(await run("full", "full, 0 % changed"));
   results.push(await run("incremental", "incremental, 0 % changed"));
   if (args.get("skip-changes") !== "true") {
