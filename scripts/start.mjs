@@ -68,6 +68,15 @@ function shutdown(code = 0) {
 }
 process.on("SIGINT", () => shutdown(0));
 process.on("SIGTERM", () => shutdown(0));
+// `npm start` runs this under `sh -c`, which does not pass a SIGTERM sent to npm on to us: when the
+// process that started us goes away, stop too rather than leave the service running orphaned.
+const startedBy = process.ppid;
+setInterval(() => {
+  if (process.ppid !== startedBy) {
+    log("the process that started ssmd exited: stopping");
+    shutdown(0);
+  }
+}, 1000).unref();
 
 async function firstSync() {
   const headers = { authorization: `Bearer ${adminToken}`, "content-type": "application/json" };
