@@ -7,6 +7,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { DEFAULT_PRICE_WINDOW, DEFAULT_VOLUME_WINDOW_MS } from "../builders";
+import { pageOf } from "../db/queries";
 import { StreamBookSchema, StreamTickerSchema, StreamTradeSchema } from "../stream/messages";
 import { FEED } from "../stream/registry";
 import { MAX_PRICE_WINDOW, MAX_VOLUME_WINDOW_MS } from "../stream/retention";
@@ -212,10 +213,9 @@ export const tickersApp = createApiApp()
     )
       .bind(q.feed, q.date, after, q.limit + 1)
       .all<{ ticker: string; first_ts: number; last_ts: number; messages: number }>();
-    const page = results.slice(0, q.limit);
-    const more = results.length > q.limit;
+    const page = pageOf(results, q.limit, (r) => r.ticker);
     c.header("Cache-Control", REGISTRY_CACHE_CONTROL);
-    return c.json({ feed: q.feed, date: q.date, tickers: page, cursor: more ? encodeCursor([page[page.length - 1]!.ticker]) : null }, 200);
+    return c.json({ feed: q.feed, date: q.date, tickers: page.rows, cursor: page.next === null ? null : encodeCursor([page.next]) }, 200);
   })
   .openapi(detailRoute, async (c) => {
     const { ticker } = c.req.valid("param");

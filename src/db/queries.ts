@@ -49,6 +49,13 @@ export interface Page<T, K> {
   next: K | null;
 }
 
+/** A page from the `limit + 1` rows a page query fetched: the extra row only tells that more follow. */
+export function pageOf<T, K>(rows: T[], limit: number, keyOf: (row: T) => K): Page<T, K> {
+  const page = rows.length > limit ? rows.slice(0, limit) : rows;
+  const last = page[page.length - 1];
+  return { rows: page, next: rows.length > limit && last !== undefined ? keyOf(last) : null };
+}
+
 // ---------------------------------------------------------------------------------------------
 // Markets
 
@@ -114,11 +121,7 @@ export async function listMarkets(
   limit: number,
   after: MarketKey | null,
 ): Promise<Page<MarketWithEventRow, MarketKey>> {
-  const rows = await marketsPageQuery(db, filter, limit, after);
-  const more = rows.length > limit;
-  const page = more ? rows.slice(0, limit) : rows;
-  const last = page[page.length - 1];
-  return { rows: page, next: more && last ? [last.market.close_ts, last.market.ticker] : null };
+  return pageOf(await marketsPageQuery(db, filter, limit, after), limit, (r): MarketKey => [r.market.close_ts, r.market.ticker]);
 }
 
 export function marketQuery(db: Db, ticker: string) {
@@ -176,11 +179,7 @@ export async function listEvents(
   limit: number,
   after: string | null,
 ): Promise<Page<EventWithCount, string>> {
-  const rows = await eventsPageQuery(db, filter, limit, after);
-  const more = rows.length > limit;
-  const page = more ? rows.slice(0, limit) : rows;
-  const last = page[page.length - 1];
-  return { rows: page, next: more && last ? last.event.event_ticker : null };
+  return pageOf(await eventsPageQuery(db, filter, limit, after), limit, (r) => r.event.event_ticker);
 }
 
 export async function getEvent(
@@ -228,10 +227,7 @@ export async function listSeries(
     .where(and(...c))
     .orderBy(asc(series.ticker))
     .limit(limit + 1);
-  const more = rows.length > limit;
-  const page = more ? rows.slice(0, limit) : rows;
-  const last = page[page.length - 1];
-  return { rows: page, next: more && last ? last.ticker : null };
+  return pageOf(rows, limit, (r) => r.ticker);
 }
 
 export async function getSeries(db: Db, ticker: string): Promise<SeriesRow | null> {

@@ -7,7 +7,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { connect } from "node:net";
+import { portOpen } from "./net.mjs";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
@@ -17,12 +17,6 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const port = 19787 + Math.floor(Math.random() * 500);
 const simPort = port + 1000;
 
-const portOpen = (p) =>
-  new Promise((resolve) => {
-    const s = connect(p, "127.0.0.1");
-    s.once("connect", () => (s.destroy(), resolve(true)));
-    s.once("error", () => resolve(false));
-  });
 
 test("the service stops when the process that started it dies", async () => {
   const persist = mkdtempSync(join(tmpdir(), "ssmd-orphan-"));
