@@ -34,6 +34,18 @@ function waitUntilOf(c: Context): ((p: Promise<unknown>) => void) | undefined {
   }
 }
 
+/**
+ * What the client itself accepts. Cloudflare's edge (and Miniflare, emulating it) rewrites the
+ * request's Accept-Encoding to what the edge speaks and keeps the client's own header in
+ * `request.cf.clientAcceptEncoding` ("" when the client sent none): a pre-compressed body must be
+ * chosen from that, or a client without gzip support (curl by default) gets gzip bytes.
+ */
+export function clientAcceptEncoding(req: Request): string | null {
+  const cf = (req as { cf?: { clientAcceptEncoding?: unknown } }).cf;
+  if (typeof cf?.clientAcceptEncoding === "string") return cf.clientAcceptEncoding;
+  return req.headers.get("Accept-Encoding");
+}
+
 export async function cachedJson<T>(
   c: Context<AppEnv>,
   opts: { scopes: readonly CacheScope[]; query: Record<string, unknown>; load: () => Promise<T> },
@@ -48,7 +60,7 @@ export async function cachedJson<T>(
     waitUntil: waitUntilOf(c),
     // `Cache-Control: no-cache` (e.g. a hard refresh) asks for an answer checked with the origin: D1.
     bypass: /(^|,)\s*no-cache\s*(,|$)/i.test(c.req.header("Cache-Control") ?? ""),
-    acceptEncoding: c.req.header("Accept-Encoding"),
+    acceptEncoding: clientAcceptEncoding(c.req.raw),
   });
   // Server-side time of the read (KV/D1 I/O included; workerd's clock advances only across I/O, so
   // a pure in-memory hit reads 0).

@@ -4,7 +4,8 @@
  * then talks real HTTP to it, runs the `ssmd` CLI against it, and finally stops it with SIGTERM.
  */
 import { test, before, after } from "node:test";
-import { connect } from "node:net";
+import { portOpen } from "./net.mjs";
+import { get } from "node:http";
 import { SCHEDULED_PATH } from "../../scripts/serve-worker.mjs";
 import assert from "node:assert/strict";
 import { spawn, execFile } from "node:child_process";
@@ -184,6 +185,22 @@ test("cached answers reach an HTTP client gzip-compressed and decode to the same
   assert.equal(await hit.text(), json);
 });
 
+test("a client that sends no Accept-Encoding (curl's default) gets plain JSON, from the cache too", async () => {
+  const path = "/markets?status=open&limit=40";
+  await (await fetch(origin + path)).arrayBuffer(); // fill (fetch accepts gzip)
+  // node:http sends no Accept-Encoding unless told to.
+  const res = await new Promise((resolve, reject) => {
+    get(origin + path, (r) => {
+      const chunks = [];
+      r.on("data", (c) => chunks.push(c));
+      r.on("end", () => resolve({ headers: r.headers, body: Buffer.concat(chunks).toString("utf8") }));
+    }).on("error", reject);
+  });
+  assert.equal(res.headers["x-cache"], "HIT");
+  assert.equal(res.headers["content-encoding"], undefined);
+  assert.ok(Array.isArray(JSON.parse(res.body).markets));
+});
+
 test("the local cron endpoint runs scheduled(): the quarter-hour cron starts an incremental sync", async () => {
   const headers = { authorization: `Bearer ${token}` };
   const before = (await getJson("/admin/sync?limit=50", { headers })).body.runs.filter((r) => r.trigger === "cron").length;
@@ -202,12 +219,6 @@ test("the local cron endpoint runs scheduled(): the quarter-hour cron starts an 
   }
 });
 
-const portOpen = (p) =>
-  new Promise((resolve) => {
-    const s = connect(p, "127.0.0.1");
-    s.once("connect", () => (s.destroy(), resolve(true)));
-    s.once("error", () => resolve(false));
-  });
 
 test("SIGTERM stops the service cleanly: exit 0, Worker and simulator ports closed", async () => {
   assert.equal(await portOpen(port), true);
