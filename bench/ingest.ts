@@ -70,7 +70,7 @@ try {
   const s = (performance.now() - t0) / 1000;
   const after = await forwardStats();
   const calls = after.rpc_calls - before.rpc_calls;
-  console.log(`node ${process.version}; ${TRADES} trades, ${TICKERS} tickers (skewed), batches of ${BATCH}, ${IN_FLIGHT} in flight, storage ${process.env.BENCH_PERSIST === "1" ? "on disk" : "in memory"}`);
+  console.log(`node ${process.version}; ${TRADES} trades, ${TICKERS} tickers (skewed), batches of ${BATCH}, ${IN_FLIGHT} in flight, state in ${worker.storage}`);
   console.log(`sustained: ${Math.round(totals.received / s)} trades/s over ${s.toFixed(2)} s (added ${totals.added}, failed calls ${totals.failed})`);
   console.log(`ticker-object RPCs: ${calls} → ${(calls / totals.received).toFixed(4)} per trade (${(totals.received / calls).toFixed(1)} trades per call); ingest-object RPCs: ${totals.requests} → ${(totals.requests / totals.received).toFixed(5)} per trade`);
   console.log(`D1 registry: ${totals.requests} upsert statements (${totals.registry_rows} rows) → ${(totals.requests / totals.received).toFixed(5)} statements per trade`);

@@ -9,7 +9,7 @@
  * workload (docs/performance.md, "Streaming").
  */
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { convertV4MiniflareOptions, Miniflare } from "miniflare";
@@ -19,19 +19,29 @@ const ROOT = new URL("..", import.meta.url).pathname;
 export interface BenchWorker {
   fetch(path: string, init?: RequestInit): Promise<Response>;
   stop(): Promise<void>;
+  /** Where the state lives, for the report. */
+  storage: string;
   /** Port of the workerd inspector when `inspectorPort` was given (CPU profiles: target "core:user"). */
   inspectorPort?: number;
 }
 
 export interface BenchWorkerOptions {
-  /** Keep Durable Object / D1 / KV state on disk (as `npm start` does) instead of in memory. */
+  /**
+   * Keep Durable Object / D1 / KV state on disk, in the project's .wrangler/ as `npm start` does
+   * (each Durable Object commit then waits for an fsync on the workerd thread), instead of in
+   * memory (a tmpfs, /dev/shm). Default: BENCH_PERSIST=1 in the environment.
+   */
   persist?: boolean;
   inspectorPort?: number;
 }
 
 export async function startBenchWorker(opts: BenchWorkerOptions = {}): Promise<BenchWorker> {
   const persist = opts.persist ?? process.env.BENCH_PERSIST === "1";
-  const dir = mkdtempSync(join(tmpdir(), "ssmd-bench-"));
+  // Miniflare keeps every Durable Object in a SQLite file even without persistence (in
+  // os.tmpdir(), usually on disk), so "in memory" means files on a tmpfs.
+  const root = persist ? join(ROOT, ".wrangler", "bench") : existsSync("/dev/shm") ? "/dev/shm" : tmpdir();
+  mkdirSync(root, { recursive: true });
+  const dir = mkdtempSync(join(root, "ssmd-bench-"));
   const config = join(dir, "wrangler.toml");
   writeFileSync(config, `name = "ssmd-bench"\nmain = "${join(ROOT, "bench/rpc-worker.mjs")}"\ncompatibility_date = "2026-11-01"\ncompatibility_flags = ["nodejs_compat"]\n`);
   const outdir = join(dir, "dist");
@@ -56,7 +66,7 @@ export async function startBenchWorker(opts: BenchWorkerOptions = {}): Promise<B
         ITTY: { className: "IttyTicker", useSQLite: true },
         INGEST: { className: "IngestObject", useSQLite: true },
       },
-      ...(persist ? { durableObjectsPersist: join(state, "do"), d1Persist: join(state, "d1"), kvPersist: join(state, "kv") } : {}),
+      resourcePersistencePath: state,
     }),
   );
   const url = await mf.ready;
@@ -68,5 +78,9 @@ export async function startBenchWorker(opts: BenchWorkerOptions = {}): Promise<B
   }
   const res = await fetchPath("/migrate", { method: "POST", body: JSON.stringify(statements) });
   if (!res.ok) throw new Error(`migrations failed: ${await res.text()}`);
-  return { fetch: fetchPath, stop: () => mf.dispose(), inspectorPort: opts.inspectorPort };
+  const stop = async () => {
+    await mf.dispose();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  return { fetch: fetchPath, stop, inspectorPort: opts.inspectorPort, storage: persist ? `disk (${dir})` : `memory (${dir})` };
 }

@@ -28,8 +28,8 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { convertV4MiniflareOptions, Miniflare } from "miniflare";
-import WebSocket from "ws";
 import { startSimServer } from "../sim/server";
+import { connectInspector, startCpuProfile, stopCpuProfile, summarizeProfile, type ProfileNode } from "./inspector";
 import type { SyncRunStatus, StartSyncResult } from "../src/sync/types";
 
 const args = new Map<string, string>();
@@ -151,48 +151,16 @@ function timeline(samples: Sample[], started: number): string {
   return lines.join("\n");
 }
 
-interface ProfileNode {
-  id: number;
-  callFrame: { functionName: string; url: string; lineNumber: number };
-  children?: number[];
-}
-
-/** Self time of a V8 CPU profile by category (what the isolate spent its thread on). */
-function summarizeProfile(profile: { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] }): string {
-  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
-  const parent = new Map<number, number>();
-  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
-  const self = new Map<number, number>();
-  profile.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
-  const cats = new Map<string, number>();
-  const fns = new Map<string, number>();
-  let total = 0;
-  for (const [id, us] of self) {
-    total += us;
-    // Category: the nearest ancestor frame that names a known cost centre.
-    let cat = "other JS";
-    const leaf = byId.get(id)!.callFrame;
-    if (["(idle)", "(program)", "(garbage collector)"].includes(leaf.functionName)) cat = leaf.functionName;
-    else if (leaf.url.includes("d1-api")) cat = "D1 binding (request/response JSON)";
-    else {
-      for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) {
-        const f = byId.get(cur)!.callFrame.functionName;
-        if (/^(normalizeMarket|normalizeEvent|normalizeSeries|extraOf)$/.test(f)) { cat = "normalize"; break; }
-        if (f.includes("_zod") || f === "parseEnvelope") { cat = "JSON.parse + zod validation"; break; }
-        if (/^(marketRowText|textBatches|jsonBatches|hash53|encodeSeen)$/.test(f)) { cat = "row text / batching / hashing"; break; }
-        if (/^(commitPage|saveRun|saveListing)$/.test(f)) { cat = "DO storage"; break; }
-      }
-    }
-    cats.set(cat, (cats.get(cat) ?? 0) + us);
-    const key = `${leaf.functionName || "(anonymous)"} ${leaf.url.split("/").pop()}:${leaf.lineNumber}`;
-    fns.set(key, (fns.get(key) ?? 0) + us);
+/** The sync's cost centres, from a sample's stack (leaf first). */
+function syncCategory(stack: ProfileNode["callFrame"][]): string | undefined {
+  if (stack[0]!.url.includes("d1-api")) return "D1 binding (request/response JSON)";
+  for (const { functionName: f } of stack) {
+    if (/^(normalizeMarket|normalizeEvent|normalizeSeries|extraOf)$/.test(f)) return "normalize";
+    if (f.includes("_zod") || f === "parseEnvelope") return "JSON.parse + zod validation";
+    if (/^(marketRowText|textBatches|jsonBatches|hash53|encodeSeen)$/.test(f)) return "row text / batching / hashing";
+    if (/^(commitPage|saveRun|saveListing)$/.test(f)) return "DO storage";
   }
-  const pct = (us: number) => `${((100 * us) / total).toFixed(1).padStart(5)} %  ${(us / 1e6).toFixed(2).padStart(6)} s`;
-  const out = [`profile: ${(total / 1e6).toFixed(1)} s sampled`];
-  for (const [k, v] of [...cats].sort((a, b) => b[1] - a[1])) out.push(`  ${k.padEnd(32)} ${pct(v)}`);
-  out.push("  top self-time functions:");
-  for (const [k, v] of [...fns].sort((a, b) => b[1] - a[1]).slice(0, 25)) out.push(`    ${k.slice(0, 70).padEnd(70)} ${pct(v)}`);
-  return out.join("\n");
+  return undefined;
 }
 
 async function main() {
@@ -238,36 +206,8 @@ async function main() {
     getRun(id: string): Promise<SyncRunStatus | null>;
   };
   // The inspector lists one target per isolate; the worker's is named after it ("ssmd" / core:user).
-  const targets = (await (await fetch(`http://127.0.0.1:${INSPECTOR_PORT}/json/list`)).json()) as Array<{ title: string; webSocketDebuggerUrl: string }>;
-  log("inspector targets", targets.map((t) => t.title).join(" | "));
-  const target = targets.find((t) => /ssmd|core:user/.test(t.title)) ?? targets[0]!;
-  const inspector = new WebSocket(target.webSocketDebuggerUrl);
-  await new Promise((r) => inspector.once("open", r));
-  let msgId = 0;
-  const pending = new Map<number, (v: Record<string, unknown>) => void>();
-  inspector.on("message", (data) => {
-    const m = JSON.parse(String(data)) as { id?: number; result?: Record<string, unknown>; error?: { message: string } };
-    if (m.id === undefined) return;
-    if (m.error) log(`inspector error: ${m.error.message}`);
-    pending.get(m.id)?.(m.result ?? {});
-    pending.delete(m.id);
-  });
-  /** One inspector call; resolves with {} on an error or after 60 s without an answer. */
-  const call = (method: string, params: Record<string, unknown> = {}) =>
-    new Promise<Record<string, unknown>>((resolve) => {
-      const id = ++msgId;
-      pending.set(id, resolve);
-      inspector.send(JSON.stringify({ id, method, params }));
-      setTimeout(() => resolve({}), 60_000);
-    });
-
-  const inspect = (method: string) =>
-    new Promise<number>((resolve) => {
-      const id = ++msgId;
-      pending.set(id, (v) => resolve((v?.usedSize as number | undefined) ?? 0));
-      inspector.send(JSON.stringify({ id, method }));
-      setTimeout(() => resolve(0), 5000);
-    });
+  const inspector = await connectInspector(INSPECTOR_PORT, /ssmd|core:user/, log);
+  const inspect = async (method: string) => ((await inspector.call(method, {}, 5000)).usedSize as number | undefined) ?? 0;
   /** Used heap; after a forced full GC when `live` (the live set, what a heap limit constrains). */
   const heapUsed = async (live = false) => {
     if (live) await inspect("HeapProfiler.collectGarbage");
@@ -283,9 +223,7 @@ async function main() {
   async function run(mode: "full" | "incremental", label: string, liveHeap = false, profile?: string) {
     const statsBefore = await simStats();
     if (profile) {
-      await call("Profiler.enable");
-      await call("Profiler.setSamplingInterval", { interval: 500 });
-      await call("Profiler.start");
+      await startCpuProfile(inspector);
     }
     const samples: Sample[] = [];
     const started = Date.now();
@@ -310,10 +248,10 @@ async function main() {
     }
     const wall = (Date.now() - started) / 1000;
     if (profile) {
-      const { profile: prof } = (await call("Profiler.stop")) as { profile?: Parameters<typeof summarizeProfile>[0] };
+      const prof = await stopCpuProfile(inspector);
       if (prof) {
         writeFileSync(profile, JSON.stringify(prof));
-        log(`CPU profile written to ${profile}\n${summarizeProfile(prof)}`);
+        log(`CPU profile written to ${profile}\n${summarizeProfile(prof, syncCategory)}`);
       } else log("no CPU profile returned");
     }
     if (TIMELINE && samples.length > 1) log(`${label}: timeline (s from start)\n${timeline(samples, started)}`);

@@ -634,6 +634,12 @@ export const TickerMsgSchema = z.looseObject({
 });
 export const TickerMessageSchema = dataMessage("ticker", TickerMsgSchema);
 export type TickerMessage = z.infer<typeof TickerMessageSchema>;
+/**
+ * A `ticker` frame's envelope and market only. The ingest conflates ticker messages (it forwards
+ * the newest per market per flush), so it validates the whole message (TickerMsgSchema) only for
+ * the one it keeps — half of all frames, most of the parsing work.
+ */
+export const TickerEnvelopeSchema = dataMessage("ticker", TickerMsgSchema.pick({ market_ticker: true }).strip());
 
 /** `ticker_v2` (§6.5): incremental; fields are a subset per message. */
 export const TickerV2MsgSchema = z.looseObject({

@@ -16,7 +16,7 @@
  *   markets are bisected until the unknown ticker is alone, which is then left out (for
  *   NOT_FOUND_RETRY_MS, or until it leaves the desired set) so the rest of the batch is subscribed.
  */
-import { WsDataMessageSchema, WsReplySchema } from "../kalshi/schemas";
+import { TickerEnvelopeSchema, TickerMsgSchema, WsDataMessageSchema, WsReplySchema } from "../kalshi/schemas";
 import type { StreamBook, StreamTicker, StreamTrade } from "./messages";
 import { normalizeTicker, normalizeTrade } from "./normalize";
 import { deltaTsMs, OrderBook, sameTop } from "./orderbook";
@@ -35,9 +35,20 @@ export type WsCommandOut =
   | { id: number; cmd: "update_subscription"; params: { sids: [number]; action: "add_markets" | "delete_markets"; market_tickers: string[] } }
   | { id: number; cmd: "unsubscribe"; params: { sids: number[] } };
 
+/**
+ * A `ticker` frame as received: only its envelope and market are checked on arrival; the message
+ * is validated and normalized by `resolveTicker` when it is forwarded (only the newest per market
+ * is), so the ~half of all frames that a newer one replaces cost no parsing.
+ */
+export interface TickerFrame {
+  market: string;
+  msg: unknown;
+  receivedAt: number;
+}
+
 export type FeedEvent =
   | { kind: "trade"; trade: StreamTrade }
-  | { kind: "ticker"; ticker: StreamTicker }
+  | { kind: "ticker"; frame: TickerFrame }
   | { kind: "book"; book: StreamBook }
   | {
       kind: "gap";
@@ -214,7 +225,7 @@ export class FeedSession {
       this.onReply(raw, commands);
       return { events, commands };
     }
-    const parsed = WsDataMessageSchema.safeParse(raw);
+    const parsed = type === "ticker" ? TickerEnvelopeSchema.safeParse(raw) : WsDataMessageSchema.safeParse(raw);
     if (!parsed.success) {
       this.invalid(`unparseable ${String(type)} message: ${parsed.error.issues[0]?.message ?? "invalid"}`);
       return { events, commands };
@@ -255,10 +266,8 @@ export class FeedSession {
         break;
       }
       case "ticker": {
-        const n = normalizeTicker(m.msg, this.now());
-        if (!n.ok) return this.invalid(n.reason), { events, commands };
         this.stats.tickers++;
-        events.push({ kind: "ticker", ticker: n.value });
+        events.push({ kind: "ticker", frame: { market: m.msg.market_ticker, msg: (raw as { msg: unknown }).msg, receivedAt: this.now() } });
         break;
       }
       case "orderbook_snapshot": {
@@ -289,6 +298,15 @@ export class FeedSession {
         this.stats.ignored++;
     }
     return { events, commands };
+  }
+
+  /** The ticker message of a frame, validated and normalized; null (counted invalid) if it is not one. */
+  resolveTicker(f: TickerFrame): StreamTicker | null {
+    const parsed = TickerMsgSchema.safeParse(f.msg);
+    if (!parsed.success) return this.invalid(`unparseable ticker message: ${parsed.error.issues[0]?.message ?? "invalid"}`), null;
+    const n = normalizeTicker(parsed.data, f.receivedAt);
+    if (!n.ok) return this.invalid(n.reason), null;
+    return n.value;
   }
 
   private bookFor(ticker: string): OrderBook {

@@ -18,8 +18,8 @@ import { DurableObject } from "cloudflare:workers";
 import { bumpGenerations } from "../cache/generation";
 import { KalshiClient } from "../kalshi/client";
 import { BackfillQueue, fetchBackfill, type BackfillJob } from "./backfill";
-import { FEED_CHANNELS, FeedSession, type Channel, type FeedEvent, type WsCommandOut } from "./feed-session";
-import { forwardTrades, mapLimit, nextFlushDelay, tickerStub, FORWARD_CONCURRENCY, type ForwardResult } from "./forward";
+import { FEED_CHANNELS, FeedSession, type Channel, type FeedEvent, type TickerFrame, type WsCommandOut } from "./feed-session";
+import { forwardTrades, mapLimit, nextFlushDelay, TickerStubs, FORWARD_CONCURRENCY, type ForwardResult } from "./forward";
 import type { StreamBook, StreamTicker, StreamTrade } from "./messages";
 import { FEED, TickerDayRegistry } from "./registry";
 import { wsUpgradeRequest } from "./ws-connect";
@@ -85,6 +85,12 @@ export interface IngestTradesResult {
 import type { IngestBackfillHealth, IngestHealth } from "./health";
 export type { IngestBackfillHealth, IngestHealth };
 
+/**
+ * The newest `ticker` frame per market since the last flush (and how many frames it stands for),
+ * resolved to a message at the flush; or a resolved message put back after a failed forward.
+ */
+type PendingTicker = { frame: TickerFrame; frames: number } | { message: StreamTicker };
+
 const DEFAULT_CONFIG: IngestConfig = { running: false, feed: FEED, ws_url: null, base_url: null, markets: null };
 
 /** `wss://host/trade-api/ws/v2` → `https://host/trade-api/v2` (same host; Kalshi's REST base). */
@@ -113,7 +119,7 @@ export class IngestObject extends DurableObject<Env> {
   private readonly rate = new RollingRate(10);
   private registry = new TickerDayRegistry();
   private pendingTrades: StreamTrade[] = [];
-  private pendingTickers = new Map<string, StreamTicker>();
+  private pendingTickers = new Map<string, PendingTicker>();
   private pendingBooks = new Map<string, StreamBook>();
   private flushTimer: ReturnType<typeof setTimeout> | null = null;
   private flushing: Promise<void> | null = null;
@@ -147,7 +153,7 @@ export class IngestObject extends DurableObject<Env> {
     this.http.batches++;
     this.http.trades += trades.length;
     for (const t of trades) this.registry.note(t.ticker, t.ts);
-    const r = await forwardTrades(this.env.TICKER, trades, this.config.feed);
+    const r = await forwardTrades(this.stubs(), trades);
     this.countForward(r, trades.length);
     const rows = await this.flushRegistry();
     return { received: trades.length, tickers: r.tickers, rpc_calls: r.rpc_calls, added: r.added, duplicates: r.duplicates, outside: r.outside, rejected: r.rejected, failed: r.failed, registry_rows: rows };
@@ -338,9 +344,9 @@ export class IngestObject extends DurableObject<Env> {
         this.pendingTrades.push(e.trade);
         this.registry.note(e.trade.ticker, e.trade.ts);
       } else if (e.kind === "ticker") {
-        const prev = this.pendingTickers.get(e.ticker.ticker);
-        if (!prev || e.ticker.ts >= prev.ts) this.pendingTickers.set(e.ticker.ticker, e.ticker);
-        this.registry.note(e.ticker.ticker, e.ticker.ts);
+        // Frames arrive in order: the newest replaces the pending one (and is the only one parsed).
+        const prev = this.pendingTickers.get(e.frame.market);
+        this.pendingTickers.set(e.frame.market, { frame: e.frame, frames: prev && "frames" in prev ? prev.frames + 1 : 1 });
       } else if (e.kind === "book") {
         this.pendingBooks.set(e.book.ticker, e.book);
         this.registry.note(e.book.ticker, e.book.ts);
@@ -499,7 +505,7 @@ export class IngestObject extends DurableObject<Env> {
     await this.flushing;
   }
 
-  private async forwardBatch(trades: StreamTrade[], tickers: Map<string, StreamTicker>, books: Map<string, StreamBook>): Promise<void> {
+  private async forwardBatch(trades: StreamTrade[], tickers: Map<string, PendingTicker>, books: Map<string, StreamBook>): Promise<void> {
     const byTicker = new Map<string, { trades: StreamTrade[]; ticker_message?: StreamTicker; orderbook?: StreamBook }>();
     const get = (t: string) => {
       let b = byTicker.get(t);
@@ -507,20 +513,30 @@ export class IngestObject extends DurableObject<Env> {
       return b;
     };
     for (const t of trades) get(t.ticker).trades.push(t);
-    for (const [t, m] of tickers) get(t).ticker_message = m;
+    for (const [t, p] of tickers) {
+      if ("message" in p) {
+        get(t).ticker_message = p.message;
+        continue;
+      }
+      const m = this.session.resolveTicker(p.frame);
+      if (!m) continue;
+      get(t).ticker_message = m;
+      this.registry.note(t, m.ts, p.frames);
+    }
     for (const [t, m] of books) get(t).orderbook = m;
     this.fwd.flushes++;
     this.fwd.trades += trades.length;
     await mapLimit([...byTicker], FORWARD_CONCURRENCY, async ([ticker, batch]) => {
       this.fwd.rpc_calls++;
       try {
-        const r = await tickerStub(this.env.TICKER, ticker, this.config.feed).applyBatch(ticker, batch);
+        const r = await this.stubs().get(ticker).applyBatch(ticker, batch);
         this.fwd.added += r.added;
         this.fwd.duplicates += r.duplicates;
         this.fwd.outside += r.outside;
         this.fwd.rejected += r.rejected;
         this.failedAttempts.delete(ticker);
       } catch (e) {
+        this.stubs().drop(ticker);
         this.fwd.failures++;
         const attempts = (this.failedAttempts.get(ticker) ?? 0) + 1;
         this.lastError = `forward to ${ticker} failed (attempt ${attempts}): ${(e as Error).message}`;
@@ -532,10 +548,18 @@ export class IngestObject extends DurableObject<Env> {
         this.failedAttempts.set(ticker, attempts);
         // Put the batch back: the next flush retries it (ticker objects deduplicate).
         this.pendingTrades.push(...batch.trades);
-        if (batch.ticker_message && !this.pendingTickers.has(ticker)) this.pendingTickers.set(ticker, batch.ticker_message);
+        if (batch.ticker_message && !this.pendingTickers.has(ticker)) this.pendingTickers.set(ticker, { message: batch.ticker_message });
         if (batch.orderbook && !this.pendingBooks.has(ticker)) this.pendingBooks.set(ticker, batch.orderbook);
       }
     });
+  }
+
+  private tickerStubs: TickerStubs | null = null;
+
+  /** The current feed's ticker-object stubs. */
+  private stubs(): TickerStubs {
+    if (this.tickerStubs?.feed !== this.config.feed) this.tickerStubs = new TickerStubs(this.env.TICKER, this.config.feed);
+    return this.tickerStubs;
   }
 
   private countForward(r: ForwardResult, trades: number): void {

@@ -4,6 +4,7 @@ import {
   InvalidTradeError,
   PriceHistoryBuilder,
   PriceSet,
+  TradeRing,
   VolumeProfileBuilder,
   type BuilderTrade,
   type PriceHistory,
@@ -192,6 +193,39 @@ describe("PriceSet", () => {
         }
       }),
       { numRuns: 100 },
+    );
+  });
+});
+
+describe("TradeRing", () => {
+  const key = (t: { ts: number; id: string }) => `${String(t.ts).padStart(16, "0")}|${t.id}`;
+
+  it("keeps (ts, id) order under random inserts, ties, duplicates and drops (also across the ring's wrap)", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.oneof(tradeArb(300, 20).map((t) => ({ op: "add" as const, t })), fc.constant({ op: "shift" as const })), { maxLength: 400 }),
+        (ops) => {
+          const ring = new TradeRing(Infinity);
+          let ref: BuilderTrade[] = [];
+          for (const o of ops) {
+            if (o.op === "shift") {
+              ring.shift();
+              ref = ref.slice(1);
+              continue;
+            }
+            const pos = ring.positionOf(o.t.ts, o.t.id);
+            const held = ref.some((r) => key(r) === key(o.t));
+            expect(pos === -1).toBe(held);
+            if (held) continue;
+            ring.insertAt(pos, o.t);
+            ref.push(o.t);
+            ref.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+          }
+          expect(ring.toArray().map(key)).toEqual(ref.map(key));
+          expect(ring.toArray()).toEqual(ref);
+        },
+      ),
+      { numRuns: 300 },
     );
   });
 });

@@ -212,6 +212,22 @@ describe("FeedSession", () => {
     expect(s.subscriptions()[0]).toMatchObject({ refused: true });
   });
 
+  it("ticker frames: envelope checked on arrival, message validated and normalized when resolved", () => {
+    const s = new FeedSession(undefined, () => NOW);
+    const ok = s.onFrame(frame({ ...tickerFix, sid: 2 })).events;
+    expect(ok).toEqual([{ kind: "ticker", frame: { market: tickerFix.msg.market_ticker, msg: tickerFix.msg, receivedAt: NOW } }]);
+    const e = ok[0]!;
+    expect(e.kind === "ticker" && s.resolveTicker(e.frame)).toEqual((normalizeTicker(tickerFix.msg, NOW) as { value: unknown }).value);
+    // A bad field is found when the message is resolved (only the newest per market ever is).
+    const bad = s.onFrame(frame({ type: "ticker", sid: 2, msg: { market_ticker: "X", yes_bid_dollars: "abc" } })).events[0]!;
+    expect(s.stats.invalid).toBe(0);
+    expect(bad.kind === "ticker" && s.resolveTicker(bad.frame)).toBeNull();
+    expect(s.stats).toMatchObject({ invalid: 1, tickers: 2, last_error: expect.stringMatching(/unparseable ticker message/) });
+    // Without a market the frame is refused on arrival.
+    expect(s.onFrame(frame({ type: "ticker", sid: 2, msg: { yes_bid_dollars: "0.5" } })).events).toEqual([]);
+    expect(s.stats.invalid).toBe(2);
+  });
+
   it("counts garbage instead of throwing", () => {
     const s = new FeedSession(undefined, () => NOW);
     s.onFrame("not json");
