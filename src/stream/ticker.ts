@@ -5,6 +5,12 @@
  *
  * Native RPC only (no fetch handler). Method names avoid `connect`, `fetch`, `alarm`.
  * Writes made during one RPC call are committed together (the output gate coalesces them).
+ *
+ * Trades are stored one row per applied batch (`trade_batches`), not one row per trade: a batch
+ * row is deleted once the prune frontier has passed its newest trade. That is ~1 row written per
+ * call instead of ~2 per trade (insert + delete) — Durable Object storage is billed per row
+ * written — and an insert of one short text instead of a B-tree insert per trade id.
+ * Deduplication by trade_id is the in-memory id set, rebuilt from these rows on load.
  */
 import { DurableObject } from "cloudflare:workers";
 import {
@@ -73,18 +79,22 @@ interface Counters {
 }
 
 const SCHEMA = `
-CREATE TABLE IF NOT EXISTS trades (
-  trade_id TEXT PRIMARY KEY,
-  ts INTEGER NOT NULL,
-  price INTEGER NOT NULL,   -- 1/10000 dollar (YES price)
-  count INTEGER NOT NULL,   -- 1/100 contract
-  taker_yes INTEGER NOT NULL
-) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS trade_batches (
+  seq INTEGER PRIMARY KEY,
+  -- (ts, trade_id) of the batch's newest trade: the row goes once the prune frontier reaches it.
+  last_ts INTEGER NOT NULL,
+  last_id TEXT NOT NULL,
+  -- JSON [[trade_id, ts, price (1/10000 $, YES), count (1/100 contract), taker_yes (0|1)], ...]
+  trades TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS trade_batches_last ON trade_batches (last_ts, last_id);
 CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL) WITHOUT ROWID;
 `;
 
-const INSERT_TRADES = `INSERT INTO trades (trade_id, ts, price, count, taker_yes)
-  SELECT j.value ->> 0, j.value ->> 1, j.value ->> 2, j.value ->> 3, j.value ->> 4 FROM json_each(?) AS j`;
+type TradeRow = [id: string, ts: number, price: number, count: number, takerYes: 0 | 1];
+
+/** Session-1 layout (one row per trade), moved into `trade_batches` when an object loads. */
+const LEGACY_TRADES = "trades";
 
 export class TickerState {
   private ticker: string | null = null;
@@ -115,11 +125,18 @@ export class TickerState {
       else if (row.k === "ticker_message") this.tickerMsg = v;
       else if (row.k === "orderbook") this.book = v;
     }
-    const rows = this.sql.exec<{ trade_id: string; ts: number; price: number; count: number; taker_yes: number }>(
-      "SELECT trade_id, ts, price, count, taker_yes FROM trades ORDER BY ts, trade_id",
-    );
-    for (const r of rows) {
-      const t: BuilderTrade = { id: r.trade_id, ts: r.ts, price: r.price, count: r.count, takerSide: r.taker_yes ? "yes" : "no" };
+    this.migrateLegacyTrades();
+    // A batch row may still hold trades at or below the frontier (pruned, outside every window).
+    const kept: BuilderTrade[] = [];
+    for (const row of this.sql.exec<{ trades: string }>("SELECT trades FROM trade_batches ORDER BY seq")) {
+      for (const [id, ts, price, count, yes] of JSON.parse(row.trades) as TradeRow[]) {
+        if (this.frontier && compareTradeKeys(ts, id, this.frontier[0], this.frontier[1]) <= 0) continue;
+        kept.push({ id, ts, price, count, takerSide: yes ? "yes" : "no" });
+      }
+    }
+    kept.sort((a, b) => compareTradeKeys(a.ts, a.id, b.ts, b.id));
+    for (const t of kept) {
+      if (this.ids.has(t.id)) continue;
       this.retained.insertAt(this.retained.length, t);
       this.ids.add(t.id);
     }
@@ -128,6 +145,26 @@ export class TickerState {
     // Only trades that can be in the 5-minute window are replayed into the volume builder.
     const start = n === 0 ? 0 : firstIndexAfter(this.retained, this.retained.tsAt(n - 1) - DEFAULT_VOLUME_WINDOW_MS);
     for (let i = start; i < n; i++) this.volumeProfileB.add(this.tradeAt(i));
+  }
+
+  /** Moves trades kept in the one-row-per-trade table of earlier versions into one batch row. */
+  private migrateLegacyTrades(): void {
+    const legacy = this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = ?", LEGACY_TRADES).one().n > 0;
+    if (!legacy) return;
+    this.sql.exec(SCHEMA);
+    const rows = this.sql
+      .exec<{ trade_id: string; ts: number; price: number; count: number; taker_yes: number }>(`SELECT trade_id, ts, price, count, taker_yes FROM ${LEGACY_TRADES} ORDER BY ts, trade_id`)
+      .toArray()
+      .map((r): TradeRow => [r.trade_id, r.ts, r.price, r.count, r.taker_yes ? 1 : 0]);
+    if (rows.length > 0) this.insertBatch(rows);
+    this.sql.exec(`DROP TABLE ${LEGACY_TRADES}`);
+  }
+
+  /** One row for the batch; `rows` non-empty. */
+  private insertBatch(rows: TradeRow[]): void {
+    let last = rows[0]!;
+    for (const r of rows) if (compareTradeKeys(r[1], r[0], last[1], last[0]) > 0) last = r;
+    this.sql.exec("INSERT INTO trade_batches (last_ts, last_id, trades) VALUES (?, ?, ?)", last[1], last[0], JSON.stringify(rows));
   }
 
   private tradeAt(i: number): BuilderTrade {
@@ -156,7 +193,7 @@ export class TickerState {
   applyTrades(ticker: string, trades: StreamTrade[]): ApplyTradesResult {
     const res: ApplyTradesResult = { added: 0, duplicates: 0, outside: 0, rejected: 0 };
     if (!this.bind(ticker)) return { ...res, rejected: trades.length };
-    const rows: [string, number, number, number, number][] = [];
+    const rows: TradeRow[] = [];
     for (const st of trades) {
       if (st.ticker !== ticker) {
         res.rejected++;
@@ -186,8 +223,7 @@ export class TickerState {
       this.volumeProfileB.add(t);
       res.added++;
     }
-    // One statement per batch: the rows travel as one JSON parameter.
-    if (rows.length > 0) this.sql.exec(INSERT_TRADES, JSON.stringify(rows));
+    if (rows.length > 0) this.insertBatch(rows);
     this.prune();
     this.counters.trades_added += res.added;
     this.counters.duplicates += res.duplicates;
@@ -292,15 +328,14 @@ export class TickerState {
   private prune(): void {
     const k = prunableCount(this.retained);
     if (k === 0) return;
-    const dropped: string[] = [];
     for (let i = 0; i < k; i++) {
       const id = this.retained.idAt(0);
       this.frontier = [this.retained.tsAt(0), id];
-      dropped.push(id);
       this.ids.delete(id);
       this.retained.shift();
     }
-    this.sql.exec("DELETE FROM trades WHERE trade_id IN (SELECT value FROM json_each(?))", JSON.stringify(dropped));
+    const [fts, fid] = this.frontier!;
+    this.sql.exec("DELETE FROM trade_batches WHERE last_ts < ? OR (last_ts = ? AND last_id <= ?)", fts, fts, fid);
     this.setMeta("frontier", this.frontier);
   }
 }

@@ -21,7 +21,7 @@ describe("TickerObject", () => {
     expect(await stub("NEVER-SEEN").priceHistory(10)).toEqual({ status: "unknown_ticker" });
     // Reading it wrote nothing (no tables created).
     const tables = await runInDurableObject(stub("NEVER-SEEN"), (_o, state) =>
-      state.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name IN ('trades', 'meta')").one().n,
+      state.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name IN ('trades', 'trade_batches', 'meta')").one().n,
     );
     expect(tables).toBe(0);
   });
@@ -106,6 +106,36 @@ describe("TickerObject", () => {
     await evictDurableObject(s);
     expect(await stub("KXD-1").applyTrades("KXD-1", [trades[1]!])).toEqual({ added: 0, duplicates: 0, outside: 1, rejected: 0 });
     expect((await stub("KXD-1").snapshot())!.price_history).toEqual(snap.price_history);
+  });
+
+  it("stores one row per applied batch, and deletes a row once every trade in it is pruned", async () => {
+    const trades = makeTrades("KXG-1", 2000, { spacingMs: 5000, seed: 4 });
+    const s = stub("KXG-1");
+    for (let i = 0; i < trades.length; i += 100) await s.applyTrades("KXG-1", trades.slice(i, i + 100));
+    const rows = await runInDurableObject(s, (_o, state) => state.storage.sql.exec<{ n: number; t: number }>("SELECT count(*) AS n, sum(json_array_length(trades)) AS t FROM trade_batches").one());
+    const retained = (await s.snapshot())!.stats.trades_retained;
+    // 20 batches of 100; the pruned ones are gone, at most one straddles the frontier.
+    expect(rows.n).toBe(Math.ceil(retained / 100));
+    expect(rows.t - retained).toBeLessThan(100);
+  });
+
+  it("loads trades kept by the one-row-per-trade layout of earlier versions (and moves them)", async () => {
+    const trades = makeTrades("KXH-1", 150, { seed: 8 });
+    const s = stub("KXH-1");
+    await runInDurableObject(s, (_o, state) => {
+      const sql = state.storage.sql;
+      sql.exec("CREATE TABLE trades (trade_id TEXT PRIMARY KEY, ts INTEGER NOT NULL, price INTEGER NOT NULL, count INTEGER NOT NULL, taker_yes INTEGER NOT NULL) WITHOUT ROWID");
+      sql.exec("CREATE TABLE meta (k TEXT PRIMARY KEY, v TEXT NOT NULL) WITHOUT ROWID");
+      sql.exec("INSERT INTO meta VALUES ('ticker', ?)", JSON.stringify("KXH-1"));
+      for (const t of trades.map(toBuilderTrade)) sql.exec("INSERT INTO trades VALUES (?, ?, ?, ?, ?)", t.id, t.ts, t.price, t.count, t.takerSide === "yes" ? 1 : 0);
+    });
+    await evictDurableObject(s);
+    const snap = (await stub("KXH-1").snapshot())!;
+    expect(snap.stats.trades_retained).toBe(150);
+    expect(snap.price_history).toEqual(PriceHistoryBuilder.of(trades.map(toBuilderTrade), 100).snapshot());
+    const tables = await runInDurableObject(stub("KXH-1"), (_o, state) => state.storage.sql.exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").toArray().map((r) => r.name));
+    expect(tables).toEqual(["meta", "trade_batches"]);
+    expect(await stub("KXH-1").applyTrades("KXH-1", trades.slice(0, 5))).toMatchObject({ added: 0, duplicates: 5 });
   });
 
   it("rejects windows beyond retention and trades for another ticker", async () => {
