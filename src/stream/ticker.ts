@@ -82,12 +82,13 @@ const SCHEMA = `
 CREATE TABLE IF NOT EXISTS trade_batches (
   seq INTEGER PRIMARY KEY,
   -- (ts, trade_id) of the batch's newest trade: the row goes once the prune frontier reaches it.
+  -- Not indexed: an index entry is one more row written per insert and delete, and the prune's
+  -- scan covers only the retained batches (one per call within the retention window).
   last_ts INTEGER NOT NULL,
   last_id TEXT NOT NULL,
   -- JSON [[trade_id, ts, price (1/10000 $, YES), count (1/100 contract), taker_yes (0|1)], ...]
   trades TEXT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS trade_batches_last ON trade_batches (last_ts, last_id);
 CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL) WITHOUT ROWID;
 `;
 
