@@ -200,6 +200,18 @@ describe("PriceSet", () => {
 describe("TradeRing", () => {
   const key = (t: { ts: number; id: string }) => `${String(t.ts).padStart(16, "0")}|${t.id}`;
 
+  it("finds held keys and places new ones anywhere in a long ring (scan and binary search)", () => {
+    const ring = new TradeRing(Infinity);
+    const held = Array.from({ length: 200 }, (_, i) => trade(`t${String(i).padStart(3, "0")}`, Math.floor(i / 4), 5000));
+    for (const t of held) ring.insertAt(ring.positionOf(t.ts, t.id), t);
+    held.forEach((t, i) => {
+      expect(ring.positionOf(t.ts, t.id)).toBe(-1);
+      // Just after the held key (same ts, id + "a") and before the first trade of its second.
+      expect(ring.positionOf(t.ts, `${t.id}a`)).toBe(i + 1);
+      if (i % 4 === 0) expect(ring.positionOf(t.ts, "t")).toBe(i);
+    });
+  });
+
   it("keeps (ts, id) order under random inserts, ties, duplicates and drops (also across the ring's wrap)", () => {
     fc.assert(
       fc.property(
