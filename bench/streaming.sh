@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# The streaming figures of docs/performance.md ("Streaming"), one benchmark at a time:
+#   bash bench/streaming.sh 2>&1 | tee /tmp/streaming.txt
+set -euo pipefail
+cd "$(dirname "$0")/.."
+run() {
+  echo
+  echo "=== $(date -u +%H:%M:%S) load $(cut -d' ' -f1-3 /proc/loadavg) :: $*"
+  env "$@" 2>&1 | grep -v "mf:\|ENOTFOUND\|getaddrinfo\|    at \|^$" || true
+}
+run npx tsx bench/ingest-ws.ts 200000 100
+run npx tsx bench/ingest-ws.ts 200000 100
+run npx tsx bench/ingest-ws.ts 200000 500
+run npx tsx bench/ingest-ws.ts 200000 500
+run BENCH_PERSIST=1 npx tsx bench/ingest-ws.ts 200000 100
+run BENCH_PERSIST=1 npx tsx bench/ingest-ws.ts 200000 500
+run npx tsx bench/ingest-ws.ts 200000 100 --stream-rate 0
+run npx tsx bench/ingest-ws.ts 200000 500 --cold
+run npx tsx bench/ingest.ts
+run npx tsx bench/ingest.ts 100000 500
+run BENCH_PERSIST=1 npx tsx bench/ingest.ts 200000 50
+run BENCH_PERSIST=1 npx tsx bench/ingest.ts 100000 500
+run npx tsx bench/builders.ts
