@@ -77,6 +77,10 @@ describe("WebSocket ingest against the simulator", () => {
         expect(b.price_history, t).toEqual(a.price_history);
         expect(b.volume_profile, t).toEqual(a.volume_profile);
         expect(b.stats.last_trade, t).toEqual(a.stats.last_trade);
+        // The newest ticker message reached the object (conflated at each flush, parsed only then):
+        // it carries the market's final volume and last price, as the exchange's REST view does.
+        const { market } = await sim<{ market: { volume_fp: string; last_price_dollars: string } }>(`${clean.base_url}/markets/${t}`);
+        expect(a.ticker_message, t).toMatchObject({ ticker: t, volume_fp: market.volume_fp, price_dollars: market.last_price_dollars });
       }
       expect(traded).toBeGreaterThan(3);
 
