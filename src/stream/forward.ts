@@ -10,11 +10,11 @@ export const FORWARD_CONCURRENCY = 32;
 
 /** The stream's trades wait at least this long before a flush (so one call carries several). */
 export const FORWARD_DELAY_MS = 25;
-export const FORWARD_MAX_DELAY_MS = 1_000;
+export const FORWARD_MAX_DELAY_MS = 2_000;
 
 /**
  * Delay before the stream's next flush, from how long the last one took: twice that, within
- * [FORWARD_DELAY_MS, FORWARD_MAX_DELAY_MS]. A ticker-object call costs mostly its storage commit,
+ * [FORWARD_DELAY_MS, FORWARD_MAX_DELAY_MS] (cut short when the stream goes quiet: `flushNow`). A ticker-object call costs mostly its storage commit,
  * not its trades, so under load fewer and larger calls win; spacing flushes by their own duration
  * keeps about a third of the ingest isolate's time for calls, the rest for frames, and lets
  * batches grow with the load instead of the call count (docs/decisions.md, "Streaming").
@@ -23,6 +23,14 @@ export const FORWARD_MAX_DELAY_MS = 1_000;
 export function nextFlushDelay(lastFlushMs: number): number {
   if (!Number.isFinite(lastFlushMs) || lastFlushMs <= 0) return FORWARD_DELAY_MS;
   return Math.min(FORWARD_MAX_DELAY_MS, Math.max(FORWARD_DELAY_MS, 2 * lastFlushMs));
+}
+
+/**
+ * Whether a scheduled flush goes now: it is due, or no frame has arrived for FORWARD_DELAY_MS —
+ * the long delay is there to batch a busy stream, not to hold the last trades of a burst.
+ */
+export function flushNow(nowMs: number, dueAtMs: number, lastFrameAtMs: number | null): boolean {
+  return nowMs >= dueAtMs || nowMs - (lastFrameAtMs ?? Number.NEGATIVE_INFINITY) >= FORWARD_DELAY_MS;
 }
 
 /** Groups trades by ticker, keeping each ticker's arrival order. */

@@ -19,7 +19,7 @@ import { bumpGenerations } from "../cache/generation";
 import { KalshiClient } from "../kalshi/client";
 import { BackfillQueue, fetchBackfill, type BackfillJob } from "./backfill";
 import { FEED_CHANNELS, FeedSession, type Channel, type FeedEvent, type TickerFrame, type WsCommandOut } from "./feed-session";
-import { forwardTrades, mapLimit, nextFlushDelay, TickerStubs, FORWARD_CONCURRENCY, type ForwardResult } from "./forward";
+import { flushNow, forwardTrades, mapLimit, nextFlushDelay, TickerStubs, FORWARD_CONCURRENCY, FORWARD_DELAY_MS, type ForwardResult } from "./forward";
 import type { StreamBook, StreamTicker, StreamTrade } from "./messages";
 import { FEED, TickerDayRegistry } from "./registry";
 import { wsUpgradeRequest } from "./ws-connect";
@@ -38,10 +38,11 @@ const SILENCE_MS = 5 * 60_000;
 const BACKOFF_BASE_MS = 1_000;
 const BACKOFF_MAX_MS = 60_000;
 /**
- * Trades are forwarded after `nextFlushDelay(last flush's duration)`, or at once when this many
- * are pending (bounds the memory held: ~300 B per pending trade).
+ * Trades are forwarded after `nextFlushDelay(last flush's duration)` (sooner if the stream goes
+ * quiet), or at once when this many are pending (bounds the memory held: ~300 B per pending
+ * trade, ~15 MB).
  */
-const FORWARD_MAX_PENDING = 20_000;
+const FORWARD_MAX_PENDING = 50_000;
 /** A ticker whose forwarding failed this many flushes in a row has its pending batch dropped (counted). */
 const FORWARD_MAX_ATTEMPTS = 5;
 /** Backfill reads are paced at most this fast (and never faster than KALSHI_READS_PER_SECOND): the sync shares Kalshi's limit. */
@@ -122,6 +123,8 @@ export class IngestObject extends DurableObject<Env> {
   private pendingTickers = new Map<string, PendingTicker>();
   private pendingBooks = new Map<string, StreamBook>();
   private flushTimer: ReturnType<typeof setTimeout> | null = null;
+  /** When the pending flush is due (see armFlushTimer). */
+  private flushDueAt = 0;
   private flushing: Promise<void> | null = null;
   /** How long the last flush's calls took (workerd's clock advances across their I/O). */
   private lastFlushMs = 0;
@@ -481,10 +484,18 @@ export class IngestObject extends DurableObject<Env> {
       return;
     }
     if (this.flushTimer || this.flushing) return;
+    this.flushDueAt = Date.now() + nextFlushDelay(this.lastFlushMs);
+    this.armFlushTimer();
+  }
+
+  /** Checks every FORWARD_DELAY_MS whether the pending flush goes now (`flushNow`). */
+  private armFlushTimer(): void {
+    const wait = Math.max(0, Math.min(FORWARD_DELAY_MS, this.flushDueAt - Date.now()));
     this.flushTimer = setTimeout(() => {
       this.flushTimer = null;
-      this.ctx.waitUntil(this.flushForward());
-    }, nextFlushDelay(this.lastFlushMs));
+      if (flushNow(Date.now(), this.flushDueAt, this.lastFrameAt)) this.ctx.waitUntil(this.flushForward());
+      else this.armFlushTimer();
+    }, wait);
   }
 
   private async flushForward(): Promise<void> {

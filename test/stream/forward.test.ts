@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { FORWARD_DELAY_MS, FORWARD_MAX_DELAY_MS, groupByTicker, nextFlushDelay, tickerObjectName } from "../../src/stream/forward";
+import { flushNow, FORWARD_DELAY_MS, FORWARD_MAX_DELAY_MS, groupByTicker, nextFlushDelay, tickerObjectName } from "../../src/stream/forward";
 import type { StreamTrade } from "../../src/stream/messages";
 
 const trade = (ticker: string, id: string): StreamTrade => ({ type: "trade", ticker, trade_id: id, ts: 1, price_dollars: "0.5000", count_fp: "1.00", taker_side: "yes" });
@@ -11,8 +11,19 @@ describe("nextFlushDelay", () => {
   it("spaces flushes by twice the last flush's duration under load, capped", () => {
     expect(nextFlushDelay(40)).toBe(80);
     expect(nextFlushDelay(300)).toBe(600);
-    expect(nextFlushDelay(600)).toBe(FORWARD_MAX_DELAY_MS);
+    expect(nextFlushDelay(600)).toBe(1200);
+    expect(nextFlushDelay(1500)).toBe(FORWARD_MAX_DELAY_MS);
     expect(nextFlushDelay(Number.POSITIVE_INFINITY)).toBe(FORWARD_DELAY_MS);
+  });
+});
+
+describe("flushNow", () => {
+  it("goes when due, or early once the stream has been quiet for the base delay", () => {
+    const due = 10_000;
+    expect(flushNow(due, due, due - 1)).toBe(true);
+    expect(flushNow(due - 500, due, due - 510)).toBe(false); // frames still arriving: keep batching
+    expect(flushNow(due - 500, due, due - 500 - FORWARD_DELAY_MS)).toBe(true); // quiet: no reason to wait
+    expect(flushNow(due - 500, due, null)).toBe(true); // no frames at all (a backfill's trades)
   });
 });
 
