@@ -42,7 +42,7 @@ interface Health {
   connected: boolean;
   subscriptions: { sid: number | null; markets: number; subscribing: boolean }[];
   protocol: { frames: number; trades: number; tickers: number; invalid: number };
-  forward: { flushes: number; rpc_calls: number; trades: number; added: number; failures: number };
+  forward: { flushes: number; rpc_calls: number; trades: number; added: number; duplicates: number; outside: number; rejected: number; failures: number };
   registry: { statements: number };
 }
 
@@ -76,7 +76,10 @@ try {
     await sleep(50);
   }
 
-  /** Pumps `n` trades (advancing the simulator's clock at STREAM_RATE) and waits until `total` are stored. */
+  /** Trades the ticker objects have answered for: stored, or refused as duplicate/outside/invalid. */
+  const handled = (h: Health) => h.forward.added + h.forward.duplicates + h.forward.outside + h.forward.rejected;
+
+  /** Pumps `n` trades (advancing the simulator's clock at STREAM_RATE) and waits until `total` are handled. */
   async function pumpAndStore(n: number, total: number): Promise<{ seconds: number; pumpedIn: number; h: Health }> {
     const t0 = performance.now();
     let pumped = 0;
@@ -87,7 +90,7 @@ try {
     }
     const pumpedIn = (performance.now() - t0) / 1000;
     let h = await health();
-    while (h.forward.added < total) {
+    while (handled(h) < total) {
       await sleep(20);
       h = await health();
       if (performance.now() - t0 > 300_000) throw new Error(`timed out: ${JSON.stringify(h.forward)}`);
@@ -123,6 +126,7 @@ try {
   console.log(`simulator pumped in ${run.pumpedIn.toFixed(2)} s; all stored after ${run.seconds.toFixed(2)} s → ${Math.round(TRADES / run.seconds)} trades/s sustained`);
   console.log(
     `frames ${d((x) => x.protocol.frames)} (trades ${d((x) => x.protocol.trades)}, tickers ${d((x) => x.protocol.tickers)}, invalid ${d((x) => x.protocol.invalid)}); ` +
+      `not stored: ${d((x) => x.forward.duplicates)} duplicates, ${d((x) => x.forward.outside)} outside, ${d((x) => x.forward.rejected)} rejected; ` +
       `flushes ${d((x) => x.forward.flushes)}; ticker-object RPCs ${calls} → ${(calls / TRADES).toFixed(3)} per trade; failures ${d((x) => x.forward.failures)}; D1 registry statements ${h.registry.statements}`,
   );
   await worker.fetch("/ingest/stop?feed=bench-ws", { method: "POST" });
