@@ -12,6 +12,8 @@
  * --stream-rate R  the simulator's clock advances as a stream of R trades/s would (trade `ts` is in
  *                  whole seconds, as on Kalshi, so R/markets trades per market share each second);
  *                  0 freezes the clock: every trade in the same second (the worst case for ordering).
+ * --heap           sample the worker isolate's V8 heap (ingest and ticker objects share it
+ *                  locally) every 250 ms over the timed run and report the peak.
  * --profile FILE   V8 CPU profile of the worker's isolate (ingest and ticker objects) over the timed
  *                  run, written to FILE with a self-time summary.
  */
@@ -33,6 +35,7 @@ function flag(name: string): boolean {
 const PROFILE = option("profile");
 const STREAM_RATE = Number(option("stream-rate") ?? 20_000);
 const COLD = flag("cold");
+const HEAP = flag("heap");
 const TRADES = Number(args[0] ?? 20_000);
 const MARKETS = Number(args[1] ?? 100);
 const INSPECTOR_PORT = 9239;
@@ -60,7 +63,7 @@ function ingestCategory(stack: ProfileNode["callFrame"][]): string | undefined {
 }
 
 const sim = await startSimServer({ host: "127.0.0.1", port: 0, config: { seed: 5, markets: 4000, clock: "manual", trade_rate_per_s: 0 } });
-const worker = await startBenchWorker(PROFILE ? { inspectorPort: INSPECTOR_PORT } : {});
+const worker = await startBenchWorker(PROFILE || HEAP ? { inspectorPort: INSPECTOR_PORT } : {});
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const post = async (path: string, body: unknown) =>
   (await fetch(`${sim.origin}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) })).json();
@@ -93,7 +96,7 @@ try {
     while (handled(h) < total) {
       await sleep(20);
       h = await health();
-      if (performance.now() - t0 > 300_000) throw new Error(`timed out: ${JSON.stringify(h.forward)}`);
+      if (performance.now() - t0 > 120_000) throw new Error(`timed out after 120 s: ${JSON.stringify(h)}`);
     }
     return { seconds: (performance.now() - t0) / 1000, pumpedIn, h };
   }
@@ -105,9 +108,20 @@ try {
     console.log(`warm-up: ${warmup} trades (every market's ticker object created) stored in ${w.seconds.toFixed(2)} s`);
     before = w.h;
   }
-  const inspector = PROFILE ? await connectInspector(INSPECTOR_PORT, /ssmd-bench|core:user/) : null;
-  if (inspector) await startCpuProfile(inspector);
+  const inspector = PROFILE || HEAP ? await connectInspector(INSPECTOR_PORT, /ssmd-bench|core:user/) : null;
+  if (inspector && PROFILE) await startCpuProfile(inspector);
+  let peakHeap = 0;
+  let sampling = HEAP;
+  const sampler = (async () => {
+    while (sampling && inspector) {
+      peakHeap = Math.max(peakHeap, ((await inspector.call("Runtime.getHeapUsage", {}, 5000)).usedSize as number | undefined) ?? 0);
+      await sleep(250);
+    }
+  })();
   const run = await pumpAndStore(TRADES, warmup + TRADES);
+  sampling = false;
+  await sampler;
+  if (HEAP) console.log(`peak V8 heap of the worker isolate (ingest + ${tickers.length} ticker objects): ${(peakHeap / 1048576).toFixed(1)} MB`);
   if (inspector && PROFILE) {
     const prof = await stopCpuProfile(inspector);
     if (prof) {
