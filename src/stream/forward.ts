@@ -14,11 +14,12 @@ export const FORWARD_MAX_DELAY_MS = 2_000;
 
 /**
  * Delay before the stream's next flush, from how long the last one took: twice that, within
- * [FORWARD_DELAY_MS, FORWARD_MAX_DELAY_MS] (cut short when the stream goes quiet: `flushNow`). A ticker-object call costs mostly its storage commit,
- * not its trades, so under load fewer and larger calls win; spacing flushes by their own duration
- * keeps about a third of the ingest isolate's time for calls, the rest for frames, and lets
- * batches grow with the load instead of the call count (docs/decisions.md, "Streaming").
- * At Kalshi's usual rates a flush takes a few ms and the delay stays 25 ms.
+ * [FORWARD_DELAY_MS, FORWARD_MAX_DELAY_MS], cut short when the stream goes quiet (`flushNow`).
+ * A ticker-object call costs mostly its storage commit, not its trades, so under load fewer and
+ * larger calls win; spacing flushes by their own duration keeps about a third of the ingest
+ * isolate's time for calls, the rest for frames, and lets batches grow with the load instead of
+ * the call count (docs/decisions.md, "Streaming" §6). At Kalshi's usual rates a flush takes a few
+ * ms and the delay stays 25 ms.
  */
 export function nextFlushDelay(lastFlushMs: number): number {
   if (!Number.isFinite(lastFlushMs) || lastFlushMs <= 0) return FORWARD_DELAY_MS;
