@@ -2,7 +2,6 @@
  * Trades kept sorted by (ts, id) in a ring of parallel typed arrays: appending in order and
  * dropping the oldest are O(1) with no allocation; a late trade is placed by shifting the k newer
  * trades after its position (O(k) block moves; k is small when trades arrive nearly in order).
- * Ids live in a slot table the ring points into, so every shifted column is a typed array.
  */
 import { compareTradeKeys, type BuilderTrade } from "./trade";
 

@@ -63,37 +63,6 @@ export function tickerStub(ns: DurableObjectNamespace<TickerObject>, ticker: str
   return ns.get(ns.idFromName(tickerObjectName(ticker, feed)));
 }
 
-/** Stubs kept per ticker: at most this many (then the cache starts over). */
-const STUB_CACHE_MAX = 20_000;
-
-/**
- * One feed's ticker-object stubs, made once per ticker: making a stub (idFromName + get) cost more
- * than a small call itself (docs/performance.md, "Streaming"). A stub whose call threw is dropped,
- * since some errors leave a stub broken for good.
- */
-export class TickerStubs {
-  private readonly stubs = new Map<string, DurableObjectStub<TickerObject>>();
-  constructor(
-    private readonly ns: DurableObjectNamespace<TickerObject>,
-    readonly feed: string = FEED,
-  ) {}
-
-  get(ticker: string): DurableObjectStub<TickerObject> {
-    let stub = this.stubs.get(ticker);
-    if (!stub) {
-      if (this.stubs.size >= STUB_CACHE_MAX) this.stubs.clear();
-      stub = tickerStub(this.ns, ticker, this.feed);
-      this.stubs.set(ticker, stub);
-    }
-    return stub;
-  }
-
-  /** Forget the stub after a failed call. */
-  drop(ticker: string): void {
-    this.stubs.delete(ticker);
-  }
-}
-
 /** Runs `fn` over items with at most `limit` in flight. */
 export async function mapLimit<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
@@ -103,19 +72,23 @@ export async function mapLimit<T>(items: readonly T[], limit: number, fn: (item:
   await Promise.all(workers);
 }
 
-export async function forwardTrades(stubs: TickerStubs, trades: readonly StreamTrade[], concurrency = FORWARD_CONCURRENCY): Promise<ForwardResult> {
+export async function forwardTrades(
+  ns: DurableObjectNamespace<TickerObject>,
+  trades: readonly StreamTrade[],
+  feed: string = FEED,
+  concurrency = FORWARD_CONCURRENCY,
+): Promise<ForwardResult> {
   const groups = [...groupByTicker(trades)];
   const res: ForwardResult = { tickers: groups.length, rpc_calls: 0, added: 0, duplicates: 0, outside: 0, rejected: 0, failed: [] };
   await mapLimit(groups, concurrency, async ([ticker, batch]) => {
     res.rpc_calls++;
     try {
-      const r = await stubs.get(ticker).applyTrades(ticker, batch);
+      const r = await tickerStub(ns, ticker, feed).applyTrades(ticker, batch);
       res.added += r.added;
       res.duplicates += r.duplicates;
       res.outside += r.outside;
       res.rejected += r.rejected;
     } catch (e) {
-      stubs.drop(ticker);
       res.failed.push({ ticker, trades: batch.length, error: (e as Error).message });
     }
   });

@@ -19,7 +19,7 @@ import { bumpGenerations } from "../cache/generation";
 import { KalshiClient } from "../kalshi/client";
 import { BackfillQueue, fetchBackfill, type BackfillJob } from "./backfill";
 import { FEED_CHANNELS, FeedSession, type Channel, type FeedEvent, type TickerFrame, type WsCommandOut } from "./feed-session";
-import { flushNow, forwardTrades, mapLimit, nextFlushDelay, TickerStubs, FORWARD_CONCURRENCY, FORWARD_DELAY_MS, type ForwardResult } from "./forward";
+import { flushNow, forwardTrades, mapLimit, nextFlushDelay, tickerStub, FORWARD_CONCURRENCY, FORWARD_DELAY_MS, type ForwardResult } from "./forward";
 import type { StreamBook, StreamTicker, StreamTrade } from "./messages";
 import { FEED, TickerDayRegistry } from "./registry";
 import { wsUpgradeRequest } from "./ws-connect";
@@ -156,7 +156,7 @@ export class IngestObject extends DurableObject<Env> {
     this.http.batches++;
     this.http.trades += trades.length;
     for (const t of trades) this.registry.note(t.ticker, t.ts);
-    const r = await forwardTrades(this.stubs(), trades);
+    const r = await forwardTrades(this.env.TICKER, trades, this.config.feed);
     this.countForward(r, trades.length);
     const rows = await this.flushRegistry();
     return { received: trades.length, tickers: r.tickers, rpc_calls: r.rpc_calls, added: r.added, duplicates: r.duplicates, outside: r.outside, rejected: r.rejected, failed: r.failed, registry_rows: rows };
@@ -540,14 +540,13 @@ export class IngestObject extends DurableObject<Env> {
     await mapLimit([...byTicker], FORWARD_CONCURRENCY, async ([ticker, batch]) => {
       this.fwd.rpc_calls++;
       try {
-        const r = await this.stubs().get(ticker).applyBatch(ticker, batch);
+        const r = await tickerStub(this.env.TICKER, ticker, this.config.feed).applyBatch(ticker, batch);
         this.fwd.added += r.added;
         this.fwd.duplicates += r.duplicates;
         this.fwd.outside += r.outside;
         this.fwd.rejected += r.rejected;
         this.failedAttempts.delete(ticker);
       } catch (e) {
-        this.stubs().drop(ticker);
         this.fwd.failures++;
         const attempts = (this.failedAttempts.get(ticker) ?? 0) + 1;
         this.lastError = `forward to ${ticker} failed (attempt ${attempts}): ${(e as Error).message}`;
@@ -563,14 +562,6 @@ export class IngestObject extends DurableObject<Env> {
         if (batch.orderbook && !this.pendingBooks.has(ticker)) this.pendingBooks.set(ticker, batch.orderbook);
       }
     });
-  }
-
-  private tickerStubs: TickerStubs | null = null;
-
-  /** The current feed's ticker-object stubs. */
-  private stubs(): TickerStubs {
-    if (this.tickerStubs?.feed !== this.config.feed) this.tickerStubs = new TickerStubs(this.env.TICKER, this.config.feed);
-    return this.tickerStubs;
   }
 
   private countForward(r: ForwardResult, trades: number): void {

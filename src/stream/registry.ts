@@ -73,10 +73,6 @@ export class TickerDayRegistry {
     e.messages += messages;
   }
 
-  private merge(n: Entry): void {
-    this.add(n.day, n.ticker, n.first, n.last, n.messages);
-  }
-
   /**
    * Writes everything pending. On failure the entries stay pending (merged with newer ones).
    * `newPairs` counts (day, ticker) pairs this registry had not written before — the signal to
@@ -94,7 +90,7 @@ export class TickerDayRegistry {
     try {
       await db.batch(stmts);
     } catch (err) {
-      for (const e of entries) this.merge(e);
+      for (const e of entries) this.add(e.day, e.ticker, e.first, e.last, e.messages);
       throw err;
     }
     this.flushes += stmts.length;

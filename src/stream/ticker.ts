@@ -117,8 +117,8 @@ export class TickerState {
    * ticker) writes nothing.
    */
   constructor(private readonly sql: SqlStorage) {
-    const exists = this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'meta'").one().n > 0;
-    if (!exists) return;
+    const tables = new Set(this.sql.exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table'").toArray().map((r) => r.name));
+    if (!tables.has("meta")) return;
     for (const row of this.sql.exec<{ k: string; v: string }>("SELECT k, v FROM meta")) {
       const v = JSON.parse(row.v);
       if (row.k === "ticker") this.ticker = v;
@@ -126,7 +126,7 @@ export class TickerState {
       else if (row.k === "ticker_message") this.tickerMsg = v;
       else if (row.k === "orderbook") this.book = v;
     }
-    this.migrateLegacyTrades();
+    if (tables.has(LEGACY_TRADES)) this.migrateLegacyTrades();
     // A batch row may still hold trades at or below the frontier (pruned, outside every window).
     const kept: BuilderTrade[] = [];
     for (const row of this.sql.exec<{ trades: string }>("SELECT trades FROM trade_batches ORDER BY seq")) {
@@ -150,8 +150,6 @@ export class TickerState {
 
   /** Moves trades kept in the one-row-per-trade table of earlier versions into one batch row. */
   private migrateLegacyTrades(): void {
-    const legacy = this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = ?", LEGACY_TRADES).one().n > 0;
-    if (!legacy) return;
     this.sql.exec(SCHEMA);
     const rows = this.sql
       .exec<{ trade_id: string; ts: number; price: number; count: number; taker_yes: number }>(`SELECT trade_id, ts, price, count, taker_yes FROM ${LEGACY_TRADES} ORDER BY ts, trade_id`)
