@@ -639,7 +639,7 @@ export type TickerMessage = z.infer<typeof TickerMessageSchema>;
  * the newest per market per flush), so it validates the whole message (TickerMsgSchema) only for
  * the one it keeps — half of all frames, most of the parsing work.
  */
-export const TickerEnvelopeSchema = dataMessage("ticker", TickerMsgSchema.pick({ market_ticker: true }).strip());
+export const TickerEnvelopeSchema = dataMessage("ticker", TickerMsgSchema.pick({ market_ticker: true }));
 
 /** `ticker_v2` (§6.5): incremental; fields are a subset per message. */
 export const TickerV2MsgSchema = z.looseObject({

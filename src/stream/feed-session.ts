@@ -16,10 +16,16 @@
  *   markets are bisected until the unknown ticker is alone, which is then left out (for
  *   NOT_FOUND_RETRY_MS, or until it leaves the desired set) so the rest of the batch is subscribed.
  */
+import { fastParser } from "../kalshi/fast-parse";
 import { TickerEnvelopeSchema, TickerMsgSchema, WsDataMessageSchema, WsReplySchema } from "../kalshi/schemas";
 import type { StreamBook, StreamTicker, StreamTrade } from "./messages";
 import { normalizeTicker, normalizeTrade } from "./normalize";
 import { deltaTsMs, OrderBook, sameTop } from "./orderbook";
+
+// Every data frame goes through one of these (docs/decisions.md, "Streaming" §6).
+const parseDataMessage = fastParser(WsDataMessageSchema);
+const parseTickerEnvelope = fastParser(TickerEnvelopeSchema);
+const parseTickerMsg = fastParser(TickerMsgSchema);
 
 export type Channel = "trade" | "ticker" | "orderbook_delta";
 export const FEED_CHANNELS: readonly Channel[] = ["trade", "ticker", "orderbook_delta"];
@@ -225,7 +231,7 @@ export class FeedSession {
       this.onReply(raw, commands);
       return { events, commands };
     }
-    const parsed = type === "ticker" ? TickerEnvelopeSchema.safeParse(raw) : WsDataMessageSchema.safeParse(raw);
+    const parsed = type === "ticker" ? parseTickerEnvelope(raw) : parseDataMessage(raw);
     if (!parsed.success) {
       this.invalid(`unparseable ${String(type)} message: ${parsed.error.issues[0]?.message ?? "invalid"}`);
       return { events, commands };
@@ -302,7 +308,7 @@ export class FeedSession {
 
   /** The ticker message of a frame, validated and normalized; null (counted invalid) if it is not one. */
   resolveTicker(f: TickerFrame): StreamTicker | null {
-    const parsed = TickerMsgSchema.safeParse(f.msg);
+    const parsed = parseTickerMsg(f.msg);
     if (!parsed.success) return this.invalid(`unparseable ticker message: ${parsed.error.issues[0]?.message ?? "invalid"}`), null;
     const n = normalizeTicker(parsed.data, f.receivedAt);
     if (!n.ok) return this.invalid(n.reason), null;
