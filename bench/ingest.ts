@@ -2,16 +2,16 @@
  * End-to-end ingest throughput, locally in workerd: trade batches → IngestObject.ingestTrades
  * (zod-validated as POST /admin/ingest/trades does) → one RPC per ticker per batch →
  * TickerObject (SQLite writes + builders) → per-day registry in D1.
- *   npx tsx bench/ingest.ts [trades=100000] [tickers=50] [batch=10000] [in_flight=2]
- * (10,000 trades is the most POST /admin/ingest/trades takes per request, what a replay sends.)
+ *   npx tsx bench/ingest.ts [trades=200000] [tickers=50] [batch=50000] [in_flight=2]
+ * (50,000 trades is the most POST /admin/ingest/trades takes per request, what a replay sends.)
  * Prints sustained trades/s, Durable Object calls per trade and D1 statements per trade.
  * BENCH_PERSIST=1 keeps storage on disk (as `npm start`) instead of in memory.
  */
 import { startBenchWorker } from "./rpc-harness";
 
-const TRADES = Number(process.argv[2] ?? 100_000);
+const TRADES = Number(process.argv[2] ?? 200_000);
 const TICKERS = Number(process.argv[3] ?? 50);
-const BATCH = Number(process.argv[4] ?? 10_000);
+const BATCH = Number(process.argv[4] ?? 50_000);
 const IN_FLIGHT = Number(process.argv[5] ?? 2);
 
 interface IngestResult { received: number; tickers: number; rpc_calls: number; added: number; duplicates: number; failed: unknown[]; registry_rows: number }

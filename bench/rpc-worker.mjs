@@ -8,6 +8,7 @@
 import { createDurable } from "itty-durable/itty-durable.js";
 import { proxyDurable } from "itty-durable/proxy-durable.js";
 import { z } from "zod";
+import { MAX_TRADES_PER_BATCH } from "../src/stream/ingest.ts";
 import { StreamTradeSchema } from "../src/stream/messages.ts";
 import { TickerState } from "../src/stream/ticker.ts";
 
@@ -51,7 +52,7 @@ async function mapLimit(items, limit, fn) {
   }));
 }
 
-const IngestBody = z.object({ trades: z.array(StreamTradeSchema).min(1).max(10_000) });
+const IngestBody = z.object({ trades: z.array(StreamTradeSchema).min(1).max(MAX_TRADES_PER_BATCH) });
 
 export default {
   async fetch(req, env) {

@@ -17,8 +17,11 @@ for i in 1 2 3; do
 done
 run npx tsx bench/ingest-ws.ts 200000 100 --stream-rate 0
 run npx tsx bench/ingest-ws.ts 200000 500 --cold
+# HTTP batches of 50,000 (the API's maximum); the last case at the earlier maximum, 10,000.
 run npx tsx bench/ingest.ts
-run npx tsx bench/ingest.ts 100000 500
+run npx tsx bench/ingest.ts 200000 500
 run BENCH_PERSIST=1 npx tsx bench/ingest.ts 200000 50
-run BENCH_PERSIST=1 npx tsx bench/ingest.ts 100000 500
+run BENCH_PERSIST=1 npx tsx bench/ingest.ts 200000 500
+run BENCH_PERSIST=1 npx tsx bench/ingest.ts 200000 500
+run BENCH_PERSIST=1 npx tsx bench/ingest.ts 200000 500 10000
 run npx tsx bench/builders.ts

@@ -5,12 +5,10 @@
  */
 import { IngestHealthSchema } from "../stream/health";
 import { createRoute, z } from "@hono/zod-openapi";
-import { INGEST_NAME, type IngestObject } from "../stream/ingest";
+import { INGEST_NAME, MAX_TRADES_PER_BATCH, type IngestObject } from "../stream/ingest";
 import { StreamTradeSchema } from "../stream/messages";
 import { createApiApp } from "./factory";
 import { adminErrors, jsonContent, readErrors } from "./openapi-helpers";
-
-export const MAX_TRADES_PER_REQUEST = 10_000;
 
 /** The ingest object of a feed (one per feed; "kalshi" in production). */
 export function ingestObject(env: Env, feed: string = INGEST_NAME): DurableObjectStub<IngestObject> {
@@ -18,7 +16,7 @@ export function ingestObject(env: Env, feed: string = INGEST_NAME): DurableObjec
 }
 
 const TradesBody = z.strictObject({
-  trades: z.array(StreamTradeSchema).min(1).max(MAX_TRADES_PER_REQUEST, `at most ${MAX_TRADES_PER_REQUEST} trades per request`),
+  trades: z.array(StreamTradeSchema).min(1).max(MAX_TRADES_PER_BATCH, `at most ${MAX_TRADES_PER_BATCH} trades per request`),
 });
 
 const IngestTradesResultSchema = z

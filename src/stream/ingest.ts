@@ -43,6 +43,13 @@ const BACKOFF_MAX_MS = 60_000;
  * trade, ~15 MB).
  */
 const FORWARD_MAX_PENDING = 50_000;
+/**
+ * The most trades one HTTP batch (`ingestTrades`, POST /admin/ingest/trades) carries: the same
+ * bound on memory as the stream's pending trades. A batch is forwarded as one call per ticker, and
+ * a call costs mostly its storage commit, so larger batches store faster: 500 tickers on disk went
+ * from ~20k trades/s at 10,000 per batch to ~40k at 50,000 (docs/performance.md, "Streaming").
+ */
+export const MAX_TRADES_PER_BATCH = FORWARD_MAX_PENDING;
 /** A ticker whose forwarding failed this many flushes in a row has its pending batch dropped (counted). */
 const FORWARD_MAX_ATTEMPTS = 5;
 /** Backfill reads are paced at most this fast (and never faster than KALSHI_READS_PER_SECOND): the sync shares Kalshi's limit. */
@@ -153,6 +160,7 @@ export class IngestObject extends DurableObject<Env> {
 
   /** Trades pushed over HTTP (replays, benchmarks): forwarded at once, registry written. */
   async ingestTrades(trades: StreamTrade[]): Promise<IngestTradesResult> {
+    if (trades.length > MAX_TRADES_PER_BATCH) throw new RangeError(`at most ${MAX_TRADES_PER_BATCH} trades per batch, got ${trades.length}`);
     this.http.batches++;
     this.http.trades += trades.length;
     for (const t of trades) this.registry.note(t.ticker, t.ts);

@@ -11,6 +11,7 @@ import { createApiApp } from "../../src/api/factory";
 import { ingestAdminApp } from "../../src/api/ingest-admin";
 import { parseDuration, tickersApp } from "../../src/api/tickers";
 import { toBuilderTrade } from "../../src/stream/normalize";
+import { MAX_TRADES_PER_BATCH } from "../../src/stream/ingest";
 import { makeTrades, T0 } from "./helpers";
 
 const app = createApiApp();
@@ -121,6 +122,10 @@ describe("errors", () => {
     expect(bad.status).toBe(400);
     expect(await bad.json()).toMatchObject({ error: { code: "invalid_body", details: [{ parameter: "trades.0.price_dollars" }] } });
     expect((await post("/admin/ingest/trades", { trades: [] })).status).toBe(400);
+    const one = makeTrades("X", 1)[0]!;
+    const tooMany = await post("/admin/ingest/trades", { trades: Array.from({ length: MAX_TRADES_PER_BATCH + 1 }, () => one) });
+    expect(tooMany.status).toBe(400);
+    expect(JSON.stringify(await tooMany.json())).toContain(`at most ${MAX_TRADES_PER_BATCH} trades per request`);
     const health = await app.request("/admin/ingest/health", { headers: AUTH }, env);
     expect(health.status).toBe(200);
     expect(await health.json()).toMatchObject({ running: false, connected: false, http: { batches: expect.any(Number) } });
