@@ -3,12 +3,15 @@
  * IngestObject's outbound WebSocket (trade + ticker channels), which normalizes them and forwards
  * them to the TickerObjects. Measures trades/s from the first pump until every trade is stored.
  *
- *   npx tsx bench/ingest-ws.ts [trades=20000] [markets=100] [--stream-rate 20000] [--cold]
+ *   npx tsx bench/ingest-ws.ts [trades=20000] [markets=100] [--pump-rate R] [--stream-rate 20000] [--cold]
  *                              [--profile out.cpuprofile]
  *
  * Steady state by default: a warm-up of 20 trades per market first creates every ticker object
  * (the first call to an object costs ~6 ms locally: see docs/performance.md, "Streaming"), then
  * the timed run. --cold times the first trades instead (object creation included).
+ * --pump-rate R    offer the trades at R trades/s (default: as fast as the simulator can, ~60k/s,
+ *                  which builds a backlog in the socket when the ingest is slower: that measures
+ *                  capacity; a paced run shows whether the ingest keeps up with a given rate).
  * --stream-rate R  the simulator's clock advances as a stream of R trades/s would (trade `ts` is in
  *                  whole seconds, as on Kalshi, so R/markets trades per market share each second);
  *                  0 freezes the clock: every trade in the same second (the worst case for ordering).
@@ -34,6 +37,7 @@ function flag(name: string): boolean {
 }
 const PROFILE = option("profile");
 const STREAM_RATE = Number(option("stream-rate") ?? 20_000);
+const PUMP_RATE = Number(option("pump-rate") ?? 0);
 const COLD = flag("cold");
 const HEAP = flag("heap");
 const TRADES = Number(args[0] ?? 20_000);
@@ -43,6 +47,9 @@ const PUMP = 2000;
 
 interface Health {
   connected: boolean;
+  last_error: string | null;
+  reconnects: number;
+  backfill: { backfills: number; backfilled_trades: number; truncated: number };
   subscriptions: { sid: number | null; markets: number; subscribing: boolean }[];
   protocol: { frames: number; trades: number; tickers: number; invalid: number };
   forward: { flushes: number; rpc_calls: number; trades: number; added: number; duplicates: number; outside: number; rejected: number; failures: number };
@@ -85,10 +92,15 @@ try {
   /** Pumps `n` trades (advancing the simulator's clock at STREAM_RATE) and waits until `total` are handled. */
   async function pumpAndStore(n: number, total: number): Promise<{ seconds: number; pumpedIn: number; h: Health }> {
     const t0 = performance.now();
+    const timeoutMs = 120_000 + (PUMP_RATE > 0 ? (n / PUMP_RATE) * 1000 : 0);
     let pumped = 0;
     while (pumped < n) {
       const r = (await post("/_sim/feed/pump", { trades: Math.min(PUMP, n - pumped) })) as { generated: number };
       pumped += r.generated;
+      if (PUMP_RATE > 0) {
+        const ahead = (pumped / PUMP_RATE) * 1000 - (performance.now() - t0);
+        if (ahead > 0) await sleep(ahead);
+      }
       if (STREAM_RATE > 0) await post("/_sim/clock", { advance_ms: Math.round((r.generated / STREAM_RATE) * 1000) });
     }
     const pumpedIn = (performance.now() - t0) / 1000;
@@ -96,7 +108,7 @@ try {
     while (handled(h) < total) {
       await sleep(20);
       h = await health();
-      if (performance.now() - t0 > 120_000) throw new Error(`timed out after 120 s: ${JSON.stringify(h)}`);
+      if (performance.now() - t0 > timeoutMs) throw new Error(`timed out after ${timeoutMs / 1000} s: ${JSON.stringify(h)}`);
     }
     return { seconds: (performance.now() - t0) / 1000, pumpedIn, h };
   }
@@ -143,6 +155,12 @@ try {
       `not stored: ${d((x) => x.forward.duplicates)} duplicates, ${d((x) => x.forward.outside)} outside, ${d((x) => x.forward.rejected)} rejected; ` +
       `flushes ${d((x) => x.forward.flushes)}; ticker-object RPCs ${calls} → ${(calls / TRADES).toFixed(3)} per trade; failures ${d((x) => x.forward.failures)}; D1 registry statements ${h.registry.statements}`,
   );
+  if (d((x) => x.reconnects) > 0) {
+    console.log(
+      `the connection dropped ${d((x) => x.reconnects)}× (last: ${JSON.stringify(h.last_error)}); REST backfill: ${d((x) => x.backfill.backfills)} jobs, ` +
+        `${d((x) => x.backfill.backfilled_trades)} trades (${d((x) => x.backfill.truncated)} cut at the page bound and continued)`,
+    );
+  }
   await worker.fetch("/ingest/stop?feed=bench-ws", { method: "POST" });
 } finally {
   await worker.stop();

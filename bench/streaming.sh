@@ -15,6 +15,8 @@ for i in 1 2 3; do
   run BENCH_PERSIST=1 npx tsx bench/ingest-ws.ts 400000 100
   run BENCH_PERSIST=1 npx tsx bench/ingest-ws.ts 400000 500
 done
+# Sustained at an offered rate (the ingest must keep up: all stored within ~1 s of the last trade).
+run BENCH_PERSIST=1 npx tsx bench/ingest-ws.ts 1200000 500 --pump-rate 25000
 run npx tsx bench/ingest-ws.ts 200000 100 --stream-rate 0
 run npx tsx bench/ingest-ws.ts 200000 500 --cold
 # HTTP batches of 50,000 (the API's maximum); the last case at the earlier maximum, 10,000.

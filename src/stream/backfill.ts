@@ -6,8 +6,9 @@
  * deduplicate by `trade_id`, so re-fetching trades the stream did deliver costs nothing but bytes.
  *
  * Bounds (docs/decisions.md ("Streaming") §4): only the affected tickers, only from the last trade seen
- * before the loss (minus a small margin) to now, at most `maxPages` pages of 1000 per job, every
- * request paced by the client's token bucket.
+ * before the loss (minus a small margin) to now, at most `maxPages` pages of 1000 per listing per
+ * job — a longer loss is read by continuation jobs, from the cursor where the last one stopped —
+ * every request paced by the client's token bucket.
  */
 import type { KalshiClient } from "../kalshi/client";
 import type { Trade, TradesQuery } from "../kalshi/schemas";
@@ -25,18 +26,32 @@ export const BACKFILL_MARGIN_S = 2;
 export interface BackfillJob {
   tickers: Set<string>;
   fromS: number;
+  /** The window's end (Unix seconds), fixed once a job is continued (its cursor belongs to that query); else "now". */
+  toS?: number;
+  /** Where a listing cut at the page bound stopped: its ticker (null: the all-markets listing) and cursor. */
+  resume?: { ticker: string | null; cursor: string };
 }
 
-/** Pending backfill work: jobs queued while one runs are merged (union of tickers, earliest start). */
+/**
+ * Pending backfill work: jobs queued while one runs are merged (union of tickers, earliest start).
+ * The continuation of a job cut at the page bound is kept apart (its cursor cannot merge) and
+ * runs first, so a long loss is read to its end in bounded steps rather than dropped.
+ */
 export class BackfillQueue {
   private job: BackfillJob | null = null;
+  private continuation: BackfillJob | null = null;
 
   get pending(): boolean {
-    return this.job !== null;
+    return this.job !== null || this.continuation !== null;
   }
 
   get pendingTickers(): number {
-    return this.job?.tickers.size ?? 0;
+    return new Set([...(this.continuation?.tickers ?? []), ...(this.job?.tickers ?? [])]).size;
+  }
+
+  /** Queues the rest of a job cut at the page bound (`BackfillResult.next`), or a continuation to retry. */
+  continueWith(job: BackfillJob): void {
+    this.continuation = job;
   }
 
   add(tickers: Iterable<string>, fromS: number): void {
@@ -47,9 +62,20 @@ export class BackfillQueue {
   }
 
   take(): BackfillJob | null {
+    if (this.continuation) {
+      const c = this.continuation;
+      this.continuation = null;
+      return c;
+    }
     const j = this.job;
     this.job = null;
     return j;
+  }
+
+  /** Puts back a job that failed: a continuation as it was (keeping its cursor), others merged. */
+  retry(job: BackfillJob): void {
+    if (job.resume) this.continuation = job;
+    else this.add(job.tickers, job.fromS);
   }
 }
 
@@ -83,8 +109,10 @@ export interface BackfillResult {
   requests: number;
   /** REST items that failed the Trade schema or normalization. */
   invalid: number;
-  /** A listing hit `maxPages` before its last page: older trades of the window were not read. */
+  /** A listing hit `maxPages` before its last page: the rest is in `next`. */
   truncated: boolean;
+  /** The job that reads the rest of the window from where this one stopped; null when complete. */
+  next: BackfillJob | null;
 }
 
 export interface BackfillOptions {
@@ -99,10 +127,12 @@ export interface BackfillOptions {
 
 /** Fetches a job's window. Throws the client's errors (KalshiHttpError, …) — the caller counts and retries. */
 export async function fetchBackfill(client: KalshiClient, job: BackfillJob, opts: BackfillOptions): Promise<BackfillResult> {
-  const res: BackfillResult = { trades: [], requests: 0, invalid: 0, truncated: false };
+  const res: BackfillResult = { trades: [], requests: 0, invalid: 0, truncated: false, next: null };
   const maxPages = opts.maxPages ?? BACKFILL_MAX_PAGES;
-  const base: TradesQuery = { min_ts: Math.max(0, job.fromS - BACKFILL_MARGIN_S), max_ts: Math.max(opts.toS, job.fromS), limit: opts.pageSize ?? 1000 };
-  const read = async (q: TradesQuery) => {
+  const toS = job.toS ?? Math.max(opts.toS, job.fromS);
+  const base: TradesQuery = { min_ts: Math.max(0, job.fromS - BACKFILL_MARGIN_S), max_ts: toS, limit: opts.pageSize ?? 1000 };
+  /** Reads one listing; on the page bound, returns the cursor it stopped at. */
+  const read = async (q: TradesQuery): Promise<string | null> => {
     let pages = 0;
     for await (const page of client.listTrades(q)) {
       res.requests++;
@@ -113,16 +143,24 @@ export async function fetchBackfill(client: KalshiClient, job: BackfillJob, opts
         if (n.ok) res.trades.push(n.value);
         else res.invalid++;
       }
-      if (++pages >= maxPages && page.cursor !== null) {
-        res.truncated = true;
-        return;
-      }
+      if (++pages >= maxPages && page.cursor !== null) return page.cursor;
     }
+    return null;
   };
-  if (job.tickers.size <= (opts.perTickerMax ?? BACKFILL_PER_TICKER_MAX)) {
-    for (const ticker of [...job.tickers].sort()) await read({ ...base, ticker });
+  const cut = (tickers: Set<string>, ticker: string | null, cursor: string) => {
+    res.truncated = true;
+    res.next = { tickers, fromS: job.fromS, toS, resume: { ticker, cursor } };
+  };
+  const resume = job.resume;
+  if (resume ? resume.ticker !== null : job.tickers.size <= (opts.perTickerMax ?? BACKFILL_PER_TICKER_MAX)) {
+    const tickers = [...job.tickers].sort().filter((t) => !resume || t >= resume.ticker!);
+    for (const [i, ticker] of tickers.entries()) {
+      const at = await read({ ...base, ticker, ...(resume?.ticker === ticker ? { cursor: resume.cursor } : {}) });
+      if (at !== null) return cut(new Set(tickers.slice(i)), ticker, at), res;
+    }
   } else {
-    await read(base);
+    const at = await read({ ...base, ...(resume ? { cursor: resume.cursor } : {}) });
+    if (at !== null) cut(job.tickers, null, at);
   }
   return res;
 }

@@ -17,7 +17,7 @@ export const IngestBackfillHealthSchema = z.object({
   invalid: int().meta({ description: "REST trades that failed the schema or normalization" }),
   errors: int().meta({ description: "Failed attempts after the client's own retries" }),
   abandoned: int().meta({ description: "Jobs given up after their last attempt" }),
-  truncated: int().meta({ description: "Jobs that hit the page bound" }),
+  truncated: int().meta({ description: "Jobs that hit the page bound; a continuation job reads on from where each stopped" }),
   running: z.boolean(),
   pending_tickers: int(),
   last_error: z.string().nullable(),

@@ -462,6 +462,7 @@ export class IngestObject extends DurableObject<Env> {
       this.backfillAttempts = 0;
       this.bf.invalid += r.invalid;
       if (r.truncated) this.bf.truncated++;
+      if (r.next) this.backfillQueue.continueWith(r.next);
       this.bf.backfilled_trades += r.trades.length;
       if (r.trades.length) {
         for (const t of r.trades) {
@@ -474,7 +475,7 @@ export class IngestObject extends DurableObject<Env> {
       this.bf.errors++;
       this.bf.last_error = `backfill of ${job.tickers.size} tickers from ${job.fromS} failed: ${(e as Error).message}`;
       if (++this.backfillAttempts < BACKFILL_MAX_ATTEMPTS) {
-        this.backfillQueue.add(job.tickers, job.fromS);
+        this.backfillQueue.retry(job);
         this.backfillRetryAt = Date.now() + BACKFILL_RETRY_MS;
       } else {
         this.bf.abandoned++;

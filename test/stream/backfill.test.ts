@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { Simulator, type WsSession } from "../../sim/core/index";
 import { KalshiClient } from "../../src/kalshi/client";
 import { TradeSchema } from "../../src/kalshi/schemas";
-import { BackfillQueue, fetchBackfill, normalizeRestTrade } from "../../src/stream/backfill";
+import { BackfillQueue, fetchBackfill, normalizeRestTrade, type BackfillJob } from "../../src/stream/backfill";
 import { restBaseFromWs } from "../../src/stream/ingest";
 import { normalizeTrade } from "../../src/stream/normalize";
 
@@ -104,7 +104,53 @@ describe("fetchBackfill against the simulator", () => {
     expect(w.requests() - before).toBe(2);
     const whole = await fetchBackfill(w.client, job, { toS: s, msResolution: false, perTickerMax: 0, pageSize: 10, maxPages: 3 });
     expect(whole.truncated).toBe(false);
+    expect(whole.next).toBeNull();
     expect(whole.trades.length).toBe(30);
+  });
+
+  for (const perTickerMax of [0, 16]) {
+    it(`a job cut at the page bound is continued from its cursor until the window is read (${perTickerMax ? "per-ticker" : "all-markets"} listing)`, async () => {
+      const w = await world(3);
+      await w.pump(20, 60_000);
+      const fromS = Math.floor(w.sim.nowMs() / 1000);
+      await w.pump(95);
+      const toS = Math.floor(w.sim.nowMs() / 1000);
+      const whole = await fetchBackfill(w.client, { tickers: new Set(w.tickers), fromS }, { toS, msResolution: false, perTickerMax });
+      expect(whole.next).toBeNull();
+      expect(whole.trades.length).toBe(95);
+
+      const got: string[] = [];
+      let job: BackfillJob | null = { tickers: new Set(w.tickers), fromS };
+      let jobs = 0;
+      while (job) {
+        // "Now" moves on between jobs and trades keep coming: a continuation keeps its window's end.
+        const r = await fetchBackfill(w.client, job, { toS: Math.floor(w.sim.nowMs() / 1000), msResolution: false, perTickerMax, pageSize: 10, maxPages: 2 });
+        w.sim.advance(5_000);
+        await w.pump(5);
+        expect(r.truncated).toBe(r.next !== null);
+        got.push(...r.trades.map((t) => t.trade_id));
+        job = r.next;
+        jobs++;
+      }
+      expect(jobs).toBeGreaterThan(3);
+      expect(new Set(got)).toEqual(new Set(whole.trades.map((t) => t.trade_id)));
+      expect(got.length).toBe(95); // each page read once
+    });
+  }
+
+  it("the queue runs a continuation first, and puts a failed one back with its cursor", () => {
+    const q = new BackfillQueue();
+    q.add(["A"], 100);
+    const cont: BackfillJob = { tickers: new Set(["B", "C"]), fromS: 50, toS: 200, resume: { ticker: "B", cursor: "c1" } };
+    q.continueWith(cont);
+    expect(q.pendingTickers).toBe(3);
+    expect(q.take()).toBe(cont);
+    q.retry(cont);
+    expect(q.take()).toBe(cont);
+    expect(q.take()).toEqual({ tickers: new Set(["A"]), fromS: 100 });
+    q.retry({ tickers: new Set(["D"]), fromS: 70 });
+    expect(q.take()).toEqual({ tickers: new Set(["D"]), fromS: 70 });
+    expect(q.pending).toBe(false);
   });
 });
 
