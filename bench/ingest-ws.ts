@@ -61,7 +61,7 @@ function ingestCategory(stack: ProfileNode["callFrame"][]): string | undefined {
   for (const { functionName: f } of stack) {
     if (f.includes("_zod") || f === "safeParse") return "zod validation";
     if (/^(normalizeTrade|normalizeTicker|canonicalDollars|canonicalCount|parseDollars|formatDollars)$/.test(f)) return "normalize";
-    if (/^(applyBatch|applyTrades)$/.test(f)) return "ticker object (builders + SQLite)";
+    if (/^(applyBatch|applyTrades|applyPacked)$/.test(f)) return "ticker object (builders + SQLite)";
     if (/^(forwardBatch|flushForward)$/.test(f)) return "forwarding (RPC call sites)";
     if (f === "note") return "day registry";
     if (f === "onFrame") return "frame handling (JSON.parse, seq, events)";

@@ -152,11 +152,17 @@ export async function fetchBackfill(client: KalshiClient, job: BackfillJob, opts
     res.next = { tickers, fromS: job.fromS, toS, resume: { ticker, cursor } };
   };
   const resume = job.resume;
-  if (resume ? resume.ticker !== null : job.tickers.size <= (opts.perTickerMax ?? BACKFILL_PER_TICKER_MAX)) {
-    const tickers = [...job.tickers].sort().filter((t) => !resume || t >= resume.ticker!);
+  const perTicker = resume ? resume.ticker !== null : job.tickers.size <= (opts.perTickerMax ?? BACKFILL_PER_TICKER_MAX);
+  if (perTicker) {
+    // Tickers in order; a continuation starts at the ticker it stopped in, from its cursor.
+    const from = resume?.ticker ?? null;
+    const tickers = [...job.tickers].sort().filter((t) => from === null || t >= from);
     for (const [i, ticker] of tickers.entries()) {
-      const at = await read({ ...base, ticker, ...(resume?.ticker === ticker ? { cursor: resume.cursor } : {}) });
-      if (at !== null) return cut(new Set(tickers.slice(i)), ticker, at), res;
+      const at = await read({ ...base, ticker, ...(ticker === from ? { cursor: resume!.cursor } : {}) });
+      if (at !== null) {
+        cut(new Set(tickers.slice(i)), ticker, at);
+        break;
+      }
     }
   } else {
     const at = await read({ ...base, ...(resume ? { cursor: resume.cursor } : {}) });

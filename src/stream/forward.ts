@@ -1,10 +1,11 @@
 /**
  * Forwarding from the ingest object to the ticker objects: one RPC per ticker per batch
- * (never one per trade), with bounded concurrency.
+ * (never one per trade), its trades in columns (./trade-pack.ts), with bounded concurrency.
  */
 import type { StreamTrade } from "./messages";
 import { FEED } from "./registry";
 import type { ApplyTradesResult, TickerObject } from "./ticker";
+import { packTrades } from "./trade-pack";
 
 export const FORWARD_CONCURRENCY = 32;
 
@@ -83,11 +84,12 @@ export async function forwardTrades(
   await mapLimit(groups, concurrency, async ([ticker, batch]) => {
     res.rpc_calls++;
     try {
-      const r = await tickerStub(ns, ticker, feed).applyTrades(ticker, batch);
+      const { packed, rejected } = packTrades(batch);
+      const r = await tickerStub(ns, ticker, feed).applyBatch(ticker, { trades: packed });
       res.added += r.added;
       res.duplicates += r.duplicates;
       res.outside += r.outside;
-      res.rejected += r.rejected;
+      res.rejected += r.rejected + rejected;
     } catch (e) {
       res.failed.push({ ticker, trades: batch.length, error: (e as Error).message });
     }

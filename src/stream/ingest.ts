@@ -22,6 +22,7 @@ import { FEED_CHANNELS, FeedSession, type Channel, type FeedEvent, type TickerFr
 import { flushNow, forwardTrades, mapLimit, nextFlushDelay, tickerStub, FORWARD_CONCURRENCY, FORWARD_DELAY_MS, type ForwardResult } from "./forward";
 import type { StreamBook, StreamTicker, StreamTrade } from "./messages";
 import { FEED, TickerDayRegistry } from "./registry";
+import { packTrades } from "./trade-pack";
 import { wsUpgradeRequest } from "./ws-connect";
 
 export const INGEST_NAME = "kalshi";
@@ -549,7 +550,9 @@ export class IngestObject extends DurableObject<Env> {
     await mapLimit([...byTicker], FORWARD_CONCURRENCY, async ([ticker, batch]) => {
       this.fwd.rpc_calls++;
       try {
-        const r = await tickerStub(this.env.TICKER, ticker, this.config.feed).applyBatch(ticker, batch);
+        const { packed, rejected } = packTrades(batch.trades);
+        this.fwd.rejected += rejected;
+        const r = await tickerStub(this.env.TICKER, ticker, this.config.feed).applyBatch(ticker, { ...batch, trades: packed });
         this.fwd.added += r.added;
         this.fwd.duplicates += r.duplicates;
         this.fwd.outside += r.outside;

@@ -26,8 +26,9 @@ import {
   type VolumeProfile,
 } from "../builders";
 import type { StreamBook, StreamTicker, StreamTrade } from "./messages";
-import { fromBuilderTrade, toBuilderTrade } from "./normalize";
+import { fromBuilderTrade } from "./normalize";
 import { MAX_PRICE_WINDOW, MAX_VOLUME_WINDOW_MS, prunableCount } from "./retention";
+import { packTrades, unpackTrade, type PackedTrades } from "./trade-pack";
 
 export interface ApplyTradesResult {
   added: number;
@@ -65,7 +66,8 @@ export interface TickerSnapshot {
 }
 
 export interface TickerBatch {
-  trades?: StreamTrade[];
+  /** This ticker's trades, in columns (`packTrades`). */
+  trades?: PackedTrades;
   ticker_message?: StreamTicker;
   orderbook?: StreamBook;
 }
@@ -188,26 +190,30 @@ export class TickerState {
     return true;
   }
 
-  /** Adds a batch of trades for this ticker: deduplicated by trade_id, placed by (ts, id). */
+  /** Adds trades for this ticker in the stream format (trades of another ticker are rejected). */
   applyTrades(ticker: string, trades: StreamTrade[]): ApplyTradesResult {
+    const mine = trades.filter((t) => t.ticker === ticker);
+    const { packed, rejected } = packTrades(mine);
+    const res = this.applyPacked(ticker, packed);
+    res.rejected += rejected + trades.length - mine.length;
+    return res;
+  }
+
+  /** Adds a batch of trades for this ticker: deduplicated by trade_id, placed by (ts, id). */
+  applyPacked(ticker: string, p: PackedTrades): ApplyTradesResult {
     const res: ApplyTradesResult = { added: 0, duplicates: 0, outside: 0, rejected: 0 };
-    if (!this.bind(ticker)) return { ...res, rejected: trades.length };
+    if (!this.bind(ticker)) return { ...res, rejected: p.ids.length };
     const rows: TradeRow[] = [];
-    for (const st of trades) {
-      if (st.ticker !== ticker) {
-        res.rejected++;
-        continue;
-      }
-      if (this.ids.has(st.trade_id)) {
+    for (let i = 0; i < p.ids.length; i++) {
+      if (this.ids.has(p.ids[i]!)) {
         res.duplicates++;
         continue;
       }
-      let t: BuilderTrade;
+      const t = unpackTrade(p, i);
       try {
-        t = toBuilderTrade(st);
         assertValidTrade(t);
       } catch {
-        // Not in the stream format (callers validate; this keeps a bad trade from failing its batch).
+        // The sender packs valid trades only; this keeps a bad one from failing its batch.
         res.rejected++;
         continue;
       }
@@ -244,7 +250,7 @@ export class TickerState {
   applyBatch(ticker: string, batch: TickerBatch): ApplyTradesResult {
     if (batch.ticker_message) this.putTicker(batch.ticker_message);
     if (batch.orderbook) this.putBook(batch.orderbook);
-    return this.applyTrades(ticker, batch.trades ?? []);
+    return batch.trades ? this.applyPacked(ticker, batch.trades) : { added: 0, duplicates: 0, outside: 0, rejected: 0 };
   }
 
   private putTicker(msg: StreamTicker): boolean {
