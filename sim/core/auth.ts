@@ -1,5 +1,5 @@
 /**
- * KALSHI-ACCESS-* request signatures (wire-format §1): message = timestamp(ms) + METHOD + path
+ * KALSHI-ACCESS-* request signatures (docs/kalshi-wire.md §1): message = timestamp(ms) + METHOD + path
  * (no query), RSA-PSS SHA-256, salt length 32, base64. Verified with WebCrypto when public keys
  * are configured; otherwise only the presence of the three headers is checked.
  */

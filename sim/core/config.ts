@@ -94,7 +94,7 @@ export const SimConfigSchema = z.object({
   auth_public_keys: z.record(z.string(), z.string()).optional(),
   /**
    * Incompatible GET /markets filter combinations: "error" → 400 (default; matches the
-   * fixture), "empty" → 200 with an empty page (what Kalshi was observed doing, quirk Q7).
+   * fixture), "empty" → 200 with an empty page (what Kalshi was observed doing, docs/kalshi-wire.md Q7).
    */
   incompatible_filters: z.enum(["error", "empty"]).default("error"),
   /**

@@ -1,7 +1,7 @@
 /**
- * Wire JSON rendering of world records, in Kalshi's current format (wire-format §2.9–2.12):
+ * Wire JSON rendering of world records, in Kalshi's current format (docs/kalshi-wire.md §2.9–2.12):
  * dollar strings with 4 dp, fixed-point counts with 2 dp, RFC 3339 times, no integer legacy
- * fields unless `legacy` is set (then the [SPEC] legacy set as in rest-market-legacy-2026-01.json).
+ * fields unless `legacy` is set (then the spec's legacy set as in rest-market-legacy-2026-01.json).
  */
 import { dollars, fp, groupNumber, humanDate, isoMicros, isoSeconds } from "./format";
 import { unit } from "./prng";

@@ -1,5 +1,5 @@
 /**
- * Kalshi REST v2 public endpoints over a World (wire-format §2): exact envelopes, filter
+ * Kalshi REST v2 public endpoints over a World (docs/kalshi-wire.md §2): exact envelopes, filter
  * vocabularies, limits and key-based cursors. Pure: takes a path and query, returns a status
  * and a JSON body; HTTP framing, rate limits and faults live in simulator.ts.
  */
@@ -110,7 +110,7 @@ interface MarketFilters {
 }
 
 /**
- * Validates the filter combination per the [SPEC] compatibility table (§2.1). Returns a reason
+ * Validates the filter combination per the documented compatibility table (docs/kalshi-wire.md §2.1). Returns a reason
  * string when the combination is incompatible, null when it is fine.
  */
 export function incompatibility(q: URLSearchParams): string | null {

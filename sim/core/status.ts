@@ -16,7 +16,7 @@ export const STATUS_FILTERS = ["unopened", "open", "paused", "closed", "settled"
 export type StatusFilter = (typeof STATUS_FILTERS)[number];
 
 /**
- * Filter word → response status codes. Kalshi does not publish this mapping (wire-format §3):
+ * Filter word → response status codes. Kalshi does not publish this mapping (docs/kalshi-wire.md §3):
  * UNCONFIRMED choice — `closed` covers everything after close until payout (closed, determined,
  * disputed, amended) and `settled` is `finalized` only, so the five filters partition all markets.
  */

@@ -397,7 +397,7 @@ export class World {
     if (rng.chance(t.fractional)) flags |= F_FRACTIONAL;
     if (t.canCloseEarly) flags |= F_CAN_CLOSE_EARLY;
     if (t.kind === "mve") flags |= F_MVE;
-    // Since 2026-07 some payloads omit the NO side (Q16); emulate on a stable subset.
+    // Since 2026-07 some payloads omit the NO side (docs/kalshi-wire.md Q16); emulate on a stable subset.
     if (rng.chance(0.15)) flags |= F_NO_SIDE_OMITTED;
     if (!initial ? rng.chance(0.3) : rng.chance(0.01)) flags |= F_PROVISIONAL;
     c.flags[m] = flags;
@@ -522,7 +522,7 @@ export class World {
 
   private pushFeeChange(ser: SeriesRec, feeType: FeeType, mult: number, scheduledS: number, applied: boolean, n: number, rng: Rng): void {
     this.feeChanges.push({ id: uuidFrom(this.seed, 0xfee, n), series: ser.idx, feeType, feeMultiplier: mult, scheduledS, applied });
-    // Q17: the feed sometimes repeats a change (same series + scheduled_ts) under another id.
+    // docs/kalshi-wire.md Q17: the feed sometimes repeats a change (same series + scheduled_ts) under another id.
     if (rng.chance(0.15)) this.feeChanges.push({ id: uuidFrom(this.seed, 0xfee, n, 1), series: ser.idx, feeType, feeMultiplier: mult, scheduledS, applied });
   }
 
@@ -649,7 +649,7 @@ export class World {
         if (st === S_INITIALIZED) {
           const at = c.openS[m] as number;
           if (nowS < at) { nextDue = Math.min(nextDue, at); break; }
-          // Q14: initialized → active at open_time with no lifecycle message.
+          // docs/kalshi-wire.md Q14: initialized → active at open_time with no lifecycle message.
           st = S_ACTIVE;
           c.updatedS[m] = Math.max(c.updatedS[m] as number, at);
           // Opening quotes from a per-market stream, so results do not depend on scan order.

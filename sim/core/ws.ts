@@ -1,5 +1,5 @@
 /**
- * Kalshi WebSocket protocol engine (wire-format §6), transport-agnostic: a session receives
+ * Kalshi WebSocket protocol engine (docs/kalshi-wire.md §6), transport-agnostic: a session receives
  * command text and answers through a `send` function, so it runs the same behind the Node `ws`
  * server and in a unit test. The `Feed` owns the deterministic trade stream, order books and
  * lifecycle broadcasts of one world and fans data out to its sessions.
@@ -146,7 +146,7 @@ export class WsSession {
     for (const ch of channels as string[]) {
       if ([...this.subs.values()].some((s) => s.channel === ch)) {
         // Kalshi answers a second subscribe to a channel on the same connection with code 6
-        // (captured); add markets with update_subscription instead (quirk Q5).
+        // (captured); add markets with update_subscription instead (docs/kalshi-wire.md Q5).
         this.reply({ id, type: "error", msg: { code: 6, msg: WS_ERRORS[6] } });
         continue;
       }

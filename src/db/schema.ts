@@ -149,7 +149,7 @@ export const markets = sqliteTable(
 
 /**
  * Per-series fee schedule: one row per (series, effective time). Kalshi's fee-change feed repeats
- * a change under different ids (quirk Q17), so the key is the time, and every id seen is kept.
+ * a change under different ids (docs/kalshi-wire.md Q17), so the key is the time, and every id seen is kept.
  * `effective_ts` 0 is the series' fee as first seen on the series itself (series that never changed
  * fees never appear in the feed).
  */

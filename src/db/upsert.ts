@@ -282,7 +282,7 @@ const SERIES = buildUpsert({
 
 /**
  * The series' own fee as a series_fees row: at effective_ts 0 the first time a series is seen
- * (series that never changed fees never appear in the fee-change feed, Q17), and at the time of
+ * (series that never changed fees never appear in the fee-change feed, docs/kalshi-wire.md Q17), and at the time of
  * observation when the series' fee differs from the schedule's fee in effect now (a change the
  * feed did not report). Otherwise nothing is written.
  */
@@ -338,7 +338,7 @@ export interface FeeScheduleRow {
 }
 
 /**
- * Kalshi's fee-change feed repeats one change under several ids (Q17): rows are keyed on
+ * Kalshi's fee-change feed repeats one change under several ids (docs/kalshi-wire.md Q17): rows are keyed on
  * (series_ticker, scheduled time) and keep every id. If duplicates disagree on the fee, the record
  * with the greatest id wins (deterministic; Kalshi documents no order).
  */
@@ -472,7 +472,7 @@ export async function denormalizeMarkets(
 }
 
 /**
- * Re-derives events.status (Kalshi's events carry none, Q6) from their live markets with
+ * Re-derives events.status (Kalshi's events carry none, docs/kalshi-wire.md Q6) from their live markets with
  * deriveEventStatus, for the given events only, and writes only the events whose status changed.
  */
 export async function deriveEventStatuses(

@@ -4,7 +4,7 @@
  * "0.1" + "0.2" is "0.3" and 1 − "0.9990" is "0.0010". A float (`number`) is produced only at the
  * very end, by parsing a decimal string, for views that are documented as numbers (cents, counts).
  *
- * Internal units suggested by the wire notes (§7): 1/10000 dollar for prices, 1/100 contract for counts.
+ * Internal units suggested by docs/kalshi-wire.md §7: 1/10000 dollar for prices, 1/100 contract for counts.
  */
 
 const DECIMAL_RE = /^([+-]?)(\d+)(?:\.(\d+))?$/;

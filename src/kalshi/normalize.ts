@@ -305,7 +305,7 @@ const SERIES_ENTRIES = entries(SERIES_COLUMNS);
 export function normalizeSeries(s: Series): SeriesContent {
   const row: Record<string, unknown> = {};
   for (const [key, kind] of SERIES_ENTRIES) row[key] = store(kind, (s as Record<string, unknown>)[key]);
-  // Legacy integer `volume` (Q13) fills volume_fp only when the string is absent; it stays in extra.
+  // Legacy integer `volume` (docs/kalshi-wire.md Q13) fills volume_fp only when the string is absent; it stays in extra.
   const volume = s.volume;
   if (row.volume_fp == null && typeof volume === "number") row.volume_fp = orNull(intCountToFp, volume);
   row.extra = extraOf(s, SERIES_KNOWN);

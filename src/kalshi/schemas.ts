@@ -1,13 +1,13 @@
 /**
  * Kalshi wire shapes (trade API v2, REST + WebSocket), one zod schema per shape.
- * Reference: /work/shared/kalshi/wire-format.md (section numbers below point into it).
+ * Reference: docs/kalshi-wire.md (the § and Q ids cited below are its sections and quirks).
  *
  * Tolerance rules, applied everywhere:
  * - Objects are loose: unknown fields are kept in the parsed value (normalizers move them to `extra`).
  * - Deprecated / legacy fields (integer cents, integer counts, `title`, `tick_size`, ...) are optional:
- *   Kalshi announced their removal and has already stopped sending most of them (Q8–Q11, §2.12).
+ *   Kalshi announced their removal and has already stopped sending most of them (docs/kalshi-wire.md Q8–Q11, §2.12).
  * - Money (`*_dollars`) and counts (`*_fp`) are decimal strings kept verbatim. `""` means "no value"
- *   and parses to `null` (Q18). A bare JSON number is accepted and kept as its decimal text.
+ *   and parses to `null` (docs/kalshi-wire.md Q18). A bare JSON number is accepted and kept as its decimal text.
  *   Anything else (e.g. `"abc"`) fails the item: a value is never silently zeroed.
  * - Identity fields (ticker, event_ticker, status, ...) and the fields the D1 schema declares
  *   NOT NULL are required; an item without them is malformed (the client skips and reports it).
@@ -55,7 +55,7 @@ const optString = z.string().nullish();
 const optBool = z.boolean().nullish();
 
 // ---------------------------------------------------------------------------------------------
-// REST: Market (§2.9)
+// REST: Market (docs/kalshi-wire.md §2.9)
 
 export const PriceRangeSchema = z.looseObject({
   start: z.string(),
@@ -146,7 +146,7 @@ export const MarketSchema = z.looseObject({
 export type Market = z.infer<typeof MarketSchema>;
 
 // ---------------------------------------------------------------------------------------------
-// REST: EventData (§2.10) — no status field; derive it from the markets (status.ts).
+// REST: EventData (docs/kalshi-wire.md §2.10) — no status field; derive it from the markets (status.ts).
 
 const eventFields = {
   event_ticker: z.string().min(1),
@@ -179,7 +179,7 @@ export const EventShellSchema = z.looseObject({
 });
 
 // ---------------------------------------------------------------------------------------------
-// REST: Series (§2.11) and fee changes (§4)
+// REST: Series and fee changes (docs/kalshi-wire.md §2.11, §4)
 
 export const SettlementSourceSchema = z.looseObject({ name: optString, url: optString });
 
@@ -196,7 +196,7 @@ export const SeriesSchema = z.looseObject({
   fee_type: z.string().min(1), // quadratic | quadratic_with_maker_fees | flat (kept open)
   fee_multiplier: z.number(),
   additional_prohibitions: z.array(z.string()).nullish(),
-  volume: optNumber, // legacy (Q13)
+  volume: optNumber, // legacy (docs/kalshi-wire.md Q13)
   volume_fp: optCount,
 });
 export type Series = z.infer<typeof SeriesSchema>;
@@ -211,7 +211,7 @@ export const SeriesFeeChangeSchema = z.looseObject({
 export type SeriesFeeChange = z.infer<typeof SeriesFeeChangeSchema>;
 
 // ---------------------------------------------------------------------------------------------
-// REST: public trades (`GET /markets/trades`, §1 public endpoints; fields per §2.12).
+// REST: public trades (`GET /markets/trades`, public: docs/kalshi-wire.md §1, §2.12, §2.13).
 
 /**
  * One public trade. Current wire: `count_fp`, `yes_price_dollars`/`no_price_dollars`,
@@ -243,7 +243,7 @@ export const TradeSchema = z
 export type Trade = z.infer<typeof TradeSchema>;
 
 // ---------------------------------------------------------------------------------------------
-// REST envelopes (§2). Items are `unknown` here: the client validates each item on its own so that
+// REST envelopes (docs/kalshi-wire.md §2). Items are `unknown` here: the client validates each item on its own so that
 // one malformed item is skipped and reported rather than failing the page.
 
 const cursorField = z.string().nullish();
@@ -282,7 +282,7 @@ export const EventsPageSchema = z.looseObject({ events: z.array(EventSchema), cu
 export const TradesPageSchema = z.looseObject({ trades: z.array(TradeSchema), cursor: cursorField });
 
 // ---------------------------------------------------------------------------------------------
-// REST errors (§2): Kalshi documents a bare ErrorResponse; real captures wrap it in `{error: ...}`.
+// REST errors (docs/kalshi-wire.md §2): Kalshi documents a bare ErrorResponse; real captures wrap it in `{error: ...}`.
 
 export const ErrorBodySchema = z.looseObject({
   code: optString,
@@ -301,7 +301,7 @@ export function errorBody(e: ErrorResponse): z.infer<typeof ErrorBodySchema> {
 }
 
 // ---------------------------------------------------------------------------------------------
-// REST: exchange (§2.8)
+// REST: exchange (docs/kalshi-wire.md §2.8)
 
 export const ExchangeStatusSchema = z.looseObject({
   exchange_active: z.boolean(),
@@ -333,7 +333,7 @@ export const ExchangeScheduleSchema = z.looseObject({
 export type ExchangeSchedule = z.infer<typeof ExchangeScheduleSchema>;
 
 // ---------------------------------------------------------------------------------------------
-// REST query parameters (§2.1, §2.3). Timestamps are Unix seconds.
+// REST query parameters (docs/kalshi-wire.md §2.1, §2.3). Timestamps are Unix seconds.
 
 const epochSeconds = z.number().int().nonnegative();
 const tickerList = z.union([z.string(), z.array(z.string())]);
@@ -364,8 +364,8 @@ export const MarketsQuery = z
 export type MarketsQuery = z.input<typeof MarketsQuery>;
 
 /**
- * Kalshi's filter-compatibility table (§2.1). Kalshi may answer an incompatible combination with an
- * empty page instead of a 400 (Q7: `min_close_ts` + `status=open` silently lost markets), so such a
+ * Kalshi's filter-compatibility table (docs/kalshi-wire.md §2.1). Kalshi may answer an incompatible combination with an
+ * empty page instead of a 400 (docs/kalshi-wire.md Q7: `min_close_ts` + `status=open` silently lost markets), so such a
  * query is refused before it is sent.
  */
 export function marketsQueryProblem(q: {
@@ -458,7 +458,7 @@ export const SeriesFeeChangesQuery = z.object({
 export type SeriesFeeChangesQuery = z.input<typeof SeriesFeeChangesQuery>;
 
 // ---------------------------------------------------------------------------------------------
-// WebSocket commands (§6.1)
+// WebSocket commands (docs/kalshi-wire.md §6.1)
 
 const wsId = z.number().int();
 const sid = z.number().int();
@@ -517,7 +517,7 @@ export const WsCommandSchema = z.discriminatedUnion("cmd", [
 export type WsCommand = z.infer<typeof WsCommandSchema>;
 
 // ---------------------------------------------------------------------------------------------
-// WebSocket replies (§6.2). Several generations of shapes exist (Q4): accept all of them.
+// WebSocket replies (docs/kalshi-wire.md §6.2, Q4). Several generations of shapes exist: accept all of them.
 
 export const SubscribedReplySchema = z.looseObject({
   id: wsId.optional(),
@@ -545,7 +545,7 @@ export const ErrorReplySchema = z.looseObject({
   msg: z.looseObject({ code: z.number().int(), msg: z.string() }),
 });
 
-/** Kalshi WS error codes (§6.2, [VREF]). */
+/** Kalshi WS error codes (docs/kalshi-wire.md §6.2). */
 export const WS_ERROR_CODES = {
   1: "Unable to process message",
   2: "Params required",
@@ -567,7 +567,7 @@ export const WS_ERROR_CODES = {
 } as const;
 
 // ---------------------------------------------------------------------------------------------
-// WebSocket data messages (§6.3–6.7)
+// WebSocket data messages (docs/kalshi-wire.md §6.3–6.7)
 
 function dataMessage<T extends string, M extends z.ZodType>(type: T, msg: M) {
   return z.looseObject({ type: z.literal(type), sid, seq: z.number().int().optional(), msg });
@@ -576,7 +576,7 @@ function dataMessage<T extends string, M extends z.ZodType>(type: T, msg: M) {
 const TAKER_SIDE = z.string(); // "yes" | "no"; kept open
 
 /**
- * `trade` (§6.4). Three generations: 2026-03+ strings (`yes_price_dollars`, `count_fp`), the older
+ * `trade` (docs/kalshi-wire.md §6.4). Three generations: 2026-03+ strings (`yes_price_dollars`, `count_fp`), the older
  * integer fields (`yes_price`, `count`), and very old `price`/`side`. Since 2026-05 `taker_side` is
  * deprecated for `taker_outcome_side` (yes|no) / `taker_book_side` (bid|ask). A trade must carry
  * some price and some count — it is never zeroed.
@@ -606,7 +606,7 @@ export const TradeMsgSchema = z
 export const TradeMessageSchema = dataMessage("trade", TradeMsgSchema);
 export type TradeMessage = z.infer<typeof TradeMessageSchema>;
 
-/** `ticker` (§6.5): every field optional except the ticker; three generations seen. */
+/** `ticker` (docs/kalshi-wire.md §6.5): every field optional except the ticker; three generations seen. */
 export const TickerMsgSchema = z.looseObject({
   market_ticker: z.string().min(1),
   market_id: optString,
@@ -641,7 +641,7 @@ export type TickerMessage = z.infer<typeof TickerMessageSchema>;
  */
 export const TickerEnvelopeSchema = dataMessage("ticker", TickerMsgSchema.pick({ market_ticker: true }));
 
-/** `ticker_v2` (§6.5): incremental; fields are a subset per message. */
+/** `ticker_v2` (docs/kalshi-wire.md §6.5): incremental; fields are a subset per message. */
 export const TickerV2MsgSchema = z.looseObject({
   market_ticker: z.string().min(1),
   market_id: optString,
@@ -663,7 +663,7 @@ const levelsInt = z.array(z.tuple([z.number(), z.number()])).nullish();
 const levelsDollars = z.array(z.tuple([z.string(), z.number()])).nullish();
 const levelsFp = z.array(z.tuple([z.string(), z.string()])).nullish();
 
-/** `orderbook_snapshot` (§6.6): bids only per side; `*_dollars_fp` is the current level format. */
+/** `orderbook_snapshot` (docs/kalshi-wire.md §6.6): bids only per side; `*_dollars_fp` is the current level format. */
 export const OrderbookSnapshotMsgSchema = z.looseObject({
   market_ticker: z.string().min(1),
   market_id: optString,
@@ -677,7 +677,7 @@ export const OrderbookSnapshotMsgSchema = z.looseObject({
 export const OrderbookSnapshotMessageSchema = dataMessage("orderbook_snapshot", OrderbookSnapshotMsgSchema);
 export type OrderbookSnapshotMessage = z.infer<typeof OrderbookSnapshotMessageSchema>;
 
-/** `orderbook_delta` (§6.6): `ts` is an RFC 3339 string here (integers tolerated). */
+/** `orderbook_delta` (docs/kalshi-wire.md §6.6): `ts` is an RFC 3339 string here (integers tolerated). */
 export const OrderbookDeltaMsgSchema = z
   .looseObject({
     market_ticker: z.string().min(1),
@@ -695,7 +695,7 @@ export const OrderbookDeltaMsgSchema = z
 export const OrderbookDeltaMessageSchema = dataMessage("orderbook_delta", OrderbookDeltaMsgSchema);
 export type OrderbookDeltaMessage = z.infer<typeof OrderbookDeltaMessageSchema>;
 
-/** `market_lifecycle_v2` (§6.7). `event_type` kept open (`metadata_updated`, `event_fee_update` seen). */
+/** `market_lifecycle_v2` (docs/kalshi-wire.md §6.7). `event_type` kept open (`metadata_updated`, `event_fee_update` seen). */
 export const MarketLifecycleMsgSchema = z.looseObject({
   market_ticker: z.string().min(1),
   event_type: z.string().min(1),
@@ -711,7 +711,7 @@ export const MarketLifecycleMsgSchema = z.looseObject({
 export const MarketLifecycleMessageSchema = dataMessage("market_lifecycle_v2", MarketLifecycleMsgSchema);
 export type MarketLifecycleMessage = z.infer<typeof MarketLifecycleMessageSchema>;
 
-/** `event_lifecycle` (§6.7; delivered on the market_lifecycle_v2 sid). */
+/** `event_lifecycle` (docs/kalshi-wire.md §6.7; delivered on the market_lifecycle_v2 sid). */
 export const EventLifecycleMsgSchema = z.looseObject({
   event_ticker: z.string().min(1),
   title: optString,

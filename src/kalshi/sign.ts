@@ -1,5 +1,5 @@
 /**
- * Kalshi request signing (§1): RSA-PSS with SHA-256 (MGF1-SHA256, salt length 32) over
+ * Kalshi request signing (docs/kalshi-wire.md §1): RSA-PSS with SHA-256 (MGF1-SHA256, salt length 32) over
  * `timestamp + METHOD + path`, where timestamp is Unix ms and path excludes the query string.
  * Uses WebCrypto only, so it runs in Workers and Node alike.
  */

@@ -1,7 +1,7 @@
 /**
  * Kalshi market status → ssmd's vocabulary (open | closed | settled), plus `unknown`.
  *
- * Kalshi's response enum (§3): initialized, inactive, active, closed, determined, disputed, amended,
+ * Kalshi's response enum (docs/kalshi-wire.md §3): initialized, inactive, active, closed, determined, disputed, amended,
  * finalized. Its *filter* vocabulary (unopened, open, paused, closed, settled) has appeared in
  * payloads of other clients too, so it is mapped as well. Matching is exact (case-sensitive): a
  * value not in the table is `unknown` — never guessed — and the caller stores the raw value beside
@@ -33,7 +33,7 @@ export function normalizeMarketStatus(raw: string): NormalizedStatus {
 }
 
 /**
- * Event status from its markets' normalized statuses (Kalshi's REST events carry none — Q6):
+ * Event status from its markets' normalized statuses (Kalshi's REST events carry none — docs/kalshi-wire.md Q6):
  * any open → open; else any closed → closed; else all settled (non-empty) → settled; else unknown
  * (no markets, or only unknown/settled mixes that include unknown).
  */

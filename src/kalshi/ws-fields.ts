@@ -1,5 +1,5 @@
 /**
- * Resolving Kalshi's WebSocket field drift (§6.4–6.6, §2.12) into one value per concept, exactly.
+ * Resolving Kalshi's WebSocket field drift (docs/kalshi-wire.md §6.4–6.6, §2.12) into one value per concept, exactly.
  * The streaming normalizer builds on these; each returns null rather than guessing.
  */
 import { centsToDollars, complementDollars, intCountToFp } from "./decimal";
@@ -95,7 +95,7 @@ export function tickerBook(m: TickerMsg): {
   };
 }
 
-/** Ticker last price: `price_dollars` (null when `""`), else legacy cents — except legacy 0 with `""` (no trade yet, Q18). */
+/** Ticker last price: `price_dollars` (null when `""`), else legacy cents — except legacy 0 with `""` (no trade yet, docs/kalshi-wire.md Q18). */
 export function tickerPriceDollars(m: TickerMsg): string | null {
   if (m.price_dollars != null) return m.price_dollars;
   if (m.price_dollars === null && m.price === 0) return null;

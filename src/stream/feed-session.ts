@@ -1,7 +1,7 @@
 /**
  * Kalshi WebSocket protocol for one connection, as a pure state machine (no sockets, no timers):
  * the ingest object feeds it the desired market set and every server frame; it answers with the
- * commands to send and the normalized events. Rules from the wire notes (§6, quirks Q4/Q5/Q12):
+ * commands to send and the normalized events. Rules from the wire reference (docs/kalshi-wire.md §6, Q4/Q5/Q12):
  * - one `subscribe` per channel with the first ≤ 256 markets; the rest (and later changes) via
  *   `update_subscription` add_markets / delete_markets on that sid, ≤ 256 markets per command;
  *   never subscribe with an empty list (that means "all markets" on trade/ticker);

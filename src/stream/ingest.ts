@@ -273,7 +273,7 @@ export class IngestObject extends DurableObject<Env> {
 
   // ------------------------------------------------------------------ connection
 
-  /** `orderbook_delta` is auth-only on Kalshi (wire notes §1): subscribed only with a key. */
+  /** `orderbook_delta` is auth-only on Kalshi (docs/kalshi-wire.md §1): subscribed only with a key. */
   private channels(): Channel[] {
     return this.hasKey() ? [...FEED_CHANNELS] : FEED_CHANNELS.filter((c) => c !== "orderbook_delta");
   }
@@ -598,7 +598,7 @@ export class IngestObject extends DurableObject<Env> {
 
 /**
  * Markets to subscribe: open (normalized), not soft-deleted, and already past their open time —
- * subscribing to a market before `open_time` yields no data (quirk Q14).
+ * subscribing to a market before `open_time` yields no data (docs/kalshi-wire.md Q14).
  */
 export async function openMarketsFromD1(db: D1Database, nowMs: number): Promise<string[]> {
   const { results } = await db

@@ -1,6 +1,6 @@
 /**
  * Kalshi WebSocket wire (src/kalshi/schemas.ts) → ssmd stream messages (./messages.ts).
- * Pure. Handles the generations the wire notes list (§6.4–6.6): dollar strings or legacy integer
+ * Pure. Handles the generations of docs/kalshi-wire.md §6.4–6.6: dollar strings or legacy integer
  * cents, `count_fp` or integer counts, `ts` seconds or `ts_ms`, `taker_side` or its 2026-05
  * successors, and the NO side dropped from `ticker` (derived, flagged).
  */
@@ -25,7 +25,7 @@ export type Normalized<T> = { ok: true; value: T } | { ok: false; reason: string
 
 const PRICE_MAX = 10_000;
 
-/** Dollar text (any ≤ 4-decimal form) → canonical 4-decimal text, clamped to [0, 1] (Q16). null for ""/absent. */
+/** Dollar text (any ≤ 4-decimal form) → canonical 4-decimal text, clamped to [0, 1] (docs/kalshi-wire.md Q16). null for ""/absent. */
 export function canonicalDollars(s: string | null | undefined): string | null {
   const units = parseDollars(s);
   if (units === null) return null;
@@ -52,7 +52,7 @@ function wireTsMs(ts: number | null | undefined, tsMs: number | null | undefined
 function takerSide(m: TradeMsg): "yes" | "no" | null {
   const outcome = m.taker_outcome_side ?? m.taker_side;
   if (outcome === "yes" || outcome === "no") return outcome;
-  // taker_book_side: bid ≡ yes, ask ≡ no (wire notes §2.12).
+  // taker_book_side: bid ≡ yes, ask ≡ no (docs/kalshi-wire.md §2.12).
   if (m.taker_book_side === "bid") return "yes";
   if (m.taker_book_side === "ask") return "no";
   return null;
@@ -98,7 +98,7 @@ export function normalizeTicker(m: TickerMsg, receivedAtMs: number): Normalized<
       noBid = yesAsk === null ? null : complementDollars(yesAsk);
       noAsk = yesBid === null ? null : complementDollars(yesBid);
     }
-    // Legacy `price: 0` with `price_dollars: ""` means no trade yet (Q18).
+    // Legacy `price: 0` with `price_dollars: ""` means no trade yet (docs/kalshi-wire.md Q18).
     const price = canonicalDollars(m.price_dollars ?? (m.price ? legacyCents(m.price) : null));
     return {
       ok: true,

@@ -1,5 +1,5 @@
 /**
- * Per-market order book from Kalshi's `orderbook_snapshot` / `orderbook_delta` (wire notes §6.6),
+ * Per-market order book from Kalshi's `orderbook_snapshot` / `orderbook_delta` (docs/kalshi-wire.md §6.6),
  * reduced to the top of book. Kalshi books hold bids only: best YES ask = 1 − best NO bid and
  * best NO ask = 1 − best YES bid. Prices in 1/10000 $, sizes in 1/100 contracts (exact).
  */

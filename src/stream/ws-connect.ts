@@ -2,7 +2,7 @@
  * The outbound WebSocket upgrade request to Kalshi's feed. Workers open client WebSockets with
  * `fetch()` on the http(s) form of the URL and an `Upgrade: websocket` header; Kalshi
  * authenticates the upgrade with the same RSA-PSS headers as REST, signing `GET` + the URL path
- * (wire notes §1).
+ * (docs/kalshi-wire.md §1).
  */
 import { createRsaPssSigner } from "../kalshi/sign";
 

@@ -2,17 +2,17 @@
  * The sync plan: which Kalshi listings make up a sync window (pure; no I/O).
  *
  * Kalshi's `GET /markets` accepts one `status` and at most one timestamp family, and which family
- * works with which status is restricted (wire-format §2.1). Worse, some incompatible combinations
- * return an empty page instead of an error (quirk Q7: `min_close_ts` with `status=open` silently
+ * works with which status is restricted (docs/kalshi-wire.md §2.1). Worse, some incompatible combinations
+ * return an empty page instead of an error (docs/kalshi-wire.md Q7: `min_close_ts` with `status=open` silently
  * returned nothing). So every listing here is checked against the compatibility table by
  * `marketsQueryProblem` (src/kalshi/schemas.ts), and a window is covered by several listings:
  *
  * full (30-day window)                        incremental (1-day window)
- *   status=unopened                             min_created_ts=now-1d          (new markets, Q3)
+ *   status=unopened                             min_created_ts=now-1d          (new markets, docs/kalshi-wire.md Q3)
  *   status=open      (sharded by created ts)    status=open (sharded)          (prices/volumes)
  *   status=paused                               status=paused
  *   status=closed  + min_close_ts=now-30d       status=closed  + min_close_ts=now-1d
- *   status=settled + min_settled_ts=now-30d     status=settled + min_settled_ts=now-1d   (Q3)
+ *   status=settled + min_settled_ts=now-30d     status=settled + min_settled_ts=now-1d   (docs/kalshi-wire.md Q3)
  *   + series, fee changes, events               min_updated_ts=now-1d + mve_filter=exclude
  *     (min_close_ts=now-37d, see below)         + fee changes
  *
@@ -35,7 +35,7 @@ export const FULL_WINDOW_S = 30 * DAY_S;
 export const INCREMENTAL_WINDOW_S = DAY_S;
 /**
  * How far before the window start the full sync's events listing reaches. `GET /events` filters
- * only by `min_close_ts` (≥ 1 market closing after it; no settled-time filter, wire-format §2.3),
+ * only by `min_close_ts` (≥ 1 market closing after it; no settled-time filter, docs/kalshi-wire.md §2.3),
  * but a market that closed shortly before the window and settled inside it is in the window (the
  * settled listing returns it) while its event is not in `min_close_ts = start`. Reaching back 7
  * days covers close → settlement delays up to a week (determination + settlement timer); anything
@@ -135,7 +135,7 @@ export function buildPlan(mode: SyncMode, nowMs: number, opts: PlanOptions = {})
   const start = now - windowS;
   const listings: Listing[] = [];
 
-  // Open markets: sharded by creation time — the only ts family allowed with status=open (Q7).
+  // Open markets: sharded by creation time — the only ts family allowed with status=open (docs/kalshi-wire.md Q7).
   // The shards cover everything (unbounded below and above), cut at now-30d and inside the last 30 days.
   const openCuts = shards > 1 ? [now - FULL_WINDOW_S, ...evenBounds(now - FULL_WINDOW_S, now, shards - 1)] : [];
   const openShards = shardedMarkets("markets:open", "open", "created", undefined, undefined, openCuts);
@@ -161,7 +161,7 @@ export function buildPlan(mode: SyncMode, nowMs: number, opts: PlanOptions = {})
     // reports non-trading metadata changes. It costs (open markets / 1000) reads per run.
     listings.push(...openShards);
     listings.push({ id: "markets:paused", kind: "markets", query: { status: "paused" } });
-    // Q3: finished markets by close and by settlement time, each with the status it needs.
+    // docs/kalshi-wire.md Q3: finished markets by close and by settlement time, each with the status it needs.
     listings.push({ id: "markets:closed", kind: "markets", query: { status: "closed", min_close_ts: start } });
     listings.push({ id: "markets:settled", kind: "markets", query: { status: "settled", min_settled_ts: start } });
     // Metadata changes (titles, rules, close dates). Kalshi allows only mve_filter=exclude with it.

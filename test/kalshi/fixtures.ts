@@ -1,4 +1,4 @@
-/** The Kalshi wire fixtures (test/fixtures/kalshi, copied from /work/shared/kalshi/fixtures). */
+/** The Kalshi wire fixtures (test/fixtures/kalshi, listed in docs/kalshi-wire.md §10). */
 const modules = import.meta.glob<unknown>("../fixtures/kalshi/*.json", { eager: true, import: "default" });
 
 export const fixtures: Record<string, unknown> = Object.fromEntries(

@@ -41,7 +41,7 @@ const SCHEMA_OF: Record<string, z.ZodType> = {
 const MARKET_FIXTURES = ["rest-market", "rest-market-finalized", "rest-market-legacy-2026-01"];
 
 describe("every fixture parses", () => {
-  it("has the fixture set of the wire notes", () => {
+  it("has the fixture set of docs/kalshi-wire.md §10", () => {
     expect(Object.keys(fixtures).length).toBeGreaterThanOrEqual(32);
   });
 
@@ -150,7 +150,7 @@ describe("MarketsQuery", () => {
     expect(MarketsQuery.safeParse({ status: "settled", min_settled_ts: 1 }).success).toBe(true);
     expect(MarketsQuery.safeParse({ min_updated_ts: 1, mve_filter: "exclude", cursor: "x", limit: 1000 }).success).toBe(true);
   });
-  it("refuses combinations Kalshi rejects or silently answers empty (Q7)", () => {
+  it("refuses combinations Kalshi rejects or silently answers empty (docs/kalshi-wire.md Q7)", () => {
     expect(MarketsQuery.safeParse({ status: "open", min_close_ts: 1 }).success).toBe(false);
     expect(MarketsQuery.safeParse({ min_created_ts: 1, max_close_ts: 2 }).success).toBe(false);
     expect(MarketsQuery.safeParse({ min_updated_ts: 1, status: "open" }).success).toBe(false);

@@ -36,7 +36,7 @@ describe("RSA-PSS request signing", () => {
     expect(await verify("1703123456789GET/trade-api/v2/portfolio/orders", 0)).toBe(false);
   });
 
-  it("signing message matches the wire notes' table", () => {
+  it("signing message matches the table of docs/kalshi-wire.md §1", () => {
     expect(signingMessage(1703123456789, "GET", "/trade-api/v2/portfolio/orders?limit=5")).toBe(
       "1703123456789GET/trade-api/v2/portfolio/orders",
     );

@@ -59,7 +59,7 @@ describe("ticker fields", () => {
     expect(tickerBook(m)).toMatchObject({ no_bid_dollars: "0.0100", no_ask_dollars: "0.0300", no_side_derived: false });
   });
 
-  it("legacy: price \"\" with price 0 means no trade yet (Q18)", () => {
+  it("legacy: price \"\" with price 0 means no trade yet (docs/kalshi-wire.md Q18)", () => {
     const m = TickerMsgSchema.parse(fixture("ws-ticker-legacy").msg);
     expect(tickerPriceDollars(m)).toBeNull();
     expect(tickerBook(m)).toMatchObject({ yes_bid_dollars: "0.3700", no_ask_dollars: "0.6300", no_bid_dollars: "0.5700" });

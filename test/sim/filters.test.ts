@@ -1,6 +1,6 @@
 /**
  * GET /markets, /events and /series filters (in-process simulator): status vocabulary,
- * timestamp families, scoping params, mve_filter, nested markets, as in wire-format §2–3.
+ * timestamp families, scoping params, mve_filter, nested markets, as in docs/kalshi-wire.md §2–3.
  */
 import { describe, expect, it } from "vitest";
 import { FILTER_TO_STATUS_CODES, MARKET_STATUSES, STATUS_FILTERS } from "../../sim/core/index";
@@ -185,7 +185,7 @@ describe("GET /events and /series", () => {
     expect((await get(sim, "/series/NOPE")).status).toBe(404);
   });
 
-  it("serves fee changes with Q17 duplicates, pending-only by default", async () => {
+  it("serves fee changes with duplicates (docs/kalshi-wire.md Q17), pending-only by default", async () => {
     const big = newSim({ seed: 5, markets: 8000 });
     const hist = (await get(big, "/series/fee_changes?show_historical=true")).body.series_fee_change_arr;
     const pending = (await get(big, "/series/fee_changes")).body.series_fee_change_arr;

@@ -1,6 +1,6 @@
 /**
  * The simulator over HTTP (the Node server started by test/global-setup.ts): envelopes, error
- * shapes, limits, filters and key-based cursors, as in wire-format §2.
+ * shapes, limits, filters and key-based cursors, as in docs/kalshi-wire.md §2.
  */
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
@@ -78,7 +78,7 @@ describe("limits and filter combinations", () => {
 
   it("returns 400 in the fixture's shape for incompatible combinations", async () => {
     const bad = [
-      "min_close_ts=1&status=open", // Q7
+      "min_close_ts=1&status=open", // docs/kalshi-wire.md Q7
       "min_created_ts=1&status=closed",
       "min_settled_ts=1&status=open",
       "min_created_ts=1&min_close_ts=2",
@@ -111,7 +111,7 @@ describe("limits and filter combinations", () => {
     expect((await getJson(`${base}/events?status=unopened`)).status).toBe(400);
   });
 
-  it("can answer incompatible combinations with an empty page instead (quirk Q7 mode)", async () => {
+  it("can answer incompatible combinations with an empty page instead (docs/kalshi-wire.md Q7 mode)", async () => {
     const w = await createWorld({ seed: 3, markets: 50, incompatible_filters: "empty" });
     const r = await getJson(`${w.base}/markets?min_close_ts=1&status=open`);
     expect(r.status).toBe(200);

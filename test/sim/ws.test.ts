@@ -1,6 +1,6 @@
 /**
  * The WebSocket protocol engine (in-process, no sockets) and one end-to-end check through the
- * Node server: replies and error codes per wire-format §6, per-sid seq, message shapes,
+ * Node server: replies and error codes per docs/kalshi-wire.md §6, per-sid seq, message shapes,
  * order book consistency, lifecycle messages and injected gaps/duplicates/drops.
  */
 import { env } from "cloudflare:test";
@@ -208,7 +208,7 @@ describe("data messages", () => {
     expect(typeof det.msg.determination_ts).toBe("number");
     const created = life.find((m) => m.msg.event_type === "created");
     expect(created.msg.additional_metadata.event_ticker).toBeTypeOf("string");
-    // Q14: no `activated` message when initialized markets open on time.
+    // docs/kalshi-wire.md Q14: no `activated` message when initialized markets open on time.
     expect(types.has("activated")).toBe(false);
   });
 });

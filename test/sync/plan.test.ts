@@ -8,7 +8,7 @@ const NOW = Date.UTC(2026, 10, 25, 14, 30);
 
 describe("buildPlan", () => {
   for (const mode of ["full", "incremental"] as const) {
-    it(`${mode}: every markets listing is a filter Kalshi honours (never min_close_ts with status=open, Q7)`, () => {
+    it(`${mode}: every markets listing is a filter Kalshi honours (never min_close_ts with status=open, docs/kalshi-wire.md Q7)`, () => {
       for (const shards of [1, 2, 4, 7]) {
         const plan = buildPlan(mode, NOW, { shards });
         for (const l of plan.listings) {
@@ -46,7 +46,7 @@ describe("buildPlan", () => {
     ]);
   });
 
-  it("incremental: created / open / paused / closed / settled / updated within a day (Q3)", () => {
+  it("incremental: created / open / paused / closed / settled / updated within a day (docs/kalshi-wire.md Q3)", () => {
     const plan = buildPlan("incremental", NOW, { shards: 1 });
     const start = Math.floor(NOW / 1000) - DAY_S;
     const queries = Object.fromEntries(plan.listings.map((l) => [l.id, "query" in l ? l.query : null]));

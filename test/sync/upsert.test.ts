@@ -168,7 +168,7 @@ describe("deriveEventStatuses", () => {
 });
 
 describe("series and fees", () => {
-  it("seeds series_fees at 0 once, records a later fee move, and dedupes the fee-change feed (Q17)", async () => {
+  it("seeds series_fees at 0 once, records a later fee move, and dedupes the fee-change feed (docs/kalshi-wire.md Q17)", async () => {
     const s = normalizeSeries(SeriesSchema.parse(seriesFixture.series));
     const first = await upsertSeries(db, [s], 10);
     expect(first.changed).toEqual(["KXBTCD"]);
