@@ -3,6 +3,10 @@
  * control API (`POST /_sim/worlds`, `/_sim/faults`, `/_sim/config`) rejects bad input clearly.
  */
 import { z } from "zod";
+import { MARKET_STATUSES, STATUS_FILTERS } from "./status";
+
+/** Kalshi's response statuses and filter words: an unknown status must be neither. */
+const KNOWN_STATUS_WORDS = [...MARKET_STATUSES, ...STATUS_FILTERS];
 
 export const FaultRuleSchema = z.object({
   /** What happens to a matching request. */
@@ -102,6 +106,21 @@ export const SimConfigSchema = z.object({
    * GET /historical/markets (Kalshi's historical cutoff). null disables the split.
    */
   historical_cutoff_days: z.number().min(0).nullable().default(90),
+  /**
+   * Share of markets (0–1) served with `unknown_status` as their `status`: a word outside Kalshi's
+   * vocabulary, as when Kalshi adds or renames a status without notice. Which markets is decided
+   * per market id from the seed (markets created later too), without changing any other generated
+   * value. No `status` filter of GET /markets (or of GET /events, for an event of only such
+   * markets) selects them; unfiltered and timestamp-only listings, `tickers=`, `event_ticker=`,
+   * GET /markets/{ticker} and GET /events/{ticker} serve them. Their lifecycle (times, prices,
+   * settlement) goes on underneath; only the served word differs.
+   */
+  unknown_status_share: z.number().min(0).max(1).default(0),
+  /** The raw status those markets carry; must not be one of Kalshi's response or filter words. */
+  unknown_status: z
+    .string()
+    .refine((s) => !(KNOWN_STATUS_WORDS as readonly string[]).includes(s), "must not be a Kalshi status or status filter word")
+    .default("frozen"),
 });
 export type SimConfig = z.input<typeof SimConfigSchema>;
 export type ResolvedSimConfig = z.output<typeof SimConfigSchema>;
@@ -135,6 +154,10 @@ export const MutateSchema = z.object({
   /** Tickers to delete, or how many (provisional first) to delete at random. */
   vanish: z.union([z.array(z.string()), z.number().int().min(0)]).optional(),
   reappear: z.array(z.string()).optional(),
+  /** Tickers served in the unknown status word from now on (their updated_time moves). */
+  set_unknown_status: z.array(z.string()).optional(),
+  /** Tickers served in their lifecycle status again. */
+  clear_unknown_status: z.array(z.string()).optional(),
 });
 export type Mutate = z.infer<typeof MutateSchema>;
 

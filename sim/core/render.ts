@@ -5,7 +5,7 @@
  */
 import { dollars, fp, groupNumber, humanDate, isoMicros, isoSeconds } from "./format";
 import { unit } from "./prng";
-import { MARKET_STATUSES, S_DETERMINED, S_FINALIZED } from "./status";
+import { S_DETERMINED, S_FINALIZED } from "./status";
 import { F_CAN_CLOSE_EARLY, F_FRACTIONAL, F_MVE, F_NO_SIDE_OMITTED, F_PROVISIONAL, R_NO, R_YES, type EventRec, type SeriesRec, type World } from "./world";
 
 export type Json = Record<string, unknown>;
@@ -125,7 +125,7 @@ export function renderMarket(w: World, m: number, legacy: boolean): Json {
     expiration_time: isoSeconds(closeS + 7 * 86400),
     latest_expiration_time: isoSeconds(closeS + 7 * 86400),
     settlement_timer_seconds: c.settleTimer[m] as number,
-    status: MARKET_STATUSES[st],
+    status: w.statusName(m),
   };
   if (legacy) o.response_price_units = "usd_cent";
   const noBid = bid === 0 && ask === 0 ? 0 : 10000 - ask;

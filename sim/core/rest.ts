@@ -7,7 +7,7 @@ import { isoSeconds } from "./format";
 import { renderEvent, renderMarket, renderSeries, type Json } from "./render";
 import { EVENT_STATUS_FILTERS, FILTER_TO_STATUS_CODES, STATUS_FILTERS, bucketOf, type StatusFilter } from "./status";
 import { decodeTradeCursor, encodeTradeCursor, renderTrade, tradeTape, TRADES_DEFAULT_LIMIT, TRADES_MAX_LIMIT } from "./trades";
-import { F_MVE, F_VANISHED, type EventRec, type World } from "./world";
+import { F_MVE, F_UNKNOWN_STATUS, F_VANISHED, type EventRec, type World } from "./world";
 
 export class ApiError extends Error {
   constructor(readonly status: number, readonly code: string, message: string, readonly details?: string) {
@@ -153,7 +153,8 @@ function marketMatches(w: World, m: number, f: MarketFilters): boolean {
   const c = w.cols;
   const flags = c.flags[m] as number;
   if (flags & F_VANISHED) return false;
-  if (f.statusCodes && !f.statusCodes.includes(c.status[m] as number)) return false;
+  // A market in a status outside the filter vocabulary is selected by no `status` filter.
+  if (f.statusCodes && (flags & F_UNKNOWN_STATUS || !f.statusCodes.includes(c.status[m] as number))) return false;
   if (f.mve === "only" && !(flags & F_MVE)) return false;
   if (f.mve === "exclude" && flags & F_MVE) return false;
   const created = c.createdS[m] as number;
@@ -274,11 +275,15 @@ function getTrades(ctx: RestContext, q: URLSearchParams): RestResult {
 
 // ------------------------------------------------------------ /events
 
-/** Derived event status (events have none on the wire): any open → open, else any closed → closed, else settled. */
+/**
+ * Derived event status (events have none on the wire): any open → open, else any closed → closed,
+ * else settled. Markets in an unknown status count for none (so an event of only such markets has
+ * no status and the `/events` status filter never selects it, as for markets).
+ */
 export function eventStatus(w: World, ev: EventRec): "open" | "closed" | "settled" | null {
   let closed = false, settled = false;
   for (const m of ev.markets) {
-    if (!w.visible(m)) continue;
+    if (!w.visible(m) || w.hasUnknownStatus(m)) continue;
     const b = bucketOf(w.cols.status[m] as number);
     if (b === "open") return "open";
     if (b === "closed") closed = true;

@@ -116,6 +116,8 @@ export class Simulator {
       events: this.config.events,
       nowS: Math.floor(this.startSimMs / 1000),
       rates: resolveRates(this.config),
+      unknownStatusShare: this.config.unknown_status_share,
+      unknownStatus: this.config.unknown_status,
     });
     this.faultEngine = new FaultEngine(this.config.seed, FaultsSchema.parse(this.config.faults ?? {}));
     this.setRate(this.config.reads_per_second ?? null);
@@ -329,6 +331,8 @@ export class Simulator {
       require_auth: this.config.require_auth,
       incompatible_filters: this.config.incompatible_filters,
       historical_cutoff_days: this.config.historical_cutoff_days,
+      unknown_status_share: this.config.unknown_status_share,
+      unknown_status: this.config.unknown_status,
       mutation_rates: w.rates,
       faults: this.faultEngine.state(),
     };
@@ -356,6 +360,8 @@ export class Simulator {
       else out.vanished = tickers(w.vanish(this.resolve(body.vanish)));
     }
     if (body.reappear) out.reappeared = tickers(w.reappear(this.resolve(body.reappear)));
+    if (body.set_unknown_status) out.unknown_status_set = tickers(w.setUnknownStatus(this.resolve(body.set_unknown_status), true));
+    if (body.clear_unknown_status) out.unknown_status_cleared = tickers(w.setUnknownStatus(this.resolve(body.clear_unknown_status), false));
     return out;
   }
 
@@ -371,22 +377,22 @@ export class Simulator {
 
   /**
    * The world's true markets as Kalshi wire JSON: NDJSON (format=ndjson, streamed) or pages
-   * ({markets, cursor}, limit ≤ 10000). Filters: status (response status), series_ticker,
-   * event_ticker, include_vanished.
+   * ({markets, cursor}, limit ≤ 10000). Filters: status (the served response status, the unknown
+   * word included), series_ticker, event_ticker, include_vanished.
    */
   private truthMarkets(url: URL): Response {
     this.syncClock();
     const q = url.searchParams;
     const w = this.world;
-    const status = q.get("status");
-    const statusCode = status ? (MARKET_STATUSES as readonly string[]).indexOf(status) : -1;
-    if (status && statusCode < 0) throw new ApiError(400, "bad_request", "invalid parameters", `status must be one of ${MARKET_STATUSES.join(", ")}`);
+    const status = q.get("status") || null;
+    const served = [...MARKET_STATUSES, w.unknownStatus];
+    if (status !== null && !served.includes(status)) throw new ApiError(400, "bad_request", "invalid parameters", `status must be one of ${served.join(", ")}`);
     const series = q.get("series_ticker");
     const event = q.get("event_ticker");
     const includeVanished = q.get("include_vanished") === "true";
     const match = (m: number) => {
       if (!includeVanished && !w.visible(m)) return false;
-      if (statusCode >= 0 && w.cols.status[m] !== statusCode) return false;
+      if (status !== null && w.statusName(m) !== status) return false;
       const ev = w.events[w.cols.ev[m] as number] as EventRec;
       if (event && ev.ticker !== event) return false;
       if (series && w.series[ev.series]!.ticker !== series) return false;

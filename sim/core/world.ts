@@ -9,7 +9,7 @@
 import { TEMPLATES, CATEGORIES, type SeriesTemplate, type MarketKind, type PriceStructure } from "./catalog";
 import { Rng, hash32, unit, uuidFrom } from "./prng";
 import { dateCode, humanDate, humanDateTime } from "./format";
-import { S_ACTIVE, S_CLOSED, S_DETERMINED, S_FINALIZED, S_INACTIVE, S_INITIALIZED } from "./status";
+import { MARKET_STATUSES, S_ACTIVE, S_CLOSED, S_DETERMINED, S_FINALIZED, S_INACTIVE, S_INITIALIZED } from "./status";
 
 export const F_VANISHED = 1;
 export const F_NO_SIDE_OMITTED = 2;
@@ -17,6 +17,11 @@ export const F_PROVISIONAL = 4;
 export const F_FRACTIONAL = 8;
 export const F_MVE = 16;
 export const F_CAN_CLOSE_EARLY = 32;
+/**
+ * Served with the world's `unknownStatus` word instead of its lifecycle status (a status Kalshi
+ * added or renamed): no `status` filter selects it; its lifecycle goes on underneath.
+ */
+export const F_UNKNOWN_STATUS = 64;
 
 export const R_NONE = 0, R_YES = 1, R_NO = 2;
 
@@ -89,6 +94,10 @@ export interface WorldOptions {
   events?: number;
   nowS: number;
   rates: MutationRates;
+  /** Share of markets (by id, from the seed) served in `unknownStatus`; default 0. */
+  unknownStatusShare?: number;
+  /** The raw status word of those markets (outside Kalshi's filter vocabulary). */
+  unknownStatus?: string;
 }
 
 /** Lifecycle notifications for the WebSocket feed (market_lifecycle_v2 / event_lifecycle). */
@@ -174,11 +183,16 @@ export class World {
   private activeCache: { version: number; ids: number[] } | null = null;
   /** Markets of sports games, used as legs of multivariate combos. */
   private legPool: number[] = [];
+  /** The raw status served for markets flagged F_UNKNOWN_STATUS, and the share flagged at creation. */
+  readonly unknownStatus: string;
+  private readonly unknownShare: number;
 
   constructor(opts: WorldOptions) {
     this.seed = opts.seed >>> 0;
     this.nowS = Math.floor(opts.nowS);
     this.rates = opts.rates;
+    this.unknownStatus = opts.unknownStatus ?? "frozen";
+    this.unknownShare = opts.unknownStatusShare ?? 0;
     this.cols = new Columns(Math.max(16, opts.markets));
     this.rng = new Rng(hash32(this.seed, 0x6d757461));
     this.generate(opts);
@@ -400,6 +414,8 @@ export class World {
     // Since 2026-07 some payloads omit the NO side (docs/kalshi-wire.md Q16); emulate on a stable subset.
     if (rng.chance(0.15)) flags |= F_NO_SIDE_OMITTED;
     if (!initial ? rng.chance(0.3) : rng.chance(0.01)) flags |= F_PROVISIONAL;
+    // Stateless draw (no rng step), so the share does not change any other generated value.
+    if (this.unknownShare > 0 && unit(this.seed, m, 0x756e6b) < this.unknownShare) flags |= F_UNKNOWN_STATUS;
     c.flags[m] = flags;
     const closeS = ev.strikeS;
     let openS = closeS - t.openLeadS;
@@ -573,6 +589,15 @@ export class World {
     const suffix = ticker.slice(cut + 1);
     for (const m of (this.events[e] as EventRec).markets) if (this.marketSuffix(m) === suffix) return m;
     return null;
+  }
+
+  /** The raw status a market is served with: its lifecycle status, or the unknown word when flagged. */
+  statusName(m: number): string {
+    return ((this.cols.flags[m] as number) & F_UNKNOWN_STATUS) !== 0 ? this.unknownStatus : (MARKET_STATUSES[this.cols.status[m] as number] as string);
+  }
+
+  hasUnknownStatus(m: number): boolean {
+    return ((this.cols.flags[m] as number) & F_UNKNOWN_STATUS) !== 0;
   }
 
   visible(m: number): boolean {
@@ -851,6 +876,22 @@ export class World {
     return out;
   }
 
+  /**
+   * Serve markets in the unknown status word (`on`) or in their lifecycle status again (`!on`).
+   * A status change moves `updated_time`, as the clock's transitions do.
+   */
+  setUnknownStatus(ms: number[], on: boolean): number[] {
+    const out: number[] = [];
+    for (const m of ms) {
+      if (!this.visible(m) || this.hasUnknownStatus(m) === on) continue;
+      this.cols.flags[m] = on ? (this.cols.flags[m] as number) | F_UNKNOWN_STATUS : (this.cols.flags[m] as number) & ~F_UNKNOWN_STATUS;
+      this.cols.updatedS[m] = Math.max(this.cols.updatedS[m] as number, this.nowS);
+      this.version++;
+      out.push(m);
+    }
+    return out;
+  }
+
   reappear(ms: number[]): number[] {
     const out: number[] = [];
     for (const m of ms) {
@@ -874,15 +915,15 @@ export class World {
 
   // ---------------------------------------------------------------- aggregates
 
+  /** Visible markets by served status (the unknown word included when any market carries it), plus `vanished`. */
   statusCounts(): Record<string, number> {
-    const names = ["initialized", "active", "inactive", "closed", "determined", "disputed", "amended", "finalized"];
     const out: Record<string, number> = {};
-    for (const n of names) out[n] = 0;
+    for (const n of MARKET_STATUSES) out[n] = 0;
     let vanished = 0;
     for (let m = 0; m < this.count; m++) {
       if (!this.visible(m)) { vanished++; continue; }
-      const n = names[this.cols.status[m] as number] as string;
-      out[n] = (out[n] as number) + 1;
+      const n = this.statusName(m);
+      out[n] = (out[n] ?? 0) + 1;
     }
     out.vanished = vanished;
     return out;
