@@ -6,9 +6,10 @@
  */
 import type { TestProject } from "vitest/node";
 import { startSimServer } from "../sim/server";
+import { PINNED_START_MS } from "./instants";
 
-/** 2026-11-20T12:00:00Z: fixed so generated data is identical on every run. */
-export const TEST_SIM_START_MS = Date.UTC(2026, 10, 20, 12, 0, 0);
+/** 2026-11-20T12:00:00Z (test/instants.ts): fixed so generated data is identical on every run. */
+export const TEST_SIM_START_MS = PINNED_START_MS;
 
 export default async function setup(project: TestProject) {
   const server = await startSimServer({

@@ -146,6 +146,11 @@ export class IngestObject extends DurableObject<Env> {
   private backfillRetryAt = 0;
   private backfillClient: KalshiClient | null = null;
   private bf = { backfills: 0, requests: 0, backfilled_trades: 0, invalid: 0, errors: 0, abandoned: 0, truncated: 0, last_error: null as string | null };
+  /**
+   * Clock of the "opened by now" filter on the markets it subscribes to (openMarketsFromD1): the
+   * wall clock; a test against a simulator world sets it to the world's clock (runInDurableObject).
+   */
+  marketClock: () => number = () => Date.now();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -409,7 +414,7 @@ export class IngestObject extends DurableObject<Env> {
   private async refreshMarkets(): Promise<void> {
     this.lastMarketRefresh = Date.now();
     try {
-      const markets = this.config.markets ?? (await openMarketsFromD1(this.env.DB, Date.now()));
+      const markets = this.config.markets ?? (await openMarketsFromD1(this.env.DB, this.marketClock()));
       this.send(this.session.setMarkets(markets));
     } catch (e) {
       this.lastError = `market refresh failed: ${(e as Error).message}`;

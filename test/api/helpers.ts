@@ -12,6 +12,7 @@ import { events, markets, series, seriesFees } from "../../src/db/schema";
 import { EventSchema, MarketSchema, SeriesSchema, type Event, type Market, type Series } from "../../src/kalshi/schemas";
 import { normalizeEvent, normalizeMarket, normalizeSeries } from "../../src/kalshi/normalize";
 import { deriveEventStatus } from "../../src/kalshi/status";
+import { PINNED_START_MS } from "../instants";
 
 export interface Catalog {
   series: Series[];
@@ -29,12 +30,12 @@ async function getJson(url: string): Promise<unknown> {
   return res.json();
 }
 
-/** Creates a simulator world and returns its Kalshi REST base URL. */
+/** Creates a simulator world (starting at PINNED_START_MS unless `start_time_ms` is given) and returns its Kalshi REST base URL. */
 export async function createSimWorld(config: Record<string, unknown>): Promise<string> {
   const res = await fetch(`${env.SIM_ORIGIN}/_sim/worlds`, {
     method: "POST",
     headers: { "content-type": "application/json" },
-    body: JSON.stringify(config),
+    body: JSON.stringify({ start_time_ms: PINNED_START_MS, ...config }),
   });
   if (!res.ok) throw new Error(`POST /_sim/worlds → HTTP ${res.status}: ${(await res.text()).slice(0, 200)}`);
   const world = (await res.json()) as { base_url: string };

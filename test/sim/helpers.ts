@@ -1,9 +1,10 @@
 /** Helpers for the simulator's own tests: worlds on the Node sim server and in-process simulators. */
 import { env } from "cloudflare:test";
 import { Simulator, type SimConfig } from "../../sim/core/index";
+import { PINNED_START_MS } from "../instants";
 
-/** Fixed start so generated data is identical on every run (2026-11-20T12:00:00Z). */
-export const START_MS = Date.UTC(2026, 10, 20, 12, 0, 0);
+/** Fixed start so generated data is identical on every run (2026-11-20T12:00:00Z, test/instants.ts). */
+export const START_MS = PINNED_START_MS;
 
 export interface World {
   id: string;

@@ -3,6 +3,7 @@ import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { checkAuth } from "../../sim/core/auth";
 import { wsUpgradeRequest } from "../../src/stream/ws-connect";
+import { PINNED_START_MS } from "../instants";
 
 function pem(label: string, der: ArrayBuffer): string {
   const b64 = btoa(String.fromCharCode(...new Uint8Array(der)));
@@ -40,7 +41,7 @@ describe("WebSocket upgrade request", () => {
   });
 
   it("an upgrade the server refuses is reported in health and retried with backoff", async () => {
-    const res = await fetch(`${env.SIM_ORIGIN}/_sim/worlds`, { method: "POST", body: JSON.stringify({ seed: 3, markets: 200, require_auth: true, trade_rate_per_s: 0 }) });
+    const res = await fetch(`${env.SIM_ORIGIN}/_sim/worlds`, { method: "POST", body: JSON.stringify({ seed: 3, markets: 200, require_auth: true, trade_rate_per_s: 0, start_time_ms: PINNED_START_MS }) });
     const world = (await res.json()) as { ws_url: string };
     const ingest = env.INGEST.get(env.INGEST.idFromName("sim-auth"));
     try {

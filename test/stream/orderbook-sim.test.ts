@@ -8,6 +8,7 @@ import { describe, expect, it } from "vitest";
 import { FeedSession } from "../../src/stream/feed-session";
 import type { StreamBook } from "../../src/stream/messages";
 import { wsUpgradeRequest } from "../../src/stream/ws-connect";
+import { PINNED_START_MS } from "../instants";
 
 async function privateKeyPem(): Promise<string> {
   const kp = (await crypto.subtle.generateKey(
@@ -25,7 +26,7 @@ describe("orderbook_delta against the simulator", () => {
   it("top of book after snapshots, deltas and gap-driven resubscribes equals the simulator's", async () => {
     const res = await fetch(`${env.SIM_ORIGIN}/_sim/worlds`, {
       method: "POST",
-      body: JSON.stringify({ seed: 9, markets: 1500, clock: "manual", trade_rate_per_s: 0 }),
+      body: JSON.stringify({ seed: 9, markets: 1500, clock: "manual", trade_rate_per_s: 0, start_time_ms: PINNED_START_MS }),
     });
     const world = (await res.json()) as { base_url: string; ws_url: string; control_url: string };
     const page = (await (await fetch(`${world.base_url}/markets?status=open&limit=1000`)).json()) as { markets: { ticker: string }[] };

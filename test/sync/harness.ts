@@ -10,6 +10,7 @@ import { MarketSchema, type Market } from "../../src/kalshi/schemas";
 import { deriveEventStatus } from "../../src/kalshi/status";
 import type { SyncCoordinator } from "../../src/sync/coordinator";
 import type { SyncRunStatus } from "../../src/sync/types";
+import { PINNED_START_MS } from "../instants";
 
 export const DAY_MS = 86_400_000;
 
@@ -25,11 +26,15 @@ async function ok(res: Response, what: string): Promise<unknown> {
   return text ? JSON.parse(text) : null;
 }
 
+/**
+ * A new simulator world. Its clock starts at `config.start_time_ms`, or at PINNED_START_MS when the
+ * config names none — never at the wall clock (test/instants.ts).
+ */
 export async function createWorld(config: Record<string, unknown>): Promise<SimWorld> {
   const res = await fetch(`${env.SIM_ORIGIN}/_sim/worlds`, {
     method: "POST",
     headers: { "content-type": "application/json" },
-    body: JSON.stringify(config),
+    body: JSON.stringify({ start_time_ms: PINNED_START_MS, ...config }),
   });
   const w = (await ok(res, "create world")) as { id: string; base_url: string };
   const base = new URL(w.base_url, env.SIM_ORIGIN).toString().replace(/\/+$/, "");

@@ -11,6 +11,7 @@ import { buildPlan } from "../../src/sync/plan";
 import { SyncRunner, type WrittenCache } from "../../src/sync/runner";
 import { SyncStore } from "../../src/sync/store";
 import type { SyncRunStatus } from "../../src/sync/types";
+import { PINNED_START_MS } from "../instants";
 import { fixture } from "../kalshi/fixtures";
 import { clearD1, coordinator } from "./harness";
 
@@ -46,7 +47,7 @@ async function incrementalRun(name: string, open: unknown[], updated: unknown[])
   const k = scriptedKalshi(open, updated);
   return runInDurableObject(coordinator(name), async (_obj, state) => {
     const store = new SyncStore(state.storage);
-    const now = Date.now();
+    const now = PINNED_START_MS;
     const plan = buildPlan("incremental", now, { shards: 1 });
     let run = store.createRun({ id: `run-${name}`, mode: "incremental", trigger: "admin", baseUrl: BASE, now, plan, options: { shards: 1, lanes: 1 } });
     const client = new KalshiClient({ baseUrl: BASE, fetch: k.fetch, readsPerSecond: 1000 });
