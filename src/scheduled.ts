@@ -8,7 +8,9 @@ export async function runScheduled(cron: string, scheduledTime: number, env: Env
     const mode = action.sync;
     jobs.push(
       env.SYNC.get(env.SYNC.idFromName("global"))
-        .start(mode, "cron")
+        // The window is anchored at the time the cron was scheduled for, not when this invocation
+        // got to run: a late invocation covers the same window (a little more, never less).
+        .start(mode, "cron", Number.isFinite(scheduledTime) && scheduledTime > 0 ? { nowMs: scheduledTime } : {})
         // An incremental run that meets a running full sync is covered by it: logged, not an error.
         .then((r) => log({ msg: "cron sync", cron, mode, outcome: r.outcome, run_id: r.run.run_id })),
     );

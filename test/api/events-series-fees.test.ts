@@ -102,7 +102,8 @@ describe("GET /series", () => {
 
   it("GET /series/{t}: fee in force and schedule, following a scheduled change", async () => {
     const past = Date.UTC(2026, 0, 1);
-    const future = Date.now() + 30 * 86_400_000;
+    // /series/{t} evaluates the fee at the wall clock: a fixed change after any run of this suite.
+    const future = Date.UTC(2100, 0, 1);
     await env.DB.batch([
       env.DB.prepare(
         `INSERT INTO series_fees (series_ticker, effective_ts, scheduled_ts, fee_type, fee_multiplier, source, change_ids, first_seen_at, updated_at) VALUES ('KXINXU', ?1, '2026-01-01T00:00:00Z', 'quadratic_with_maker_fees', 0.75, 'fee_change', '["a","b"]', 1, 1)`,

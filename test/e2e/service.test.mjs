@@ -156,7 +156,8 @@ test("trades pushed over HTTP feed the ticker's builders and the day's ticker re
   const pushed = await fetch(origin + "/admin/ingest/trades", { method: "POST", headers, body: JSON.stringify({ trades }) });
   assert.equal(pushed.status, 200, await pushed.clone().text());
 
-  const day = new Date(now).toISOString().slice(0, 10);
+  // The day of the trades themselves: `now`'s day can be the next one (a run just after midnight UTC).
+  const day = new Date(trades[trades.length - 1].ts).toISOString().slice(0, 10);
   const listed = await getJson(`/tickers?feed=kalshi&date=${day}`);
   assert.equal(listed.status, 200);
   assert.ok(JSON.stringify(listed.body).includes(ticker), `${ticker} not in the day's registry`);

@@ -1,11 +1,12 @@
 /**
  * Full and incremental sync against the Kalshi simulator (a Node server started by
  * test/global-setup.ts; each test gets its own world). D1 is compared with the simulator's truth
- * field by field.
+ * field by field. The window-dependent tests run once per fixed instant of test/instants.ts.
  */
 import { applyD1Migrations, env } from "cloudflare:test";
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { StartSyncOptions } from "../../src/sync/coordinator";
+import { INSTANTS, utcDayOf } from "../instants";
 import {
   clearD1,
   control,
@@ -28,6 +29,8 @@ function worldConfig(seed: number, extra: Record<string, unknown> = {}) {
   return { seed, markets: 300, reads_per_second: null, mutation_rates: QUIET, ...extra };
 }
 
+const AT_INSTANTS = INSTANTS.map((instant, k) => ({ ...instant, k }));
+
 function opts(w: SimWorld, nowMs: number, extra: StartSyncOptions = {}): StartSyncOptions {
   return { baseUrl: w.base, nowMs, pageSize: 25, readsPerSecond: 1000, maxPagesPerStep: 10, ...extra };
 }
@@ -40,10 +43,11 @@ beforeAll(async () => {
 });
 beforeEach(clearD1);
 
-describe("full sync", () => {
+describe.each(AT_INSTANTS)("full sync at $name ($iso)", ({ ms, k }) => {
   it("makes D1 equal the simulator's truth for the 30-day window, then writes nothing when nothing changed", async () => {
-    const w = await createWorld(worldConfig(11));
+    const w = await createWorld(worldConfig(11 + 10 * k, { start_time_ms: ms }));
     const now = await simNow(w);
+    expect(now).toBe(ms);
     const stub = freshCoordinator();
     const gen = () => Promise.all(["markets", "events", "series", "fees"].map((s) => env.CACHE.get(`gen:${s}`)));
     const gen0 = await gen();
@@ -85,9 +89,10 @@ describe("full sync", () => {
   });
 
   it("full, then incremental runs over a simulated day with mutations, keeps D1 equal to the truth", async () => {
-    const w = await createWorld(worldConfig(12));
+    const w = await createWorld(worldConfig(12 + 10 * k, { start_time_ms: ms }));
     const stub = freshCoordinator();
     let now = await simNow(w);
+    const days = new Set([utcDayOf(now)]);
     expect((await drive(stub, (await stub.start("full", "cron", opts(w, now))).run.run_id)).status).toBe("succeeded");
 
     let vanishedOpen: string[] = [];
@@ -102,11 +107,14 @@ describe("full sync", () => {
         vanishedOpen = active;
       }
       now = await simNow(w);
+      days.add(utcDayOf(now));
       const run = await drive(stub, (await stub.start("incremental", "cron", opts(w, now))).run.run_id);
       expect(run.status, JSON.stringify(run.progress.errors)).toBe("succeeded");
       expect(run.progress.rows_changed!.markets).toBeGreaterThan(0);
       if (quarter === 1) expect(run.progress.soft_deleted).toBe(2);
     }
+    // The simulated day crossed a UTC midnight (from every instant: 4 × 6 h).
+    expect(days.size).toBe(2);
     expect(await diffWindow(w, now)).toEqual([]);
     expect(await eventStatusProblems()).toEqual([]);
     const d1 = await d1Markets();
@@ -118,20 +126,33 @@ describe("full sync", () => {
   });
 });
 
-describe("soft deletes", () => {
+describe.each(AT_INSTANTS)("soft deletes at $name ($iso)", ({ ms, k }) => {
   it("vanish → soft-deleted, reappear → undeleted, aged out → untouched", async () => {
-    const w = await createWorld(worldConfig(13));
+    const w = await createWorld(worldConfig(13 + 10 * k, { start_time_ms: ms }));
     const stub = freshCoordinator();
     const t0 = await simNow(w);
     expect((await drive(stub, (await stub.start("full", "cron", opts(w, t0))).run.run_id)).status).toBe("succeeded");
 
     const truth = await truthMarkets(w);
-    const pick = (status: string) => truth.find((m) => m.status === status && inFullWindow(m, t0))!.ticker;
-    const vanished = [pick("active"), pick("initialized"), pick("finalized")];
+    const pick = (status: string) => {
+      const m = truth.find((x) => x.status === status && inFullWindow(x, t0));
+      expect(m, `a ${status} market in the window`).toBeDefined();
+      return m!.ticker;
+    };
+    // The clock moves until the earliest-settled market of the window has aged out (at least a day);
+    // the vanished settled market is one that stays in the window and closed in it (a market that
+    // closed before the window is no soft-delete candidate: src/sync/plan.ts, mustContain).
+    const settledMs = (m: (typeof truth)[number]) => Date.parse(m.settlement_ts!);
+    const settled = truth.filter((m) => m.status === "finalized" && inFullWindow(m, t0)).sort((a, b) => settledMs(a) - settledMs(b));
+    expect(settled.length).toBeGreaterThanOrEqual(2);
+    const advance = Math.max(DAY_MS, settledMs(settled[0]!) - (t0 - 30 * DAY_MS) + 60_000);
+    const staying = settled.find((m) => inFullWindow(m, t0 + advance) && Date.parse(m.close_time!) >= t0 + advance - 30 * DAY_MS);
+    expect(staying, "a settled market that stays in the window").toBeDefined();
+    const vanished = [pick("active"), pick("initialized"), staying!.ticker];
     await control(w, "/mutate", { vanish: vanished });
 
-    // Three days later some settled markets have aged out of the window: they are not "deleted".
-    await control(w, "/clock", { advance_ms: 3 * DAY_MS });
+    // Later some settled markets have aged out of the window: they are not "deleted".
+    await control(w, "/clock", { advance_ms: advance });
     const t1 = await simNow(w);
     const agedOut = truth.filter((m) => inFullWindow(m, t0) && !inFullWindow(m, t1) && !vanished.includes(m.ticker)).map((m) => m.ticker);
     expect(agedOut.length).toBeGreaterThan(0);
