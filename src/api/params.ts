@@ -35,7 +35,7 @@ export const cursorParam = () =>
     .meta({ description: "Opaque cursor from the previous page's `cursor` (omit for the first page)" });
 
 export const MarketStatusFilter = z
-  .enum(["open", "closed", "settled"], { error: "must be one of open, closed, settled" })
+  .enum(["open", "closed", "settled", "unknown"], { error: "must be one of open, closed, settled, unknown" })
   .meta({ description: "Normalized status (see `status_raw` for Kalshi's own word)" });
 
 const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;

@@ -160,6 +160,7 @@ export class SyncCoordinator extends DurableObject<Env> {
         run.error = `sync step failed ${run.failures} times: ${msg}`;
         run.finished_at = Date.now();
         run.phase = "done";
+        this.store.finishDrift(run);
         this.store.clearScratch(run.id);
         result = { next: "done" };
       } else {

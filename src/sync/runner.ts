@@ -26,9 +26,19 @@ import {
   upsertMarketTexts,
   upsertSeries,
 } from "../db/upsert";
-import { KalshiHttpError, KalshiQueryError, MAX_EVENTS_PAGE, MAX_MARKETS_PAGE, type KalshiClient, type Page } from "../kalshi/client";
+import {
+  KalshiHttpError,
+  KalshiMalformedItemError,
+  KalshiQueryError,
+  MAX_EVENTS_PAGE,
+  MAX_MARKETS_PAGE,
+  type KalshiClient,
+  type Page,
+  type SkippedItem,
+} from "../kalshi/client";
 import { normalizeEvent, normalizeMarket, normalizeSeries } from "../kalshi/normalize";
 import type { Event, Market } from "../kalshi/schemas";
+import { emptyDrift, noteEvents, noteMarkets, noteSeries, noteSkipped } from "./drift";
 import { buildPlan, type Listing, type SyncPlan } from "./plan";
 import { encodeSeen, hash53, SeenSet } from "./seen";
 import type { ListingRow, RunRow, SyncStore } from "./store";
@@ -200,6 +210,15 @@ export class SyncRunner {
     p.rows_changed![table] += changed;
   }
 
+  /** The run's drift counters (runs started by an older version have none yet). */
+  private get drift() {
+    return (this.run.progress.drift ??= emptyDrift());
+  }
+
+  private skipped(skipped: readonly SkippedItem[]): void {
+    if (skipped.length > 0) noteSkipped(this.drift, skipped);
+  }
+
   private setPhase(phase: RunRow["phase"]): void {
     this.run.phase = phase;
     this.run.phase_cursor = "";
@@ -212,6 +231,7 @@ export class SyncRunner {
   /** Upserts the items' rows; `dedupe`: leave out rows this run already wrote unchanged (WrittenCache). */
   private async applyMarkets(items: readonly Market[], dedupe = false): Promise<void> {
     if (items.length === 0) return;
+    noteMarkets(this.drift, items);
     const now = this.now();
     let texts = items.map((m) => marketRowText(normalizeMarket(m)));
     const written = dedupe ? this.writtenRows() : null;
@@ -253,6 +273,7 @@ export class SyncRunner {
 
   private async applyEvents(items: readonly Event[]): Promise<void> {
     if (items.length === 0) return;
+    noteEvents(this.drift, items);
     const now = this.now();
     const cats = await seriesCategories(this.db, items.map((e) => e.series_ticker));
     const r = await upsertEvents(this.db, items.map((e) => normalizeEvent(e, cats.get(e.series_ticker))), now);
@@ -267,6 +288,7 @@ export class SyncRunner {
 
   private async applySeries(items: Parameters<typeof normalizeSeries>[0][]): Promise<void> {
     if (items.length === 0) return;
+    noteSeries(this.drift, items);
     const r = await upsertSeries(this.db, items.map(normalizeSeries), this.now());
     this.count("series", r.rows_written, r.changed.length);
     this.count("series_fees", r.fee_rows_written, r.fee_rows_written > 0 ? 1 : 0);
@@ -392,6 +414,7 @@ export class SyncRunner {
     p.pages += 1;
     p.items_seen += page.items.length;
     p.skipped_items += page.skipped.length;
+    this.skipped(page.skipped);
     for (const s of page.skipped) this.note(`${l.id}: skipped malformed item ${s.ticker ?? `#${s.index}`}: ${s.issues}`);
     this.store.commitPage(this.run, l, blob);
   }
@@ -457,6 +480,7 @@ export class SyncRunner {
       while (this.budget.take()) {
         const page = await this.client.getMultivariateEventsPage({ cursor, limit });
         this.run.progress.pages += 1;
+        this.skipped(page.skipped);
         for (const s of page.skipped) this.note(`fixup: multivariate events: skipped malformed item ${s.ticker ?? `#${s.index}`}: ${s.issues}`);
         const wanted = page.items.filter((e) => missing.has(e.event_ticker));
         if (wanted.length > 0) {
@@ -507,6 +531,7 @@ export class SyncRunner {
       if (s) await this.applySeries([s]);
       else this.note(`fixup: series ${ticker} referenced by events is unknown to Kalshi`);
     } catch (e) {
+      if (e instanceof KalshiMalformedItemError) this.skipped([{ ticker: e.ticker ?? ticker, index: 0, issues: e.issues, kind: "series" }]);
       this.note(`fixup: series ${ticker}: ${message(e)}`);
     }
   }
@@ -521,10 +546,12 @@ export class SyncRunner {
         this.note(`fixup: event ${ticker} referenced by markets is unknown to Kalshi`);
         return;
       }
+      this.skipped(r.skipped);
       const known = await seriesCategories(this.db, [r.event.series_ticker]);
       if (!known.has(r.event.series_ticker)) await this.fetchSeries(r.event.series_ticker);
       await this.applyEvents([r.event]);
     } catch (e) {
+      if (e instanceof KalshiMalformedItemError) this.skipped([{ ticker: e.ticker ?? ticker, index: 0, issues: e.issues, kind: "event" }]);
       this.note(`fixup: event ${ticker}: ${message(e)}`);
     }
   }
@@ -591,6 +618,7 @@ export class SyncRunner {
           this.run.progress.pages += 1;
           await this.applyMarkets(page.items);
           for (const m of page.items) returned.add(m.ticker);
+          this.skipped(page.skipped);
           for (const s of page.skipped) skipped.add(s.ticker ?? "");
           if (page.skipped.some((s) => s.ticker === null)) {
             // An unidentifiable malformed item could be any of them: delete none of this batch.
@@ -637,6 +665,8 @@ export class SyncRunner {
       this.run.status = "succeeded";
     }
     this.run.finished_at = this.now();
+    // The run's drift joins the totals in the same synchronous stretch as the run's last save.
+    this.store.finishDrift(this.run);
     this.store.clearScratch(this.run.id);
     this.setPhase("done");
     return { next: "done" };

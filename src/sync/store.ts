@@ -6,8 +6,9 @@
  * All methods are synchronous (DO SQLite is in-process); several calls with no `await` between
  * them commit atomically, and `commitPage` wraps its writes in transactionSync explicitly.
  */
+import { addDrift, completeDrift, emptyDrift } from "./drift";
 import type { Listing, SyncPlan } from "./plan";
-import type { ListingProgress, SyncMode, SyncPhase, SyncProgress, SyncRunState, SyncRunStatus, SyncTrigger } from "./types";
+import type { DriftTotals, ListingProgress, SyncMode, SyncPhase, SyncProgress, SyncRunState, SyncRunStatus, SyncTrigger } from "./types";
 
 export interface RunRow {
   id: string;
@@ -79,6 +80,7 @@ CREATE TABLE IF NOT EXISTS listings (
 CREATE TABLE IF NOT EXISTS seen_pages (run_id TEXT NOT NULL, seq INTEGER NOT NULL, hashes BLOB NOT NULL, PRIMARY KEY (run_id, seq));
 CREATE TABLE IF NOT EXISTS suspects (run_id TEXT NOT NULL, ticker TEXT NOT NULL, PRIMARY KEY (run_id, ticker));
 CREATE TABLE IF NOT EXISTS tried (run_id TEXT NOT NULL, key TEXT NOT NULL, PRIMARY KEY (run_id, key));
+CREATE TABLE IF NOT EXISTS drift_totals (slot TEXT PRIMARY KEY, totals TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS queued (slot TEXT PRIMARY KEY, mode TEXT NOT NULL, trigger TEXT NOT NULL, base_url TEXT NOT NULL, options TEXT NOT NULL, queued_at INTEGER NOT NULL);
 `;
 
@@ -101,6 +103,7 @@ export function emptyProgress(listings: readonly Listing[]): SyncProgress {
     rows_written_by_table: { markets: 0, events: 0, series: 0, series_fees: 0 },
     rows_changed: { markets: 0, events: 0, series: 0, series_fees: 0 },
     verified: 0,
+    drift: emptyDrift(),
   };
 }
 
@@ -277,6 +280,28 @@ export class SyncStore {
     this.sql.exec("DELETE FROM queued WHERE slot = 'next'");
     const { options, nowMs } = JSON.parse(r.options as string) as { options: RunOptions; nowMs: number | null };
     return { mode: r.mode as SyncMode, trigger: r.trigger as SyncTrigger, baseUrl: r.base_url as string, options, nowMs: nowMs ?? undefined };
+  }
+
+  /** Drift over every finished run (kept when runs are pruned); null before the first one. */
+  driftTotals(): DriftTotals | null {
+    const r = this.sql.exec<{ totals: string }>("SELECT totals FROM drift_totals WHERE slot = 'all'").toArray()[0];
+    return r ? (JSON.parse(r.totals) as DriftTotals) : null;
+  }
+
+  /**
+   * Adds a finishing run's drift to the totals and records them in the run's progress
+   * (`drift_total`, mirrored to D1 with the run). Call once per run, with its final save following
+   * synchronously (no await in between: both commit together).
+   */
+  finishDrift(run: RunRow): void {
+    const before = this.driftTotals();
+    const totals: DriftTotals = {
+      ...addDrift(completeDrift(before), completeDrift(run.progress.drift)),
+      runs: (before?.runs ?? 0) + 1,
+      since: before?.since ?? new Date(run.started_at).toISOString(),
+    };
+    this.sql.exec("INSERT OR REPLACE INTO drift_totals (slot, totals) VALUES ('all', ?)", JSON.stringify(totals));
+    run.progress.drift_total = totals;
   }
 
   /** Marks `key` tried for this run; false when it already was (fix-up fetches happen once). */

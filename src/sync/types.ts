@@ -24,7 +24,7 @@ export interface SyncProgress {
   rows_written_by_table?: Record<"markets" | "events" | "series" | "series_fees", number>;
   /** Rows whose content actually changed (inserted or updated), by table. */
   rows_changed?: Record<"markets" | "events" | "series" | "series_fees", number>;
-  /** Soft-delete phase outcome, e.g. "done: 12 candidates verified" or "skipped: listing markets:open#1 failed". */
+  /** Soft-delete phase outcome, e.g. "done: 12 candidates verified" or "skipped: incomplete listings markets:window#1 (failed)". */
   soft_delete?: string;
   /** Stored markets not returned by the window and checked with GET /markets?tickers=. */
   verified?: number;
@@ -34,6 +34,32 @@ export interface SyncProgress {
   /** Wall time spent per phase (ms) and alarm steps taken. */
   phase_ms?: Partial<Record<SyncPhase, number>>;
   steps?: number;
+  /** What Kalshi sent that ssmd does not know: unknown statuses and fields, malformed items (src/sync/drift.ts). */
+  drift?: DriftCounts;
+  /** Drift over every run the coordinator has finished, this one included; set when the run ends. */
+  drift_total?: DriftTotals;
+}
+
+export type DriftObjectType = "market" | "event" | "series";
+
+/**
+ * Drift counters. `items` count items as Kalshi returned them (a market returned by two listings of
+ * a run counts twice); maps hold at most 20 distinct keys (the rest under "(other)"), examples ≤ 5.
+ */
+export interface DriftCounts {
+  /** Markets whose raw status is not in ssmd's status table (stored with status `unknown`), by raw value. */
+  unknown_status: { items: number; values: Record<string, number>; examples: string[] };
+  /** Items carrying fields their wire schema does not declare (kept in `extra`), by field name. */
+  unknown_fields: Record<DriftObjectType, { items: number; fields: Record<string, number>; examples: string[] }>;
+  /** Items skipped as malformed (the run soft-deletes nothing then), with a few examples. */
+  malformed: { items: number; examples: Array<{ kind: string; ticker: string | null; issues: string }> };
+}
+
+export interface DriftTotals extends DriftCounts {
+  /** Finished runs counted. */
+  runs: number;
+  /** First run counted (ISO-8601). */
+  since: string | null;
 }
 
 export type SyncPhase = "listings" | "fixup" | "scan" | "verify" | "finalize" | "done";

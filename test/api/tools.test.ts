@@ -33,7 +33,7 @@ describe("GET /tools", () => {
     expect(lm.path).toBe("/tools/list_markets");
     expect(lm.input_schema.type).toBe("object");
     expect(lm.input_schema.additionalProperties).toBe(false);
-    expect(lm.input_schema.properties.status.enum).toEqual(["open", "closed", "settled"]);
+    expect(lm.input_schema.properties.status.enum).toEqual(["open", "closed", "settled", "unknown"]);
     expect(lm.input_schema.properties.limit).toMatchObject({ type: "integer", minimum: 1, maximum: 1000 });
     expect(lm.input_schema.properties.limit.pattern).toBeUndefined();
     expect(lm.input_schema.properties.include_deleted.type).toBe("boolean");

@@ -1,6 +1,6 @@
 /**
- * Incremental runs list many markets twice (created / open / settled within the day are also in
- * `min_updated_ts`). A row the run already wrote with the same content is not sent to D1 again;
+ * Incremental runs list many markets twice (those closing, created or settled within the day are
+ * in the window listing and in `min_updated_ts`). A row the run already wrote with the same content is not sent to D1 again;
  * one whose content changed between the two listings is. Driven with a scripted Kalshi (exact
  * control over which listing returns what) through the real runner, store and D1.
  */
@@ -22,7 +22,7 @@ beforeAll(async () => {
 });
 beforeEach(clearD1);
 
-/** Kalshi where `status=open` returns `open` and `min_updated_ts` returns `updated`; everything else is empty. */
+/** Kalshi where the window listing (`min_close_ts`) returns `open` and `min_updated_ts` returns `updated`; everything else is empty. */
 function scriptedKalshi(open: unknown[], updated: unknown[]): { fetch: typeof fetch; markets: string[] } {
   const markets: string[] = [];
   const json = (body: unknown, status = 200) => new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
@@ -33,7 +33,7 @@ function scriptedKalshi(open: unknown[], updated: unknown[]): { fetch: typeof fe
     if (path === "/markets") {
       markets.push(url.search);
       const q = url.searchParams;
-      if (q.get("status") === "open") return json({ markets: open, cursor: "" });
+      if (q.has("min_close_ts")) return json({ markets: open, cursor: "" });
       if (q.has("min_updated_ts")) return json({ markets: updated, cursor: "" });
       return json({ markets: [], cursor: "" });
     }
@@ -42,7 +42,7 @@ function scriptedKalshi(open: unknown[], updated: unknown[]): { fetch: typeof fe
   return { fetch: f as typeof fetch, markets };
 }
 
-/** One incremental run, one lane (listings in plan order: the open shard before min_updated_ts). */
+/** One incremental run, one lane (listings in plan order: the window listing before min_updated_ts). */
 async function incrementalRun(name: string, open: unknown[], updated: unknown[]): Promise<SyncRunStatus["progress"]> {
   const k = scriptedKalshi(open, updated);
   return runInDurableObject(coordinator(name), async (_obj, state) => {
