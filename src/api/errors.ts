@@ -89,15 +89,22 @@ export function zodIssuesToDetails(error: z.ZodError): ErrorDetail[] {
 
 /** Validation failure of request part `target` (query, param, json) as an ApiError. */
 export function validationError(error: z.ZodError, target: string): ApiError {
-  const details = zodIssuesToDetails(error);
+  return detailsError(zodIssuesToDetails(error), target);
+}
+
+/** A 400 from already-built details (first detail's message in the summary), as validationError words it. */
+export function detailsError(details: ErrorDetail[], target: string): ApiError {
   const names = [...new Set(details.map((d) => d.parameter))];
   const kind = target === "json" ? "body field" : "parameter";
   const code = target === "json" ? "invalid_body" : "invalid_parameter";
   const first = details[0];
+  // A batch can fail in thousands of places: the summary names the first few, `details` has them all.
+  const MAX_NAMED = 10;
+  const named = names.slice(0, MAX_NAMED).map((n) => `'${n}'`).join(", ") + (names.length > MAX_NAMED ? ` and ${names.length - MAX_NAMED} more` : "");
   const message =
     first && first.issue === "unknown_parameter"
-      ? `unknown ${kind}${names.length > 1 ? "s" : ""} ${names.map((n) => `'${n}'`).join(", ")}`
-      : `invalid ${kind}${names.length > 1 ? "s" : ""} ${names.map((n) => `'${n}'`).join(", ")}: ${first?.message ?? "invalid"}`;
+      ? `unknown ${kind}${names.length > 1 ? "s" : ""} ${named}`
+      : `invalid ${kind}${names.length > 1 ? "s" : ""} ${named}: ${first?.message ?? "invalid"}`;
   return new ApiError(400, code, message, details);
 }
 

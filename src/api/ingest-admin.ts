@@ -6,7 +6,8 @@
 import { IngestHealthSchema } from "../stream/health";
 import { createRoute, z } from "@hono/zod-openapi";
 import { INGEST_NAME, MAX_TRADES_PER_BATCH, type IngestObject } from "../stream/ingest";
-import { StreamTradeSchema } from "../stream/messages";
+import { convertTrades, IngestTradeSchema, TRADE_FORMAT_SCHEMAS, tradeFormatOf } from "../stream/trade-input";
+import { detailsError, zodIssuesToDetails, type ErrorDetail } from "./errors";
 import { createApiApp } from "./factory";
 import { adminErrors, jsonContent, readErrors } from "./openapi-helpers";
 
@@ -16,8 +17,53 @@ export function ingestObject(env: Env, feed: string = INGEST_NAME): DurableObjec
 }
 
 const TradesBody = z.strictObject({
-  trades: z.array(StreamTradeSchema).min(1).max(MAX_TRADES_PER_BATCH, `at most ${MAX_TRADES_PER_BATCH} trades per request`),
+  trades: z
+    .array(IngestTradeSchema)
+    .min(1)
+    .max(MAX_TRADES_PER_BATCH, `at most ${MAX_TRADES_PER_BATCH} trades per request`)
+    .openapi({
+      description:
+        "Trades in any of three formats, mixed freely: ssmd's StreamTrade, the seed's trade message, a Kalshi WebSocket trade frame (field mappings: docs/builders.md, \"Trade input formats\"). An invalid trade fails the request with a 400 naming it (`trades.<index>`) and why; nothing is applied then.",
+    }),
 });
+
+/**
+ * The body's 400, per trade: a union failure says only "matches none of the formats", so a trade that
+ * failed is validated again against the format its keys say it is meant to be, and that format's
+ * issues are reported (`trades.3.price: trade 3 (seed format): must be a price in cents, 0..100`).
+ * Thrown, so app.onError renders it in the API's error shape.
+ */
+function tradesBodyHook(result: { success: boolean; error?: z.ZodError }): undefined {
+  if (result.success || !result.error) return undefined;
+  // The validator passes the raw body along with a failure too (@hono/zod-validator: `data`).
+  const raw = ((result as { data?: unknown }).data as { trades?: unknown } | null | undefined)?.trades;
+  const details: ErrorDetail[] = [];
+  for (const issue of result.error.issues) {
+    const [head, index] = issue.path;
+    if (head !== "trades" || typeof index !== "number" || !Array.isArray(raw)) {
+      details.push(...zodIssuesToDetails(new z.ZodError([issue])));
+      continue;
+    }
+    const value: unknown = raw[index];
+    const format = tradeFormatOf(value);
+    const label = `trade ${index}${format ? ` (${format} format)` : ""}`;
+    let issues = [issue];
+    if (issue.code === "invalid_union" && issue.path.length === 2) {
+      if (format === null) {
+        details.push({
+          parameter: `trades.${index}`,
+          issue: "invalid_union",
+          message: `${label}: not a trade in any accepted format (ssmd: trade_id, price_dollars, count_fp, taker_side yes|no, ts ms; seed: price in cents, count, side yes|no, taker_side buy|sell, ts ms; Kalshi: a WebSocket trade frame {type, sid, seq, msg})`,
+        });
+        continue;
+      }
+      const again = TRADE_FORMAT_SCHEMAS[format].safeParse(value);
+      if (!again.success) issues = again.error.issues.map((i) => ({ ...i, path: ["trades", index, ...i.path] }));
+    }
+    for (const d of zodIssuesToDetails(new z.ZodError(issues))) details.push({ ...d, message: `${label}: ${d.message}` });
+  }
+  throw detailsError(details, "json");
+}
 
 const IngestTradesResultSchema = z
   .object({
@@ -51,7 +97,7 @@ const tradesRoute = createRoute({
   method: "post",
   path: "/admin/ingest/trades",
   tags: ["admin", "tickers"],
-  summary: "Ingest a batch of trades (normalized stream format) into the ticker objects",
+  summary: "Ingest a batch of trades (ssmd, seed or Kalshi-frame format) into the ticker objects",
   security: [{ bearer: [] }],
   request: { body: { content: { "application/json": { schema: TradesBody } }, required: true } },
   responses: { 200: jsonContent(IngestTradesResultSchema, "Forwarded"), ...readErrors, ...adminErrors },
@@ -88,10 +134,20 @@ const stopRoute = createRoute({
 });
 
 export const ingestAdminApp = createApiApp()
-  .openapi(tradesRoute, async (c) => {
-    const { trades } = c.req.valid("json");
-    return c.json(await ingestObject(c.env).ingestTrades(trades), 200);
-  })
+  .openapi(
+    tradesRoute,
+    async (c) => {
+      const converted = convertTrades(c.req.valid("json").trades);
+      if (converted.errors.length > 0) {
+        throw detailsError(
+          converted.errors.map((e) => ({ parameter: `trades.${e.index}`, issue: "invalid_trade", message: `trade ${e.index} (${e.format} format): ${e.reason}` })),
+          "json",
+        );
+      }
+      return c.json(await ingestObject(c.env).ingestTrades(converted.trades), 200);
+    },
+    tradesBodyHook,
+  )
   .openapi(healthRoute, async (c) => c.json(await ingestObject(c.env, c.req.valid("query").feed).health(), 200))
   .openapi(startRoute, async (c) => {
     const body = c.req.header("content-length") === "0" ? {} : ((c.req.valid("json") as z.infer<typeof StartBody> | undefined) ?? {});
