@@ -157,6 +157,16 @@ export class SyncRunner {
     this.plan = buildPlan(run.mode, run.plan_now_ms, { shards: run.options.shards });
   }
 
+  /**
+   * Now on Kalshi's clock: the run's window anchor plus the wall time since the run started. In
+   * production the anchor is (about) the start, so this is the wall clock; against a simulator
+   * world started at another instant it is the world's clock. Data-dependent decisions (the fee in
+   * effect when a series was served) use it; bookkeeping and step budgets use the wall clock.
+   */
+  private sourceNow(): number {
+    return this.run.plan_now_ms + Math.max(0, this.now() - this.run.started_at);
+  }
+
   get seen(): { runId: string; pages: number; set: SeenSet } | null {
     return this.seenCache;
   }
@@ -289,7 +299,7 @@ export class SyncRunner {
   private async applySeries(items: Parameters<typeof normalizeSeries>[0][]): Promise<void> {
     if (items.length === 0) return;
     noteSeries(this.drift, items);
-    const r = await upsertSeries(this.db, items.map(normalizeSeries), this.now());
+    const r = await upsertSeries(this.db, items.map(normalizeSeries), this.now(), undefined, this.sourceNow());
     this.count("series", r.rows_written, r.changed.length);
     this.count("series_fees", r.fee_rows_written, r.fee_rows_written > 0 ? 1 : 0);
     if (r.changed.length > 0) this.scope("series");
