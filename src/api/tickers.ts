@@ -6,7 +6,7 @@
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { DEFAULT_PRICE_WINDOW, DEFAULT_VOLUME_WINDOW_MS } from "../builders";
+import { DEFAULT_PRICE_WINDOW, DEFAULT_VOLUME_WINDOW_MS, PriceHistorySchema, VolumeProfileSchema } from "../builders";
 import { pageOf } from "../db/queries";
 import { StreamBookSchema, StreamTickerSchema, StreamTradeSchema } from "../stream/messages";
 import { FEED } from "../stream/registry";
@@ -25,35 +25,8 @@ const REGISTRY_CACHE_CONTROL = "public, max-age=10, must-revalidate";
 // ---------------------------------------------------------------------------------------------
 // Schemas
 
-const nNum = z.number().nullable();
-
-export const PriceHistorySchema = z
-  .object({
-    window: z.number().int().openapi({ description: "N: window size in trades" }),
-    count: z.number().int().openapi({ description: "Trades in the window (≤ N)" }),
-    last: nNum.openapi({ description: "Last trade's YES price, dollars" }),
-    vwap: nNum.openapi({ description: "Σ price·count / Σ count, dollars" }),
-    high: nNum,
-    low: nNum,
-    returns: nNum.openapi({ description: "last / first − 1" }),
-    volatility: nNum.openapi({ description: "Population std dev of trade-to-trade price changes, dollars per trade" }),
-    first_ts: nNum,
-    last_ts: nNum,
-  })
-  .openapi("PriceHistory");
-
-export const VolumeProfileSchema = z
-  .object({
-    window_ms: z.number().int(),
-    window_end_ms: nNum.openapi({ description: "End of the window: the latest trade's ts (Unix ms)" }),
-    trades: z.number().int(),
-    buyVolume: z.number().openapi({ description: "Contracts whose taker bought YES" }),
-    sellVolume: z.number().openapi({ description: "Contracts whose taker bought NO" }),
-    totalVolume: z.number(),
-    ratio: nNum.openapi({ description: "buyVolume / totalVolume; null for an empty window" }),
-    average: nNum.openapi({ description: "totalVolume / trades; null for an empty window" }),
-  })
-  .openapi("VolumeProfile");
+// price_history and volume_profile are declared once, with the builders (src/builders/schemas.ts).
+export { PriceHistorySchema, VolumeProfileSchema };
 
 const TickerStatsSchema = z
   .object({
@@ -176,7 +149,7 @@ const priceRoute = createRoute({
   method: "get",
   path: "/tickers/{ticker}/price_history",
   tags: ["tickers"],
-  summary: "last, vwap, high, low, returns, volatility over the last N trades",
+  summary: "last, vwap, high, low, volatility (cents, with *_dollars twins) and returns (unitless) over the last N trades",
   request: { params: TickerPath, query: PriceWindowQuery },
   responses: { 200: jsonContent(z.object({ ticker: z.string(), price_history: PriceHistorySchema }), "price_history"), ...readErrors, ...notFoundError },
 });
@@ -185,7 +158,7 @@ const volumeRoute = createRoute({
   method: "get",
   path: "/tickers/{ticker}/volume_profile",
   tags: ["tickers"],
-  summary: "buyVolume, sellVolume, totalVolume, ratio, average over a time window ending at the latest trade",
+  summary: "buyVolume, sellVolume, totalVolume (contracts), ratio (unitless), average over a time window ending at the latest trade",
   request: { params: TickerPath, query: VolumeWindowQuery },
   responses: { 200: jsonContent(z.object({ ticker: z.string(), volume_profile: VolumeProfileSchema }), "volume_profile"), ...readErrors, ...notFoundError },
 });
@@ -243,7 +216,7 @@ export const tickerTools = [
   defineTool({
     name: "list_tickers",
     description:
-      "List the Kalshi market tickers that had stream data (trades, ticker or order book updates) on a UTC day. Arguments: feed ('kalshi'), date (YYYY-MM-DD). Read each ticker's builders at GET /tickers/{ticker}.",
+      "List the Kalshi market tickers that had stream data (trades, ticker or order book updates) on a UTC day. Arguments: feed ('kalshi'), date (YYYY-MM-DD). Read each ticker's builders at GET /tickers/{ticker} (price_history: last, vwap, high, low, volatility in cents with *_dollars twins in dollars, returns unitless; volume_profile: volumes in contracts).",
     input: TickersQuerySchema,
     request: (args) => ({ path: "/tickers", query: args }),
   }),

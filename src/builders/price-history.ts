@@ -5,28 +5,12 @@
  */
 import { PriceSet } from "./price-set";
 import { TradeRing } from "./trade-ring";
-import { assertValidTrade, PRICE_SCALE, type BuilderTrade } from "./trade";
+import { pricedValues, type PriceHistory } from "./schemas";
+import { assertValidTrade, type BuilderTrade } from "./trade";
 
 export const DEFAULT_PRICE_WINDOW = 100;
 
-/** Dollar figures are JSON numbers in dollars; see docs/builders.md for each definition. */
-export interface PriceHistory {
-  /** N: the window size in trades. */
-  window: number;
-  /** Trades in the window (≤ window). */
-  count: number;
-  last: number | null;
-  /** Σ price·count / Σ count. */
-  vwap: number | null;
-  high: number | null;
-  low: number | null;
-  /** last / first − 1 (null when empty or first price is 0). */
-  returns: number | null;
-  /** Population standard deviation of trade-to-trade price changes, in dollars (null below 2 trades). */
-  volatility: number | null;
-  first_ts: number | null;
-  last_ts: number | null;
-}
+export type { PriceHistory } from "./schemas";
 
 /** Outcome of offering a trade to a builder. */
 export type AddResult = "added" | "duplicate" | "outside";
@@ -87,19 +71,29 @@ export class PriceHistoryBuilder {
     const ring = this.ring;
     const n = ring.length;
     if (n === 0) {
-      return { window: this.window, count: 0, last: null, vwap: null, high: null, low: null, returns: null, volatility: null, first_ts: null, last_ts: null };
+      return {
+        window: this.window,
+        count: 0,
+        ...pricedValues({ last: null, vwap: null, high: null, low: null, volatility: null }),
+        returns: null,
+        first_ts: null,
+        last_ts: null,
+      };
     }
     const first = ring.priceAt(0);
     const last = ring.priceAt(n - 1);
     return {
       window: this.window,
       count: n,
-      last: last / PRICE_SCALE,
-      vwap: this.sumPriceCount / this.sumCount / PRICE_SCALE,
-      high: this.prices.max()! / PRICE_SCALE,
-      low: this.prices.min()! / PRICE_SCALE,
+      // In 1/10000-dollar units; pricedValues gives each in cents and its *_dollars twin.
+      ...pricedValues({
+        last,
+        vwap: this.sumPriceCount / this.sumCount,
+        high: this.prices.max()!,
+        low: this.prices.min()!,
+        volatility: n < 2 ? null : changeStdDev(this.sumSqDiff, last - first, n - 1),
+      }),
       returns: first === 0 ? null : last / first - 1,
-      volatility: n < 2 ? null : changeStdDev(this.sumSqDiff, last - first, n - 1) / PRICE_SCALE,
       first_ts: ring.tsAt(0),
       last_ts: ring.tsAt(n - 1),
     };

@@ -9,26 +9,11 @@
 import { TradeRing } from "./trade-ring";
 import { assertValidTrade, COUNT_SCALE, type BuilderTrade } from "./trade";
 import type { AddResult } from "./price-history";
+import type { VolumeProfile } from "./schemas";
 
 export const DEFAULT_VOLUME_WINDOW_MS = 5 * 60_000;
 
-/** Volumes are JSON numbers in contracts. */
-export interface VolumeProfile {
-  window_ms: number;
-  /** End of the window (inclusive), Unix ms; null before any trade. */
-  window_end_ms: number | null;
-  /** Trades in the window. */
-  trades: number;
-  /** Contracts whose taker bought YES. */
-  buyVolume: number;
-  /** Contracts whose taker bought NO. */
-  sellVolume: number;
-  totalVolume: number;
-  /** buyVolume / totalVolume; null for an empty window (no trades, no ratio). */
-  ratio: number | null;
-  /** totalVolume / trades; null for an empty window. */
-  average: number | null;
-}
+export type { VolumeProfile } from "./schemas";
 
 export class VolumeProfileBuilder {
   private readonly ring = new TradeRing(Infinity);

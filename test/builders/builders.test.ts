@@ -48,41 +48,50 @@ function expectClose(a: number | null, b: number | null) {
 
 function expectPriceHistory(got: PriceHistory, want: ReturnType<typeof refPriceHistory>) {
   expect(got.count).toBe(want.count);
-  expect(got.last).toBe(want.last);
-  expect(got.high).toBe(want.high);
-  expect(got.low).toBe(want.low);
-  expect(got.vwap).toBe(want.vwap);
+  for (const k of ["last", "high", "low", "vwap"] as const) {
+    expect(got[k], k).toBe(want[k]);
+    expect(got[`${k}_dollars`], `${k}_dollars`).toBe(want[`${k}_dollars`]);
+  }
   expectClose(got.returns, want.returns);
   expectClose(got.volatility, want.volatility);
+  expectClose(got.volatility_dollars, want.volatility_dollars);
 }
 
 describe("PriceHistoryBuilder", () => {
   it("empty window: every figure null", () => {
     const s = new PriceHistoryBuilder().snapshot();
-    expect(s).toEqual({ window: 100, count: 0, last: null, vwap: null, high: null, low: null, returns: null, volatility: null, first_ts: null, last_ts: null });
+    expect(s).toEqual({
+      window: 100, count: 0,
+      last: null, last_dollars: null, vwap: null, vwap_dollars: null, high: null, high_dollars: null, low: null, low_dollars: null,
+      volatility: null, volatility_dollars: null, returns: null, first_ts: null, last_ts: null,
+    });
   });
 
   it("one trade: last = vwap = high = low, returns 0, no volatility", () => {
     const s = PriceHistoryBuilder.of([trade("a", 0, 5500, 300)]).snapshot();
-    expect(s).toMatchObject({ count: 1, last: 0.55, vwap: 0.55, high: 0.55, low: 0.55, returns: 0, volatility: null });
+    expect(s).toMatchObject({
+      count: 1, last: 55, vwap: 55, high: 55, low: 55, last_dollars: 0.55, vwap_dollars: 0.55, high_dollars: 0.55, low_dollars: 0.55,
+      returns: 0, volatility: null, volatility_dollars: null,
+    });
   });
 
   it("worked example from docs/builders.md", () => {
     const b = PriceHistoryBuilder.of([trade("a", 0, 5000, 1000), trade("b", 1, 5200, 300), trade("c", 2, 4900, 100), trade("d", 3, 5100, 600)], 3);
     const s = b.snapshot();
-    // window = b, c, d: vwap = (0.52·3 + 0.49·1 + 0.51·6)/10 = 0.511
+    // window = b, c, d: vwap = (52¢·3 + 49¢·1 + 51¢·6)/10 = 51.1¢ = $0.511
     expect(s.count).toBe(3);
-    expect(s.vwap).toBeCloseTo(0.511, 12);
-    expect(s.high).toBe(0.52);
-    expect(s.low).toBe(0.49);
+    expect(s.vwap).toBeCloseTo(51.1, 10);
+    expect(s.vwap_dollars).toBeCloseTo(0.511, 12);
+    expect([s.high, s.high_dollars, s.low, s.low_dollars]).toEqual([52, 0.52, 49, 0.49]);
     expect(s.returns).toBeCloseTo(0.51 / 0.52 - 1, 12);
-    // changes −0.03, +0.02: mean −0.005, population sd 0.025
-    expect(s.volatility).toBeCloseTo(0.025, 12);
+    // changes −3¢, +2¢: mean −0.5¢, population sd 2.5¢ = $0.025
+    expect(s.volatility).toBeCloseTo(2.5, 10);
+    expect(s.volatility_dollars).toBeCloseTo(0.025, 12);
   });
 
   it("equal prices: zero volatility and returns", () => {
     const s = PriceHistoryBuilder.of([1, 2, 3, 4].map((i) => trade(`t${i}`, i, 4200))).snapshot();
-    expect(s).toMatchObject({ count: 4, returns: 0, volatility: 0, high: 0.42, low: 0.42 });
+    expect(s).toMatchObject({ count: 4, returns: 0, volatility: 0, volatility_dollars: 0, high: 42, low: 42, high_dollars: 0.42, low_dollars: 0.42 });
   });
 
   it("reports duplicates and trades older than a full window", () => {

@@ -10,9 +10,26 @@ export function uniqueSorted(trades: BuilderTrade[]): BuilderTrade[] {
   return [...byId.values()].sort((a, b) => a.ts - b.ts || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
 
+/** Population standard deviation of consecutive differences (null for fewer than 2 values). */
+function changeSd(xs: number[]): number | null {
+  const changes: number[] = [];
+  for (let i = 1; i < xs.length; i++) changes.push(xs[i]! - xs[i - 1]!);
+  if (changes.length === 0) return null;
+  const mean = changes.reduce((a, b) => a + b, 0) / changes.length;
+  return Math.sqrt(changes.reduce((a, d) => a + (d - mean) ** 2, 0) / changes.length);
+}
+
+/** Prices under the seed's names in cents, their `_dollars` twins in dollars, each computed on its own. */
 export function refPriceHistory(trades: BuilderTrade[], n: number) {
   const w = uniqueSorted(trades).slice(-n);
-  if (w.length === 0) return { count: 0, last: null, vwap: null, high: null, low: null, returns: null, volatility: null };
+  if (w.length === 0) {
+    return {
+      count: 0,
+      last: null, last_dollars: null, vwap: null, vwap_dollars: null, high: null, high_dollars: null,
+      low: null, low_dollars: null, volatility: null, volatility_dollars: null, returns: null,
+    };
+  }
+  const cents = w.map((t) => t.price / 100);
   const dollars = w.map((t) => t.price / 10000);
   let pc = 0;
   let c = 0;
@@ -20,23 +37,21 @@ export function refPriceHistory(trades: BuilderTrade[], n: number) {
     pc += t.price * t.count;
     c += t.count;
   }
-  const changes: number[] = [];
-  for (let i = 1; i < dollars.length; i++) changes.push(dollars[i]! - dollars[i - 1]!);
-  let volatility: number | null = null;
-  if (changes.length > 0) {
-    const mean = changes.reduce((a, b) => a + b, 0) / changes.length;
-    volatility = Math.sqrt(changes.reduce((a, d) => a + (d - mean) ** 2, 0) / changes.length);
-  }
   const first = dollars[0]!;
   const last = dollars[dollars.length - 1]!;
   return {
     count: w.length,
-    last,
-    vwap: pc / c / 10000,
-    high: Math.max(...dollars),
-    low: Math.min(...dollars),
+    last: cents[cents.length - 1]!,
+    last_dollars: last,
+    vwap: pc / c / 100,
+    vwap_dollars: pc / c / 10000,
+    high: Math.max(...cents),
+    high_dollars: Math.max(...dollars),
+    low: Math.min(...cents),
+    low_dollars: Math.min(...dollars),
+    volatility: changeSd(cents),
+    volatility_dollars: changeSd(dollars),
     returns: first === 0 ? null : last / first - 1,
-    volatility,
   };
 }
 

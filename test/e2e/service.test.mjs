@@ -165,8 +165,12 @@ test("trades pushed over HTTP feed the ticker's builders and the day's ticker re
   const ph = await getJson(`/tickers/${ticker}/price_history?window=2`);
   assert.equal(ph.status, 200);
   const p = ph.body.price_history;
-  assert.deepEqual({ count: p.count, last: p.last, high: p.high, low: p.low }, { count: 2, last: 0.5, high: 0.5, low: 0.4 });
-  assert.ok(Math.abs(p.vwap - 0.475) < 1e-12 && Math.abs(p.returns - 0.25) < 1e-12);
+  // Seed names in cents, *_dollars twins in dollars (docs/api.md, "Units").
+  assert.deepEqual(
+    { count: p.count, last: p.last, high: p.high, low: p.low, last_dollars: p.last_dollars, high_dollars: p.high_dollars, low_dollars: p.low_dollars },
+    { count: 2, last: 50, high: 50, low: 40, last_dollars: 0.5, high_dollars: 0.5, low_dollars: 0.4 },
+  );
+  assert.ok(Math.abs(p.vwap - 47.5) < 1e-10 && Math.abs(p.vwap_dollars - 0.475) < 1e-12 && Math.abs(p.returns - 0.25) < 1e-12);
 
   const vp = await getJson(`/tickers/${ticker}/volume_profile?window=1h`);
   assert.equal(vp.status, 200);

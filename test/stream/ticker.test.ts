@@ -34,8 +34,9 @@ describe("TickerObject", () => {
     const snap = (await s.snapshot())!;
     expect(snap.ticker).toBe("KXA-1");
     expect(snap.stats.trades_retained).toBe(400);
-    expect(snap.price_history).toMatchObject({ ...refPriceHistory(bt, 100), returns: expect.any(Number), volatility: expect.any(Number) });
-    expect(snap.price_history.volatility).toBeCloseTo(refPriceHistory(bt, 100).volatility!, 12);
+    expect(snap.price_history).toMatchObject({ ...refPriceHistory(bt, 100), returns: expect.any(Number), volatility: expect.any(Number), volatility_dollars: expect.any(Number) });
+    expect(snap.price_history.volatility).toBeCloseTo(refPriceHistory(bt, 100).volatility!, 10);
+    expect(snap.price_history.volatility_dollars).toBeCloseTo(refPriceHistory(bt, 100).volatility_dollars!, 12);
     const { average, ...vp } = refVolumeProfile(bt, 300_000);
     expect(snap.volume_profile).toMatchObject(vp);
     expect(snap.volume_profile.average).toBeCloseTo(average!, 12);
