@@ -54,6 +54,9 @@ const mid = await pick<{ close_ts: number }>(`SELECT close_ts FROM markets ORDER
 const filters: Array<[string, MarketFilter]> = [
   ["/markets", {}],
   ["/markets?status=open", { status: "open" }],
+  // Narrower status words: the status index range plus a residual status_raw term (docs/api.md, "Status filters").
+  ["/markets?status=active", { status: "active" }],
+  ["/markets?status=paused", { status: "paused" }],
   [`/markets?category=${cat.category}&status=open`, { category: cat.category, status: "open" }],
   [`/markets?category=${cat.category}`, { category: cat.category }],
   [`/markets?series=${ser.series_ticker}`, { series: ser.series_ticker }],

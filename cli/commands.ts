@@ -7,6 +7,7 @@
  *   ssmd secmaster show TICKER [--json]
  */
 import type { MarketWithEventOut } from "../src/api/schemas";
+import { MARKET_STATUS_FILTER_WORDS } from "../src/kalshi/status";
 import type { SyncRunStatus } from "../src/sync/types";
 import { ApiClient, CliError } from "./api";
 import { formatOptions, parseArgs, UsageError, type OptionSpec } from "./args";
@@ -135,6 +136,7 @@ export const MARKET_COLUMNS = [
 const LIST_FLAGS: Array<[string, string]> = [
   ["category", "category"],
   ["status", "status"],
+  ["status-raw", "status_raw"],
   ["series", "series"],
   ["closing-before", "closing_before"],
   ["closing-after", "closing_after"],
@@ -148,7 +150,13 @@ const listCommand: Command = {
   usage: "ssmd secmaster list [--category=Economics] [--status=open] [options]",
   options: [
     { name: "category", type: "string", value: "CATEGORY", description: "Category, exact (e.g. Economics)" },
-    { name: "status", type: "string", value: "STATUS", description: "open | closed | settled" },
+    {
+      name: "status",
+      type: "string",
+      value: "STATUS",
+      description: `${MARKET_STATUS_FILTER_WORDS.join(" | ")} (active = tradeable now; open = not yet closed; docs/api.md)`,
+    },
+    { name: "status-raw", type: "string", value: "RAW", description: "Kalshi's raw status, exact (e.g. determined)" },
     { name: "series", type: "string", value: "SERIES", description: "Series ticker (e.g. KXBTCD)" },
     { name: "closing-before", type: "string", value: "WHEN", description: "Closing before (2026-03-01 or 2026-03-01T17:00:00Z)" },
     { name: "closing-after", type: "string", value: "WHEN", description: "Closing at or after" },

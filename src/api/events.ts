@@ -4,7 +4,7 @@ import { getEvent, listEvents, openDb } from "../db/queries";
 import { notFound } from "./errors";
 import { createApiApp } from "./factory";
 import { jsonContent, notFoundError, readErrors } from "./openapi-helpers";
-import { boolParam, cursorParam, decodeCursor, encodeCursor, limitParam, MarketStatusFilter, tickerPath, tokenParam } from "./params";
+import { boolParam, cursorParam, decodeCursor, encodeCursor, EventStatusFilter, limitParam, tickerPath, tokenParam } from "./params";
 import { presentEvent, presentMarket } from "./present";
 import { cachedJson } from "./respond";
 import { EventDetailSchema, EventListSchema } from "./schemas";
@@ -12,7 +12,7 @@ import { defineTool } from "./tools";
 
 export const EventsQuerySchema = z.strictObject({
   category: tokenParam("Category, exact (e.g. Economics)"),
-  status: MarketStatusFilter.optional().meta({ description: "Event status derived from its markets" }),
+  status: EventStatusFilter.optional(),
   series: tokenParam("Series ticker, exact"),
   include_deleted: boolParam("Include soft-deleted events"),
   limit: limitParam(),
@@ -78,7 +78,7 @@ export const eventTools = [
   defineTool({
     name: "list_events",
     description:
-      "List Kalshi events (groups of related markets) filtered by category, status (open|closed|settled) or series, each with its market count; paginated with `cursor`.",
+      "List Kalshi events (groups of related markets) filtered by category, status (derived from its markets; see the `status` parameter) or series, each with its market count; paginated with `cursor`.",
     input: EventsQuerySchema,
     request: (args) => ({ path: "/events", query: args }),
   }),

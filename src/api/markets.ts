@@ -14,6 +14,7 @@ import {
   instantParam,
   limitParam,
   MarketStatusFilter,
+  statusRawParam,
   tickerPath,
   tokenParam,
 } from "./params";
@@ -26,6 +27,7 @@ import { defineTool } from "./tools";
 export const MarketsQuerySchema = z.strictObject({
   category: tokenParam("Series category, exact (e.g. Economics)"),
   status: MarketStatusFilter.optional(),
+  status_raw: statusRawParam(),
   series: tokenParam("Series ticker, exact (e.g. KXBTCD)"),
   closing_before: instantParam("Only markets closing strictly before this instant"),
   closing_after: instantParam("Only markets closing at or after this instant"),
@@ -65,6 +67,7 @@ export const marketsApp = createApiApp()
     const filter: MarketFilter = {
       category: q.category,
       status: q.status,
+      statusRaw: q.status_raw,
       series: q.series,
       closingBefore: q.closing_before,
       closingAfter: q.closing_after,
@@ -97,7 +100,7 @@ export const marketTools = [
   defineTool({
     name: "list_markets",
     description:
-      "List Kalshi markets from ssmd's security master, filtered by category, status (open|closed|settled), series, close time window; paginated with `cursor`. Each market includes prices (cents and exact dollar strings), volume, open interest and its event.",
+      "List Kalshi markets from ssmd's security master, filtered by category, status (see the `status` parameter: `active` = tradeable now; `open` also includes not-yet-open and paused markets), exact raw status, series, close time window; paginated with `cursor`. Each market includes prices (cents and exact dollar strings), volume, open interest, its normalized status and Kalshi's raw status, and its event.",
     input: MarketsQuerySchema,
     request: (args) => ({ path: "/markets", query: args }),
   }),

@@ -4,6 +4,7 @@
  * rejected rather than guessed at.
  */
 import { z } from "@hono/zod-openapi";
+import { describeEventStatusFilters, describeStatusFilters, EVENT_STATUS_FILTER_WORDS, MARKET_STATUS_FILTER_WORDS } from "../kalshi/status";
 import { invalidParameter } from "./errors";
 
 export const MAX_LIMIT = 1000;
@@ -34,9 +35,32 @@ export const cursorParam = () =>
     .optional()
     .meta({ description: "Opaque cursor from the previous page's `cursor` (omit for the first page)" });
 
+/**
+ * The market `status` filter: the words and what each selects come from one table
+ * (MARKET_STATUS_FILTERS, src/kalshi/status.ts), which the SQL, the docs and the tools' JSON Schema
+ * share — the description below is what agents read.
+ */
 export const MarketStatusFilter = z
-  .enum(["open", "closed", "settled", "unknown"], { error: "must be one of open, closed, settled, unknown" })
-  .meta({ description: "Normalized status (see `status_raw` for Kalshi's own word)" });
+  .enum(MARKET_STATUS_FILTER_WORDS, { error: `must be one of ${MARKET_STATUS_FILTER_WORDS.join(", ")}` })
+  .meta({
+    description:
+      `Status filter, by the raw Kalshi statuses (\`status_raw\`) each word selects — ${describeStatusFilters()}. ` +
+      "The first four are the normalized \`status\` values; unopened, active and paused split open. Tradeable now: active.",
+  });
+
+/** The event `status` filter: an event's status is derived from its markets' normalized statuses. */
+export const EventStatusFilter = z
+  .enum(EVENT_STATUS_FILTER_WORDS, { error: `must be one of ${EVENT_STATUS_FILTER_WORDS.join(", ")}` })
+  .meta({ description: `Event status, derived from its live markets' normalized statuses — ${describeEventStatusFilters()}` });
+
+/** Exact raw status (Kalshi's word, case-sensitive), any word — one ssmd does not know included. */
+export const statusRawParam = () =>
+  z
+    .string()
+    .min(1, "must not be empty")
+    .max(64, "must be at most 64 characters")
+    .optional()
+    .meta({ description: "Kalshi's raw status, exact and case-sensitive (e.g. determined, or a word ssmd does not know); combines with `status`" });
 
 const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const TS_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;

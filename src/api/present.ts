@@ -6,6 +6,7 @@
 import type { EventMetaRow, EventWithCount, MarketWithEventRow } from "../db/queries";
 import type { FeeTierRow, MarketRow, SeriesFeeRow, SeriesRow } from "../db/schema";
 import { dollarsToCents, fpToNumber } from "../kalshi/decimal";
+import { NORMALIZED_STATUSES } from "../kalshi/status";
 import type {
   EventOut,
   FeeScheduleEntryOut,
@@ -16,7 +17,7 @@ import type {
 } from "./schemas";
 
 type Status = MarketOut["status"];
-const STATUSES = new Set<string>(["open", "closed", "settled", "unknown"]);
+const STATUSES = new Set<string>(NORMALIZED_STATUSES);
 const asStatus = (s: string): Status => (STATUSES.has(s) ? (s as Status) : "unknown");
 
 /** Parses a JSON column; a value that is not valid JSON is returned as the raw text. */

@@ -3,6 +3,7 @@
  * generate /openapi.json, type the `hc` client and describe tool outputs.
  */
 import { z } from "@hono/zod-openapi";
+import { NORMALIZED_STATUSES } from "../kalshi/status";
 
 const Dollars = z.string().nullable().openapi({ description: "Exact decimal dollars as Kalshi sent them, e.g. \"0.5600\"" });
 const Fp = z.string().nullable().openapi({ description: "Exact fixed-point count as Kalshi sent it, e.g. \"2233487.48\"" });
@@ -12,7 +13,7 @@ const Time = z.string().nullable().openapi({ description: "RFC 3339 timestamp as
 const Json = z.unknown().openapi({ description: "JSON value as Kalshi sent it" });
 const Iso = z.string().nullable().openapi({ format: "date-time", description: "ssmd bookkeeping time (UTC)" });
 
-export const NormalizedStatus = z.enum(["open", "closed", "settled", "unknown"]);
+export const NormalizedStatus = z.enum(NORMALIZED_STATUSES);
 
 export const EventMetaSchema = z
   .object({
@@ -38,7 +39,7 @@ export const MarketSchema = z
     yes_sub_title: z.string().nullable(),
     no_sub_title: z.string().nullable(),
     status: NormalizedStatus,
-    status_raw: z.string().openapi({ description: "Kalshi's status word (initialized, active, inactive, closed, determined, finalized, …)" }),
+    status_raw: z.string().openapi({ description: "Kalshi's status word exactly as sent (initialized, active, inactive, closed, determined, finalized, …, or a word ssmd does not know: then `status` is unknown)" }),
     created_time: Time,
     updated_time: Time,
     open_time: Time,

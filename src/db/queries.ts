@@ -7,6 +7,7 @@
 import { and, asc, eq, gt, gte, inArray, isNotNull, isNull, lt, or, sql, type SQL } from "drizzle-orm";
 import type { D1Database } from "@cloudflare/workers-types";
 import { drizzle, type DrizzleD1Database } from "drizzle-orm/d1";
+import { MARKET_STATUS_FILTERS, normalizeMarketStatus, type EventStatusFilterWord, type MarketStatusFilterWord } from "../kalshi/status";
 import {
   events,
   feeTiers,
@@ -63,7 +64,10 @@ export type MarketKey = [closeTs: number | null, ticker: string];
 
 export interface MarketFilter {
   category?: string;
-  status?: string;
+  /** A status filter word (MARKET_STATUS_FILTERS: a normalized status, maybe narrowed to some raw statuses). */
+  status?: MarketStatusFilterWord;
+  /** Exact raw status. */
+  statusRaw?: string;
   series?: string;
   /** close_ts < closingBefore (Unix ms) */
   closingBefore?: number;
@@ -77,7 +81,18 @@ export interface MarketFilter {
 function marketConditions(db: Db, f: MarketFilter): SQL[] {
   const c: SQL[] = [];
   if (f.category !== undefined) c.push(eq(markets.category, f.category));
-  if (f.status !== undefined) c.push(eq(markets.status, f.status));
+  // Every word is an equality on the normalized status (the status indexes serve it), narrowed by
+  // a residual status_raw term for unopened / active / paused — rows of other raw statuses of that
+  // status are read and skipped (docs/api.md, "Status filters").
+  if (f.status !== undefined) {
+    const row = MARKET_STATUS_FILTERS[f.status];
+    c.push(eq(markets.status, row.status));
+    if (row.narrows && row.raw) c.push(inArray(markets.status_raw, [...row.raw]));
+  }
+  if (f.statusRaw !== undefined) {
+    c.push(eq(markets.status, normalizeMarketStatus(f.statusRaw)));
+    c.push(eq(markets.status_raw, f.statusRaw));
+  }
   if (f.series !== undefined) c.push(eq(markets.series_ticker, f.series));
   if (f.closingBefore !== undefined) c.push(lt(markets.close_ts, f.closingBefore));
   if (f.closingAfter !== undefined) c.push(gte(markets.close_ts, f.closingAfter));
@@ -143,7 +158,7 @@ export async function getMarket(db: Db, ticker: string): Promise<MarketWithEvent
 
 export interface EventFilter {
   category?: string;
-  status?: string;
+  status?: EventStatusFilterWord;
   series?: string;
   includeDeleted?: boolean;
 }

@@ -13,11 +13,11 @@ beforeAll(async () => {
 });
 
 const KEYS = [
-  "category", "status", "series", "closing_before", "closing_after", "limit", "cursor", "include_deleted", "has_stream_on",
+  "category", "status", "status_raw", "series", "closing_before", "closing_after", "limit", "cursor", "include_deleted", "has_stream_on",
   "tier", "at", "price", "contracts", "role", "action", "precision", "date", "feed", "window",
 ];
 const VALUES = [
-  "open", "closed", "settled", "active", "", " ", "0", "1", "-1", "100", "1000", "1001", "1e3", "NaN", "Infinity", "true", "false",
+  "open", "closed", "settled", "active", "unknown", "paused", "frozen", "", " ", "0", "1", "-1", "100", "1000", "1001", "1e3", "NaN", "Infinity", "true", "false",
   "2026-03-01", "2026-02-30", "2026-03-01T17:00:00Z", "2026-03-01T17:00:00", "2026-03-01T17:00:00+25:00", "9999-12-31",
   "Economics", "KXBTCD", "default", "0.5", "0.50", "1.0001", "maker", "taker", "WzEsImEiXQ", "W251bGwsIiJd", "null", "[]", "{}",
   "%00", "'; DROP TABLE markets;--", "\u0000", "é", "😀", "x".repeat(600),

@@ -229,7 +229,7 @@ describe("GET /markets/{ticker}", () => {
 
 describe("validation: 400 naming the parameter", () => {
   const cases: Array<[string, string]> = [
-    ["status=active", "status"],
+    ["status=tradeable", "status"],
     ["status=", "status"],
     ["limit=0", "limit"],
     ["limit=1001", "limit"],

@@ -24,7 +24,7 @@ describe("GET /openapi.json", () => {
       expect(doc.paths[p], p).toBeDefined();
     }
     const params = doc.paths["/markets"].get.parameters.map((p: any) => p.name).sort();
-    expect(params).toEqual(["category", "closing_after", "closing_before", "cursor", "has_stream_on", "include_deleted", "limit", "series", "status"]);
+    expect(params).toEqual(["category", "closing_after", "closing_before", "cursor", "has_stream_on", "include_deleted", "limit", "series", "status", "status_raw"]);
     const limit = doc.paths["/markets"].get.parameters.find((p: any) => p.name === "limit");
     expect(limit.schema).toMatchObject({ type: "integer", minimum: 1, maximum: 1000, default: 100 });
     expect(doc.paths["/markets/{ticker}"].get.responses["404"]).toBeDefined();

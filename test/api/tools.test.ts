@@ -33,12 +33,12 @@ describe("GET /tools", () => {
     expect(lm.path).toBe("/tools/list_markets");
     expect(lm.input_schema.type).toBe("object");
     expect(lm.input_schema.additionalProperties).toBe(false);
-    expect(lm.input_schema.properties.status.enum).toEqual(["open", "closed", "settled", "unknown"]);
+    expect(lm.input_schema.properties.status.enum).toEqual(["open", "closed", "settled", "unknown", "unopened", "active", "paused"]);
     expect(lm.input_schema.properties.limit).toMatchObject({ type: "integer", minimum: 1, maximum: 1000 });
     expect(lm.input_schema.properties.limit.pattern).toBeUndefined();
     expect(lm.input_schema.properties.include_deleted.type).toBe("boolean");
     expect(Object.keys(lm.input_schema.properties).sort()).toEqual(
-      ["category", "closing_after", "closing_before", "cursor", "has_stream_on", "include_deleted", "limit", "series", "status"],
+      ["category", "closing_after", "closing_before", "cursor", "has_stream_on", "include_deleted", "limit", "series", "status", "status_raw"],
     );
     const gm = tools.find((t) => t.name === "get_market");
     expect(gm.input_schema.required).toEqual(["ticker"]);
@@ -75,7 +75,7 @@ describe("POST /tools/{name}", () => {
 
   it("bad arguments → 400 naming the field; unknown tool → 404", async () => {
     const cases: Array<[string, unknown, string]> = [
-      ["list_markets", { status: "active" }, "status"],
+      ["list_markets", { status: "tradeable" }, "status"],
       ["list_markets", { limit: 0 }, "limit"],
       ["list_markets", { limit: 2.5 }, "limit"],
       ["list_markets", { stauts: "open" }, "stauts"],

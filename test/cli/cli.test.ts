@@ -105,8 +105,21 @@ describe("ssmd secmaster list", () => {
     expect(t.err).toContain(`--cursor=${body.cursor}`);
   });
 
+  it("--status takes the API's filter words (active = tradeable now), --status-raw an exact raw status", async () => {
+    for (const [flag, raw] of [["--status=active", ["active"]], ["--status=paused", ["inactive"]], ["--status=unopened", ["initialized"]], ["--status-raw=determined", ["determined"]]] as const) {
+      const r = await cli(["secmaster", "list", flag, "--limit=1000", "--json"]);
+      expect(r.code, r.err).toBe(0);
+      const got = (JSON.parse(r.out).markets as Array<{ ticker: string; status_raw: string }>).map((m) => m.ticker).sort();
+      const want = cat.markets.filter((m) => (raw as readonly string[]).includes(m.status)).map((m) => m.ticker).sort();
+      expect(want.length, flag).toBeGreaterThan(0);
+      expect(got, flag).toEqual(want);
+    }
+    const help = await cli(["secmaster", "list", "--help"]);
+    expect(help.out).toContain("open | closed | settled | unknown | unopened | active | paused");
+  });
+
   it("an API error is one line on stderr and a non-zero exit", async () => {
-    const r = await cli(["secmaster", "list", "--status=active"]);
+    const r = await cli(["secmaster", "list", "--status=tradeable"]);
     expect(r.code).toBe(1);
     expect(r.err.trim().split("\n")).toHaveLength(1);
     expect(r.err).toContain("400 invalid_parameter");

@@ -27,6 +27,11 @@ const cases: Array<[string, MarketFilter, RegExp]> = [
   ["status + closing before", { status: "open", closingBefore: t }, /USING INDEX markets_status_close_ticker \(status=\? AND close_ts<\?\)/],
   ["closing before only", { closingBefore: t }, /USING INDEX markets_close_ticker \(close_ts<\?\)/],
   ["no filter (ordered by close time)", {}, /SCAN markets USING INDEX markets_close_ticker/],
+  // The narrower status words and status_raw are an equality on the normalized status plus a residual status_raw term.
+  ["status=active (raw active|open)", { status: "active" }, /USING INDEX markets_status_close_ticker \(status=\?/],
+  ["category + status=paused", { category: "Economics", status: "paused" }, /USING INDEX markets_category_status_close_ticker \(category=\? AND status=\?/],
+  ["series + status_raw", { series: "KXFED", statusRaw: "determined" }, /USING INDEX markets_series_status_close_ticker \(series_ticker=\? AND status=\?/],
+  ["status=unknown", { status: "unknown" }, /USING INDEX markets_status_close_ticker \(status=\?/],
 ];
 
 describe("EXPLAIN QUERY PLAN of the list queries", () => {
