@@ -6,7 +6,8 @@
  *   ssmd secmaster list [--category=… --status=… --series=… --closing-before=… --closing-after=… --limit=… --json]
  *   ssmd secmaster show TICKER [--json]
  */
-import type { MarketWithEventOut } from "../src/api/schemas";
+import type { z } from "zod";
+import type { FeeTierOut, MarketWithEventOut, SeriesFeeSchema } from "../src/api/schemas";
 import { MARKET_STATUS_FILTER_WORDS } from "../src/kalshi/status";
 import type { SyncRunStatus } from "../src/sync/types";
 import { ApiClient, CliError } from "./api";
@@ -182,9 +183,10 @@ const listCommand: Command = {
 // ---------------------------------------------------------------------------------------------
 // secmaster show
 
+/** The parts of GET /fees `show` prints, typed from the API's own schemas (src/api/schemas.ts). */
 interface FeesAnswer {
-  tier: { tier: string; taker_coefficient: string; maker_coefficient: string };
-  series: { series_ticker: string; in_force: { fee_type: string; fee_multiplier: number; effective_at: string | null; source: string } } | null;
+  tier: FeeTierOut;
+  series: z.infer<typeof SeriesFeeSchema> | null;
 }
 
 function kv(rows: Array<[string, string | number | boolean | null | undefined]>): string {
@@ -230,7 +232,13 @@ export function renderShow(m: MarketWithEventOut, fees: FeesAnswer | null): stri
       const f = fees.series.in_force;
       rows.push(["fee type", f.fee_type], ["multiplier", String(f.fee_multiplier)], ["in force since", f.effective_at ?? `first seen (${f.source})`]);
     }
-    rows.push(["tier", fees.tier.tier], ["taker coefficient", fees.tier.taker_coefficient], ["maker coefficient", fees.tier.maker_coefficient]);
+    // Coefficients are unitless: fee = round_up(coefficient × multiplier × C × P × (1 − P)).
+    rows.push(
+      ["tier", fees.tier.tier],
+      ["taker coefficient", fees.tier.taker_coefficient],
+      ["maker coefficient", fees.tier.maker_coefficient],
+      ["tier in force since", formatTime(fees.tier.updated_at)],
+    );
     out.push(kv(rows));
   }
   if (m.rules_primary) out.push("rules", `  ${m.rules_primary}`);

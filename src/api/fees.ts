@@ -71,6 +71,12 @@ const feesRoute = createRoute({
   path: "/fees",
   tags: ["fees"],
   summary: "Maker/taker fee coefficients of a tier, and a series' fee schedule in force",
+  description:
+    "`tier` is the fee tier: its name (`tier.tier`), the seed's `taker_fee` / `maker_fee` (the coefficients as numbers) beside the exact " +
+    "`taker_coefficient` / `maker_coefficient` strings, and `updated_at`, when the coefficients took effect. " +
+    "Coefficients are unitless: fee = round_up(coefficient × fee_multiplier × C × P × (1 − P)), C = contracts, P = price in dollars; " +
+    "makers pay only on series whose fee_type is quadratic_with_maker_fees. " +
+    `A quote (\`price\` and \`contracts\`) applies Kalshi's rounding: ${FEE_FORMULA}. Rules and sources: docs/fees.md`,
   request: { query: FeesQuerySchema },
   responses: {
     200: jsonContent(FeesSchema, "Fees"),

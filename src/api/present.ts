@@ -215,6 +215,8 @@ export function presentFeeTier(t: FeeTierRow): FeeTierOut {
   return {
     tier: t.tier,
     description: t.description,
+    taker_fee: Number(t.taker_coefficient),
+    maker_fee: Number(t.maker_coefficient),
     taker_coefficient: t.taker_coefficient,
     maker_coefficient: t.maker_coefficient,
     updated_at: isoOrNull(t.updated_at),

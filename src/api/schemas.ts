@@ -191,15 +191,26 @@ export const SeriesDetailSchema = z
   })
   .openapi("SeriesDetail");
 
+const FEE_TIER_FORMULA =
+  "fee = round_up(coefficient × fee_multiplier × C × P × (1 − P)), C = contracts, P = price in dollars (rounding: docs/fees.md)";
+
 export const FeeTierSchema = z
   .object({
-    tier: z.string(),
+    tier: z.string().openapi({ description: "Tier name (the seed's `tier`)" }),
     description: z.string(),
-    taker_coefficient: z.string().openapi({ description: "Exact decimal coefficient of the taker fee (0.07 = 7 % of C·P·(1−P))" }),
-    maker_coefficient: z.string(),
-    updated_at: Iso,
+    taker_fee: z.number().openapi({
+      description: `The seed's name for the taker coefficient, as a number (unitless, 0.07): ${FEE_TIER_FORMULA}. Exact value: taker_coefficient`,
+    }),
+    maker_fee: z.number().openapi({
+      description: `The seed's name for the maker coefficient, as a number (unitless, 0.0175; charged only on series whose fee_type is quadratic_with_maker_fees): ${FEE_TIER_FORMULA}. Exact value: maker_coefficient`,
+    }),
+    taker_coefficient: z.string().openapi({ description: "Exact decimal taker coefficient (0.07 = 7 % of C·P·(1−P))" }),
+    maker_coefficient: z.string().openapi({ description: "Exact decimal maker coefficient (0.0175)" }),
+    updated_at: Iso.openapi({
+      description: "When the tier's coefficients last changed (took effect): for `default`, 2025-07-01T00:00:00Z, when Kalshi's current general schedule (taker 0.07, maker 0.0175) took effect (docs/fees.md)",
+    }),
   })
-  .openapi("FeeTier");
+  .openapi("FeeTier", { description: `Coefficients of Kalshi's quadratic fee: ${FEE_TIER_FORMULA}` });
 export type FeeTierOut = z.infer<typeof FeeTierSchema>;
 
 export const SeriesFeeSchema = z

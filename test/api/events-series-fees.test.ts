@@ -137,6 +137,30 @@ describe("GET /fees", () => {
     expect(body.quote).toBeNull();
   });
 
+  it("carries the seed's names beside ssmd's: tier, taker_fee, maker_fee (the coefficients, as numbers)", async () => {
+    const { body } = await get("/fees");
+    expect(body.tier).toMatchObject({ tier: "default", taker_fee: 0.07, maker_fee: 0.0175 });
+    expect(body.tier.taker_fee).toBe(Number(body.tier.taker_coefficient));
+    expect(body.tier.maker_fee).toBe(Number(body.tier.maker_coefficient));
+  });
+
+  it("the default tier's updated_at is when its schedule took effect (2025-07-01), not 1970", async () => {
+    const { body } = await get("/fees");
+    expect(body.tier.updated_at).toBe("2025-07-01T00:00:00.000Z");
+    // The migration only fixes a row still at 0: a tier someone edited keeps its own instant.
+    const row = await env.DB.prepare("SELECT updated_at FROM fee_tiers WHERE tier = 'default'").first<{ updated_at: number }>();
+    expect(row!.updated_at).toBe(Date.UTC(2025, 6, 1));
+  });
+
+  it("documents the formula and the seed's names in the OpenAPI document", async () => {
+    const doc = (await get("/openapi.json")).body;
+    const tier = doc.components.schemas.FeeTier;
+    for (const k of ["tier", "taker_fee", "maker_fee", "taker_coefficient", "maker_coefficient", "updated_at"]) expect(tier.required, k).toContain(k);
+    expect(tier.properties.taker_fee.description).toContain("coefficient × fee_multiplier × C × P × (1 − P)");
+    expect(tier.properties.maker_fee.description).toContain("coefficient × fee_multiplier × C × P × (1 − P)");
+    expect(doc.paths["/fees"].get.description).toContain("taker_fee");
+  });
+
   it("unknown tier → 404 listing the known tiers", async () => {
     await env.DB.prepare(`INSERT INTO fee_tiers (tier, description, taker_coefficient, maker_coefficient, updated_at) VALUES ('vip', 'VIP', '0.05', '0.01', 5)`).run();
     await bumpGenerations(env.CACHE, ["fees"]);

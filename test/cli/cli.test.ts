@@ -137,6 +137,7 @@ describe("ssmd secmaster show", () => {
     expect(r.out).toMatch(/fee type\s+quadratic/);
     expect(r.out).toMatch(/multiplier\s+0\.5/);
     expect(r.out).toMatch(/taker coefficient\s+0\.07/);
+    expect(r.out).toMatch(/tier in force since\s+2025-07-01 00:00Z/);
   });
   it("unknown ticker → 404 one-liner, exit 1; missing ticker → usage, exit 2", async () => {
     const r = await cli(["secmaster", "show", "NOPE"]);
