@@ -24,9 +24,23 @@ const markets = env.SSMD_SIM_MARKETS ?? "20000";
 const seed = env.SSMD_SIM_SEED ?? "1";
 const persistDir = env.SSMD_PERSIST_DIR ?? join(root, ".wrangler", "state");
 const adminToken = env.SSMD_ADMIN_TOKEN ?? "dev-admin-token";
+// The Worker always gets its Kalshi URLs from here (--var), never from wrangler.toml, whose [vars]
+// name Kalshi's production endpoints for `wrangler deploy`: by default the local simulator.
 const useSim = !env.KALSHI_BASE_URL;
 const kalshiBase = env.KALSHI_BASE_URL ?? `http://127.0.0.1:${simPort}/trade-api/v2`;
-const kalshiWs = env.KALSHI_WS_URL ?? `ws://127.0.0.1:${simPort}/trade-api/ws/v2`;
+const kalshiWs = env.KALSHI_WS_URL ?? (useSim ? `ws://127.0.0.1:${simPort}/trade-api/ws/v2` : wsUrlOf(kalshiBase));
+
+/** KALSHI_BASE_URL given without KALSHI_WS_URL: Kalshi's layout, …/trade-api/v2 → ws(s)://…/trade-api/ws/v2. */
+function wsUrlOf(base) {
+  const u = new URL(base);
+  if (!/\/trade-api\/v2\/?$/.test(u.pathname)) {
+    process.stderr.write(`[ssmd] KALSHI_BASE_URL ${base} does not end in /trade-api/v2: set KALSHI_WS_URL as well\n`);
+    process.exit(2);
+  }
+  u.protocol = u.protocol === "https:" ? "wss:" : "ws:";
+  u.pathname = u.pathname.replace(/\/trade-api\/v2\/?$/, "/trade-api/ws/v2");
+  return u.toString();
+}
 const origin = `http://127.0.0.1:${port}`;
 /** `npm run dev` / `--dev`: wrangler dev (hot reload); otherwise the bundle under Miniflare. */
 const devMode = process.argv.includes("--dev") || env.npm_lifecycle_event === "dev";
