@@ -6,7 +6,7 @@
  *
  * Not `wrangler dev` / `unstable_dev`: those put dev tooling (a proxy worker for hot reload, the
  * inspector proxy) on every call, which measured 1.7–4× slower than workerd itself on the ingest
- * workload (docs/performance.md, "Streaming").
+ * workload (docs/decisions/0050-bench-harness-miniflare-tmpfs.md).
  */
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -58,7 +58,7 @@ export async function startBenchWorker(opts: BenchWorkerOptions = {}): Promise<B
       compatibilityDate: "2026-11-01",
       compatibilityFlags: ["nodejs_compat"],
       ...(opts.inspectorPort ? { inspectorPort: opts.inspectorPort } : {}),
-      bindings: { KALSHI_WS_URL: "ws://127.0.0.1:9/unused", SSMD_VERSION: "bench" },
+      bindings: { KALSHI_WS_URL: "ws://127.0.0.1:9/unused" },
       d1Databases: { DB: "bench" },
       kvNamespaces: ["CACHE"],
       durableObjects: {

@@ -189,7 +189,6 @@ async function main() {
       KALSHI_BASE_URL: `${sim.origin}/trade-api/v2`,
       KALSHI_WS_URL: `${sim.origin.replace(/^http/, "ws")}/trade-api/ws/v2`,
       KALSHI_READS_PER_SECOND: String(RPS),
-      SSMD_VERSION: "bench",
       CORS_ORIGINS: "*",
     },
   }));

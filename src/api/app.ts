@@ -23,6 +23,7 @@ import { tickersApp } from "./tickers";
 import { TOOLS } from "./tool-registry";
 import { createToolRoutes } from "./tool-routes";
 import type { Dispatch } from "./tools";
+import { SSMD_VERSION } from "../version";
 
 /** `CORS_ORIGINS`: "*" or a comma-separated list of allowed origins. */
 export function parseCorsOrigins(value: string | undefined): string | string[] {
@@ -116,7 +117,7 @@ app.doc31("/openapi.json", (c) => ({
   openapi: "3.1.0",
   info: {
     title: "ssmd",
-    version: c.env.SSMD_VERSION,
+    version: SSMD_VERSION,
     description:
       "Kalshi security master: markets, events, series and fees, with agent tools (/tools, /mcp). Errors are `{\"error\":{\"code\",\"message\",\"details\"}}`.",
   },

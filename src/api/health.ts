@@ -11,6 +11,7 @@ import { completeDrift } from "../sync/drift";
 import type { DriftTotals, SyncProgress } from "../sync/types";
 import { createApiApp } from "./factory";
 import { jsonContent } from "./openapi-helpers";
+import { SSMD_VERSION } from "../version";
 
 /** Each check gets this long; the Kalshi probe is an outbound request and must not hang /healthz. */
 export const HEALTH_CHECK_TIMEOUT_MS = 2_000;
@@ -142,7 +143,7 @@ export const healthApp = createApiApp().openapi(route, async (c) => {
   ]);
   const body = {
     status: !d1.ok ? ("down" as const) : kv.ok && kalshi.ok ? ("ok" as const) : ("degraded" as const),
-    version: c.env.SSMD_VERSION,
+    version: SSMD_VERSION,
     checks: { d1: d1.ok, kv: kv.ok, kalshi: kalshi.ok },
     latency_ms: { d1: d1.latency_ms, kv: kv.latency_ms, kalshi: kalshi.latency_ms },
     errors: { d1: d1.error, kv: kv.error, kalshi: kalshi.error },

@@ -10,6 +10,7 @@ import type { Context } from "hono";
 import { ApiError, errorBody } from "./errors";
 import type { AppEnv } from "./factory";
 import { toolInputJsonSchema, toolRequestPath, type Dispatch, type ToolDefinition } from "./tools";
+import { SSMD_VERSION } from "../version";
 
 type InputSchema = { type: "object"; properties?: Record<string, object>; required?: string[]; [k: string]: unknown };
 
@@ -49,7 +50,7 @@ export async function handleMcp(c: Context<AppEnv>, tools: readonly ToolDefiniti
     }
     return result;
   };
-  const server = buildServer(tools, c.env.SSMD_VERSION, call);
+  const server = buildServer(tools, SSMD_VERSION, call);
   const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
   await server.connect(transport);
   try {

@@ -2,6 +2,7 @@
 import { createExecutionContext, env, SELF, waitOnExecutionContext } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { app } from "../../src/api/app";
+import pkg from "../../package.json";
 import { createClient } from "../../src/api/client";
 import { migrate, syntheticCatalog, writeCatalog } from "./helpers";
 
@@ -16,7 +17,7 @@ describe("GET /openapi.json", () => {
     expect(res.status).toBe(200);
     const doc = (await res.json()) as any;
     expect(doc.openapi).toBe("3.1.0");
-    expect(doc.info.version).toBe(env.SSMD_VERSION);
+    expect(doc.info.version).toBe(pkg.version);
     for (const p of [
       "/healthz", "/markets", "/markets/{ticker}", "/events", "/events/{event_ticker}", "/series", "/series/{series_ticker}", "/fees",
       "/admin/sync", "/admin/sync/{run_id}", "/tools", "/tools/{name}", "/mcp", "/tickers",
@@ -43,7 +44,7 @@ describe("GET /healthz", () => {
     const res = await SELF.fetch("https://ssmd.test/healthz");
     expect(res.status).toBe(200);
     const body = (await res.json()) as any;
-    expect(body).toMatchObject({ status: "ok", version: env.SSMD_VERSION, checks: { d1: true, kv: true, kalshi: true } });
+    expect(body).toMatchObject({ status: "ok", version: pkg.version, checks: { d1: true, kv: true, kalshi: true } });
     expect(body.errors).toEqual({ d1: null, kv: null, kalshi: null });
     expect(typeof body.latency_ms.d1).toBe("number");
     expect(res.headers.get("Cache-Control")).toBe("no-store");
