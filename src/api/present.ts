@@ -5,7 +5,7 @@
  */
 import type { EventMetaRow, EventWithCount, MarketWithEventRow } from "../db/queries";
 import type { FeeTierRow, MarketRow, SeriesFeeRow, SeriesRow } from "../db/schema";
-import { dollarsToCents, fpToNumber } from "../kalshi/decimal";
+import { dollarsToCents, fpToNumber } from "../lib/decimal";
 import { NORMALIZED_STATUSES } from "../kalshi/status";
 import type {
   EventOut,

@@ -11,7 +11,7 @@
  * (10 @ $0.50 taker → $0.18). Per-order accumulator rebates across several fills are not modelled:
  * a quote is one fill of the whole order.
  */
-import { add, ceilToScale, cmp, format, mul, neg, ONE, parseDecimal, sub, ZERO, type Decimal } from "./decimal";
+import { add, ceilToScale, cmp, floorToScale, format, mul, neg, ONE, parseDecimalInput, sub, ZERO, type Decimal } from "../lib/decimal";
 
 export type FeeType = "quadratic" | "quadratic_with_maker_fees" | "flat";
 export type FeeRole = "maker" | "taker";
@@ -92,7 +92,7 @@ export const FEE_FORMULA =
 function parseField(field: string, value: string | number, maxScale: number): Decimal {
   let d: Decimal;
   try {
-    d = parseDecimal(value);
+    d = parseDecimalInput(value);
   } catch {
     throw new FeeInputError(field, `not a decimal number: ${JSON.stringify(value)}`);
   }
@@ -102,11 +102,6 @@ function parseField(field: string, value: string | number, maxScale: number): De
     return trimmed;
   }
   return d;
-}
-
-/** Floor toward −∞ to `scale` decimals. */
-function floorToScale(a: Decimal, scale: number): Decimal {
-  return neg(ceilToScale(neg(a), scale));
 }
 
 export function quoteFee(input: FeeQuoteInput): FeeQuote {

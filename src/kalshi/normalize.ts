@@ -13,7 +13,7 @@
  * - `open_ts`/`close_ts` are Unix ms parsed from `open_time`/`close_time`.
  */
 import type { EventContent, MarketContent, MarketRow, SeriesContent } from "../db/schema";
-import { centsToDollars, complementDollars, dollarsToCents, fpToNumber, intCountToFp } from "./decimal";
+import { centsToDollars, complementDollars, dollarsToCents, fpToNumber, intCountToFp } from "../lib/decimal";
 import type { Event, Market, Series } from "./schemas";
 import { normalizeMarketStatus } from "./status";
 

@@ -9,11 +9,12 @@ import {
   centsToDollars,
   complementDollars,
   countToHundredths,
+  decimalToUnits,
   formatDollars,
   hundredthsToCount,
   intCountToFp,
   parseDollars,
-} from "../kalshi/decimal";
+} from "../lib/decimal";
 import type { TickerMsgSchema, TradeMsgSchema } from "../kalshi/schemas";
 import type { BuilderTrade } from "../builders";
 import type { StreamTicker, StreamTrade } from "./messages";
@@ -124,24 +125,6 @@ export function normalizeTicker(m: TickerMsg, receivedAtMs: number): Normalized<
   } catch (e) {
     return { ok: false, reason: `malformed ticker: ${(e as Error).message}` };
   }
-}
-
-/**
- * Plain decimal text with at most `scale` decimals → integer units of 10^-scale, exactly (integer
- * arithmetic on the digit groups; the hot path of every trade, so no BigInt). Throws beyond
- * `scale` decimals or 2^53 units.
- */
-export function decimalToUnits(s: string, scale: number): number {
-  const dot = s.indexOf(".");
-  const int = dot < 0 ? s : s.slice(0, dot);
-  const frac = dot < 0 ? "" : s.slice(dot + 1);
-  if (!/^\d+$/.test(int) || (dot >= 0 && !/^\d+$/.test(frac))) throw new RangeError(`not a plain decimal: ${JSON.stringify(s)}`);
-  let f = frac;
-  while (f.length > scale && f.endsWith("0")) f = f.slice(0, -1);
-  if (f.length > scale) throw new RangeError(`${JSON.stringify(s)} has more than ${scale} decimals`);
-  const units = Number(int) * 10 ** scale + (f === "" ? 0 : Number(f.padEnd(scale, "0")));
-  if (!Number.isSafeInteger(units)) throw new RangeError(`${JSON.stringify(s)} is too large`);
-  return units;
 }
 
 /** Stream trade → the builders' integer units (1/10000 $, 1/100 contract). */

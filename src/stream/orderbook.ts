@@ -4,7 +4,7 @@
  * best NO ask = 1 − best YES bid. Prices in 1/10000 $, sizes in 1/100 contracts (exact).
  */
 import { z } from "zod";
-import { centsToDollars, countToHundredths, formatDollars, hundredthsToCount, parseDollars } from "../kalshi/decimal";
+import { centsToDollars, countToHundredths, formatDollars, hundredthsToCount, parseDollars } from "../lib/decimal";
 import type { OrderbookDeltaMsgSchema, OrderbookSnapshotMsgSchema } from "../kalshi/schemas";
 import type { StreamBook } from "./messages";
 

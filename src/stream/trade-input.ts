@@ -13,7 +13,7 @@
  * Field mappings (documented in docs/builders.md, "Trade input formats"). Pure module.
  */
 import { z } from "zod";
-import { centsToDollars, complementDollars, intCountToFp } from "../kalshi/decimal";
+import { centsToDollars, complementDollars, intCountToFp } from "../lib/decimal";
 import { TradeMessageSchema } from "../kalshi/schemas";
 import { StreamTradeSchema, type StreamTrade } from "./messages";
 import { normalizeTrade, type Normalized } from "./normalize";

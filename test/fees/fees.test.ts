@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { FeeInputError, quoteFee, UnsupportedFeeTypeError, type FeeQuoteInput } from "../../src/fees";
-import { format, parseDecimal } from "../../src/fees/decimal";
+import { format } from "../../src/lib/decimal";
 
 const base = { fee_type: "quadratic_with_maker_fees", fee_multiplier: 1 } as const;
 
@@ -95,15 +95,5 @@ describe("quoteFee — rules", () => {
     }
     // Trailing zeros beyond the precision are fine.
     expect(quoteFee({ ...ok, price_dollars: "0.500000", contracts: "10.000" }).fee_dollars).toBe("0.18");
-  });
-});
-
-describe("decimal", () => {
-  it("parses what String(number) produces", () => {
-    expect(format(parseDecimal(0.07))).toBe("0.07");
-    expect(format(parseDecimal(1e-7))).toBe("0.0000001");
-    expect(format(parseDecimal("2e3"))).toBe("2000");
-    expect(format(parseDecimal(".5"), 2)).toBe("0.50");
-    expect(() => parseDecimal("1.2.3")).toThrow(SyntaxError);
   });
 });

@@ -235,15 +235,3 @@ describe("FeedSession", () => {
     expect(s.stats.invalid).toBe(2);
   });
 });
-
-describe("decimalToUnits", () => {
-  it("is exact and strict", async () => {
-    const { decimalToUnits } = await import("../../src/stream/normalize");
-    expect([decimalToUnits("0.5500", 4), decimalToUnits("1", 4), decimalToUnits("0.999", 4), decimalToUnits("2233487.48", 2), decimalToUnits("3.10000", 2)]).toEqual([5500, 10000, 9990, 223348748, 310]);
-    expect(() => decimalToUnits("0.12345", 4)).toThrow(RangeError);
-    expect(() => decimalToUnits("-1", 2)).toThrow(RangeError);
-    expect(() => decimalToUnits("1e3", 2)).toThrow(RangeError);
-    expect(() => decimalToUnits(".5", 2)).toThrow(RangeError);
-    expect(() => decimalToUnits("99999999999999999", 2)).toThrow(RangeError);
-  });
-});
