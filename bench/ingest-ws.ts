@@ -7,7 +7,7 @@
  *                              [--profile out.cpuprofile]
  *
  * Steady state by default: a warm-up of 20 trades per market first creates every ticker object
- * (the first call to an object costs ~6 ms locally: see docs/performance.md, "Streaming"), then
+ * (the first call to an object costs ~6 ms locally: see bench/results/2026-11-25-streaming-session3.md), then
  * the timed run. --cold times the first trades instead (object creation included).
  * --pump-rate R    offer the trades at R trades/s (default: as fast as the simulator can, ~60k/s,
  *                  which builds a backlog in the socket when the ingest is slower: that measures

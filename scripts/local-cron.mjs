@@ -1,5 +1,5 @@
 /**
- * Neither Miniflare nor `wrangler dev` fires Cron Triggers by itself (see docs/decisions.md). This
+ * Neither Miniflare nor `wrangler dev` fires Cron Triggers by itself (see docs/decisions/0004-local-cron-triggers.md). This
  * is the tiny scheduler `npm start` uses: it reads the crons from wrangler.toml and, at each
  * matching minute, calls the local server's /cdn-cgi/local/scheduled endpoint (SCHEDULED_PATH in
  * ./serve-worker.mjs), which runs scheduled() once.

@@ -6,7 +6,7 @@
  *
  * Why not `wrangler dev`: it puts a second workerd (a proxy worker for hot reload and the
  * inspector) and a per-request log call into Node in front of the Worker, which dominated the
- * API's end-to-end latency locally (docs/decisions.md, "Local runtime"). `npm run dev` keeps
+ * API's end-to-end latency locally (docs/decisions/0003-npm-start-through-miniflare.md). `npm run dev` keeps
  * `wrangler dev` for hot reload.
  *
  * As a command (what `npm start` runs as its child process):

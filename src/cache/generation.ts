@@ -5,7 +5,7 @@
  * unreachable at once (old entries then expire on their own TTL), so a sync never deletes keys one
  * by one and costs at most one KV write per scope.
  *
- * Staleness bound (docs/decisions.md ("Data API, cache, tools")): after `bumpGenerations` resolves, a reader in another
+ * Staleness bound (docs/decisions/0035-kv-cache-generations.md): after `bumpGenerations` resolves, a reader in another
  * isolate sees the new token once KV has propagated it (Cloudflare documents "up to 60 s") plus
  * this module's in-isolate memo (GENERATION_MEMO_MS). Readers in the isolate that bumped see it at
  * once. So no answer is staler than ~65 s after a finished sync.

@@ -37,7 +37,7 @@ export interface CandidateKey {
  * entries of that status, never market rows, and at most `limit` of them (keyset paging, so the
  * scan is resumable and bounded per step). Ordering by ticker instead would need either a scan of
  * the wide table rows or a sort of all the status' entries per call (1.6 s → 0.08 s for 145k
- * candidates of 200k markets in SQLite; docs/performance.md).
+ * candidates of 200k markets in SQLite; docs/decisions/0023-reconcile-scan-from-index.md).
  */
 export async function scanCandidates(
   db: D1Database,

@@ -4,7 +4,7 @@
  *
  * zod 4 speeds up object parsing by generating code with `new Function`, which Workers forbid, so
  * on workerd every frame takes zod's general path: a result object per field, ~3 µs for a trade
- * frame, a fifth of the ingest isolate's time at 20k trades/s (docs/decisions.md, "Streaming" §6).
+ * frame, a fifth of the ingest isolate's time at 20k trades/s (docs/decisions/0054-zod-fast-path.md).
  * Most frames are valid and need no transform, so their parse output equals the input. The
  * compiled checker answers for a value in one walk without allocating:
  * - SAME:   zod accepts it and would return it unchanged → use the input as the output;

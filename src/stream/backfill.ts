@@ -5,7 +5,7 @@
  * lost and forwards those trades through the normal per-ticker batch path; the ticker objects
  * deduplicate by `trade_id`, so re-fetching trades the stream did deliver costs nothing but bytes.
  *
- * Bounds (docs/decisions.md ("Streaming") §4): only the affected tickers, only from the last trade seen
+ * Bounds (docs/decisions/0042-gap-resubscribe-rest-backfill.md, 0057-backfill-continuation.md): only the affected tickers, only from the last trade seen
  * before the loss (minus a small margin) to now, at most `maxPages` pages of 1000 per listing per
  * job — a longer loss is read by continuation jobs, from the cursor where the last one stopped —
  * every request paced by the client's token bucket.

@@ -10,7 +10,7 @@
  *   `orderbook_delta` the fresh snapshots repair the books. For `trade` the lost frames are not
  *   replayed by Kalshi: the gap event carries the window (last trade ts on the sid) and the
  *   subscription's markets, and the ingest backfills them over REST once the new subscription is
- *   complete — which also covers trades missed while resubscribing (docs/decisions.md ("Streaming") §4);
+ *   complete — which also covers trades missed while resubscribing (docs/decisions/0042-gap-resubscribe-rest-backfill.md);
  * - the three reply shapes (`subscribed` with nested sid, `ok` with top-level sid, `error`);
  * - error 16 "Market not found" fails a whole subscribe/update_subscription: the command's
  *   markets are bisected until the unknown ticker is alone, which is then left out (for
@@ -22,7 +22,7 @@ import type { StreamBook, StreamTicker, StreamTrade } from "./messages";
 import { normalizeTicker, normalizeTrade } from "./normalize";
 import { deltaTsMs, OrderBook, sameTop } from "./orderbook";
 
-// Every data frame goes through one of these (docs/decisions.md, "Streaming" §6).
+// Every data frame goes through one of these (docs/decisions/0054-zod-fast-path.md).
 const parseDataMessage = fastParser(WsDataMessageSchema);
 const parseTickerEnvelope = fastParser(TickerEnvelopeSchema);
 const parseTickerMsg = fastParser(TickerMsgSchema);

@@ -19,7 +19,7 @@ export const FORWARD_MAX_DELAY_MS = 2_000;
  * A ticker-object call costs mostly its storage commit, not its trades, so under load fewer and
  * larger calls win; spacing flushes by their own duration keeps about a third of the ingest
  * isolate's time for calls, the rest for frames, and lets batches grow with the load instead of
- * the call count (docs/decisions.md, "Streaming" §6). At Kalshi's usual rates a flush takes a few
+ * the call count (docs/decisions/0047-flushes-up-to-2s-at-once-when-quiet.md). At Kalshi's usual rates a flush takes a few
  * ms and the delay stays 25 ms.
  */
 export function nextFlushDelay(lastFlushMs: number): number {
