@@ -21,6 +21,7 @@
 import { parseArgs } from "node:util";
 import { performance } from "node:perf_hooks";
 import autocannon from "autocannon";
+import { errorMessage } from "../src/lib/errors";
 
 interface Scenario {
   name: string;
@@ -221,6 +222,6 @@ async function main() {
 }
 
 main().catch((err) => {
-  console.error(`bench/api-load: ${err instanceof Error ? err.message : String(err)}`);
+  console.error(`bench/api-load: ${errorMessage(err)}`);
   process.exit(1);
 });

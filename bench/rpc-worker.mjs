@@ -8,6 +8,7 @@
 import { createDurable } from "itty-durable/itty-durable.js";
 import { proxyDurable } from "itty-durable/proxy-durable.js";
 import { z } from "zod";
+import { mapLimit } from "../src/lib/async.ts";
 import { MAX_TRADES_PER_BATCH } from "../src/stream/ingest.ts";
 import { StreamTradeSchema } from "../src/stream/messages.ts";
 import { TickerState } from "../src/stream/ticker.ts";
@@ -43,13 +44,6 @@ function makeTrades(run, n, tickers) {
     };
   }
   return out;
-}
-
-async function mapLimit(items, limit, fn) {
-  let next = 0;
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) await fn(items[next++]);
-  }));
 }
 
 const IngestBody = z.object({ trades: z.array(StreamTradeSchema).min(1).max(MAX_TRADES_PER_BATCH) });

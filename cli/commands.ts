@@ -10,6 +10,7 @@ import type { z } from "zod";
 import type { FeeTierOut, MarketWithEventOut, SeriesFeeSchema } from "../src/api/schemas";
 import { MARKET_STATUS_FILTER_WORDS } from "../src/kalshi/status";
 import type { SyncRunStatus } from "../src/sync/types";
+import { errorMessage } from "../src/lib/errors";
 import { ApiClient, CliError } from "./api";
 import { formatOptions, parseArgs, UsageError, type OptionSpec } from "./args";
 import { formatCents, formatDuration, formatNumber, formatTime, progressBar, table } from "./format";
@@ -325,7 +326,7 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
       io.stderr(`ssmd: ${err.message}\n`);
       return err.exitCode;
     }
-    io.stderr(`ssmd: unexpected error: ${err instanceof Error ? err.message : String(err)}\n`);
+    io.stderr(`ssmd: unexpected error: ${errorMessage(err)}\n`);
     return 1;
   }
 }

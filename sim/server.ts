@@ -12,6 +12,7 @@ import { readFileSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { WebSocketServer, type WebSocket } from "ws";
 import { ZodError } from "zod";
+import { errorMessage } from "../src/lib/errors";
 import { ConnectionDropped, PING_INTERVAL_MS, PING_PAYLOAD, Simulator, WS_PATH, type SimConfig } from "./core/index";
 
 export interface SimServerOptions {
@@ -303,7 +304,7 @@ if (invokedDirectly) {
   try {
     parsed = parseArgs(process.argv.slice(2));
   } catch (e) {
-    console.error(e instanceof Error ? e.message : String(e));
+    console.error(errorMessage(e));
     process.exit(2);
   }
   const { host, port, config } = parsed;

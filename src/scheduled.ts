@@ -1,5 +1,6 @@
 /** Cron Trigger dispatch: cronAction() decides, the Durable Objects do the work. */
 import { cronAction } from "./cron";
+import { log } from "./lib/log";
 
 export async function runScheduled(cron: string, scheduledTime: number, env: Env): Promise<void> {
   const action = cronAction(cron, scheduledTime);
@@ -12,24 +13,20 @@ export async function runScheduled(cron: string, scheduledTime: number, env: Env
         // got to run: a late invocation covers the same window (a little more, never less).
         .start(mode, "cron", Number.isFinite(scheduledTime) && scheduledTime > 0 ? { nowMs: scheduledTime } : {})
         // An incremental run that meets a running full sync is covered by it: logged, not an error.
-        .then((r) => log({ msg: "cron sync", cron, mode, outcome: r.outcome, run_id: r.run.run_id })),
+        .then((r) => log("info", "cron sync", { cron, mode, outcome: r.outcome, run_id: r.run.run_id })),
     );
   }
   if (action.ensureIngest) {
     jobs.push(
       env.INGEST.get(env.INGEST.idFromName("kalshi"))
         .ensureRunning()
-        .then((h) => log({ msg: "cron ingest", cron, connected: h.connected })),
+        .then((h) => log("info", "cron ingest", { cron, connected: h.connected })),
     );
   }
-  if (jobs.length === 0) log({ msg: "cron no-op", cron });
+  if (jobs.length === 0) log("info", "cron no-op", { cron });
   // One failing job must not hide the other's outcome; the failure still fails the invocation.
   const results = await Promise.allSettled(jobs);
   const failed = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");
-  for (const f of failed) log({ msg: "cron job failed", cron, error: String(f.reason) });
+  for (const f of failed) log("error", "cron job failed", { cron, error: String(f.reason) });
   if (failed.length > 0) throw new Error(`cron ${cron}: ${failed.length} job(s) failed`);
-}
-
-function log(entry: Record<string, unknown>): void {
-  console.log(JSON.stringify(entry));
 }

@@ -7,6 +7,7 @@ import { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { log } from "../lib/log";
 
 export const ErrorCodeSchema = z.enum([
   "invalid_parameter",
@@ -153,18 +154,14 @@ export function handleError(err: Error, c: Context): Response {
     if (www) res.headers.set("WWW-Authenticate", www);
     return res;
   }
-  console.error(
-    JSON.stringify({
-      level: "error",
-      msg: "unhandled error",
-      request_id: requestIdOf(c) ?? null,
-      method: c.req.method,
-      path: c.req.path,
-      error: err?.name ?? "Error",
-      message: err?.message ?? String(err),
-      stack: err?.stack ?? null,
-    }),
-  );
+  log("error", "unhandled error", {
+    request_id: requestIdOf(c) ?? null,
+    method: c.req.method,
+    path: c.req.path,
+    error: err?.name ?? "Error",
+    message: err?.message ?? String(err),
+    stack: err?.stack ?? null,
+  });
   return errorResponse(c, new ApiError(500, "internal", "internal error; quote the request id when reporting it"));
 }
 

@@ -9,6 +9,7 @@ import { openDb, pingDb } from "../db/queries";
 import { generationKey } from "../cache/generation";
 import { completeDrift } from "../sync/drift";
 import type { DriftTotals, SyncProgress } from "../sync/types";
+import { errorMessage } from "../lib/errors";
 import { createApiApp } from "./factory";
 import { jsonContent } from "./openapi-helpers";
 import { SSMD_VERSION } from "../version";
@@ -84,7 +85,7 @@ async function timed(run: (signal: AbortSignal) => Promise<void>): Promise<Check
     return { ok: true, latency_ms: Date.now() - t0, error: null };
   } catch (err) {
     // Only the kind of failure is reported, never connection strings or stack traces.
-    const msg = err instanceof Error ? err.message : String(err);
+    const msg = errorMessage(err);
     return { ok: false, latency_ms: Date.now() - t0, error: msg.slice(0, 200) };
   } finally {
     clearTimeout(timer);

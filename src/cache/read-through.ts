@@ -14,6 +14,7 @@
  * serialization, hashing or compression per hit. A client that does not accept gzip gets the
  * identity bytes (decompressed once per isolate and kept in memory beside the gzip copy).
  */
+import { log } from "../lib/log";
 import { acceptsGzip, gunzip, gzip, GZIP_MIN_BYTES } from "./content-encoding";
 import { currentGenerations, type CacheScope } from "./generation";
 
@@ -194,7 +195,7 @@ export async function readThrough(o: ReadThroughOptions): Promise<CachedBody> {
   } catch (err) {
     // KV unavailable: serve from D1 rather than fail the read.
     cacheStats.read_errors += 1;
-    console.warn(JSON.stringify({ level: "warn", msg: "kv read failed", error: String(err) }));
+    log("warn", "kv read failed", { error: String(err) });
     kvKey = null;
   }
   cacheStats.misses += 1;
@@ -221,7 +222,7 @@ export async function readThrough(o: ReadThroughOptions): Promise<CachedBody> {
     .catch((err: unknown) => {
       // e.g. two isolates filling the same key within a second (KV's 1 write/s per key).
       cacheStats.fill_errors += 1;
-      console.warn(JSON.stringify({ level: "warn", msg: "kv fill failed", error: String(err) }));
+      log("warn", "kv fill failed", { error: String(err) });
     });
   if (o.waitUntil) o.waitUntil(write);
   else await write;

@@ -19,6 +19,8 @@
  *   treated as a transient fault and retried; after the last try it throws KalshiMalformedPageError.
  */
 import type { z } from "zod";
+import { RETRY_POLICIES } from "../lib/backoff";
+import { errorMessage } from "../lib/errors";
 import { isRetryableStatus, parseRetryAfter, retryDelayMs } from "./retry";
 import { realSleep, TokenBucket } from "./ratelimit";
 import {
@@ -210,8 +212,8 @@ export class KalshiClient {
     this.signer = opts.signer;
     this.onEvent = opts.onEvent ?? (() => {});
     this.random = opts.random ?? Math.random;
-    this.backoffBaseMs = opts.backoffBaseMs ?? 250;
-    this.backoffMaxMs = opts.backoffMaxMs ?? 10_000;
+    this.backoffBaseMs = opts.backoffBaseMs ?? RETRY_POLICIES.kalshiRequest.baseMs;
+    this.backoffMaxMs = opts.backoffMaxMs ?? RETRY_POLICIES.kalshiRequest.maxMs;
   }
 
   // -------------------------------------------------------------------------------------------
@@ -494,7 +496,7 @@ export class KalshiClient {
       return { kind: "response", status: res.status, text, retryAfter: res.headers.get("retry-after") };
     } catch (e) {
       if (timedOut) return { kind: "failure", reason: `timeout after ${this.timeoutMs} ms` };
-      return { kind: "failure", reason: `network error: ${e instanceof Error ? e.message : String(e)}` };
+      return { kind: "failure", reason: `network error: ${errorMessage(e)}` };
     } finally {
       clearTimeout(timer);
     }
@@ -555,7 +557,7 @@ function parseEnvelope<S extends z.ZodType>(
   try {
     json = JSON.parse(text);
   } catch (e) {
-    return { ok: false, issues: `not JSON (${e instanceof Error ? e.message : String(e)}): ${text.slice(0, 120)}` };
+    return { ok: false, issues: `not JSON (${errorMessage(e)}): ${text.slice(0, 120)}` };
   }
   const r = schema.safeParse(json);
   return r.success ? { ok: true, value: r.data } : { ok: false, issues: formatIssues(r.error) };

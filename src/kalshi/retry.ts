@@ -1,4 +1,5 @@
-/** Retry policy for Kalshi requests: which failures retry, and how long to wait before the next try. */
+/** Retry policy for Kalshi requests: which failures retry, and how long to wait before the next try (RETRY_POLICIES.kalshiRequest). */
+import { backoffDelayMs, RETRY_POLICIES } from "../lib/backoff";
 
 export interface BackoffOptions {
   /** First delay ceiling. Default 250 ms. */
@@ -35,12 +36,10 @@ export function parseRetryAfter(header: string | null | undefined, nowMs: number
  * rate-limited callers does not return at the same instant).
  */
 export function retryDelayMs(attempt: number, retryAfterMs: number | null, opts: BackoffOptions = {}): number {
-  const base = opts.baseMs ?? 250;
-  const max = opts.maxMs ?? 10_000;
+  const policy = RETRY_POLICIES.kalshiRequest;
+  const base = opts.baseMs ?? policy.baseMs;
   const random = opts.random ?? Math.random;
-  const ceiling = Math.min(max, base * 2 ** attempt);
-  const jittered = Math.floor(random() * ceiling);
-  if (retryAfterMs == null) return jittered;
-  const floor = Math.min(retryAfterMs, opts.maxRetryAfterMs ?? 60_000);
+  if (retryAfterMs == null) return Math.floor(backoffDelayMs({ ...policy, baseMs: base, maxMs: opts.maxMs ?? policy.maxMs }, attempt, random));
+  const floor = Math.min(retryAfterMs, opts.maxRetryAfterMs ?? policy.maxRetryAfterMs);
   return floor + Math.floor(random() * Math.min(base, 1000));
 }

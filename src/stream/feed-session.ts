@@ -17,6 +17,8 @@
  *   NOT_FOUND_RETRY_MS, or until it leaves the desired set) so the rest of the batch is subscribed.
  */
 import { fastParser } from "../kalshi/fast-parse";
+import { RETRY_POLICIES } from "../lib/backoff";
+import { errorMessage } from "../lib/errors";
 import { TickerEnvelopeSchema, TickerMsgSchema, WsDataMessageSchema, WsReplySchema } from "../kalshi/schemas";
 import type { StreamBook, StreamTicker, StreamTrade } from "./messages";
 import { normalizeTicker, normalizeTrade } from "./normalize";
@@ -33,7 +35,7 @@ export const MAX_MARKETS_PER_COMMAND = 256;
 /** Channels resubscribed on a sequence gap (`ticker` has no seq). */
 export const RESUBSCRIBE_ON_GAP: Readonly<Record<Channel, boolean>> = { orderbook_delta: true, trade: true, ticker: false };
 /** A ticker refused with "Market not found" is not requested again for this long (unless the desired set drops it). */
-export const NOT_FOUND_RETRY_MS = 10 * 60_000;
+export const NOT_FOUND_RETRY_MS = RETRY_POLICIES.subscribeNotFoundRetryMs;
 const WS_MARKET_NOT_FOUND = 16;
 
 export type WsCommandOut =
@@ -282,7 +284,7 @@ export class FeedSession {
         try {
           book.applySnapshot(m.msg);
         } catch (e) {
-          this.invalid(`bad orderbook_snapshot: ${(e as Error).message}`);
+          this.invalid(`bad orderbook_snapshot: ${errorMessage(e)}`);
           break;
         }
         this.emitTop(book, this.now(), events);
@@ -294,7 +296,7 @@ export class FeedSession {
         try {
           if (!book.applyDelta(m.msg)) break; // no snapshot yet
         } catch (e) {
-          this.invalid(`bad orderbook_delta: ${(e as Error).message}`);
+          this.invalid(`bad orderbook_delta: ${errorMessage(e)}`);
           break;
         }
         this.emitTop(book, deltaTsMs(m.msg.ts, this.now()), events);

@@ -2,6 +2,8 @@
  * Forwarding from the ingest object to the ticker objects: one RPC per ticker per batch
  * (never one per trade), its trades in columns (./trade-pack.ts), with bounded concurrency.
  */
+import { mapLimit } from "../lib/async";
+import { errorMessage } from "../lib/errors";
 import type { StreamTrade } from "./messages";
 import { FEED } from "./registry";
 import type { ApplyTradesResult, TickerObject } from "./ticker";
@@ -64,15 +66,6 @@ export function tickerStub(ns: DurableObjectNamespace<TickerObject>, ticker: str
   return ns.get(ns.idFromName(tickerObjectName(ticker, feed)));
 }
 
-/** Runs `fn` over items with at most `limit` in flight. */
-export async function mapLimit<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) await fn(items[next++]!);
-  });
-  await Promise.all(workers);
-}
-
 export async function forwardTrades(
   ns: DurableObjectNamespace<TickerObject>,
   trades: readonly StreamTrade[],
@@ -91,7 +84,7 @@ export async function forwardTrades(
       res.outside += r.outside;
       res.rejected += r.rejected + rejected;
     } catch (e) {
-      res.failed.push({ ticker, trades: batch.length, error: (e as Error).message });
+      res.failed.push({ ticker, trades: batch.length, error: errorMessage(e) });
     }
   });
   return res;

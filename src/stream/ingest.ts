@@ -17,9 +17,12 @@
 import { DurableObject } from "cloudflare:workers";
 import { bumpGenerations } from "../cache/generation";
 import { KalshiClient } from "../kalshi/client";
+import { backoffDelayMs, RETRY_POLICIES } from "../lib/backoff";
+import { errorMessage } from "../lib/errors";
 import { BackfillQueue, fetchBackfill, type BackfillJob } from "./backfill";
 import { FEED_CHANNELS, FeedSession, type Channel, type FeedEvent, type TickerFrame, type WsCommandOut } from "./feed-session";
-import { flushNow, forwardTrades, mapLimit, nextFlushDelay, tickerStub, FORWARD_CONCURRENCY, FORWARD_DELAY_MS, type ForwardResult } from "./forward";
+import { mapLimit } from "../lib/async";
+import { flushNow, forwardTrades, nextFlushDelay, tickerStub, FORWARD_CONCURRENCY, FORWARD_DELAY_MS, type ForwardResult } from "./forward";
 import type { StreamBook, StreamTicker, StreamTrade } from "./messages";
 import { FEED, TickerDayRegistry } from "./registry";
 import { packTrades } from "./trade-pack";
@@ -36,8 +39,6 @@ const MARKET_REFRESH_MS = 60_000;
 const REGISTRY_FLUSH_MS = 60_000;
 /** No frame at all for this long on a subscribed connection → reconnect. */
 const SILENCE_MS = 5 * 60_000;
-const BACKOFF_BASE_MS = 1_000;
-const BACKOFF_MAX_MS = 60_000;
 /**
  * Trades are forwarded after `nextFlushDelay(last flush's duration)` (sooner if the stream goes
  * quiet), or at once when this many are pending (bounds the memory held: ~300 B per pending
@@ -52,12 +53,12 @@ const FORWARD_MAX_PENDING = 50_000;
  */
 export const MAX_TRADES_PER_BATCH = FORWARD_MAX_PENDING;
 /** A ticker whose forwarding failed this many flushes in a row has its pending batch dropped (counted). */
-const FORWARD_MAX_ATTEMPTS = 5;
+const FORWARD_MAX_ATTEMPTS = RETRY_POLICIES.forwardMaxAttempts;
 /** Backfill reads are paced at most this fast (and never faster than KALSHI_READS_PER_SECOND): the sync shares Kalshi's limit. */
 const BACKFILL_READS_PER_SECOND = 10;
 /** A backfill job that failed (after the client's own retries) is tried again this much later, this many times. */
-const BACKFILL_RETRY_MS = 5_000;
-const BACKFILL_MAX_ATTEMPTS = 3;
+const BACKFILL_RETRY_MS = RETRY_POLICIES.backfillRetryMs;
+const BACKFILL_MAX_ATTEMPTS = RETRY_POLICIES.backfillMaxAttempts;
 
 export interface IngestConfig {
   running: boolean;
@@ -262,7 +263,7 @@ export class IngestObject extends DurableObject<Env> {
       try {
         await this.flushRegistry();
       } catch (e) {
-        this.lastError = `registry flush failed: ${(e as Error).message}`;
+        this.lastError = `registry flush failed: ${errorMessage(e)}`;
       }
     }
     if (now - this.lastMarketRefresh >= MARKET_REFRESH_MS) await this.refreshMarkets();
@@ -333,7 +334,7 @@ export class IngestObject extends DurableObject<Env> {
       this.send(this.session.onOpen());
     } catch (e) {
       this.connectFailures++;
-      this.lastError = (e as Error).message;
+      this.lastError = errorMessage(e);
       this.scheduleReconnect();
     }
   }
@@ -405,7 +406,7 @@ export class IngestObject extends DurableObject<Env> {
   }
 
   private scheduleReconnect(): void {
-    const delay = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** this.attempts) * (0.5 + Math.random() / 2);
+    const delay = backoffDelayMs(RETRY_POLICIES.streamReconnect, this.attempts);
     this.attempts = Math.min(this.attempts + 1, 16);
     this.nextReconnectAt = Date.now() + Math.round(delay);
     if (this.config.running) this.ctx.waitUntil(this.ctx.storage.setAlarm(this.nextReconnectAt));
@@ -417,7 +418,7 @@ export class IngestObject extends DurableObject<Env> {
       const markets = this.config.markets ?? (await openMarketsFromD1(this.env.DB, this.marketClock()));
       this.send(this.session.setMarkets(markets));
     } catch (e) {
-      this.lastError = `market refresh failed: ${(e as Error).message}`;
+      this.lastError = `market refresh failed: ${errorMessage(e)}`;
     }
   }
 
@@ -479,7 +480,7 @@ export class IngestObject extends DurableObject<Env> {
       }
     } catch (e) {
       this.bf.errors++;
-      this.bf.last_error = `backfill of ${job.tickers.size} tickers from ${job.fromS} failed: ${(e as Error).message}`;
+      this.bf.last_error = `backfill of ${job.tickers.size} tickers from ${job.fromS} failed: ${errorMessage(e)}`;
       if (++this.backfillAttempts < BACKFILL_MAX_ATTEMPTS) {
         this.backfillQueue.retry(job);
         this.backfillRetryAt = Date.now() + BACKFILL_RETRY_MS;
@@ -566,7 +567,7 @@ export class IngestObject extends DurableObject<Env> {
       } catch (e) {
         this.fwd.failures++;
         const attempts = (this.failedAttempts.get(ticker) ?? 0) + 1;
-        this.lastError = `forward to ${ticker} failed (attempt ${attempts}): ${(e as Error).message}`;
+        this.lastError = `forward to ${ticker} failed (attempt ${attempts}): ${errorMessage(e)}`;
         if (attempts >= FORWARD_MAX_ATTEMPTS) {
           this.failedAttempts.delete(ticker);
           this.fwd.dropped_trades += batch.trades.length;

@@ -17,6 +17,7 @@ import {
 } from "../lib/decimal";
 import type { TickerMsgSchema, TradeMsgSchema } from "../kalshi/schemas";
 import type { BuilderTrade } from "../builders";
+import { errorMessage } from "../lib/errors";
 import type { StreamTicker, StreamTrade } from "./messages";
 
 export type TradeMsg = z.infer<typeof TradeMsgSchema>;
@@ -81,7 +82,7 @@ export function normalizeTrade(m: TradeMsg): Normalized<StreamTrade> {
       value: { type: "trade", ticker: m.market_ticker, trade_id: m.trade_id, ts, price_dollars: formatDollars(units), count_fp: count, taker_side: side },
     };
   } catch (e) {
-    return { ok: false, reason: `malformed trade: ${(e as Error).message}` };
+    return { ok: false, reason: `malformed trade: ${errorMessage(e)}` };
   }
 }
 
@@ -123,7 +124,7 @@ export function normalizeTicker(m: TickerMsg, receivedAtMs: number): Normalized<
       },
     };
   } catch (e) {
-    return { ok: false, reason: `malformed ticker: ${(e as Error).message}` };
+    return { ok: false, reason: `malformed ticker: ${errorMessage(e)}` };
   }
 }
 

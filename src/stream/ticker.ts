@@ -25,6 +25,7 @@ import {
   type PriceHistory,
   type VolumeProfile,
 } from "../builders";
+import { log } from "../lib/log";
 import type { StreamBook, StreamTicker, StreamTrade } from "./messages";
 import { fromBuilderTrade } from "./normalize";
 import { MAX_PRICE_WINDOW, MAX_VOLUME_WINDOW_MS, prunableCount } from "./retention";
@@ -181,7 +182,7 @@ export class TickerState {
   private bind(ticker: string): boolean {
     if (this.ticker === ticker) return true;
     if (this.ticker !== null) {
-      console.error(JSON.stringify({ level: "error", msg: "ticker object got data for another ticker", holds: this.ticker, got: ticker }));
+      log("error", "ticker object got data for another ticker", { holds: this.ticker, got: ticker });
       return false;
     }
     this.ticker = ticker;

@@ -17,6 +17,8 @@ import { DurableObject } from "cloudflare:workers";
 import { bumpGenerations, type CacheScope } from "../cache/generation";
 import { upsertSyncRun } from "../db/upsert";
 import { KalshiClient, type ClientEvent } from "../kalshi/client";
+import { errorMessage } from "../lib/errors";
+import { log } from "../lib/log";
 import { createRsaPssSigner } from "../kalshi/sign";
 import { buildPlan } from "./plan";
 import { SyncRunner, type StepLimits, type StepResult } from "./runner";
@@ -153,7 +155,7 @@ export class SyncCoordinator extends DurableObject<Env> {
     } catch (e) {
       // Unexpected (D1 down, a bug): keep the committed state and retry the step later.
       run.failures = (run.failures ?? 0) + 1;
-      const msg = e instanceof Error ? e.message : String(e);
+      const msg = errorMessage(e);
       run.progress.errors.push(`step failed (${run.failures}/${MAX_STEP_FAILURES}): ${msg}`);
       if (run.failures >= MAX_STEP_FAILURES) {
         run.status = "failed";
@@ -176,7 +178,7 @@ export class SyncCoordinator extends DurableObject<Env> {
         try {
           await bumpGenerations(this.env.CACHE, run.scopes as CacheScope[]);
         } catch (e) {
-          run.progress.errors.push(`cache generation bump failed: ${e instanceof Error ? e.message : String(e)}`);
+          run.progress.errors.push(`cache generation bump failed: ${errorMessage(e)}`);
           this.store.saveRun(run);
         }
       }
@@ -186,7 +188,7 @@ export class SyncCoordinator extends DurableObject<Env> {
         try {
           await this.env.DB.prepare("PRAGMA optimize").run();
         } catch (e) {
-          run.progress.errors.push(`PRAGMA optimize failed: ${e instanceof Error ? e.message : String(e)}`);
+          run.progress.errors.push(`PRAGMA optimize failed: ${errorMessage(e)}`);
           this.store.saveRun(run);
         }
       }
@@ -269,7 +271,7 @@ export class SyncCoordinator extends DurableObject<Env> {
         error: run.error,
       });
     } catch (e) {
-      console.error(`sync_runs mirror failed for ${run.id}:`, e);
+      log("error", "sync_runs mirror failed", { run_id: run.id, error: errorMessage(e) });
     }
   }
 }

@@ -37,15 +37,18 @@ import {
   type SkippedItem,
 } from "../kalshi/client";
 import { normalizeEvent, normalizeMarket, normalizeSeries } from "../kalshi/normalize";
+import { mapLimit } from "../lib/async";
+import { RETRY_POLICIES } from "../lib/backoff";
+import { errorMessage } from "../lib/errors";
 import type { Event, Market } from "../kalshi/schemas";
 import { emptyDrift, noteEvents, noteMarkets, noteSeries, noteSkipped } from "./drift";
 import { buildPlan, type Listing, type SyncPlan } from "./plan";
 import { encodeSeen, hash53, SeenSet } from "./seen";
 import type { ListingRow, RunRow, SyncStore } from "./store";
 
-export const MAX_LISTING_ATTEMPTS = 3;
+const MAX_LISTING_ATTEMPTS = RETRY_POLICIES.syncListingMaxAttempts;
 /** Backoff before a failed listing is tried again from its committed cursor (attempt 1, 2, …). */
-export const LISTING_RETRY_MS = [5_000, 20_000];
+const LISTING_RETRY_MS = RETRY_POLICIES.syncListingRetryMs;
 /** Stored candidates read from D1 per scan query (index entries), and suspects verified per request. */
 export const SCAN_CHUNK = 50_000;
 export const VERIFY_BATCH = 100;
@@ -121,10 +124,6 @@ class Budget {
   get exhausted(): boolean {
     return this.used >= this.max || this.now() >= this.deadline;
   }
-}
-
-function message(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
 }
 
 /** A failure retrying cannot fix (a 4xx other than 429, a query Kalshi would refuse). */
@@ -330,10 +329,7 @@ export class SyncRunner {
     const queue = stage.filter((l) => l.retry_at <= now);
     if (queue.length === 0) return { next: "wait", at: Math.min(...stage.map((l) => l.retry_at)) };
 
-    const lane = async () => {
-      for (let l = queue.shift(); l && !this.budget.exhausted; l = queue.shift()) await this.runListing(l);
-    };
-    await Promise.all(Array.from({ length: Math.max(1, this.limits.lanes) }, lane));
+    await mapLimit(queue, this.limits.lanes, (l) => this.runListing(l), () => this.budget.exhausted);
     this.run.progress.listings_done = this.store.listings(this.run.id).filter((l) => l.state !== "pending").length;
     this.store.saveRun(this.run);
     return { next: "more" };
@@ -341,7 +337,7 @@ export class SyncRunner {
 
   private listingFailed(l: ListingRow, e: unknown): void {
     l.attempts += 1;
-    l.error = message(e);
+    l.error = errorMessage(e);
     const giveUp = isPermanent(e) || l.attempts >= MAX_LISTING_ATTEMPTS;
     if (giveUp) l.state = "failed";
     else {
@@ -506,19 +502,15 @@ export class SyncRunner {
         this.store.saveRun(this.run);
       }
     } catch (e) {
-      this.note(`fixup: multivariate events listing: ${message(e)}; fetching the missing events one by one`);
+      this.note(`fixup: multivariate events listing: ${errorMessage(e)}; fetching the missing events one by one`);
       return done();
     }
     return "more";
   }
 
-  /** Runs `f` over `items` with `lanes` concurrent workers (no chunk waits for its slowest item). */
-  private async pool<T>(items: readonly T[], f: (item: T) => Promise<void>): Promise<void> {
-    let next = 0;
-    const worker = async () => {
-      while (next < items.length && !this.budget.exhausted) await f(items[next++]!);
-    };
-    await Promise.all(Array.from({ length: Math.max(1, this.limits.lanes) }, worker));
+  /** Runs `f` over `items` with `lanes` concurrent workers, none started once the budget is exhausted. */
+  private pool<T>(items: readonly T[], f: (item: T) => Promise<void>): Promise<void> {
+    return mapLimit(items, this.limits.lanes, f, () => this.budget.exhausted);
   }
 
   /** Soft deletes only after a complete window: every listing done and none with skipped items. */
@@ -542,7 +534,7 @@ export class SyncRunner {
       else this.note(`fixup: series ${ticker} referenced by events is unknown to Kalshi`);
     } catch (e) {
       if (e instanceof KalshiMalformedItemError) this.skipped([{ ticker: e.ticker ?? ticker, index: 0, issues: e.issues, kind: "series" }]);
-      this.note(`fixup: series ${ticker}: ${message(e)}`);
+      this.note(`fixup: series ${ticker}: ${errorMessage(e)}`);
     }
   }
 
@@ -562,7 +554,7 @@ export class SyncRunner {
       await this.applyEvents([r.event]);
     } catch (e) {
       if (e instanceof KalshiMalformedItemError) this.skipped([{ ticker: e.ticker ?? ticker, index: 0, issues: e.issues, kind: "event" }]);
-      this.note(`fixup: event ${ticker}: ${message(e)}`);
+      this.note(`fixup: event ${ticker}: ${errorMessage(e)}`);
     }
   }
 
@@ -638,9 +630,9 @@ export class SyncRunner {
           cursor = page.cursor;
         }
       } catch (e) {
-        this.note(`verify: ${message(e)}`);
-        this.run.progress.soft_delete = `aborted during verification: ${message(e)}`;
-        this.run.error = `soft-delete verification failed: ${message(e)}`;
+        this.note(`verify: ${errorMessage(e)}`);
+        this.run.progress.soft_delete = `aborted during verification: ${errorMessage(e)}`;
+        this.run.error = `soft-delete verification failed: ${errorMessage(e)}`;
         this.setPhase("finalize");
         return { next: "more" };
       }
