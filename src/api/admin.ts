@@ -65,7 +65,7 @@ export const SyncRunSchema = z
   .object({
     run_id: z.string(),
     mode: z.enum(["full", "incremental"]),
-    trigger: z.enum(["cron", "admin", "startup"]),
+    trigger: z.enum(["cron", "admin"]),
     status: z.enum(["running", "succeeded", "failed"]),
     started_at: z.string(),
     finished_at: z.string().nullable(),

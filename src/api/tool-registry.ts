@@ -6,7 +6,3 @@ import { tickerTools } from "./tickers";
 import type { ToolDefinition } from "./tools";
 
 export const TOOLS: readonly ToolDefinition[] = [...marketTools, ...eventTools, ...feeTools, ...tickerTools];
-
-export function findTool(name: string): ToolDefinition | undefined {
-  return TOOLS.find((t) => t.name === name);
-}

@@ -13,7 +13,7 @@
  * - `open_ts`/`close_ts` are Unix ms parsed from `open_time`/`close_time`.
  */
 import type { EventContent, MarketContent, MarketRow, SeriesContent } from "../db/schema";
-import { centsToDollars, complementDollars, dollarsToCents, fpToNumber, intCountToFp } from "../lib/decimal";
+import { centsToDollars, complementDollars, intCountToFp } from "../lib/decimal";
 import type { Event, Market, Series } from "./schemas";
 import { normalizeMarketStatus } from "./status";
 
@@ -217,42 +217,7 @@ export function marketToWire(row: MarketContent | MarketRow): Record<string, unk
   return { ...out, ...extra };
 }
 
-/** The seed's integer view: prices in cents, counts as numbers; null when absent. */
-export interface MarketCentsView {
-  yes_bid: number | null;
-  yes_ask: number | null;
-  no_bid: number | null;
-  no_ask: number | null;
-  last_price: number | null;
-  volume: number | null;
-  volume_24h: number | null;
-  open_interest: number | null;
-}
 
-export function marketCentsView(
-  row: Pick<
-    MarketContent,
-    | "yes_bid_dollars"
-    | "yes_ask_dollars"
-    | "no_bid_dollars"
-    | "no_ask_dollars"
-    | "last_price_dollars"
-    | "volume_fp"
-    | "volume_24h_fp"
-    | "open_interest_fp"
-  >,
-): MarketCentsView {
-  return {
-    yes_bid: dollarsToCents(row.yes_bid_dollars),
-    yes_ask: dollarsToCents(row.yes_ask_dollars),
-    no_bid: dollarsToCents(row.no_bid_dollars),
-    no_ask: dollarsToCents(row.no_ask_dollars),
-    last_price: dollarsToCents(row.last_price_dollars),
-    volume: fpToNumber(row.volume_fp),
-    volume_24h: fpToNumber(row.volume_24h_fp),
-    open_interest: fpToNumber(row.open_interest_fp),
-  };
-}
 
 // ---------------------------------------------------------------------------------------------
 // Events and series

@@ -1,6 +1,6 @@
 /** Shapes shared by the sync coordinator, the admin API and the CLI. */
 export type SyncMode = "full" | "incremental";
-export type SyncTrigger = "cron" | "admin" | "startup";
+export type SyncTrigger = "cron" | "admin";
 export type SyncRunState = "running" | "succeeded" | "failed";
 
 export interface SyncProgress {
