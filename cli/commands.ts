@@ -8,7 +8,7 @@
  */
 import type { z } from "zod";
 import type { FeeTierOut, MarketWithEventOut, SeriesFeeSchema } from "../src/api/schemas";
-import { MARKET_STATUS_FILTER_WORDS } from "../src/kalshi/status";
+import { MARKET_STATUS_FILTER_WORDS } from "../src/domain/status";
 import type { SyncRunStatus } from "../src/sync/types";
 import { errorMessage } from "../src/lib/errors";
 import { ApiClient, CliError } from "./api";

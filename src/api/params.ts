@@ -4,7 +4,7 @@
  * rejected rather than guessed at.
  */
 import { z } from "@hono/zod-openapi";
-import { describeEventStatusFilters, describeStatusFilters, EVENT_STATUS_FILTER_WORDS, MARKET_STATUS_FILTER_WORDS } from "../kalshi/status";
+import { describeEventStatusFilters, describeStatusFilters, EVENT_STATUS_FILTER_WORDS, MARKET_STATUS_FILTER_WORDS } from "../domain/status";
 import { invalidParameter } from "./errors";
 
 export const MAX_LIMIT = 1000;
@@ -37,7 +37,7 @@ export const cursorParam = () =>
 
 /**
  * The market `status` filter: the words and what each selects come from one table
- * (MARKET_STATUS_FILTERS, src/kalshi/status.ts), which the SQL, the docs and the tools' JSON Schema
+ * (MARKET_STATUS_FILTERS, src/domain/status.ts), which the SQL, the docs and the tools' JSON Schema
  * share — the description below is what agents read.
  */
 export const MarketStatusFilter = z

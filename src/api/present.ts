@@ -6,7 +6,7 @@
 import type { EventMetaRow, EventWithCount, MarketWithEventRow } from "../db/queries";
 import type { FeeTierRow, MarketRow, SeriesFeeRow, SeriesRow } from "../db/schema";
 import { dollarsToCents, fpToNumber } from "../lib/decimal";
-import { NORMALIZED_STATUSES } from "../kalshi/status";
+import { NORMALIZED_STATUSES } from "../domain/status";
 import type {
   EventOut,
   FeeScheduleEntryOut,

@@ -3,7 +3,7 @@
  * generate /openapi.json, type the `hc` client and describe tool outputs.
  */
 import { z } from "@hono/zod-openapi";
-import { NORMALIZED_STATUSES } from "../kalshi/status";
+import { NORMALIZED_STATUSES } from "../domain/status";
 
 const Dollars = z.string().nullable().openapi({ description: "Exact decimal dollars as Kalshi sent them, e.g. \"0.5600\"" });
 const Fp = z.string().nullable().openapi({ description: "Exact fixed-point count as Kalshi sent it, e.g. \"2233487.48\"" });

@@ -7,7 +7,7 @@
 import { and, asc, eq, gt, gte, inArray, isNotNull, isNull, lt, or, sql, type SQL } from "drizzle-orm";
 import type { D1Database } from "@cloudflare/workers-types";
 import { drizzle, type DrizzleD1Database } from "drizzle-orm/d1";
-import { MARKET_STATUS_FILTERS, normalizeMarketStatus, type EventStatusFilterWord, type MarketStatusFilterWord } from "../kalshi/status";
+import { MARKET_STATUS_FILTERS, normalizeMarketStatus, type EventStatusFilterWord, type MarketStatusFilterWord } from "../domain/status";
 import {
   events,
   feeTiers,

@@ -13,6 +13,7 @@
  */
 import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, real, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import type { EventContent as EventContentOf, MarketContent as MarketContentOf, SeriesContent as SeriesContentOf } from "../domain/content";
 
 const bookkeeping = {
   extra: text("extra"),
@@ -83,7 +84,7 @@ export const markets = sqliteTable(
     no_sub_title: text("no_sub_title"),
     /** Kalshi's status exactly as sent (initialized, active, inactive, closed, determined, ...). */
     status_raw: text("status_raw").notNull(),
-    /** open | closed | settled | unknown — see src/kalshi/status.ts. */
+    /** open | closed | settled | unknown — see src/domain/status.ts. */
     status: text("status").notNull(),
     created_time: text("created_time"),
     updated_time: text("updated_time"),
@@ -218,10 +219,19 @@ export type FeeTierRow = typeof feeTiers.$inferSelect;
 export type SyncRunRow = typeof syncRuns.$inferSelect;
 export type TickerDayRow = typeof tickerDays.$inferSelect;
 
-/** Columns ssmd fills from Kalshi (everything but its own bookkeeping). */
+/**
+ * Columns ssmd fills from Kalshi (everything but its own bookkeeping): the domain types of
+ * src/domain/content.ts, which the wire layer produces without importing src/db. Each must equal the
+ * type drizzle derives from its table — checked here at compile time.
+ */
+export type { EventContent, MarketContent, SeriesContent } from "../domain/content";
 type Content<T> = Omit<T, "first_seen_at" | "updated_at" | "deleted_at">;
-export type SeriesContent = Content<SeriesRow>;
-export type EventContent = Omit<Content<EventRow>, "status">;
-export type MarketContent = Omit<Content<MarketRow>, "series_ticker" | "category">;
+type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
+type Assert<T extends true> = T;
+export type ContentMatchesTables = [
+  Assert<Equal<SeriesContentOf, Content<SeriesRow>>>,
+  Assert<Equal<EventContentOf, Omit<Content<EventRow>, "status">>>,
+  Assert<Equal<MarketContentOf, Omit<Content<MarketRow>, "series_ticker" | "category">>>,
+];
 
 export { sql };

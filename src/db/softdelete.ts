@@ -3,7 +3,14 @@
  * phase, after a complete window did not return it AND a targeted `GET /markets?tickers=` did not
  * either (src/sync/runner.ts). Nothing here writes a row that is not being deleted.
  */
-import type { MustContain } from "../sync/plan";
+
+/** A stored-state predicate over `markets` (all bounds in Unix ms, inclusive); the sync plan lists them. */
+export interface MustContain {
+  status: "open" | "closed" | "settled" | "unknown";
+  /** Restrict to these raw statuses. */
+  status_raw?: string[];
+  min_close_ms?: number;
+}
 
 /** SQL predicate (and its parameters) for "stored state says the window must contain it". */
 export function mustContainSql(preds: readonly MustContain[]): { sql: string; params: Array<string | number> } {

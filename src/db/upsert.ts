@@ -19,7 +19,7 @@
  */
 import { getTableColumns } from "drizzle-orm";
 import type { SQLiteTable } from "drizzle-orm/sqlite-core";
-import { deriveEventStatus } from "../kalshi/status";
+import { deriveEventStatus } from "../domain/status";
 import { events, markets, series } from "./schema";
 import type { EventContent, MarketContent, SeriesContent } from "./schema";
 

@@ -12,10 +12,10 @@
  *   flagged with `no_side_derived`;
  * - `open_ts`/`close_ts` are Unix ms parsed from `open_time`/`close_time`.
  */
-import type { EventContent, MarketContent, MarketRow, SeriesContent } from "../db/schema";
+import type { EventContent, MarketContent, SeriesContent } from "../domain/content";
 import { centsToDollars, complementDollars, intCountToFp } from "../lib/decimal";
 import type { Event, Market, Series } from "./schemas";
-import { normalizeMarketStatus } from "./status";
+import { normalizeMarketStatus } from "../domain/status";
 
 type Kind = "text" | "json" | "bool" | "number";
 
@@ -202,7 +202,7 @@ export function normalizeMarket(m: Market): MarketContent {
  * `extra`. A derived NO side is left out (`no_side_derived`); `*_dollars`/`*_fp` strings that were
  * filled from legacy integers are returned beside those integers (which come back from `extra`).
  */
-export function marketToWire(row: MarketContent | MarketRow): Record<string, unknown> {
+export function marketToWire(row: MarketContent): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [key, kind] of MARKET_ENTRIES) {
     const v = load(kind, row[key]);

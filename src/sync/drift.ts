@@ -10,7 +10,7 @@
  */
 import type { SkippedItem } from "../kalshi/client";
 import { EventSchema, MarketSchema, SeriesSchema, type Event, type Market, type Series } from "../kalshi/schemas";
-import { normalizeMarketStatus } from "../kalshi/status";
+import { normalizeMarketStatus } from "../domain/status";
 import type { DriftCounts, DriftObjectType } from "./types";
 
 /** Distinct raw statuses / field names recorded per map; further ones are counted under OTHER. */

@@ -38,6 +38,7 @@
  */
 
 import { marketsQueryProblem } from "../kalshi/schemas";
+import type { MustContain } from "../db/softdelete";
 import type { SyncMode } from "./types";
 
 export const DAY_S = 86_400;
@@ -92,13 +93,8 @@ export type Listing =
   | { id: string; kind: "events"; query: EventsFilter }
   | { id: string; kind: "markets"; query: MarketsFilter };
 
-/** A stored-state predicate over `markets` (all bounds in Unix ms, inclusive). */
-export interface MustContain {
-  status: "open" | "closed" | "settled" | "unknown";
-  /** Restrict to these raw statuses. */
-  status_raw?: string[];
-  min_close_ms?: number;
-}
+/** A stored-state predicate over `markets`: src/db/softdelete.ts turns it into SQL. */
+export type { MustContain };
 
 export interface SyncPlan {
   mode: SyncMode;

@@ -11,7 +11,7 @@ import { drizzle } from "drizzle-orm/d1";
 import { events, markets, series, seriesFees } from "../../src/db/schema";
 import { EventSchema, MarketSchema, SeriesSchema, type Event, type Market, type Series } from "../../src/kalshi/schemas";
 import { normalizeEvent, normalizeMarket, normalizeSeries } from "../../src/kalshi/normalize";
-import { deriveEventStatus } from "../../src/kalshi/status";
+import { deriveEventStatus } from "../../src/domain/status";
 import { PINNED_START_MS } from "../instants";
 
 export interface Catalog {

@@ -1,6 +1,6 @@
 /**
  * Each status filter word selects exactly the raw statuses of the one exported table
- * (MARKET_STATUS_FILTERS, src/kalshi/status.ts) — checked against the simulator's truth and against
+ * (MARKET_STATUS_FILTERS, src/domain/status.ts) — checked against the simulator's truth and against
  * the simulator's own Kalshi filter of the same meaning, over data synced by the real coordinator;
  * the docs table (docs/api.md, "Status filters") and the tools' JSON Schema list the same table.
  */
@@ -16,7 +16,7 @@ import {
   MARKET_STATUS_FILTERS,
   normalizeMarketStatus,
   RAW_STATUSES,
-} from "../../src/kalshi/status";
+} from "../../src/domain/status";
 import { coordinator, createWorld, drive, simNow, truthMarkets, type SimWorld } from "../sync/harness";
 import { migrate } from "./helpers";
 

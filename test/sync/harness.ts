@@ -7,7 +7,7 @@ import { contentColumns } from "../../src/db/upsert";
 import { markets } from "../../src/db/schema";
 import { normalizeMarket } from "../../src/kalshi/normalize";
 import { MarketSchema, type Market } from "../../src/kalshi/schemas";
-import { deriveEventStatus } from "../../src/kalshi/status";
+import { deriveEventStatus } from "../../src/domain/status";
 import type { SyncCoordinator } from "../../src/sync/coordinator";
 import type { SyncRunStatus } from "../../src/sync/types";
 import { PINNED_START_MS } from "../instants";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { deriveEventStatus, MARKET_STATUS_MAP, normalizeMarketStatus } from "../../src/kalshi/status";
+import { deriveEventStatus, MARKET_STATUS_MAP, normalizeMarketStatus } from "../../src/domain/status";
 
 describe("normalizeMarketStatus", () => {
   const expected: Record<string, string> = {

@@ -9,6 +9,11 @@
  * payloads of other clients too, so it is mapped as well. Matching is exact (case-sensitive): a
  * value not in the table is `unknown` — never guessed — and the caller stores the raw value beside
  * it (markets.status_raw). The table is documented in docs/data-model.md.
+ *
+ * It lives in src/domain, not src/kalshi, because it is ssmd's own vocabulary and every layer needs
+ * it: the wire layer normalizes with it, src/db builds the status SQL and derives event statuses
+ * from it, the API validates with it — and src/db and src/api may not import src/kalshi
+ * (.dependency-cruiser.cjs).
  */
 
 /** ssmd's normalized statuses (the seed's three, plus `unknown`). */
