@@ -11,7 +11,6 @@ import { renderEvent, renderMarket } from "./render";
 import { S_ACTIVE } from "./status";
 import { tradeTape } from "./trades";
 import { F_FRACTIONAL, R_YES, snap, tickAt, type EventRec, type LifecycleEvent, type SeriesRec, type World } from "./world";
-import { WS_ERROR_CODES } from "../../src/kalshi/schemas";
 
 export const PING_INTERVAL_MS = 10_000;
 export const PING_PAYLOAD = "heartbeat";
@@ -22,8 +21,31 @@ export interface WsTransport {
   close(code: number, reason: string, abrupt: boolean): void;
 }
 
-/** Kalshi's WebSocket error codes: the same table the client reads (one definition of the wire). */
-export const WS_ERRORS = WS_ERROR_CODES;
+/**
+ * Kalshi's WebSocket error codes (docs/kalshi-wire.md §6.2). The simulator is the test oracle, so it
+ * keeps its own copy of the wire facts and imports nothing from src/ (.dependency-cruiser.cjs);
+ * test/sim/wire-facts.test.ts checks that this table, the client's (src/kalshi/schemas.ts
+ * WS_ERROR_CODES) and the docs agree.
+ */
+export const WS_ERRORS = {
+  1: "Unable to process message",
+  2: "Params required",
+  3: "Channels required",
+  4: "Subscription IDs required",
+  5: "Unknown command",
+  6: "Already subscribed",
+  7: "Unknown subscription ID",
+  8: "Unknown channel name",
+  9: "Authentication required",
+  10: "Channel error",
+  11: "Invalid parameter",
+  12: "Exactly one subscription ID required",
+  13: "Unsupported action",
+  14: "Market ticker required",
+  15: "Action required",
+  16: "Market not found",
+  17: "Internal error",
+} as const;
 export type WsErrorCode = keyof typeof WS_ERRORS;
 
 const DATA_CHANNELS = ["ticker", "ticker_v2", "trade", "orderbook_delta", "market_lifecycle_v2"] as const;
