@@ -6,6 +6,7 @@
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import { openDb, pingDb } from "../db/queries";
+import { lastFinishedRun } from "../db/runs";
 import { generationKey } from "../cache/generation";
 import { completeDrift } from "../sync/drift";
 import type { DriftTotals, SyncProgress } from "../sync/types";
@@ -94,9 +95,7 @@ async function timed(run: (signal: AbortSignal) => Promise<void>): Promise<Check
 
 /** The drift of the last finished sync run and the totals, from its D1 sync_runs record. */
 async function readDrift(db: D1Database): Promise<z.infer<typeof DriftSchema>> {
-  const row = await db
-    .prepare("SELECT id, mode, finished_at, stats FROM sync_runs WHERE finished_at IS NOT NULL ORDER BY started_at DESC LIMIT 1")
-    .first<{ id: string; mode: string; finished_at: number; stats: string | null }>();
+  const row = await lastFinishedRun(db);
   if (!row) return { last_run: null, total: null };
   let stats: Partial<SyncProgress> = {};
   try {

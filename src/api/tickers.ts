@@ -8,6 +8,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { DEFAULT_PRICE_WINDOW, DEFAULT_VOLUME_WINDOW_MS, PriceHistorySchema, VolumeProfileSchema } from "../builders";
 import { pageOf } from "../db/queries";
+import { listTickerDays } from "../db/stream";
 import { StreamBookSchema, StreamTickerSchema, StreamTradeSchema } from "../stream/messages";
 import { FEED } from "../stream/registry";
 import { MAX_PRICE_WINDOW, MAX_VOLUME_WINDOW_MS } from "../stream/retention";
@@ -180,12 +181,9 @@ function live(c: Context<AppEnv>) {
 export const tickersApp = createApiApp()
   .openapi(listRoute, async (c) => {
     const q = c.req.valid("query");
-    const after = q.cursor === undefined ? null : decodeCursor(q.cursor, ["string"])[0];
-    const { results } = await c.env.DB.prepare(
-      "SELECT ticker, first_ts, last_ts, messages FROM ticker_days WHERE feed = ?1 AND day = ?2 AND (?3 IS NULL OR ticker > ?3) ORDER BY ticker LIMIT ?4",
-    )
-      .bind(q.feed, q.date, after, q.limit + 1)
-      .all<{ ticker: string; first_ts: number; last_ts: number; messages: number }>();
+    // decodeCursor checked the key: one string.
+    const after = q.cursor === undefined ? null : (decodeCursor(q.cursor, ["string"])[0] as string);
+    const results = await listTickerDays(c.env.DB, q.feed, q.date, after, q.limit + 1);
     const page = pageOf(results, q.limit, (r) => r.ticker);
     c.header("Cache-Control", REGISTRY_CACHE_CONTROL);
     return c.json({ feed: q.feed, date: q.date, tickers: page.rows, cursor: page.next === null ? null : encodeCursor([page.next]) }, 200);

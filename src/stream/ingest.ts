@@ -15,7 +15,7 @@
  * - accepts trade batches over HTTP (POST /admin/ingest/trades → `ingestTrades`).
  */
 import { DurableObject } from "cloudflare:workers";
-import { bumpGenerations } from "../cache/generation";
+import { openMarketTickers } from "../db/stream";
 import { KalshiClient } from "../kalshi/client";
 import { backoffDelayMs, RETRY_POLICIES } from "../lib/backoff";
 import { errorMessage } from "../lib/errors";
@@ -148,7 +148,7 @@ export class IngestObject extends DurableObject<Env> {
   private backfillClient: KalshiClient | null = null;
   private bf = { backfills: 0, requests: 0, backfilled_trades: 0, invalid: 0, errors: 0, abandoned: 0, truncated: 0, last_error: null as string | null };
   /**
-   * Clock of the "opened by now" filter on the markets it subscribes to (openMarketsFromD1): the
+   * Clock of the "opened by now" filter on the markets it subscribes to (openMarketTickers): the
    * wall clock; a test against a simulator world sets it to the world's clock (runInDurableObject).
    */
   marketClock: () => number = () => Date.now();
@@ -415,7 +415,7 @@ export class IngestObject extends DurableObject<Env> {
   private async refreshMarkets(): Promise<void> {
     this.lastMarketRefresh = Date.now();
     try {
-      const markets = this.config.markets ?? (await openMarketsFromD1(this.env.DB, this.marketClock()));
+      const markets = this.config.markets ?? (await openMarketTickers(this.env.DB, this.marketClock()));
       this.send(this.session.setMarkets(markets));
     } catch (e) {
       this.lastError = `market refresh failed: ${errorMessage(e)}`;
@@ -597,21 +597,18 @@ export class IngestObject extends DurableObject<Env> {
     this.lastRegistryFlush = Date.now();
     const { rows, newPairs } = await this.registry.flush(this.env.DB);
     // A ticker appeared on a day: cached `has_stream_on` answers are stale. One KV write per flush at most.
-    if (newPairs > 0) await bumpGenerations(this.env.CACHE, ["tickers"]);
+    if (newPairs > 0) await this.onNewTickerDays();
     return rows;
   }
-}
 
-/**
- * Markets to subscribe: open (normalized), not soft-deleted, and already past their open time —
- * subscribing to a market before `open_time` yields no data (docs/kalshi-wire.md Q14).
- */
-export async function openMarketsFromD1(db: D1Database, nowMs: number): Promise<string[]> {
-  const { results } = await db
-    .prepare("SELECT ticker FROM markets WHERE status = 'open' AND deleted_at IS NULL AND (open_ts IS NULL OR open_ts <= ?) ORDER BY ticker")
-    .bind(nowMs)
-    .all<{ ticker: string }>();
-  return results.map((r) => r.ticker);
+  /**
+   * Called after a registry flush added a (day, ticker) pair. The stream layer does not know the
+   * cache (.dependency-cruiser.cjs: src/stream ⇏ src/cache): the Worker entry injects the
+   * invalidation by overriding this (src/index.ts bumps the `tickers` cache generation).
+   */
+  protected onNewTickerDays(): Promise<void> {
+    return Promise.resolve();
+  }
 }
 
 /** Frames per second over the last `seconds` whole seconds. */

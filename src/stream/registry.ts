@@ -1,10 +1,11 @@
 /**
  * Per-day registry of tickers that had stream data (D1 table `ticker_days`), accumulated in
- * memory and written in batches: one upsert statement per ≤ FLUSH_CHUNK (day, ticker) pairs,
- * never one D1 write per message.
+ * memory and written in batches (src/db/stream.ts upsertTickerDays: one upsert statement per
+ * ≤ TICKER_DAYS_CHUNK (day, ticker) pairs), never one D1 write per message.
  */
+import { upsertTickerDays, type TickerDayEntry } from "../db/stream";
+
 export const FEED = "kalshi";
-const FLUSH_CHUNK = 500;
 
 interface Entry {
   day: string;
@@ -20,15 +21,6 @@ const DAY_MS = 86_400_000;
 export function utcDay(ms: number): string {
   return new Date(ms).toISOString().slice(0, 10);
 }
-
-const UPSERT = `
-INSERT INTO ticker_days (feed, day, ticker, first_ts, last_ts, messages)
-SELECT ?1, j.value ->> '$[0]', j.value ->> '$[1]', j.value ->> '$[2]', j.value ->> '$[3]', j.value ->> '$[4]'
-FROM json_each(?2) AS j WHERE true
-ON CONFLICT (feed, day, ticker) DO UPDATE SET
-  first_ts = min(first_ts, excluded.first_ts),
-  last_ts = max(last_ts, excluded.last_ts),
-  messages = messages + excluded.messages`;
 
 export class TickerDayRegistry {
   private pending = new Map<string, Entry>();
@@ -82,18 +74,18 @@ export class TickerDayRegistry {
     if (this.pending.size === 0) return { rows: 0, newPairs: 0 };
     const entries = [...this.pending.values()];
     this.pending.clear();
-    const stmts: D1PreparedStatement[] = [];
-    for (let i = 0; i < entries.length; i += FLUSH_CHUNK) {
-      const chunk = entries.slice(i, i + FLUSH_CHUNK).map((e) => [e.day, e.ticker, e.first, e.last, e.messages]);
-      stmts.push(db.prepare(UPSERT).bind(this.feed, JSON.stringify(chunk)));
-    }
+    let statements: number;
     try {
-      await db.batch(stmts);
+      statements = await upsertTickerDays(
+        db,
+        this.feed,
+        entries.map((e): TickerDayEntry => [e.day, e.ticker, e.first, e.last, e.messages]),
+      );
     } catch (err) {
       for (const e of entries) this.add(e.day, e.ticker, e.first, e.last, e.messages);
       throw err;
     }
-    this.flushes += stmts.length;
+    this.flushes += statements;
     this.rowsFlushed += entries.length;
     let newPairs = 0;
     for (const e of entries) {

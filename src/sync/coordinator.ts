@@ -15,6 +15,7 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import { bumpGenerations, type CacheScope } from "../cache/generation";
+import { hasNoEvents, optimizeDb } from "../db/runs";
 import { upsertSyncRun } from "../db/upsert";
 import { KalshiClient, type ClientEvent } from "../kalshi/client";
 import { errorMessage } from "../lib/errors";
@@ -101,7 +102,7 @@ export class SyncCoordinator extends DurableObject<Env> {
 
   /** D1 has no events yet: the run pages events before markets (see runner, listings phase). */
   private async isFirstLoad(): Promise<boolean> {
-    return (await this.env.DB.prepare("SELECT 1 AS x FROM events LIMIT 1").first()) === null;
+    return hasNoEvents(this.env.DB);
   }
 
   /** Synchronous: the run exists as soon as this returns. */
@@ -186,7 +187,7 @@ export class SyncCoordinator extends DurableObject<Env> {
         // Refresh the query planner's statistics after bulk writes: without them SQLite may pick a
         // shorter index for the list filters (see test/db/query-plan.test.ts). Cheap when fresh.
         try {
-          await this.env.DB.prepare("PRAGMA optimize").run();
+          await optimizeDb(this.env.DB);
         } catch (e) {
           run.progress.errors.push(`PRAGMA optimize failed: ${errorMessage(e)}`);
           this.store.saveRun(run);
