@@ -18,7 +18,7 @@ export async function optimizeDb(db: D1Database): Promise<void> {
   await db.prepare("PRAGMA optimize").run();
 }
 
-export interface FinishedRunRecord {
+interface FinishedRunRecord {
   id: string;
   mode: string;
   finished_at: number;

@@ -228,7 +228,7 @@ export type { EventContent, MarketContent, SeriesContent } from "../domain/conte
 type Content<T> = Omit<T, "first_seen_at" | "updated_at" | "deleted_at">;
 type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
 type Assert<T extends true> = T;
-export type ContentMatchesTables = [
+type ContentMatchesTables = [
   Assert<Equal<SeriesContentOf, Content<SeriesRow>>>,
   Assert<Equal<EventContentOf, Omit<Content<EventRow>, "status">>>,
   Assert<Equal<MarketContentOf, Omit<Content<MarketRow>, "series_ticker" | "category">>>,

@@ -5,7 +5,7 @@
  */
 
 /** (day, ticker) pairs per upsert statement: one `json_each` parameter each, never one D1 write per message. */
-export const TICKER_DAYS_CHUNK = 500;
+const TICKER_DAYS_CHUNK = 500;
 
 /** One (day, ticker) registry entry: UTC day (YYYY-MM-DD), ticker, first and last Unix ms, messages. */
 export type TickerDayEntry = [day: string, ticker: string, first_ts: number, last_ts: number, messages: number];
@@ -34,7 +34,7 @@ export async function upsertTickerDays(db: D1Database, feed: string, entries: re
   return stmts.length;
 }
 
-export interface TickerDayListing {
+interface TickerDayListing {
   ticker: string;
   first_ts: number;
   last_ts: number;

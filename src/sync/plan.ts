@@ -93,9 +93,6 @@ export type Listing =
   | { id: string; kind: "events"; query: EventsFilter }
   | { id: string; kind: "markets"; query: MarketsFilter };
 
-/** A stored-state predicate over `markets`: src/db/softdelete.ts turns it into SQL. */
-export type { MustContain };
-
 export interface SyncPlan {
   mode: SyncMode;
   /** Window anchor, Unix seconds. */

@@ -1,0 +1,47 @@
+// docs/architecture.md states the dependency rules the checker enforces and tours the folders:
+// - its "Dependency rules" list names exactly the rules of .dependency-cruiser.cjs and of
+//   scripts/check-sql.ts (by name, each once);
+// - its "Folders" table has one row per folder of the repository and of src/ (plus src/'s root files).
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+const doc = readFileSync(join(ROOT, "docs/architecture.md"), "utf8");
+const section = (title) => {
+  const start = doc.indexOf(`\n## ${title}\n`);
+  assert.ok(start >= 0, `docs/architecture.md has no "## ${title}"`);
+  const end = doc.indexOf("\n## ", start + 1);
+  return doc.slice(start, end < 0 ? undefined : end);
+};
+const dirs = (dir) =>
+  readdirSync(join(ROOT, dir)).filter((n) => !n.startsWith(".") && n !== "node_modules" && statSync(join(ROOT, dir, n)).isDirectory());
+
+test("the documented dependency rules are exactly the enforced ones", () => {
+  const config = createRequire(import.meta.url)(join(ROOT, ".dependency-cruiser.cjs"));
+  const sqlRules = [...readFileSync(join(ROOT, "scripts/check-sql.ts"), "utf8").matchAll(/rule: "([a-z0-9-]+)"(?: \| "([a-z0-9-]+)")?(?: \| "([a-z0-9-]+)")?/g)]
+    .flatMap((m) => m.slice(1))
+    .filter(Boolean);
+  assert.ok(sqlRules.length > 0, "scripts/check-sql.ts names its rules in Finding['rule']");
+  for (const r of config.forbidden) assert.equal(r.severity, "error", r.name);
+  const enforced = [...config.forbidden.map((r) => r.name), ...sqlRules].sort();
+  const documented = [...section("Dependency rules").matchAll(/^- `([a-z0-9-]+)` —/gm)].map((m) => m[1]).sort();
+  assert.deepEqual(documented, enforced);
+  assert.match(section("Dependency rules"), /npm run lint:deps/);
+  const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8"));
+  assert.match(pkg.scripts["lint:deps"], /depcruise src sim cli --config \.dependency-cruiser\.cjs/);
+  assert.match(pkg.scripts["lint:deps"], /scripts\/check-sql\.ts/);
+  assert.match(pkg.scripts.test, /npm run lint:deps && vitest run/);
+});
+
+test("the folder tour has one row per folder", () => {
+  const rows = [...section("Folders").matchAll(/^\| `([^`]+)`/gm)].map((m) => m[1]).sort();
+  const expected = [...dirs(".").map((d) => `${d}/`), ...dirs("src").map((d) => `src/${d}/`), "src/ (root files)"].sort();
+  assert.deepEqual(
+    rows.map((r) => (r === "src/" ? "src/ (root files)" : r)).sort(),
+    expected.filter((d) => d !== "src/").sort(),
+  );
+});
