@@ -1,6 +1,7 @@
 /** GET /fees: tier coefficients, a series' fee schedule in force at an instant, and the get_fees tool. */
 import { createRoute, z } from "@hono/zod-openapi";
 import { FEE_FORMULA, FeeInputError, quoteFee, UnsupportedFeeTypeError, type FeeQuote } from "../fees";
+import { contractsInput, dollarPriceInput } from "../lib/validators";
 import { getSeries, getSeriesFeeSchedule, listFeeTiers, openDb } from "../db/queries";
 import { ApiError, ErrorResponseSchema, invalidParameter, notFound } from "./errors";
 import { createApiApp } from "./factory";
@@ -17,14 +18,10 @@ export const FeesQuerySchema = z.strictObject({
   tier: tokenParam(`Fee tier (default "${DEFAULT_TIER}"); unknown tiers answer 404 listing the known ones`, 64),
   series: tokenParam("Series ticker: adds the series' fee type/multiplier in force at `at`"),
   at: instantParam("Instant for the series' fee schedule (default: now); needs `series`"),
-  price: z
-    .string()
-    .regex(/^(0(\.\d{1,4})?|1(\.0{1,4})?|\.\d{1,4})$/, "must be a dollar price between 0 and 1 with at most 4 decimals, e.g. 0.55")
+  price: dollarPriceInput()
     .optional()
     .meta({ type: "string", description: "Quote: contract price in dollars (0..1, ≤ 4 decimals), e.g. \"0.55\"" }),
-  contracts: z
-    .string()
-    .regex(/^\d{1,12}(\.\d{1,2})?$/, "must be a positive number of contracts with at most 2 decimals")
+  contracts: contractsInput()
     .optional()
     .meta({ type: "string", description: "Quote: number of contracts (≤ 2 decimals), e.g. \"10\"" }),
   role: z.enum(["maker", "taker"], { error: "must be maker or taker" }).optional().meta({ description: "Quote: maker or taker (default taker)" }),

@@ -5,6 +5,7 @@
  */
 import { z } from "@hono/zod-openapi";
 import { describeEventStatusFilters, describeStatusFilters, EVENT_STATUS_FILTER_WORDS, MARKET_STATUS_FILTER_WORDS } from "../domain/status";
+import { isUtcDay, parseInstant } from "../lib/validators";
 import { invalidParameter } from "./errors";
 
 export const MAX_LIMIT = 1000;
@@ -62,30 +63,6 @@ export const statusRawParam = () =>
     .optional()
     .meta({ description: "Kalshi's raw status, exact and case-sensitive (e.g. determined, or a word ssmd does not know); combines with `status`" });
 
-const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
-const TS_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
-
-/**
- * ISO-8601 instant → Unix ms. A bare date means midnight UTC; a timestamp must carry a zone
- * (`Z` or ±hh:mm) so a query never depends on the server's clock zone.
- */
-export function parseInstant(s: string): number | null {
-  const d = DATE_RE.exec(s);
-  if (d) {
-    const [y, m, day] = [Number(d[1]), Number(d[2]), Number(d[3])];
-    const ms = Date.UTC(y, m - 1, day);
-    const back = new Date(ms);
-    if (back.getUTCFullYear() !== y || back.getUTCMonth() !== m - 1 || back.getUTCDate() !== day) return null;
-    return ms;
-  }
-  if (!TS_RE.test(s)) return null;
-  const ms = Date.parse(s);
-  if (!Number.isFinite(ms)) return null;
-  // Date.parse rolls over impossible dates (2026-02-31) on some engines: check the calendar part.
-  const [datePart] = s.split("T");
-  return datePart && parseInstant(datePart) !== null ? ms : null;
-}
-
 export const instantParam = (description: string) =>
   z
     .string()
@@ -103,7 +80,7 @@ export const instantParam = (description: string) =>
 export const dayParam = (description: string) =>
   z
     .string()
-    .refine((s) => DATE_RE.test(s) && parseInstant(s) !== null, "must be a date YYYY-MM-DD")
+    .refine(isUtcDay, "must be a date YYYY-MM-DD")
     .optional()
     .meta({ type: "string", format: "date", description });
 

@@ -14,6 +14,7 @@ import { FEED } from "../stream/registry";
 import { MAX_PRICE_WINDOW, MAX_VOLUME_WINDOW_MS } from "../stream/retention";
 import { tickerStub } from "../stream/forward";
 import type { WindowAnswer } from "../stream/ticker";
+import { isUtcDay } from "../lib/validators";
 import { invalidParameter, notFound } from "./errors";
 import { createApiApp, type AppEnv } from "./factory";
 import { jsonContent, notFoundError, readErrors } from "./openapi-helpers";
@@ -63,13 +64,11 @@ export const TickerListSchema = z
 // ---------------------------------------------------------------------------------------------
 // Parameters
 
-const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
-
 export const TickersQuerySchema = z.strictObject({
   feed: z.enum([FEED], { error: `must be ${FEED}` }).optional().default(FEED).meta({ description: `Stream feed (only '${FEED}')` }),
   date: z
     .string()
-    .refine((s) => DATE_RE.test(s) && !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().startsWith(s), "must be a date YYYY-MM-DD")
+    .refine(isUtcDay, "must be a date YYYY-MM-DD")
     .meta({ type: "string", format: "date", description: "UTC day, YYYY-MM-DD" }),
   limit: limitParam(5000, 1000),
   cursor: cursorParam(),

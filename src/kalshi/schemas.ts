@@ -13,34 +13,18 @@
  *   NOT NULL are required; an item without them is malformed (the client skips and reports it).
  */
 import { z } from "zod";
+import { SIGNED_DECIMAL_RE, UNSIGNED_DECIMAL_RE, wireDecimal } from "../lib/validators";
 
 // ---------------------------------------------------------------------------------------------
 // Scalars
 
-/** Unsigned decimal: "0.5600", "2233487.48", "1", ".5" is rejected. */
-const UNSIGNED_DECIMAL = /^\d+(\.\d+)?$/;
-/** Signed decimal, for deltas ("-54.00"). */
-const SIGNED_DECIMAL = /^[+-]?\d+(\.\d+)?$/;
-
-function decimalText(re: RegExp) {
-  return z.union([
-    z.literal("").transform(() => null),
-    z.string().regex(re, "expected a decimal string"),
-    // A JSON number is kept as its shortest decimal text (exponent forms are rejected below).
-    z
-      .number()
-      .refine((n) => Number.isFinite(n) && re.test(String(n)), "expected a plain decimal number")
-      .transform((n) => String(n)),
-    z.null(),
-  ]);
-}
-
+// Decimals follow the wire rule of src/lib/validators.ts: plain text, ".5" and exponents refused.
 /** FixedPointDollars: `"0.5600"` (up to 4 dp in REST, 3 dp in some WS docs, sub-penny since 2026). */
-export const DollarsSchema = decimalText(UNSIGNED_DECIMAL);
+export const DollarsSchema = wireDecimal(UNSIGNED_DECIMAL_RE);
 /** FixedPointCount: `"10.00"`, fractional since 2026 (`"0.11"`). */
-export const CountFpSchema = decimalText(UNSIGNED_DECIMAL);
+export const CountFpSchema = wireDecimal(UNSIGNED_DECIMAL_RE);
 /** Signed fixed-point count (`delta_fp`, `volume_delta_fp`). */
-export const SignedFpSchema = decimalText(SIGNED_DECIMAL);
+export const SignedFpSchema = wireDecimal(SIGNED_DECIMAL_RE);
 
 /** RFC 3339 timestamp as sent (kept verbatim); must be parseable. */
 export const DateTimeSchema = z

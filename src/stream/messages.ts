@@ -5,18 +5,10 @@
  * These schemas validate the HTTP ingest body and document the messages in OpenAPI.
  */
 import { z } from "zod";
+import { streamCount, streamDollars } from "../lib/validators";
 
-const DOLLARS_RE = /^(0(\.\d{1,4})?|1(\.0{1,4})?)$/;
-const COUNT_RE = /^\d{1,12}(\.\d{1,2})?$/;
-
-export const StreamDollars = z
-  .string()
-  .regex(DOLLARS_RE, "must be a dollar price 0..1 with at most 4 decimals, e.g. \"0.5500\"")
-  .meta({ description: "Dollar price as an exact decimal string, 0..1", example: "0.5500" });
-export const StreamCount = z
-  .string()
-  .regex(COUNT_RE, "must be a contract count with at most 2 decimals, e.g. \"3.00\"")
-  .meta({ description: "Contracts as an exact fixed-point string", example: "3.00" });
+export const StreamDollars = streamDollars().meta({ description: "Dollar price as an exact decimal string, 0..1", example: "0.5500" });
+export const StreamCount = streamCount().meta({ description: "Contracts as an exact fixed-point string", example: "3.00" });
 const TsMs = z.number().int().min(0).max(8.64e15).meta({ description: "Unix milliseconds" });
 const Ticker = z.string().min(1).max(200).regex(/^[^\s/]+$/, "must be a market ticker without spaces or '/'");
 

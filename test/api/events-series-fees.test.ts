@@ -174,6 +174,8 @@ describe("GET /fees", () => {
   it("fee quotes follow Kalshi's rounding (docs/fees.md examples)", async () => {
     const q = async (qs: string) => (await get(`/fees?${qs}`)).body.quote;
     expect((await q("price=0.50&contracts=10")).fee_dollars).toBe("0.18");
+    // API input is liberal but exact (src/lib/validators.ts): ".5", trailing zeros beyond the precision.
+    expect(await q("price=.5&contracts=10.000")).toMatchObject({ price_dollars: "0.5000", contracts: "10.00", fee_dollars: "0.18" });
     expect((await q("price=0.50&contracts=1&role=taker")).fee_dollars).toBe("0.02");
     // plain quadratic series: makers pay nothing; maker-fee series: 0.0175 → $0.05 for 10 @ 0.50
     expect(Number((await q("price=0.50&contracts=10&role=maker")).fee_dollars)).toBe(0);
