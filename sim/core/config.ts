@@ -159,7 +159,6 @@ export const MutateSchema = z.object({
   /** Tickers served in their lifecycle status again. */
   clear_unknown_status: z.array(z.string()).optional(),
 });
-export type Mutate = z.infer<typeof MutateSchema>;
 
 export const ClockSchema = z.union([
   z.object({ advance_ms: z.number().int().min(0) }),

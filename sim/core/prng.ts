@@ -27,16 +27,6 @@ export function unit(...xs: number[]): number {
   return hash32(...xs) / 4294967296;
 }
 
-/** Stable 32-bit hash of a string (FNV-1a then mixed). */
-export function hashString(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return mix32(h);
-}
-
 export class Rng {
   private state: number;
   constructor(seed: number) {

@@ -1,7 +1,6 @@
 /** Kalshi market statuses (response enum, exact) and the REST `status` filter vocabulary. */
 
 export const MARKET_STATUSES = ["initialized", "active", "inactive", "closed", "determined", "disputed", "amended", "finalized"] as const;
-export type MarketStatus = (typeof MARKET_STATUSES)[number];
 
 export const S_INITIALIZED = 0;
 export const S_ACTIVE = 1;

@@ -23,7 +23,8 @@ export const F_CAN_CLOSE_EARLY = 32;
  */
 export const F_UNKNOWN_STATUS = 64;
 
-export const R_NONE = 0, R_YES = 1, R_NO = 2;
+/** Market result codes (0 = none yet). */
+export const R_YES = 1, R_NO = 2;
 
 export type FeeType = "quadratic" | "quadratic_with_maker_fees" | "flat";
 

@@ -22,7 +22,6 @@ export const PRICE_HISTORY_PRICES = {
   low: "Lowest YES price in the window",
   volatility: "Population standard deviation of the trade-to-trade YES price changes (a price change per trade; null below 2 trades)",
 } as const;
-export type PriceHistoryPrice = keyof typeof PRICE_HISTORY_PRICES;
 
 type Num = z.ZodNullable<z.ZodNumber>;
 type PricedShape<K extends string> = { [P in K]: Num } & { [P in `${K}_dollars`]: Num };

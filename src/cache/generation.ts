@@ -69,8 +69,3 @@ export async function currentGenerations(kv: KVNamespace, scopes: readonly Cache
     }),
   );
 }
-
-/** Drops the in-isolate memo (tests; or after a bump made elsewhere that must be seen now). */
-export function forgetGenerationMemo(): void {
-  memo.clear();
-}

@@ -13,7 +13,6 @@
  */
 import { add, ceilToScale, cmp, floorToScale, format, mul, neg, ONE, parseDecimalInput, sub, ZERO, type Decimal } from "../lib/decimal";
 
-export type FeeType = "quadratic" | "quadratic_with_maker_fees" | "flat";
 export type FeeRole = "maker" | "taker";
 export type FeeAction = "buy" | "sell";
 /** Balance precision: "cent" for members through a broker/FCM (non-direct), "centicent" for direct members. */

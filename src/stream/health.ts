@@ -67,4 +67,3 @@ export const IngestHealthSchema = z
   .meta({ id: "IngestHealth" });
 
 export type IngestHealth = z.infer<typeof IngestHealthSchema>;
-export type IngestBackfillHealth = z.infer<typeof IngestBackfillHealthSchema>;

@@ -92,8 +92,8 @@ export interface IngestTradesResult {
   registry_rows: number;
 }
 
-import type { IngestBackfillHealth, IngestHealth } from "./health";
-export type { IngestBackfillHealth, IngestHealth };
+import type { IngestHealth } from "./health";
+export type { IngestHealth };
 
 /**
  * The newest `ticker` frame per market since the last flush (and how many frames it stands for),

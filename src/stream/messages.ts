@@ -68,4 +68,3 @@ export const StreamBookSchema = z
   .meta({ id: "StreamOrderbookTop", description: "Top of book; asks are derived from the other side's bids (Kalshi books hold bids only)" });
 export type StreamBook = z.infer<typeof StreamBookSchema>;
 
-export type StreamMessage = StreamTrade | StreamTicker | StreamBook;

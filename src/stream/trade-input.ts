@@ -60,7 +60,6 @@ export const KalshiTradeFrameSchema = TradeMessageSchema.meta({
   description:
     "A Kalshi WebSocket trade frame as captured: {type:'trade', sid, seq, msg:{trade_id, market_ticker, yes_price_dollars | no_price_dollars | yes_price | no_price, count_fp | count, taker_side | taker_outcome_side | taker_book_side, ts (s) | ts_ms}} (docs/kalshi-wire.md §6.4)",
 });
-export type KalshiTradeFrame = z.infer<typeof KalshiTradeFrameSchema>;
 
 /** Any accepted trade. Shapes are disjoint: `msg` ⇒ Kalshi frame; `price_dollars` ⇒ ssmd; `price` ⇒ seed. */
 export const IngestTradeSchema = z

@@ -43,7 +43,7 @@ import type { SyncMode } from "./types";
 
 export const DAY_S = 86_400;
 export const FULL_WINDOW_S = 30 * DAY_S;
-export const INCREMENTAL_WINDOW_S = DAY_S;
+const INCREMENTAL_WINDOW_S = DAY_S;
 /**
  * Settlement delay (close → settled) the full sync's window reaches back for, in two listings:
  * - the events listing: `GET /events` filters only by `min_close_ts` (≥ 1 market closing after it;
@@ -60,7 +60,7 @@ export const INCREMENTAL_WINDOW_S = DAY_S;
  *   A slower settlement (closed before the window, settled 7+ days later) is caught by the
  *   incremental sync's settled listing on the day it happens.
  */
-export const SETTLEMENT_LOOKBACK_S = 7 * DAY_S;
+const SETTLEMENT_LOOKBACK_S = 7 * DAY_S;
 /** The events listing's reach before the window (= SETTLEMENT_LOOKBACK_S). */
 export const EVENTS_SETTLEMENT_LOOKBACK_S = SETTLEMENT_LOOKBACK_S;
 /**
