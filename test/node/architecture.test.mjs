@@ -34,7 +34,8 @@ test("the documented dependency rules are exactly the enforced ones", () => {
   const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8"));
   assert.match(pkg.scripts["lint:deps"], /depcruise src sim cli --config \.dependency-cruiser\.cjs/);
   assert.match(pkg.scripts["lint:deps"], /scripts\/check-sql\.ts/);
-  assert.match(pkg.scripts.test, /npm run lint:deps && vitest run/);
+  // `npm test` runs the rules before the test suites.
+  assert.match(pkg.scripts.test, /npm run lint:deps && .*vitest run/);
 });
 
 test("the folder tour has one row per folder", () => {
