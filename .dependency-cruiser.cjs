@@ -19,7 +19,8 @@ module.exports = {
     {
       name: "lib-is-a-leaf",
       severity: "error",
-      comment: "src/lib (the shared toolbox) may be imported by every layer and imports nothing from other src folders.",
+      comment:
+        "src/lib (the shared toolbox) may be imported by every layer and imports nothing from other src folders.",
       from: { path: "^src/lib/" },
       to: { path: "^src/", pathNot: "^src/lib/" },
     },
@@ -62,14 +63,16 @@ module.exports = {
     {
       name: "pure-not-runtime",
       severity: "error",
-      comment: "Builders and fee math are pure: no Cloudflare runtime modules (cloudflare:*, @cloudflare/*, wrangler, miniflare).",
+      comment:
+        "Builders and fee math are pure: no Cloudflare runtime modules (cloudflare:*, @cloudflare/*, wrangler, miniflare).",
       from: { path: "^src/(builders|fees)/" },
       to: { path: "^(cloudflare:|(node_modules/)?(@cloudflare/|wrangler|miniflare))" },
     },
     {
       name: "stream-not-cache",
       severity: "error",
-      comment: "The stream layer does not know the cache: invalidation is injected (src/index.ts overrides IngestObject.onNewTickerDays).",
+      comment:
+        "The stream layer does not know the cache: invalidation is injected (src/index.ts overrides IngestObject.onNewTickerDays).",
       from: { path: "^src/stream/" },
       to: { path: "^src/cache/" },
     },

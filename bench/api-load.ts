@@ -55,7 +55,8 @@ const { values } = parseArgs({
     client: { type: "string", default: "fetch" },
   },
 });
-if (values.client !== "fetch" && values.client !== "autocannon") throw new Error(`--client must be fetch or autocannon, got ${values.client}`);
+if (values.client !== "fetch" && values.client !== "autocannon")
+  throw new Error(`--client must be fetch or autocannon, got ${values.client}`);
 const base = values.url!.replace(/\/+$/, "");
 const seconds = Number(values.seconds);
 const connections = Number(values.connections);
@@ -80,7 +81,10 @@ async function warm(scenario: Scenario): Promise<void> {
 
 async function loadAutocannon(scenario: Scenario, kind: "cache-hit" | "d1"): Promise<Result> {
   if (kind === "cache-hit") await warm(scenario);
-  const headers: Record<string, string> = { "accept-encoding": "gzip", ...(kind === "d1" ? { "cache-control": "no-cache" } : {}) };
+  const headers: Record<string, string> = {
+    "accept-encoding": "gzip",
+    ...(kind === "d1" ? { "cache-control": "no-cache" } : {}),
+  };
   const r = await autocannon({
     url: base,
     connections,
@@ -160,9 +164,12 @@ async function load(scenario: Scenario, kind: "cache-hit" | "d1"): Promise<Resul
 }
 
 async function scenarios(): Promise<Scenario[]> {
-  const page = await getJson<{ markets: Array<{ ticker: string; category: string | null; series_ticker: string | null; status: string }> }>("/markets?limit=1000&status=open");
+  const page = await getJson<{
+    markets: Array<{ ticker: string; category: string | null; series_ticker: string | null; status: string }>;
+  }>("/markets?limit=1000&status=open");
   if (page.markets.length === 0) throw new Error("no open markets: sync the service first");
-  const count = <T>(xs: T[]) => [...xs.reduce((m, x) => m.set(x, (m.get(x) ?? 0) + 1), new Map<T, number>())].sort((a, b) => b[1] - a[1]);
+  const count = <T>(xs: T[]) =>
+    [...xs.reduce((m, x) => m.set(x, (m.get(x) ?? 0) + 1), new Map<T, number>())].sort((a, b) => b[1] - a[1]);
   const category = count(page.markets.map((m) => m.category).filter((c): c is string => !!c))[0]![0];
   const series = count(page.markets.map((m) => m.series_ticker).filter((s): s is string => !!s))[0]![0];
   const tickers = page.markets.slice(0, 200).map((m) => `/markets/${encodeURIComponent(m.ticker)}`);
@@ -170,8 +177,14 @@ async function scenarios(): Promise<Scenario[]> {
   return [
     { name: "GET /markets?limit=100", paths: ["/markets?limit=100"] },
     { name: "GET /markets?status=open&limit=100", paths: ["/markets?status=open&limit=100"] },
-    { name: `GET /markets?category=${category}&status=open`, paths: [`/markets?category=${encodeURIComponent(category)}&status=open`] },
-    { name: `GET /markets?series=${series}&closing_before=+7d`, paths: [`/markets?series=${encodeURIComponent(series)}&closing_before=${weekAhead}`] },
+    {
+      name: `GET /markets?category=${category}&status=open`,
+      paths: [`/markets?category=${encodeURIComponent(category)}&status=open`],
+    },
+    {
+      name: `GET /markets?series=${series}&closing_before=+7d`,
+      paths: [`/markets?series=${encodeURIComponent(series)}&closing_before=${weekAhead}`],
+    },
     { name: `GET /markets/{ticker} (${tickers.length} tickers)`, paths: tickers },
   ];
 }
@@ -197,27 +210,48 @@ async function main() {
     for (const kind of ["cache-hit", "d1"] as const) {
       const r = await load(s, kind);
       all.push(r);
-      process.stderr.write(`${s.name} [${kind}]: ${r.requests} req, ${fmt(r.rps)} req/s, p50 ${fmt(r.p50)} ms, p99 ${fmt(r.p99)} ms, x-cache ${JSON.stringify(r.xcache)}\n`);
+      process.stderr.write(
+        `${s.name} [${kind}]: ${r.requests} req, ${fmt(r.rps)} req/s, p50 ${fmt(r.p50)} ms, p99 ${fmt(r.p99)} ms, x-cache ${JSON.stringify(r.xcache)}\n`,
+      );
     }
   }
   if (values.json) {
-    console.log(JSON.stringify({ url: base, version: health.version, seconds, connections, floor, results: all }, null, 2));
+    console.log(
+      JSON.stringify({ url: base, version: health.version, seconds, connections, floor, results: all }, null, 2),
+    );
     return;
   }
-  console.log(`ssmd ${health.version} at ${base}: ${connections} connections, ${seconds} s per row, client ${values.client}${values.client === "autocannon" ? " (latencies in whole ms)" : ""}\n`);
-  console.log("| scenario | path | req/s | p50 ms | p90 ms | p99 ms | max ms | server p50 ms | server p99 ms | errors | x-cache |");
+  console.log(
+    `ssmd ${health.version} at ${base}: ${connections} connections, ${seconds} s per row, client ${values.client}${values.client === "autocannon" ? " (latencies in whole ms)" : ""}\n`,
+  );
+  console.log(
+    "| scenario | path | req/s | p50 ms | p90 ms | p99 ms | max ms | server p50 ms | server p99 ms | errors | x-cache |",
+  );
   console.log("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|");
-  console.log(`| ${floor.scenario} | none | ${fmt(floor.rps)} | ${fmt(floor.p50)} | ${fmt(floor.p90)} | ${fmt(floor.p99)} | ${fmt(floor.max)} | - | - | ${floor.errors} | - |`);
+  console.log(
+    `| ${floor.scenario} | none | ${fmt(floor.rps)} | ${fmt(floor.p50)} | ${fmt(floor.p90)} | ${fmt(floor.p99)} | ${fmt(floor.max)} | - | - | ${floor.errors} | - |`,
+  );
   for (const r of all) {
-    console.log(`| ${r.scenario} | ${r.path} | ${fmt(r.rps)} | ${fmt(r.p50)} | ${fmt(r.p90)} | ${fmt(r.p99)} | ${fmt(r.max)} | ${fmt(r.server_p50)} | ${fmt(r.server_p99)} | ${r.errors} | ${Object.entries(r.xcache).map(([k, v]) => `${k} ${v}`).join(", ")} |`);
+    console.log(
+      `| ${r.scenario} | ${r.path} | ${fmt(r.rps)} | ${fmt(r.p50)} | ${fmt(r.p90)} | ${fmt(r.p99)} | ${fmt(r.max)} | ${fmt(r.server_p50)} | ${fmt(r.server_p99)} | ${r.errors} | ${Object.entries(
+        r.xcache,
+      )
+        .map(([k, v]) => `${k} ${v}`)
+        .join(", ")} |`,
+    );
   }
   console.log("\n| scenario | p99 D1 / p99 cache-hit | server p99 D1 / cache-hit | req/s cache-hit / D1 |");
   console.log("|---|---:|---:|---:|");
   for (let i = 0; i < all.length; i += 2) {
     const hit = all[i]!;
     const d1 = all[i + 1]!;
-    const serverRatio = hit.server_p99 > 0 ? `${(d1.server_p99 / hit.server_p99).toFixed(1)}×` : `${fmt(d1.server_p99)} ms vs ${fmt(hit.server_p99)} ms`;
-    console.log(`| ${hit.scenario} | ${p99Ratio(d1.p99, hit.p99)} | ${serverRatio} | ${(hit.rps / d1.rps).toFixed(1)}× |`);
+    const serverRatio =
+      hit.server_p99 > 0
+        ? `${(d1.server_p99 / hit.server_p99).toFixed(1)}×`
+        : `${fmt(d1.server_p99)} ms vs ${fmt(hit.server_p99)} ms`;
+    console.log(
+      `| ${hit.scenario} | ${p99Ratio(d1.p99, hit.p99)} | ${serverRatio} | ${(hit.rps / d1.rps).toFixed(1)}× |`,
+    );
   }
 }
 

@@ -29,13 +29,21 @@ interface Row {
   ms: number;
 }
 
-const proxy = await getPlatformProxy<{ DB: D1Database }>({ configPath: "wrangler.toml", persist: { path: values.persist! } });
+const proxy = await getPlatformProxy<{ DB: D1Database }>({
+  configPath: "wrangler.toml",
+  persist: { path: values.persist! },
+});
 const d1 = proxy.env.DB;
 const db = drizzle(d1);
 
-async function measure(q: { toSQL(): { sql: string; params: unknown[] } }): Promise<{ rows: Record<string, unknown>[]; read: number; ms: number }> {
+async function measure(q: {
+  toSQL(): { sql: string; params: unknown[] };
+}): Promise<{ rows: Record<string, unknown>[]; read: number; ms: number }> {
   const { sql, params } = q.toSQL();
-  const r = await d1.prepare(sql).bind(...params).all<Record<string, unknown>>();
+  const r = await d1
+    .prepare(sql)
+    .bind(...params)
+    .all<Record<string, unknown>>();
   return { rows: r.results, read: r.meta.rows_read ?? NaN, ms: r.meta.duration };
 }
 
@@ -48,9 +56,15 @@ async function pick<T>(sql: string): Promise<T> {
 const LIMIT = 100;
 const out: Row[] = [];
 const total = await pick<{ n: number }>("SELECT count(*) AS n FROM markets");
-const cat = await pick<{ category: string }>("SELECT category FROM markets WHERE status = 'open' GROUP BY category ORDER BY count(*) DESC LIMIT 1");
-const ser = await pick<{ series_ticker: string }>("SELECT series_ticker FROM markets GROUP BY series_ticker ORDER BY count(*) DESC LIMIT 1");
-const mid = await pick<{ close_ts: number }>(`SELECT close_ts FROM markets ORDER BY close_ts LIMIT 1 OFFSET ${Math.floor(total.n / 2)}`);
+const cat = await pick<{ category: string }>(
+  "SELECT category FROM markets WHERE status = 'open' GROUP BY category ORDER BY count(*) DESC LIMIT 1",
+);
+const ser = await pick<{ series_ticker: string }>(
+  "SELECT series_ticker FROM markets GROUP BY series_ticker ORDER BY count(*) DESC LIMIT 1",
+);
+const mid = await pick<{ close_ts: number }>(
+  `SELECT close_ts FROM markets ORDER BY close_ts LIMIT 1 OFFSET ${Math.floor(total.n / 2)}`,
+);
 const filters: Array<[string, MarketFilter]> = [
   ["/markets", {}],
   ["/markets?status=open", { status: "open" }],
@@ -91,5 +105,6 @@ else {
   console.log(`${total.n} markets, limit ${LIMIT}\n`);
   console.log("| request | page | rows returned | D1 rows read | D1 ms |");
   console.log("|---|---:|---:|---:|---:|");
-  for (const r of out) console.log(`| ${r.query} | ${r.page} | ${r.rows_returned} | ${r.rows_read} | ${r.ms.toFixed(1)} |`);
+  for (const r of out)
+    console.log(`| ${r.query} | ${r.page} | ${r.rows_returned} | ${r.rows_read} | ${r.ms.toFixed(1)} |`);
 }

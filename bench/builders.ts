@@ -12,7 +12,7 @@ const LATE = Number(process.argv[3] ?? 0.01);
 
 function makeTrades(n: number, lateFraction: number): BuilderTrade[] {
   let seed = 42;
-  const rnd = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+  const rnd = () => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32;
   const out: BuilderTrade[] = new Array(n);
   let sec = 1_773_331_880;
   let price = 5000;
@@ -42,7 +42,9 @@ function run(name: string, trades: BuilderTrade[], make: () => { add(t: BuilderT
   }
   const best = Math.max(...rates);
   const median = rates.sort((a, b) => a - b)[Math.floor(rates.length / 2)]!;
-  console.log(`${name.padEnd(36)} best ${(best / 1e6).toFixed(2)}M trades/s  median ${(median / 1e6).toFixed(2)}M trades/s`);
+  console.log(
+    `${name.padEnd(36)} best ${(best / 1e6).toFixed(2)}M trades/s  median ${(median / 1e6).toFixed(2)}M trades/s`,
+  );
 }
 
 const trades = makeTrades(N, LATE);

@@ -52,7 +52,16 @@ interface Health {
   backfill: { backfills: number; backfilled_trades: number; truncated: number };
   subscriptions: { sid: number | null; markets: number; subscribing: boolean }[];
   protocol: { frames: number; trades: number; tickers: number; invalid: number };
-  forward: { flushes: number; rpc_calls: number; trades: number; added: number; duplicates: number; outside: number; rejected: number; failures: number };
+  forward: {
+    flushes: number;
+    rpc_calls: number;
+    trades: number;
+    added: number;
+    duplicates: number;
+    outside: number;
+    rejected: number;
+    failures: number;
+  };
   registry: { statements: number };
 }
 
@@ -60,7 +69,8 @@ interface Health {
 function ingestCategory(stack: ProfileNode["callFrame"][]): string | undefined {
   for (const { functionName: f } of stack) {
     if (f.includes("_zod") || f === "safeParse") return "zod validation";
-    if (/^(normalizeTrade|normalizeTicker|canonicalDollars|canonicalCount|parseDollars|formatDollars)$/.test(f)) return "normalize";
+    if (/^(normalizeTrade|normalizeTicker|canonicalDollars|canonicalCount|parseDollars|formatDollars)$/.test(f))
+      return "normalize";
     if (/^(applyBatch|applyTrades|applyPacked)$/.test(f)) return "ticker object (builders + SQLite)";
     if (/^(forwardBatch|flushForward)$/.test(f)) return "forwarding (RPC call sites)";
     if (f === "note") return "day registry";
@@ -69,20 +79,40 @@ function ingestCategory(stack: ProfileNode["callFrame"][]): string | undefined {
   return undefined;
 }
 
-const sim = await startSimServer({ host: "127.0.0.1", port: 0, config: { seed: 5, markets: 4000, clock: "manual", trade_rate_per_s: 0 } });
+const sim = await startSimServer({
+  host: "127.0.0.1",
+  port: 0,
+  config: { seed: 5, markets: 4000, clock: "manual", trade_rate_per_s: 0 },
+});
 const worker = await startBenchWorker(PROFILE || HEAP ? { inspectorPort: INSPECTOR_PORT } : {});
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const post = async (path: string, body: unknown) =>
-  (await fetch(`${sim.origin}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) })).json();
+  (
+    await fetch(`${sim.origin}${path}`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
+    })
+  ).json();
 try {
-  const page = (await (await fetch(`${sim.origin}/trade-api/v2/markets?status=open&limit=1000`)).json()) as { markets: { ticker: string }[] };
+  const page = (await (await fetch(`${sim.origin}/trade-api/v2/markets?status=open&limit=1000`)).json()) as {
+    markets: { ticker: string }[];
+  };
   const tickers = page.markets.map((m) => m.ticker).slice(0, MARKETS);
   const wsUrl = `${sim.origin.replace("http", "ws")}/trade-api/ws/v2`;
-  await worker.fetch("/ingest/start", { method: "POST", body: JSON.stringify({ feed: "bench-ws", ws_url: wsUrl, markets: tickers }) });
+  await worker.fetch("/ingest/start", {
+    method: "POST",
+    body: JSON.stringify({ feed: "bench-ws", ws_url: wsUrl, markets: tickers }),
+  });
   const health = async () => (await (await worker.fetch("/ingest/health?feed=bench-ws")).json()) as Health;
   for (;;) {
     const h = await health();
-    if (h.connected && h.subscriptions.length > 0 && h.subscriptions.every((s) => s.sid !== null && s.markets === tickers.length && !s.subscribing)) break;
+    if (
+      h.connected &&
+      h.subscriptions.length > 0 &&
+      h.subscriptions.every((s) => s.sid !== null && s.markets === tickers.length && !s.subscribing)
+    )
+      break;
     await sleep(50);
   }
 
@@ -108,7 +138,8 @@ try {
     while (handled(h) < total) {
       await sleep(20);
       h = await health();
-      if (performance.now() - t0 > timeoutMs) throw new Error(`timed out after ${timeoutMs / 1000} s: ${JSON.stringify(h)}`);
+      if (performance.now() - t0 > timeoutMs)
+        throw new Error(`timed out after ${timeoutMs / 1000} s: ${JSON.stringify(h)}`);
     }
     return { seconds: (performance.now() - t0) / 1000, pumpedIn, h };
   }
@@ -126,14 +157,20 @@ try {
   let sampling = HEAP;
   const sampler = (async () => {
     while (sampling && inspector) {
-      peakHeap = Math.max(peakHeap, ((await inspector.call("Runtime.getHeapUsage", {}, 5000)).usedSize as number | undefined) ?? 0);
+      peakHeap = Math.max(
+        peakHeap,
+        ((await inspector.call("Runtime.getHeapUsage", {}, 5000)).usedSize as number | undefined) ?? 0,
+      );
       await sleep(250);
     }
   })();
   const run = await pumpAndStore(TRADES, warmup + TRADES);
   sampling = false;
   await sampler;
-  if (HEAP) console.log(`peak V8 heap of the worker isolate (ingest + ${tickers.length} ticker objects): ${(peakHeap / 1048576).toFixed(1)} MB`);
+  if (HEAP)
+    console.log(
+      `peak V8 heap of the worker isolate (ingest + ${tickers.length} ticker objects): ${(peakHeap / 1048576).toFixed(1)} MB`,
+    );
   if (inspector && PROFILE) {
     const prof = await stopCpuProfile(inspector);
     if (prof) {
@@ -157,7 +194,9 @@ try {
         `(${lag <= 2.5 ? "kept up" : "fell behind"}) → ${Math.round(TRADES / run.seconds)} trades/s sustained`,
     );
   } else {
-    console.log(`simulator pumped in ${run.pumpedIn.toFixed(2)} s; all stored after ${run.seconds.toFixed(2)} s → ${Math.round(TRADES / run.seconds)} trades/s sustained`);
+    console.log(
+      `simulator pumped in ${run.pumpedIn.toFixed(2)} s; all stored after ${run.seconds.toFixed(2)} s → ${Math.round(TRADES / run.seconds)} trades/s sustained`,
+    );
   }
   console.log(
     `frames ${d((x) => x.protocol.frames)} (trades ${d((x) => x.protocol.trades)}, tickers ${d((x) => x.protocol.tickers)}, invalid ${d((x) => x.protocol.invalid)}); ` +

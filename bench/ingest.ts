@@ -14,7 +14,15 @@ const TICKERS = Number(process.argv[3] ?? 50);
 const BATCH = Number(process.argv[4] ?? 50_000);
 const IN_FLIGHT = Number(process.argv[5] ?? 2);
 
-interface IngestResult { received: number; tickers: number; rpc_calls: number; added: number; duplicates: number; failed: unknown[]; registry_rows: number }
+interface IngestResult {
+  received: number;
+  tickers: number;
+  rpc_calls: number;
+  added: number;
+  duplicates: number;
+  failed: unknown[];
+  registry_rows: number;
+}
 
 function makeBatch(start: number, n: number): unknown[] {
   const out = [];
@@ -36,7 +44,9 @@ function makeBatch(start: number, n: number): unknown[] {
   return out;
 }
 
-interface ForwardHealth { forward: { rpc_calls: number } }
+interface ForwardHealth {
+  forward: { rpc_calls: number };
+}
 
 const worker = await startBenchWorker();
 const forwardStats = async () => ((await (await worker.fetch("/ingest/health")).json()) as ForwardHealth).forward;
@@ -46,7 +56,8 @@ try {
   const warm = Math.min(BATCH, 2000);
   await worker.fetch("/ingest", { method: "POST", body: JSON.stringify({ trades: makeBatch(-warm, warm) }) });
   const bodies: string[] = [];
-  for (let i = 0; i < TRADES; i += BATCH) bodies.push(JSON.stringify({ trades: makeBatch(i, Math.min(BATCH, TRADES - i)) }));
+  for (let i = 0; i < TRADES; i += BATCH)
+    bodies.push(JSON.stringify({ trades: makeBatch(i, Math.min(BATCH, TRADES - i)) }));
   const before = await forwardStats();
   let next = 0;
   const totals = { received: 0, rpc_calls: 0, added: 0, failed: 0, registry_rows: 0, requests: 0 };
@@ -70,10 +81,18 @@ try {
   const s = (performance.now() - t0) / 1000;
   const after = await forwardStats();
   const calls = after.rpc_calls - before.rpc_calls;
-  console.log(`node ${process.version}; ${TRADES} trades, ${TICKERS} tickers (skewed), batches of ${BATCH}, ${IN_FLIGHT} in flight, state in ${worker.storage}`);
-  console.log(`sustained: ${Math.round(totals.received / s)} trades/s over ${s.toFixed(2)} s (added ${totals.added}, failed calls ${totals.failed})`);
-  console.log(`ticker-object RPCs: ${calls} → ${(calls / totals.received).toFixed(4)} per trade (${(totals.received / calls).toFixed(1)} trades per call); ingest-object RPCs: ${totals.requests} → ${(totals.requests / totals.received).toFixed(5)} per trade`);
-  console.log(`D1 registry: ${totals.requests} upsert statements (${totals.registry_rows} rows) → ${(totals.requests / totals.received).toFixed(5)} statements per trade`);
+  console.log(
+    `node ${process.version}; ${TRADES} trades, ${TICKERS} tickers (skewed), batches of ${BATCH}, ${IN_FLIGHT} in flight, state in ${worker.storage}`,
+  );
+  console.log(
+    `sustained: ${Math.round(totals.received / s)} trades/s over ${s.toFixed(2)} s (added ${totals.added}, failed calls ${totals.failed})`,
+  );
+  console.log(
+    `ticker-object RPCs: ${calls} → ${(calls / totals.received).toFixed(4)} per trade (${(totals.received / calls).toFixed(1)} trades per call); ingest-object RPCs: ${totals.requests} → ${(totals.requests / totals.received).toFixed(5)} per trade`,
+  );
+  console.log(
+    `D1 registry: ${totals.requests} upsert statements (${totals.registry_rows} rows) → ${(totals.requests / totals.received).toFixed(5)} statements per trade`,
+  );
 } finally {
   await worker.stop();
 }

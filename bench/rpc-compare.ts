@@ -18,12 +18,28 @@ const PLAN: [batch: number, trades: number][] = [
   [1000, 10_000],
 ];
 
-interface RunResult { mode: string; trades: number; calls: number; added: number; errors: number; first_error: string | null; ms: number; wall: number }
+interface RunResult {
+  mode: string;
+  trades: number;
+  calls: number;
+  added: number;
+  errors: number;
+  first_error: string | null;
+  ms: number;
+  wall: number;
+}
 
 const worker = await startBenchWorker();
 let runId = 0;
 async function run(mode: string, batch: number, trades: number): Promise<RunResult> {
-  const q = new URLSearchParams({ mode, trades: String(trades), tickers: String(TICKERS), batch: String(batch), concurrency: String(CONCURRENCY), run: `r${runId++}` });
+  const q = new URLSearchParams({
+    mode,
+    trades: String(trades),
+    tickers: String(TICKERS),
+    batch: String(batch),
+    concurrency: String(CONCURRENCY),
+    run: `r${runId++}`,
+  });
   const t0 = performance.now();
   const res = (await (await worker.fetch(`/rpc?${q}`)).json()) as RunResult;
   return { ...res, wall: performance.now() - t0 };
@@ -32,7 +48,9 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 
 try {
   for (const mode of ["native", "itty", "native", "itty"]) await run(mode, 10, 2000); // warm-up
-  console.log(`node ${process.version}; ${TICKERS} tickers; ${CONCURRENCY} calls in flight; median of ${REPS} alternating runs`);
+  console.log(
+    `node ${process.version}; ${TICKERS} tickers; ${CONCURRENCY} calls in flight; median of ${REPS} alternating runs`,
+  );
   console.log("| layer | trades per call | calls per run | median ms | trades/s | calls/s | failed calls |");
   console.log("|---|---|---|---|---|---|---|");
   for (const [batch, trades] of PLAN) {
@@ -46,7 +64,9 @@ try {
       const ms = median(rs.map((x) => x.wall));
       const failed = rs.reduce((s, x) => s + x.errors, 0);
       const err = rs.find((x) => x.first_error)?.first_error;
-      console.log(`| ${mode} | ${batch} | ${rs[0]!.calls} | ${ms.toFixed(0)} | ${Math.round(trades / (ms / 1000))} | ${Math.round(rs[0]!.calls / (ms / 1000))} | ${failed}/${rs[0]!.calls * REPS}${err ? ` (${err.slice(0, 80)})` : ""} |`);
+      console.log(
+        `| ${mode} | ${batch} | ${rs[0]!.calls} | ${ms.toFixed(0)} | ${Math.round(trades / (ms / 1000))} | ${Math.round(rs[0]!.calls / (ms / 1000))} | ${failed}/${rs[0]!.calls * REPS}${err ? ` (${err.slice(0, 80)})` : ""} |`,
+      );
     }
   }
 } finally {

@@ -43,16 +43,24 @@ export async function startBenchWorker(opts: BenchWorkerOptions = {}): Promise<B
   mkdirSync(root, { recursive: true });
   const dir = mkdtempSync(join(root, "ssmd-bench-"));
   const config = join(dir, "wrangler.toml");
-  writeFileSync(config, `name = "ssmd-bench"\nmain = "${join(ROOT, "bench/rpc-worker.mjs")}"\ncompatibility_date = "2026-11-01"\ncompatibility_flags = ["nodejs_compat"]\n`);
+  writeFileSync(
+    config,
+    `name = "ssmd-bench"\nmain = "${join(ROOT, "bench/rpc-worker.mjs")}"\ncompatibility_date = "2026-11-01"\ncompatibility_flags = ["nodejs_compat"]\n`,
+  );
   const outdir = join(dir, "dist");
-  execFileSync(join(ROOT, "node_modules/.bin/wrangler"), ["deploy", "--dry-run", "--config", config, "--outdir", outdir], {
-    stdio: "ignore",
-    env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
-  });
+  execFileSync(
+    join(ROOT, "node_modules/.bin/wrangler"),
+    ["deploy", "--dry-run", "--config", config, "--outdir", outdir],
+    {
+      stdio: "ignore",
+      env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
+    },
+  );
   const state = join(dir, "state");
   const mf = new Miniflare(
     convertV4MiniflareOptions({
-      modules: true, log: new (await import("miniflare")).Log(3),
+      modules: true,
+      log: new (await import("miniflare")).Log(3),
       scriptPath: join(outdir, "rpc-worker.js"),
       modulesRoot: outdir,
       compatibilityDate: "2026-11-01",
@@ -73,8 +81,11 @@ export async function startBenchWorker(opts: BenchWorkerOptions = {}): Promise<B
   const fetchPath = (path: string, init?: RequestInit) => fetch(new URL(path, url), init);
   const statements: string[] = [];
   const mdir = join(ROOT, "migrations");
-  for (const f of readdirSync(mdir).filter((f) => f.endsWith(".sql")).sort()) {
-    for (const s of readFileSync(join(mdir, f), "utf8").split("--> statement-breakpoint")) if (s.trim()) statements.push(s);
+  for (const f of readdirSync(mdir)
+    .filter((f) => f.endsWith(".sql"))
+    .sort()) {
+    for (const s of readFileSync(join(mdir, f), "utf8").split("--> statement-breakpoint"))
+      if (s.trim()) statements.push(s);
   }
   const res = await fetchPath("/migrate", { method: "POST", body: JSON.stringify(statements) });
   if (!res.ok) throw new Error(`migrations failed: ${await res.text()}`);
@@ -82,5 +93,10 @@ export async function startBenchWorker(opts: BenchWorkerOptions = {}): Promise<B
     await mf.dispose();
     rmSync(dir, { recursive: true, force: true });
   };
-  return { fetch: fetchPath, stop, inspectorPort: opts.inspectorPort, storage: persist ? `disk (${dir})` : `memory (${dir})` };
+  return {
+    fetch: fetchPath,
+    stop,
+    inspectorPort: opts.inspectorPort,
+    storage: persist ? `disk (${dir})` : `memory (${dir})`,
+  };
 }

@@ -30,7 +30,7 @@ export class IttyTicker extends createDurable() {
 function makeTrades(run, n, tickers) {
   const out = new Array(n);
   let seed = 12345;
-  const rnd = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+  const rnd = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
   const t0 = Date.UTC(2026, 10, 25, 14, 0, 0);
   for (let i = 0; i < n; i++) {
     out[i] = {
@@ -68,7 +68,8 @@ export default {
         g.push(t);
       }
       const calls = [];
-      for (const [ticker, list] of groups) for (let i = 0; i < list.length; i += batch) calls.push([ticker, list.slice(i, i + batch)]);
+      for (const [ticker, list] of groups)
+        for (let i = 0; i < list.length; i += batch) calls.push([ticker, list.slice(i, i + batch)]);
       const itty = proxyDurable(env.ITTY, { name: "ITTY", parse: true });
       let added = 0;
       let errors = 0;
@@ -76,11 +77,14 @@ export default {
       const t0 = Date.now();
       await mapLimit(calls, concurrency, async ([ticker, list]) => {
         try {
-          const r = mode === "native" ? await env.TICKER.get(env.TICKER.idFromName(ticker)).applyTrades(ticker, list) : await itty.get(ticker).applyTrades(ticker, list);
+          const r =
+            mode === "native"
+              ? await env.TICKER.get(env.TICKER.idFromName(ticker)).applyTrades(ticker, list)
+              : await itty.get(ticker).applyTrades(ticker, list);
           added += r.added;
         } catch (e) {
           errors++;
-          firstError ??= String(e && e.message || e).slice(0, 200);
+          firstError ??= String(e?.message || e).slice(0, 200);
         }
       });
       const ms = Date.now() - t0;

@@ -26,10 +26,17 @@ function heap(): number {
   return process.memoryUsage().heapUsed + process.memoryUsage().arrayBuffers;
 }
 
-async function pageAll(fetchFn: (url: string) => Promise<Response>, base: string, query: string, key: string): Promise<{ items: number; pages: number; bytes: number; ms: number }> {
+async function pageAll(
+  fetchFn: (url: string) => Promise<Response>,
+  base: string,
+  query: string,
+  key: string,
+): Promise<{ items: number; pages: number; bytes: number; ms: number }> {
   const t0 = performance.now();
   let cursor = "";
-  let items = 0, pages = 0, bytes = 0;
+  let items = 0,
+    pages = 0,
+    bytes = 0;
   const seen = new Set<string>();
   for (;;) {
     const res = await fetchFn(`${base}?${query}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`);
@@ -52,16 +59,29 @@ const t0 = performance.now();
 const sim = new Simulator({ seed: SEED, markets: MARKETS, start_time_ms: START });
 const genMs = performance.now() - t0;
 const after = heap();
-const counts = sim.state().counts as { markets: number; events: number; series: number; statuses: Record<string, number> };
+const counts = sim.state().counts as {
+  markets: number;
+  events: number;
+  series: number;
+  statuses: Record<string, number>;
+};
 
-console.log(`# sim-scale: ${MARKETS} markets, seed ${SEED}, node ${process.version}${gc ? "" : " (run with --expose-gc for exact heap figures)"}`);
-console.log(`generation: ${genMs.toFixed(0)} ms — ${counts.markets} markets, ${counts.events} events, ${counts.series} series`);
+console.log(
+  `# sim-scale: ${MARKETS} markets, seed ${SEED}, node ${process.version}${gc ? "" : " (run with --expose-gc for exact heap figures)"}`,
+);
+console.log(
+  `generation: ${genMs.toFixed(0)} ms — ${counts.markets} markets, ${counts.events} events, ${counts.series} series`,
+);
 console.log(`statuses: ${JSON.stringify(counts.statuses)}`);
-console.log(`memory: world ≈ ${mb(after - before)} retained (market columns ${mb(sim.world.columnBytes())}, ${((after - before) / MARKETS).toFixed(0)} B/market); rss ${mb(process.memoryUsage().rss)}`);
+console.log(
+  `memory: world ≈ ${mb(after - before)} retained (market columns ${mb(sim.world.columnBytes())}, ${((after - before) / MARKETS).toFixed(0)} B/market); rss ${mb(process.memoryUsage().rss)}`,
+);
 
 const inproc = (url: string) => sim.fetch(new Request(url));
 const full = await pageAll(inproc, "http://sim/trade-api/v2/markets", "limit=1000", "markets");
-console.log(`in-process full listing: ${full.items} markets in ${full.pages} pages, ${full.ms.toFixed(0)} ms (${(full.ms / full.pages).toFixed(1)} ms/page, ${mb(full.bytes)} JSON)`);
+console.log(
+  `in-process full listing: ${full.items} markets in ${full.pages} pages, ${full.ms.toFixed(0)} ms (${(full.ms / full.pages).toFixed(1)} ms/page, ${mb(full.bytes)} JSON)`,
+);
 const open = await pageAll(inproc, "http://sim/trade-api/v2/markets", "limit=1000&status=open", "markets");
 console.log(`in-process status=open listing: ${open.items} markets in ${open.pages} pages, ${open.ms.toFixed(0)} ms`);
 const evs = await pageAll(inproc, "http://sim/trade-api/v2/events", "limit=200", "events");
@@ -73,6 +93,8 @@ console.log(`clock advance 1 h (transitions + default mutation rates): ${(perfor
 if (HTTP) {
   const srv = await startSimServer({ config: { seed: SEED, markets: MARKETS, start_time_ms: START } });
   const viaHttp = await pageAll((u) => fetch(u), `${srv.origin}/trade-api/v2/markets`, "limit=1000", "markets");
-  console.log(`HTTP full listing: ${viaHttp.items} markets in ${viaHttp.pages} pages, ${viaHttp.ms.toFixed(0)} ms (${(viaHttp.ms / viaHttp.pages).toFixed(1)} ms/page)`);
+  console.log(
+    `HTTP full listing: ${viaHttp.items} markets in ${viaHttp.pages} pages, ${viaHttp.ms.toFixed(0)} ms (${(viaHttp.ms / viaHttp.pages).toFixed(1)} ms/page)`,
+  );
   await srv.close();
 }

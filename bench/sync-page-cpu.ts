@@ -20,7 +20,8 @@ declare global {
 }
 
 const args = new Map<string, string>();
-for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i]!.replace(/^--/, ""), process.argv[i + 1] ?? "");
+for (let i = 2; i < process.argv.length; i += 2)
+  args.set(process.argv[i]!.replace(/^--/, ""), process.argv[i + 1] ?? "");
 const PAGES = Number(args.get("pages") ?? 20);
 const ROUNDS = Number(args.get("rounds") ?? 5);
 const JIT = args.get("jit") === "true";
@@ -68,7 +69,9 @@ async function main() {
     for (const text of texts) JSON.parse(text);
     if (round >= 1) jp += performance.now() - t0;
   }
-  console.log(`JSON.parse alone: ${(jp / ((ROUNDS - 1) * texts.length)).toFixed(1)} ms per page (${(texts[0]!.length / 1e6).toFixed(2)} MB text)`);
+  console.log(
+    `JSON.parse alone: ${(jp / ((ROUNDS - 1) * texts.length)).toFixed(1)} ms per page (${(texts[0]!.length / 1e6).toFixed(2)} MB text)`,
+  );
 
   const t = { parse: 0, normalize: 0, serialize: 0 };
   let items = 0;

@@ -35,7 +35,8 @@ import type { SyncRunStatus, StartSyncResult } from "../src/sync/types";
 const args = new Map<string, string>();
 for (let i = 2; i < process.argv.length; i++) {
   const a = process.argv[i]!;
-  if (a.startsWith("--")) args.set(a.slice(2), process.argv[i + 1]?.startsWith("--") === false ? process.argv[++i]! : "true");
+  if (a.startsWith("--"))
+    args.set(a.slice(2), process.argv[i + 1]?.startsWith("--") === false ? process.argv[++i]! : "true");
 }
 const MARKETS = Number(args.get("markets") ?? 200_000);
 const RPS = Number(args.get("rps") ?? 20);
@@ -43,7 +44,13 @@ const SEED = Number(args.get("seed") ?? 1);
 const FIRST_LOAD_ONLY = args.get("first-load-only") === "true";
 const TIMELINE = FIRST_LOAD_ONLY || args.get("timeline") === "true";
 const PROFILE = args.get("profile");
-const QUIET = { price_change_per_hour: 0, metadata_change_per_hour: 0, new_markets_per_hour: 0, vanish_per_hour: 0, pause_per_hour: 0 };
+const QUIET = {
+  price_change_per_hour: 0,
+  metadata_change_per_hour: 0,
+  new_markets_per_hour: 0,
+  vanish_per_hour: 0,
+  pause_per_hour: 0,
+};
 
 function log(...xs: unknown[]) {
   console.log(new Date().toISOString().slice(11, 19), ...xs);
@@ -122,7 +129,10 @@ function timeline(samples: Sample[], started: number): string {
     }
   }
   lines.push("listing                 first page   done   pages");
-  for (const [id, sp] of span) lines.push(`${id.padEnd(22)} ${sp.start ? sec(sp.start) : "    -"} s ${sp.end ? sec(sp.end) : "    -"} s  ${String(sp.pages).padStart(5)}`);
+  for (const [id, sp] of span)
+    lines.push(
+      `${id.padEnd(22)} ${sp.start ? sec(sp.start) : "    -"} s ${sp.end ? sec(sp.end) : "    -"} s  ${String(sp.pages).padStart(5)}`,
+    );
   // Per second: requests by route, listings in progress (started, not done), phase, busiest thread.
   lines.push("  sec  req  events markets other  in-progress  phase      cpu(busiest thread) cpu(all workerd)");
   const last = samples.at(-1)!;
@@ -170,33 +180,44 @@ async function main() {
 
   log(`simulator: ${MARKETS} markets, ${RPS} reads/s`);
   const t0 = Date.now();
-  const sim = await startSimServer({ host: "127.0.0.1", port: 0, config: { seed: SEED, markets: MARKETS, reads_per_second: RPS, mutation_rates: QUIET } });
+  const sim = await startSimServer({
+    host: "127.0.0.1",
+    port: 0,
+    config: { seed: SEED, markets: MARKETS, reads_per_second: RPS, mutation_rates: QUIET },
+  });
   const state = (await (await fetch(`${sim.origin}/_sim/state`)).json()) as { counts: Record<string, unknown> };
   log(`simulator up in ${Date.now() - t0} ms`, JSON.stringify(state.counts));
 
   const INSPECTOR_PORT = 9300 + Math.floor(Math.random() * 500);
-  const mf = new Miniflare(convertV4MiniflareOptions({
-    inspectorPort: INSPECTOR_PORT,
-    modules: true,
-    scriptPath: join(outdir, "index.js"),
-    modulesRoot: outdir,
-    compatibilityDate: "2026-11-01",
-    compatibilityFlags: ["nodejs_compat"],
-    d1Databases: { DB: "bench-db" },
-    kvNamespaces: ["CACHE"],
-    durableObjects: { SYNC: { className: "SyncCoordinator", useSQLite: true } },
-    bindings: {
-      KALSHI_BASE_URL: `${sim.origin}/trade-api/v2`,
-      KALSHI_WS_URL: `${sim.origin.replace(/^http/, "ws")}/trade-api/ws/v2`,
-      KALSHI_READS_PER_SECOND: String(RPS),
-      CORS_ORIGINS: "*",
-    },
-  }));
+  const mf = new Miniflare(
+    convertV4MiniflareOptions({
+      inspectorPort: INSPECTOR_PORT,
+      modules: true,
+      scriptPath: join(outdir, "index.js"),
+      modulesRoot: outdir,
+      compatibilityDate: "2026-11-01",
+      compatibilityFlags: ["nodejs_compat"],
+      d1Databases: { DB: "bench-db" },
+      kvNamespaces: ["CACHE"],
+      durableObjects: { SYNC: { className: "SyncCoordinator", useSQLite: true } },
+      bindings: {
+        KALSHI_BASE_URL: `${sim.origin}/trade-api/v2`,
+        KALSHI_WS_URL: `${sim.origin.replace(/^http/, "ws")}/trade-api/ws/v2`,
+        KALSHI_READS_PER_SECOND: String(RPS),
+        CORS_ORIGINS: "*",
+      },
+    }),
+  );
   await mf.ready;
   const db = await mf.getD1Database("DB");
-  for (const f of readdirSync("migrations").filter((x) => x.endsWith(".sql")).sort()) {
+  for (const f of readdirSync("migrations")
+    .filter((x) => x.endsWith(".sql"))
+    .sort()) {
     const text = readFileSync(join("migrations", f), "utf8").replaceAll("--> statement-breakpoint", "\n");
-    const code = text.split("\n").filter((l) => !l.trim().startsWith("--")).join(" ");
+    const code = text
+      .split("\n")
+      .filter((l) => !l.trim().startsWith("--"))
+      .join(" ");
     for (const stmt of code.split(/;\s*/)) if (stmt.trim()) await db.prepare(stmt).run();
   }
   const ns = await mf.getDurableObjectNamespace("SYNC");
@@ -206,7 +227,8 @@ async function main() {
   };
   // The inspector lists one target per isolate; the worker's is named after it ("ssmd" / core:user).
   const inspector = await connectInspector(INSPECTOR_PORT, /ssmd|core:user/, log);
-  const inspect = async (method: string) => ((await inspector.call(method, {}, 5000)).usedSize as number | undefined) ?? 0;
+  const inspect = async (method: string) =>
+    ((await inspector.call(method, {}, 5000)).usedSize as number | undefined) ?? 0;
   /** Used heap; after a forced full GC when `live` (the live set, what a heap limit constrains). */
   const heapUsed = async (live = false) => {
     if (live) await inspect("HeapProfiler.collectGarbage");
@@ -233,16 +255,27 @@ async function main() {
     let lastLog = Date.now();
     while (r && r.status === "running") {
       await new Promise((res) => setTimeout(res, liveHeap ? 250 : 100));
-      peak = Math.max(peak, pids.reduce((a, p) => a + rssKb(p, "VmRSS"), 0));
+      peak = Math.max(
+        peak,
+        pids.reduce((a, p) => a + rssKb(p, "VmRSS"), 0),
+      );
       peakHeap = Math.max(peakHeap, await heapUsed(liveHeap));
       r = await stub.getRun(r0.run_id);
       if (TIMELINE && r) {
         const st = await simStats();
-        samples.push({ t: Date.now(), requests: st.by_route, listings: (r.progress.listings ?? []).map(({ id, state, pages }) => ({ id, state, pages })), phase: r.progress.phase ?? "", ticks: threadTicks(pids) });
+        samples.push({
+          t: Date.now(),
+          requests: st.by_route,
+          listings: (r.progress.listings ?? []).map(({ id, state, pages }) => ({ id, state, pages })),
+          phase: r.progress.phase ?? "",
+          ticks: threadTicks(pids),
+        });
       }
       if (r && Date.now() - lastLog > 10_000) {
         lastLog = Date.now();
-        log(`  ${label}: ${r.progress.phase}, ${r.progress.pages} requests, ${r.progress.items_seen} items, listings ${r.progress.listings_done}/${r.progress.listings_total}`);
+        log(
+          `  ${label}: ${r.progress.phase}, ${r.progress.pages} requests, ${r.progress.items_seen} items, listings ${r.progress.listings_done}/${r.progress.listings_total}`,
+        );
       }
     }
     const wall = (Date.now() - started) / 1000;
@@ -285,12 +318,18 @@ async function main() {
   }
 
   const mutate = async (body: unknown) =>
-    (await (await fetch(`${sim.origin}/_sim/mutate`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) })).json()) as Record<string, unknown>;
+    (await (
+      await fetch(`${sim.origin}/_sim/mutate`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(body),
+      })
+    ).json()) as Record<string, unknown>;
 
   const results = [];
   results.push(await run("full", "full, empty D1", false, PROFILE));
   if (FIRST_LOAD_ONLY) {
-    console.log("\nRESULTS " + JSON.stringify({ markets: MARKETS, rps: RPS, counts: state.counts, results }, null, 1));
+    console.log(`\nRESULTS ${JSON.stringify({ markets: MARKETS, rps: RPS, counts: state.counts, results }, null, 1)}`);
     inspector.close();
     await mf.dispose();
     await sim.close();
@@ -312,7 +351,9 @@ async function main() {
   results.push(await run("full", "memory probe: full, empty D1, live heap", true));
   const hwm = pids.reduce((a, p) => a + rssKb(p, "VmHWM"), 0);
   log(`workerd VmHWM ${(hwm / 1024).toFixed(1)} MB (baseline RSS ${(baseline / 1024).toFixed(1)} MB)`);
-  console.log("\nRESULTS " + JSON.stringify({ markets: MARKETS, rps: RPS, counts: state.counts, baseline_rss_mb: +(baseline / 1024).toFixed(1), workerd_hwm_mb: +(hwm / 1024).toFixed(1), results }, null, 1));
+  console.log(
+    `\nRESULTS ${JSON.stringify({ markets: MARKETS, rps: RPS, counts: state.counts, baseline_rss_mb: +(baseline / 1024).toFixed(1), workerd_hwm_mb: +(hwm / 1024).toFixed(1), results }, null, 1)}`,
+  );
   inspector.close();
   await mf.dispose();
   await sim.close();

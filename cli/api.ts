@@ -50,7 +50,9 @@ export class ApiClient {
         signal: AbortSignal.timeout(this.o.timeoutMs ?? 30_000),
       });
     } catch (err) {
-      throw new CliError(`cannot reach ssmd at ${this.baseUrl} (${describeNetworkError(err)}); is it running? set SSMD_URL to point elsewhere`);
+      throw new CliError(
+        `cannot reach ssmd at ${this.baseUrl} (${describeNetworkError(err)}); is it running? set SSMD_URL to point elsewhere`,
+      );
     }
     const text = await res.text();
     let data: unknown = null;

@@ -68,7 +68,9 @@ export function parseArgs(argv: readonly string[], specs: readonly OptionSpec[])
 }
 
 export function formatOptions(specs: readonly OptionSpec[]): string {
-  const rows = specs.map((s) => [`--${s.name}${s.type === "string" ? `=${s.value ?? "VALUE"}` : ""}`, s.description] as const);
+  const rows = specs.map(
+    (s) => [`--${s.name}${s.type === "string" ? `=${s.value ?? "VALUE"}` : ""}`, s.description] as const,
+  );
   const width = Math.max(0, ...rows.map(([l]) => l.length));
   return rows.map(([l, d]) => `  ${l.padEnd(width)}  ${d}`).join("\n");
 }

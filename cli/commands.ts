@@ -80,7 +80,11 @@ const syncCommand: Command = {
   summary: "Run a security-master sync now and wait for it (admin; needs SSMD_TOKEN)",
   usage: "ssmd secmaster sync [--incremental] [--no-wait]",
   options: [
-    { name: "incremental", type: "boolean", description: "Incremental sync (1-day window) instead of the full 30-day sync" },
+    {
+      name: "incremental",
+      type: "boolean",
+      description: "Incremental sync (1-day window) instead of the full 30-day sync",
+    },
     { name: "no-wait", type: "boolean", description: "Start (or join) the run, print its id and return" },
     { name: "interval", type: "string", value: "MS", description: "Progress poll interval in ms (default 1000)" },
     JSON_OPT,
@@ -88,19 +92,21 @@ const syncCommand: Command = {
   async run({ options }, { io, api }) {
     const mode = options.incremental ? "incremental" : "full";
     const interval = options.interval === undefined ? 1000 : Number(options.interval);
-    if (!Number.isInteger(interval) || interval < 50 || interval > 60_000) throw new UsageError("--interval must be a whole number of ms between 50 and 60000");
+    if (!Number.isInteger(interval) || interval < 50 || interval > 60_000)
+      throw new UsageError("--interval must be a whole number of ms between 50 and 60000");
     let started: SyncStarted;
     try {
       started = await api.post<SyncStarted>("/admin/sync", { mode });
     } catch (err) {
       const e = err as CliError & { status?: number; body?: { error?: { details?: { run?: SyncRunStatus } } } };
       const other = e.body?.error?.details?.run;
-      if (e.status === 409 && other) throw new CliError(`a ${other.mode} sync is already running (run ${other.run_id}); try again when it ends`);
+      if (e.status === 409 && other)
+        throw new CliError(`a ${other.mode} sync is already running (run ${other.run_id}); try again when it ends`);
       throw err;
     }
     io.stderr(`${started.outcome === "joined" ? "joined running" : "started"} ${mode} sync ${started.run_id}\n`);
     if (options["no-wait"]) {
-      io.stdout(options.json ? JSON.stringify(started, null, 2) + "\n" : `${started.run_id}\n`);
+      io.stdout(options.json ? `${JSON.stringify(started, null, 2)}\n` : `${started.run_id}\n`);
       return 0;
     }
     const sleep = io.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));
@@ -116,7 +122,7 @@ const syncCommand: Command = {
     }
     if (io.stderrIsTTY) io.stderr(`\r\x1b[2K${describeProgress(run)}\n`);
     else io.stderr(`${describeProgress(run)}\n`);
-    io.stdout(options.json ? JSON.stringify(run, null, 2) + "\n" : syncSummary(run) + "\n");
+    io.stdout(options.json ? `${JSON.stringify(run, null, 2)}\n` : `${syncSummary(run)}\n`);
     return run.status === "succeeded" ? 0 : 1;
   },
 };
@@ -160,7 +166,12 @@ const listCommand: Command = {
     },
     { name: "status-raw", type: "string", value: "RAW", description: "Kalshi's raw status, exact (e.g. determined)" },
     { name: "series", type: "string", value: "SERIES", description: "Series ticker (e.g. KXBTCD)" },
-    { name: "closing-before", type: "string", value: "WHEN", description: "Closing before (2026-03-01 or 2026-03-01T17:00:00Z)" },
+    {
+      name: "closing-before",
+      type: "string",
+      value: "WHEN",
+      description: "Closing before (2026-03-01 or 2026-03-01T17:00:00Z)",
+    },
     { name: "closing-after", type: "string", value: "WHEN", description: "Closing at or after" },
     { name: "limit", type: "string", value: "N", description: "Rows (1-1000, default 100)" },
     { name: "cursor", type: "string", value: "CURSOR", description: "Continue from a previous page's cursor" },
@@ -169,13 +180,14 @@ const listCommand: Command = {
   async run({ options, positionals }, { io, api }) {
     if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}'`);
     const query: Record<string, string | undefined> = {};
-    for (const [flag, param] of LIST_FLAGS) if (typeof options[flag] === "string") query[param] = options[flag] as string;
+    for (const [flag, param] of LIST_FLAGS)
+      if (typeof options[flag] === "string") query[param] = options[flag] as string;
     const page = await api.get<{ markets: MarketWithEventOut[]; cursor: string | null }>("/markets", query);
     if (options.json) {
-      io.stdout(JSON.stringify(page, null, 2) + "\n");
+      io.stdout(`${JSON.stringify(page, null, 2)}\n`);
       return 0;
     }
-    io.stdout(page.markets.length ? table(page.markets, MARKET_COLUMNS) + "\n" : "no markets match\n");
+    io.stdout(page.markets.length ? `${table(page.markets, MARKET_COLUMNS)}\n` : "no markets match\n");
     if (page.cursor) io.stderr(`more: ssmd secmaster list … --cursor=${page.cursor}\n`);
     return 0;
   },
@@ -192,7 +204,9 @@ interface FeesAnswer {
 
 function kv(rows: Array<[string, string | number | boolean | null | undefined]>): string {
   const w = Math.max(...rows.map(([k]) => k.length));
-  return rows.map(([k, v]) => `  ${k.padEnd(w)}  ${v === null || v === undefined || v === "" ? "-" : String(v)}`).join("\n");
+  return rows
+    .map(([k, v]) => `  ${k.padEnd(w)}  ${v === null || v === undefined || v === "" ? "-" : String(v)}`)
+    .join("\n");
 }
 
 export function renderShow(m: MarketWithEventOut, fees: FeesAnswer | null): string {
@@ -201,8 +215,14 @@ export function renderShow(m: MarketWithEventOut, fees: FeesAnswer | null): stri
   out.push(
     kv([
       ["status", `${m.status} (${m.status_raw})`],
-      ["yes bid / ask", `${formatCents(m.yes_bid)} / ${formatCents(m.yes_ask)}  (${m.yes_bid_dollars ?? "-"} / ${m.yes_ask_dollars ?? "-"})`],
-      ["no bid / ask", `${formatCents(m.no_bid)} / ${formatCents(m.no_ask)}${m.no_side_derived ? "  (derived from YES)" : ""}`],
+      [
+        "yes bid / ask",
+        `${formatCents(m.yes_bid)} / ${formatCents(m.yes_ask)}  (${m.yes_bid_dollars ?? "-"} / ${m.yes_ask_dollars ?? "-"})`,
+      ],
+      [
+        "no bid / ask",
+        `${formatCents(m.no_bid)} / ${formatCents(m.no_ask)}${m.no_side_derived ? "  (derived from YES)" : ""}`,
+      ],
       ["last price", `${formatCents(m.last_price)}  (${m.last_price_dollars ?? "-"})`],
       ["volume", `${formatNumber(m.volume)} (24h ${formatNumber(m.volume_24h)})`],
       ["open interest", formatNumber(m.open_interest)],
@@ -231,7 +251,11 @@ export function renderShow(m: MarketWithEventOut, fees: FeesAnswer | null): stri
     const rows: Array<[string, string]> = [];
     if (fees.series) {
       const f = fees.series.in_force;
-      rows.push(["fee type", f.fee_type], ["multiplier", String(f.fee_multiplier)], ["in force since", f.effective_at ?? `first seen (${f.source})`]);
+      rows.push(
+        ["fee type", f.fee_type],
+        ["multiplier", String(f.fee_multiplier)],
+        ["in force since", f.effective_at ?? `first seen (${f.source})`],
+      );
     }
     // Coefficients are unitless: fee = round_up(coefficient × multiplier × C × P × (1 − P)).
     rows.push(
@@ -252,13 +276,16 @@ const showCommand: Command = {
   usage: "ssmd secmaster show TICKER [--json]",
   options: [JSON_OPT],
   async run({ options, positionals }, { io, api }) {
-    if (positionals.length !== 1) throw new UsageError(positionals.length ? `expected one TICKER, got ${positionals.length} arguments` : "missing TICKER");
+    if (positionals.length !== 1)
+      throw new UsageError(
+        positionals.length ? `expected one TICKER, got ${positionals.length} arguments` : "missing TICKER",
+      );
     const ticker = positionals[0]!;
     const { market } = await api.get<{ market: MarketWithEventOut }>(`/markets/${encodeURIComponent(ticker)}`);
     const series = market.series_ticker ?? market.event?.series_ticker ?? undefined;
     const fees = await api.get<FeesAnswer>("/fees", { series });
-    if (options.json) io.stdout(JSON.stringify({ market, fees }, null, 2) + "\n");
-    else io.stdout(renderShow(market, fees) + "\n");
+    if (options.json) io.stdout(`${JSON.stringify({ market, fees }, null, 2)}\n`);
+    else io.stdout(`${renderShow(market, fees)}\n`);
     return 0;
   },
 };
@@ -315,7 +342,11 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
       io.stdout(commandHelp(command));
       return 0;
     }
-    const api = new ApiClient({ baseUrl: io.env.SSMD_URL || DEFAULT_URL, token: io.env.SSMD_TOKEN || undefined, fetch: io.fetch });
+    const api = new ApiClient({
+      baseUrl: io.env.SSMD_URL || DEFAULT_URL,
+      token: io.env.SSMD_TOKEN || undefined,
+      fetch: io.fetch,
+    });
     return await command.run(parsed, { io, api });
   } catch (err) {
     if (err instanceof UsageError) {

@@ -10,7 +10,7 @@ export interface Column<T> {
 
 function truncate(s: string, max: number | undefined): string {
   if (max === undefined || [...s].length <= max) return s;
-  return [...s].slice(0, Math.max(0, max - 1)).join("") + "…";
+  return `${[...s].slice(0, Math.max(0, max - 1)).join("")}…`;
 }
 
 const width = (s: string) => [...s].length;

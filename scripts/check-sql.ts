@@ -32,7 +32,13 @@ const DO_STORAGE_MODULES: Readonly<Record<string, string>> = {
   "src/stream/ticker.ts": "TickerObject (its trade window and builder state)",
 };
 
-const D1_TYPES = new Set(["D1Database", "D1DatabaseSession", "D1PreparedStatement", "DrizzleD1Database", "BaseSQLiteDatabase"]);
+const D1_TYPES = new Set([
+  "D1Database",
+  "D1DatabaseSession",
+  "D1PreparedStatement",
+  "DrizzleD1Database",
+  "BaseSQLiteDatabase",
+]);
 const DO_SQL_TYPES = new Set(["SqlStorage"]);
 const SQL_METHODS = new Set(["prepare", "exec", "batch"]);
 
@@ -80,7 +86,10 @@ function checkSql(root: string): { files: number; findings: Finding[] } {
   const declarations = all.filter((f) => f.endsWith(".d.ts"));
   const config = ts.readConfigFile(join(REPO, "tsconfig.json"), (p) => ts.sys.readFile(p));
   const parsed = ts.parseJsonConfigFileContent(config.config, ts.sys, REPO);
-  const program = ts.createProgram({ rootNames: [...files, ...declarations], options: { ...parsed.options, noEmit: true } });
+  const program = ts.createProgram({
+    rootNames: [...files, ...declarations],
+    options: { ...parsed.options, noEmit: true },
+  });
   const checker = program.getTypeChecker();
   // One finding per position: a chain (`db.prepare(…).first()`) starts where its innermost access does,
   // which is visited last and kept.
@@ -101,13 +110,21 @@ function checkSql(root: string): { files: number; findings: Finding[] } {
       let receiver: ts.Expression | null = null;
       let member: string | null = null;
       if (ts.isPropertyAccessExpression(node)) (receiver = node.expression), (member = node.name.text);
-      else if (ts.isElementAccessExpression(node)) (receiver = node.expression), (member = ts.isStringLiteralLike(node.argumentExpression) ? node.argumentExpression.text : null);
+      else if (ts.isElementAccessExpression(node))
+        (receiver = node.expression),
+          (member = ts.isStringLiteralLike(node.argumentExpression) ? node.argumentExpression.text : null);
       if (receiver) {
         const type = checker.getTypeAtLocation(receiver);
         const names = typeNames(checker, type);
         if (!inDb && names.some((n) => D1_TYPES.has(n))) report(node, "d1-outside-db");
         else if (!ownsDoStorage && names.some((n) => DO_SQL_TYPES.has(n))) report(node, "do-sql-outside-its-module");
-        else if (!inDb && member !== null && SQL_METHODS.has(member) && (type.flags & ts.TypeFlags.Any) !== 0 && ts.isCallExpression(node.parent)) {
+        else if (
+          !inDb &&
+          member !== null &&
+          SQL_METHODS.has(member) &&
+          (type.flags & ts.TypeFlags.Any) !== 0 &&
+          ts.isCallExpression(node.parent)
+        ) {
           report(node, "untyped-sql-call");
         }
       }
@@ -124,8 +141,12 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   const { files, findings } = checkSql(root);
   for (const f of findings) console.log(`${f.file}:${f.line}:${f.col} ${f.rule} — ${f.text}`);
   if (findings.length > 0) {
-    console.log(`check-sql: ${findings.length} finding(s) in ${files} files — D1 SQL belongs in src/db (scripts/check-sql.ts, docs/architecture.md)`);
+    console.log(
+      `check-sql: ${findings.length} finding(s) in ${files} files — D1 SQL belongs in src/db (scripts/check-sql.ts, docs/architecture.md)`,
+    );
     process.exit(1);
   }
-  console.log(`check-sql: ${files} files, no D1 use outside src/db, Durable Object SQLite only in ${Object.keys(DO_STORAGE_MODULES).join(", ")}`);
+  console.log(
+    `check-sql: ${files} files, no D1 use outside src/db, Durable Object SQLite only in ${Object.keys(DO_STORAGE_MODULES).join(", ")}`,
+  );
 }

@@ -102,7 +102,9 @@ async function firstSync() {
     await new Promise((res) => setTimeout(res, 1000));
     const s = await (await fetch(`${origin}/admin/sync/${run_id}`, { headers })).json();
     const p = s.progress ?? {};
-    log(`sync ${s.status}: listings ${p.listings_done}/${p.listings_total}, pages ${p.pages}, items ${p.items_seen}, rows written ${p.rows_written}`);
+    log(
+      `sync ${s.status}: listings ${p.listings_done}/${p.listings_total}, pages ${p.pages}, items ${p.items_seen}, rows written ${p.rows_written}`,
+    );
     if (s.status !== "running") return s;
   }
 }
@@ -110,50 +112,105 @@ async function firstSync() {
 async function main() {
   if (useSim) {
     log(`starting the Kalshi simulator on 127.0.0.1:${simPort} (${markets} markets, seed ${seed})`);
-    const sim = run(join(root, "node_modules", ".bin", "tsx"), [join(root, "sim", "server.ts"), "--port", String(simPort), "--markets", markets, "--seed", seed]);
-    sim.on("exit", (code) => { if (!stop.signal.aborted) { log(`simulator exited (${code})`); shutdown(1); } });
+    const sim = run(join(root, "node_modules", ".bin", "tsx"), [
+      join(root, "sim", "server.ts"),
+      "--port",
+      String(simPort),
+      "--markets",
+      markets,
+      "--seed",
+      seed,
+    ]);
+    sim.on("exit", (code) => {
+      if (!stop.signal.aborted) {
+        log(`simulator exited (${code})`);
+        shutdown(1);
+      }
+    });
     await waitFor(`http://127.0.0.1:${simPort}/trade-api/v2/exchange/status`, "the simulator");
   } else {
     log(`using Kalshi at ${kalshiBase}`);
   }
 
   log("applying D1 migrations to the local database");
-  await runToEnd(join(root, "node_modules", ".bin", "wrangler"), ["d1", "migrations", "apply", "DB", "--local", "--persist-to", persistDir]);
+  await runToEnd(join(root, "node_modules", ".bin", "wrangler"), [
+    "d1",
+    "migrations",
+    "apply",
+    "DB",
+    "--local",
+    "--persist-to",
+    persistDir,
+  ]);
 
   const vars = [`KALSHI_BASE_URL:${kalshiBase}`, `KALSHI_WS_URL:${kalshiWs}`, `SSMD_ADMIN_TOKEN:${adminToken}`];
   let worker;
   if (devMode) {
     log(`starting the Worker under wrangler dev (hot reload) on ${origin}`);
     worker = run(join(root, "node_modules", ".bin", "wrangler"), [
-      "dev", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", persistDir,
-      "--show-interactive-dev-session=false", "--inspector-port", String(env.SSMD_INSPECTOR_PORT ?? 0),
+      "dev",
+      "--ip",
+      "127.0.0.1",
+      "--port",
+      String(port),
+      "--persist-to",
+      persistDir,
+      "--show-interactive-dev-session=false",
+      "--inspector-port",
+      String(env.SSMD_INSPECTOR_PORT ?? 0),
       ...vars.flatMap((v) => ["--var", v]),
     ]);
   } else {
-    log(`starting the Worker on ${origin} (its deploy bundle under Miniflare; \`npm run dev\` for wrangler dev with hot reload)`);
+    log(
+      `starting the Worker on ${origin} (its deploy bundle under Miniflare; \`npm run dev\` for wrangler dev with hot reload)`,
+    );
     worker = run(process.execPath, [
-      join(root, "scripts", "serve-worker.mjs"), "--ip", "127.0.0.1", "--port", String(port), "--persist-to", persistDir,
+      join(root, "scripts", "serve-worker.mjs"),
+      "--ip",
+      "127.0.0.1",
+      "--port",
+      String(port),
+      "--persist-to",
+      persistDir,
       ...(env.SSMD_INSPECTOR_PORT ? ["--inspector-port", env.SSMD_INSPECTOR_PORT] : []),
       ...vars.flatMap((v) => ["--var", v]),
     ]);
   }
-  worker.on("exit", (code) => { if (!stop.signal.aborted) { log(`the Worker exited (${code})`); shutdown(1); } });
+  worker.on("exit", (code) => {
+    if (!stop.signal.aborted) {
+      log(`the Worker exited (${code})`);
+      shutdown(1);
+    }
+  });
   await waitFor(`${origin}/healthz`, "the Worker");
 
   const crons = readCrons(join(root, "wrangler.toml"));
-  startLocalCron(crons, (cron) => {
-    log(`cron ${cron}`);
-    fetch(`${origin}${SCHEDULED_PATH}?cron=${encodeURIComponent(cron)}`).catch((e) => log(`cron ${cron} failed: ${e.message}`));
-  }, { signal: stop.signal });
+  startLocalCron(
+    crons,
+    (cron) => {
+      log(`cron ${cron}`);
+      fetch(`${origin}${SCHEDULED_PATH}?cron=${encodeURIComponent(cron)}`).catch((e) =>
+        log(`cron ${cron} failed: ${e.message}`),
+      );
+    },
+    { signal: stop.signal },
+  );
 
   if (env.SSMD_SKIP_FIRST_SYNC !== "1") {
     const result = await firstSync();
     if (result.status !== "succeeded") log(`first sync ended ${result.status}: ${result.error ?? ""}`);
   }
   // Start the stream ingest now rather than at the first quarter-hour cron tick.
-  const ingest = await fetch(`${origin}/admin/ingest/start`, { method: "POST", headers: { authorization: `Bearer ${adminToken}`, "content-type": "application/json" }, body: "{}" });
+  const ingest = await fetch(`${origin}/admin/ingest/start`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${adminToken}`, "content-type": "application/json" },
+    body: "{}",
+  });
   log(ingest.ok ? "stream ingest started" : `stream ingest did not start: ${ingest.status} ${await ingest.text()}`);
   log(`ready: ${origin}  (try ${origin}/markets?status=open&limit=5 — admin token: ${adminToken})`);
 }
 
-main().catch((e) => { log(`start failed: ${e.message}`); shutdown(1); });
+main().catch((e) => {
+  log(`start failed: ${e.message}`);
+  shutdown(1);
+});

@@ -36,7 +36,10 @@ const FEED_TICK_MS = 100;
 
 function jsonResponse(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(text) });
+  res.writeHead(status, {
+    "content-type": "application/json; charset=utf-8",
+    "content-length": Buffer.byteLength(text),
+  });
   res.end(text);
 }
 
@@ -58,7 +61,9 @@ function toHeaders(req: IncomingMessage): Headers {
 
 async function writeResponse(res: ServerResponse, r: Response): Promise<void> {
   const headers: Record<string, string> = {};
-  r.headers.forEach((v, k) => { headers[k] = v; });
+  r.headers.forEach((v, k) => {
+    headers[k] = v;
+  });
   res.writeHead(r.status, headers);
   if (!r.body) {
     res.end();
@@ -121,7 +126,15 @@ export async function startSimServer(opts: SimServerOptions = {}): Promise<SimSe
       try {
         world = new Simulator(cfg, { basePath: `/w/${id}` });
       } catch (e) {
-        if (e instanceof ZodError) return jsonResponse(res, 400, { error: { code: "bad_request", message: "invalid SimConfig", details: e.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "), service: "sim" } });
+        if (e instanceof ZodError)
+          return jsonResponse(res, 400, {
+            error: {
+              code: "bad_request",
+              message: "invalid SimConfig",
+              details: e.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "),
+              service: "sim",
+            },
+          });
         throw e;
       }
       worlds.set(id, world);
@@ -133,24 +146,43 @@ export async function startSimServer(opts: SimServerOptions = {}): Promise<SimSe
       }
       const origin = `http://${host}`;
       log(`world ${id}: ${world.world.count} markets, seed ${world.config.seed}`);
-      return jsonResponse(res, 201, { id, base_url: `${origin}/w/${id}/trade-api/v2`, ws_url: `ws://${host}/w/${id}${WS_PATH}`, control_url: `${origin}/w/${id}/_sim` });
+      return jsonResponse(res, 201, {
+        id,
+        base_url: `${origin}/w/${id}/trade-api/v2`,
+        ws_url: `ws://${host}/w/${id}${WS_PATH}`,
+        control_url: `${origin}/w/${id}/_sim`,
+      });
     }
     if (path === "/_sim/worlds" && req.method === "GET") {
-      return jsonResponse(res, 200, { worlds: [...worlds.entries()].map(([id, w]) => ({ id, markets: w.world.count, seed: w.config.seed })) });
+      return jsonResponse(res, 200, {
+        worlds: [...worlds.entries()].map(([id, w]) => ({ id, markets: w.world.count, seed: w.config.seed })),
+      });
     }
     const del = /^\/_sim\/worlds\/([^/]+)$/.exec(path);
     if (del && req.method === "DELETE") {
       const existed = worlds.has(del[1] as string);
       dropWorld(del[1] as string);
-      return jsonResponse(res, existed ? 200 : 404, existed ? { deleted: del[1] } : { error: { code: "not_found", message: "unknown world", service: "sim" } });
+      return jsonResponse(
+        res,
+        existed ? 200 : 404,
+        existed ? { deleted: del[1] } : { error: { code: "not_found", message: "unknown world", service: "sim" } },
+      );
     }
     const target = worldFor(path);
-    if (!target) return jsonResponse(res, 404, { error: { code: "not_found", message: "unknown world", service: "sim" } });
+    if (!target)
+      return jsonResponse(res, 404, { error: { code: "not_found", message: "unknown world", service: "sim" } });
     const ac = new AbortController();
-    res.on("close", () => { if (!res.writableFinished) ac.abort(new DOMException("client closed the connection", "AbortError")); });
+    res.on("close", () => {
+      if (!res.writableFinished) ac.abort(new DOMException("client closed the connection", "AbortError"));
+    });
     const hasBody = req.method !== "GET" && req.method !== "HEAD";
     const body = hasBody ? await readBody(req) : undefined;
-    const request = new Request(url, { method: req.method, headers: toHeaders(req), body: body && body.length > 0 ? new Uint8Array(body) : undefined, signal: ac.signal });
+    const request = new Request(url, {
+      method: req.method,
+      headers: toHeaders(req),
+      body: body && body.length > 0 ? new Uint8Array(body) : undefined,
+      signal: ac.signal,
+    });
     let response: Response;
     try {
       response = await target.sim.fetch(request);
@@ -168,7 +200,8 @@ export async function startSimServer(opts: SimServerOptions = {}): Promise<SimSe
   const server = createServer((req, res) => {
     handle(req, res).catch((e: unknown) => {
       log(`error: ${e instanceof Error ? e.stack : String(e)}`);
-      if (!res.headersSent) jsonResponse(res, 500, { error: { code: "internal_server_error", message: String(e), service: "sim" } });
+      if (!res.headersSent)
+        jsonResponse(res, 500, { error: { code: "internal_server_error", message: String(e), service: "sim" } });
       else res.socket?.destroy();
     });
   });
@@ -182,30 +215,37 @@ export async function startSimServer(opts: SimServerOptions = {}): Promise<SimSe
       socket.end("HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n");
       return;
     }
-    target.sim.authorizeUpgrade(toHeaders(req), url.pathname).then((auth) => {
-      if (!auth.ok) {
-        socket.end("HTTP/1.1 401 Unauthorized\r\nconnection: close\r\ncontent-length: 0\r\n\r\n");
-        return;
-      }
-      wss.handleUpgrade(req, socket, head, (ws) => {
-        sockets.add(ws);
-        const session = target.sim.openSession(
-          {
-            send: (text) => { if (ws.readyState === ws.OPEN) ws.send(text); },
-            close: (code, reason, abrupt) => (abrupt ? ws.terminate() : ws.close(code, reason)),
-          },
-          auth.authenticated,
-        );
-        const ping = setInterval(() => { if (ws.readyState === ws.OPEN) ws.ping(PING_PAYLOAD); }, PING_INTERVAL_MS);
-        ws.on("message", (data, isBinary) => session.receive(isBinary ? "" : data.toString()));
-        ws.on("close", () => {
-          clearInterval(ping);
-          sockets.delete(ws);
-          session.onClose();
+    target.sim.authorizeUpgrade(toHeaders(req), url.pathname).then(
+      (auth) => {
+        if (!auth.ok) {
+          socket.end("HTTP/1.1 401 Unauthorized\r\nconnection: close\r\ncontent-length: 0\r\n\r\n");
+          return;
+        }
+        wss.handleUpgrade(req, socket, head, (ws) => {
+          sockets.add(ws);
+          const session = target.sim.openSession(
+            {
+              send: (text) => {
+                if (ws.readyState === ws.OPEN) ws.send(text);
+              },
+              close: (code, reason, abrupt) => (abrupt ? ws.terminate() : ws.close(code, reason)),
+            },
+            auth.authenticated,
+          );
+          const ping = setInterval(() => {
+            if (ws.readyState === ws.OPEN) ws.ping(PING_PAYLOAD);
+          }, PING_INTERVAL_MS);
+          ws.on("message", (data, isBinary) => session.receive(isBinary ? "" : data.toString()));
+          ws.on("close", () => {
+            clearInterval(ping);
+            sockets.delete(ws);
+            session.onClose();
+          });
+          ws.on("error", () => ws.terminate());
         });
-        ws.on("error", () => ws.terminate());
-      });
-    }, () => socket.destroy());
+      },
+      () => socket.destroy(),
+    );
   });
 
   // Drive realtime clocks and the trade streams.
@@ -256,7 +296,22 @@ const USAGE = `usage: npx tsx sim/server.ts [--port 8788] [--host 127.0.0.1] [--
   [--series N] [--events N] [--reads-per-second N] [--trade-rate N] [--start-time ISO|ms]
   [--clock realtime|manual] [--legacy-fields] [--require-auth] [--config simconfig.json]
 See docs/simulator.md.`;
-const FLAGS = ["port", "host", "markets", "seed", "series", "events", "reads-per-second", "trade-rate", "start-time", "clock", "legacy-fields", "require-auth", "config", "help"];
+const FLAGS = [
+  "port",
+  "host",
+  "markets",
+  "seed",
+  "series",
+  "events",
+  "reads-per-second",
+  "trade-rate",
+  "start-time",
+  "clock",
+  "legacy-fields",
+  "require-auth",
+  "config",
+  "help",
+];
 
 function parseArgs(argv: string[]): { host: string; port: number; config: SimConfig } {
   const args = new Map<string, string>();
@@ -310,8 +365,15 @@ if (invokedDirectly) {
   const { host, port, config } = parsed;
   const t0 = performance.now();
   const srv = await startSimServer({ host, port, config, log: (l) => console.log(`[sim] ${l}`) });
-  console.log(`[sim] ready in ${Math.round(performance.now() - t0)} ms — REST ${srv.origin}/trade-api/v2, WS ${srv.origin.replace("http", "ws")}${WS_PATH}, control ${srv.origin}/_sim/state`);
-  const stop = () => { srv.close().then(() => process.exit(0), () => process.exit(1)); };
+  console.log(
+    `[sim] ready in ${Math.round(performance.now() - t0)} ms — REST ${srv.origin}/trade-api/v2, WS ${srv.origin.replace("http", "ws")}${WS_PATH}, control ${srv.origin}/_sim/state`,
+  );
+  const stop = () => {
+    srv.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
   process.on("SIGINT", stop);
   process.on("SIGTERM", stop);
 }

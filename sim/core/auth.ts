@@ -33,10 +33,12 @@ export async function checkAuth(
   const keyId = headers.get("KALSHI-ACCESS-KEY");
   const ts = headers.get("KALSHI-ACCESS-TIMESTAMP");
   const sig = headers.get("KALSHI-ACCESS-SIGNATURE");
-  if (!keyId && !ts && !sig) return opts.required ? { ok: false, reason: "missing KALSHI-ACCESS-* headers" } : { ok: true, keyId: null };
+  if (!keyId && !ts && !sig)
+    return opts.required ? { ok: false, reason: "missing KALSHI-ACCESS-* headers" } : { ok: true, keyId: null };
   if (!keyId || !ts || !sig) return { ok: false, reason: "incomplete KALSHI-ACCESS-* headers" };
   if (!/^\d{13}$/.test(ts)) return { ok: false, reason: "KALSHI-ACCESS-TIMESTAMP must be Unix milliseconds" };
-  if (opts.maxSkewMs !== undefined && Math.abs(Number(ts) - opts.nowMs) > opts.maxSkewMs) return { ok: false, reason: "timestamp outside allowed skew" };
+  if (opts.maxSkewMs !== undefined && Math.abs(Number(ts) - opts.nowMs) > opts.maxSkewMs)
+    return { ok: false, reason: "timestamp outside allowed skew" };
   if (!opts.publicKeys) return { ok: true, keyId };
   const pem = opts.publicKeys[keyId];
   if (!pem) return { ok: false, reason: "unknown API key id" };
@@ -49,6 +51,11 @@ export async function checkAuth(
     return { ok: false, reason: "signature is not base64" };
   }
   const key = await importKey(pem);
-  const ok = await crypto.subtle.verify({ name: "RSA-PSS", saltLength: 32 }, key, sigBytes, new TextEncoder().encode(ts + method.toUpperCase() + path));
+  const ok = await crypto.subtle.verify(
+    { name: "RSA-PSS", saltLength: 32 },
+    key,
+    sigBytes,
+    new TextEncoder().encode(ts + method.toUpperCase() + path),
+  );
   return ok ? { ok: true, keyId } : { ok: false, reason: "invalid signature" };
 }

@@ -119,7 +119,10 @@ export const SimConfigSchema = z.object({
   /** The raw status those markets carry; must not be one of Kalshi's response or filter words. */
   unknown_status: z
     .string()
-    .refine((s) => !(KNOWN_STATUS_WORDS as readonly string[]).includes(s), "must not be a Kalshi status or status filter word")
+    .refine(
+      (s) => !(KNOWN_STATUS_WORDS as readonly string[]).includes(s),
+      "must not be a Kalshi status or status filter word",
+    )
     .default("frozen"),
 });
 export type SimConfig = z.input<typeof SimConfigSchema>;

@@ -26,7 +26,10 @@ export class FaultEngine {
   private fired: number[] = [];
   readonly firedByType: Record<string, number> = {};
 
-  constructor(private readonly seed: number, faults: Faults) {
+  constructor(
+    private readonly seed: number,
+    faults: Faults,
+  ) {
     this.faults = faults;
     this.reset();
   }
@@ -70,6 +73,10 @@ export class FaultEngine {
   }
 
   state() {
-    return { ...this.faults, counters: this.faults.rules.map((_, i) => ({ seen: this.seen[i], fired: this.fired[i] })), fired_by_type: { ...this.firedByType } };
+    return {
+      ...this.faults,
+      counters: this.faults.rules.map((_, i) => ({ seen: this.seen[i], fired: this.fired[i] })),
+      fired_by_type: { ...this.firedByType },
+    };
   }
 }

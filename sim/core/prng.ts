@@ -77,7 +77,10 @@ export function uuidFrom(...xs: number[]): string {
   // Each word from its own chain (the word's index hashed first): with the index last, all four
   // shared one 32-bit state after `xs`, so ids collided after ~2^16 keys (a trade id repeated
   // every ~20,000 trades, and the ingest rightly dropped the second trade as a duplicate).
-  const a = hash32(1, ...xs), b = hash32(2, ...xs), c = hash32(3, ...xs), d = hash32(4, ...xs);
+  const a = hash32(1, ...xs),
+    b = hash32(2, ...xs),
+    c = hash32(3, ...xs),
+    d = hash32(4, ...xs);
   const hex = (n: number) => n.toString(16).padStart(8, "0");
   const s = hex(a) + hex(b) + hex(c) + hex(d);
   const variant = ((parseInt(s[16] as string, 16) & 0x3) | 0x8).toString(16);

@@ -2,7 +2,10 @@
 export class TokenBucket {
   private tokens: number;
   private last: number;
-  constructor(private rate: number, private readonly now: () => number) {
+  constructor(
+    private rate: number,
+    private readonly now: () => number,
+  ) {
     this.tokens = rate;
     this.last = now();
   }

@@ -6,7 +6,18 @@
 import { dollars, fp, groupNumber, humanDate, isoMicros, isoSeconds } from "./format";
 import { unit } from "./prng";
 import { S_DETERMINED, S_FINALIZED } from "./status";
-import { F_CAN_CLOSE_EARLY, F_FRACTIONAL, F_MVE, F_NO_SIDE_OMITTED, F_PROVISIONAL, R_NO, R_YES, type EventRec, type SeriesRec, type World } from "./world";
+import {
+  F_CAN_CLOSE_EARLY,
+  F_FRACTIONAL,
+  F_MVE,
+  F_NO_SIDE_OMITTED,
+  F_PROVISIONAL,
+  R_NO,
+  R_YES,
+  type EventRec,
+  type SeriesRec,
+  type World,
+} from "./world";
 
 export type Json = Record<string, unknown>;
 
@@ -47,7 +58,7 @@ export function strikeText(w: World, m: number): string {
       const { lo, hi } = w.rangeBounds(ev, ord);
       if (lo === null) return `below ${unitText(t.unit, groupNumber(hi as number, dec))}`;
       if (hi === null) return `${unitText(t.unit, groupNumber(lo, dec))} or above`;
-      return `${unitText(t.unit, groupNumber(lo, dec))} to ${unitText(t.unit, groupNumber(hi - Math.pow(10, -dec), dec))}`;
+      return `${unitText(t.unit, groupNumber(lo, dec))} to ${unitText(t.unit, groupNumber(hi - 10 ** -dec, dec))}`;
     }
     case "categorical": {
       const code = ev.codes[ord];
@@ -68,7 +79,12 @@ export function strikeText(w: World, m: number): string {
  * Event-level strings, memoised for the last event rendered: listings walk markets in id order,
  * and an event's markets are mostly consecutive, so one entry hits almost always.
  */
-interface EventStrings { world: World; idx: number; title: string; rulesTemplate: string }
+interface EventStrings {
+  world: World;
+  idx: number;
+  title: string;
+  rulesTemplate: string;
+}
 let lastEvent: EventStrings | null = null;
 
 function eventStrings(w: World, ev: EventRec, ser: SeriesRec): EventStrings {
@@ -81,7 +97,10 @@ function eventStrings(w: World, ev: EventRec, ser: SeriesRec): EventStrings {
 
 function rules(w: World, m: number, ev: EventRec, ser: SeriesRec, o: string): string {
   const t = ser.tpl;
-  const value = ev.kind === "threshold" ? unitText(t.unit, groupNumber(w.floorStrike(ev, w.cols.ord[m] as number), t.decimals ?? 2)) : o;
+  const value =
+    ev.kind === "threshold"
+      ? unitText(t.unit, groupNumber(w.floorStrike(ev, w.cols.ord[m] as number), t.decimals ?? 2))
+      : o;
   return eventStrings(w, ev, ser).rulesTemplate.replaceAll("{s}", value).replaceAll("{o}", o);
 }
 
@@ -105,7 +124,9 @@ export function renderMarket(w: World, m: number, legacy: boolean): Json {
   const t = ser.tpl;
   const flags = c.flags[m] as number;
   const st = c.status[m] as number;
-  const bid = c.bid[m] as number, ask = c.ask[m] as number, last = c.last[m] as number;
+  const bid = c.bid[m] as number,
+    ask = c.ask[m] as number,
+    last = c.last[m] as number;
   const closeS = c.closeS[m] as number;
   const sub = strikeText(w, m);
   const title = eventStrings(w, ev, ser).title;
@@ -187,7 +208,7 @@ export function renderMarket(w: World, m: number, legacy: boolean): Json {
     } else {
       o.strike_type = "between";
       o.floor_strike = lo;
-      o.cap_strike = Number((hi - Math.pow(10, -(t.decimals ?? 2))).toFixed(t.decimals ?? 2));
+      o.cap_strike = Number((hi - 10 ** -(t.decimals ?? 2)).toFixed(t.decimals ?? 2));
     }
   } else if (ev.kind === "categorical") {
     o.strike_type = "structured";
@@ -207,7 +228,11 @@ export function renderMarket(w: World, m: number, legacy: boolean): Json {
     o.mve_collection_ticker = `${ser.ticker}-R`;
     o.mve_selected_legs = (w.mveLegs.get(m) ?? []).map((l) => {
       const leg = Math.floor(l / 2);
-      return { event_ticker: (w.events[c.ev[leg] as number] as EventRec).ticker, market_ticker: w.marketTicker(leg), side: l % 2 === 0 ? "yes" : "no" };
+      return {
+        event_ticker: (w.events[c.ev[leg] as number] as EventRec).ticker,
+        market_ticker: w.marketTicker(leg),
+        side: l % 2 === 0 ? "yes" : "no",
+      };
     });
   }
   if (flags & F_PROVISIONAL) o.is_provisional = true;
@@ -224,7 +249,10 @@ export function renderEvent(w: World, ev: EventRec, nested: Json[] | null): Json
   const o: Json = {
     event_ticker: ev.ticker,
     series_ticker: ser.ticker,
-    sub_title: t.precision === "hour" || t.precision === "minute" ? `On ${humanDate(ev.strikeS)} at ${isoSeconds(ev.strikeS).slice(11, 16)} UTC` : `On ${humanDate(ev.strikeS)}`,
+    sub_title:
+      t.precision === "hour" || t.precision === "minute"
+        ? `On ${humanDate(ev.strikeS)} at ${isoSeconds(ev.strikeS).slice(11, 16)} UTC`
+        : `On ${humanDate(ev.strikeS)}`,
     title: w.eventTitle(ev),
     collateral_return_type: me ? t.collateral : "",
     mutually_exclusive: me,

@@ -6,11 +6,23 @@
 import { isoSeconds } from "./format";
 import { renderEvent, renderMarket, renderSeries, type Json } from "./render";
 import { EVENT_STATUS_FILTERS, FILTER_TO_STATUS_CODES, STATUS_FILTERS, bucketOf, type StatusFilter } from "./status";
-import { decodeTradeCursor, encodeTradeCursor, renderTrade, tradeTape, TRADES_DEFAULT_LIMIT, TRADES_MAX_LIMIT } from "./trades";
+import {
+  decodeTradeCursor,
+  encodeTradeCursor,
+  renderTrade,
+  tradeTape,
+  TRADES_DEFAULT_LIMIT,
+  TRADES_MAX_LIMIT,
+} from "./trades";
 import { F_MVE, F_UNKNOWN_STATUS, F_VANISHED, type EventRec, type World } from "./world";
 
 export class ApiError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string, readonly details?: string) {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details?: string,
+  ) {
     super(message);
   }
   /** The wrapped form observed from Kalshi (fixture rest-error-400.json). */
@@ -95,16 +107,22 @@ function limitParam(q: URLSearchParams, def: number, max: number): number {
 function listParam(q: URLSearchParams, name: string): string[] | undefined {
   const v = q.get(name);
   if (v === null || v === "") return undefined;
-  return v.split(",").map((s) => s.trim()).filter(Boolean);
+  return v
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 // ------------------------------------------------------------ /markets
 
 interface MarketFilters {
   statusCodes: readonly number[] | null;
-  minCreated?: number; maxCreated?: number;
-  minClose?: number; maxClose?: number;
-  minSettled?: number; maxSettled?: number;
+  minCreated?: number;
+  maxCreated?: number;
+  minClose?: number;
+  maxClose?: number;
+  minSettled?: number;
+  maxSettled?: number;
   minUpdated?: number;
   mve: "only" | "exclude" | null;
 }
@@ -121,29 +139,40 @@ export function incompatibility(q: URLSearchParams): string | null {
     ["close", has("min_close_ts") || has("max_close_ts")],
     ["settled", has("min_settled_ts") || has("max_settled_ts")],
     ["updated", has("min_updated_ts")],
-  ].filter(([, on]) => on).map(([f]) => f as string);
+  ]
+    .filter(([, on]) => on)
+    .map(([f]) => f as string);
   if (families.length > 1) return `timestamp filters ${families.join(" and ")} cannot be combined`;
   const fam = families[0];
-  if (fam === "created" && status && status !== "unopened" && status !== "open") return `min/max_created_ts is not compatible with status=${status}`;
-  if (fam === "close" && status && status !== "closed") return `${has("min_close_ts") ? "min_close_ts" : "max_close_ts"} is not compatible with status=${status}`;
-  if (fam === "settled" && status && status !== "settled") return `min/max_settled_ts is not compatible with status=${status}`;
+  if (fam === "created" && status && status !== "unopened" && status !== "open")
+    return `min/max_created_ts is not compatible with status=${status}`;
+  if (fam === "close" && status && status !== "closed")
+    return `${has("min_close_ts") ? "min_close_ts" : "max_close_ts"} is not compatible with status=${status}`;
+  if (fam === "settled" && status && status !== "settled")
+    return `min/max_settled_ts is not compatible with status=${status}`;
   if (fam === "updated") {
-    for (const k of ["status", "tickers", "event_ticker", "series_ticker"]) if (has(k)) return `min_updated_ts is not compatible with ${k}`;
-    if (has("mve_filter") && q.get("mve_filter") !== "exclude") return "min_updated_ts is only compatible with mve_filter=exclude";
+    for (const k of ["status", "tickers", "event_ticker", "series_ticker"])
+      if (has(k)) return `min_updated_ts is not compatible with ${k}`;
+    if (has("mve_filter") && q.get("mve_filter") !== "exclude")
+      return "min_updated_ts is only compatible with mve_filter=exclude";
   }
   return null;
 }
 
 function marketFilters(q: URLSearchParams): MarketFilters {
   const status = q.get("status") || null;
-  if (status !== null && !(STATUS_FILTERS as readonly string[]).includes(status)) throw badRequest(`status must be one of ${STATUS_FILTERS.join(", ")}`);
+  if (status !== null && !(STATUS_FILTERS as readonly string[]).includes(status))
+    throw badRequest(`status must be one of ${STATUS_FILTERS.join(", ")}`);
   const mve = q.get("mve_filter") || null;
   if (mve !== null && mve !== "only" && mve !== "exclude") throw badRequest("mve_filter must be only or exclude");
   return {
     statusCodes: status ? FILTER_TO_STATUS_CODES[status as StatusFilter] : null,
-    minCreated: intParam(q, "min_created_ts"), maxCreated: intParam(q, "max_created_ts"),
-    minClose: intParam(q, "min_close_ts"), maxClose: intParam(q, "max_close_ts"),
-    minSettled: intParam(q, "min_settled_ts"), maxSettled: intParam(q, "max_settled_ts"),
+    minCreated: intParam(q, "min_created_ts"),
+    maxCreated: intParam(q, "max_created_ts"),
+    minClose: intParam(q, "min_close_ts"),
+    maxClose: intParam(q, "max_close_ts"),
+    minSettled: intParam(q, "min_settled_ts"),
+    maxSettled: intParam(q, "max_settled_ts"),
     minUpdated: intParam(q, "min_updated_ts"),
     mve: mve as MarketFilters["mve"],
   };
@@ -219,10 +248,21 @@ function getMarkets(ctx: RestContext, q: URLSearchParams, historical: boolean): 
   const scope = historical ? "h" : "m";
   const after = decodeCursor(scope, q.get("cursor"));
   if (historical) {
-    for (const k of ["status", "series_ticker", "min_created_ts", "max_created_ts", "min_close_ts", "max_close_ts", "min_settled_ts", "max_settled_ts", "min_updated_ts"]) {
+    for (const k of [
+      "status",
+      "series_ticker",
+      "min_created_ts",
+      "max_created_ts",
+      "min_close_ts",
+      "max_close_ts",
+      "min_settled_ts",
+      "max_settled_ts",
+      "min_updated_ts",
+    ]) {
       if (q.get(k)) throw badRequest(`${k} is not supported by /historical/markets`);
     }
-    if (q.get("mve_filter") && q.get("mve_filter") !== "exclude") throw badRequest("/historical/markets only supports mve_filter=exclude");
+    if (q.get("mve_filter") && q.get("mve_filter") !== "exclude")
+      throw badRequest("/historical/markets only supports mve_filter=exclude");
   }
   const f = marketFilters(q);
   const bad = incompatibility(q);
@@ -254,7 +294,8 @@ function getMarkets(ctx: RestContext, q: URLSearchParams, historical: boolean): 
 
 function getMarket(ctx: RestContext, ticker: string, historical: boolean): RestResult {
   const m = ctx.world.findMarket(ticker);
-  if (m === null || !ctx.world.visible(m) || isHistorical(ctx, m) !== historical) throw new ApiError(404, "not_found", "market not found", ticker);
+  if (m === null || !ctx.world.visible(m) || isHistorical(ctx, m) !== historical)
+    throw new ApiError(404, "not_found", "market not found", ticker);
   return { status: 200, body: { market: renderMarket(ctx.world, m, ctx.legacy) }, itemKey: "market" };
 }
 
@@ -268,7 +309,13 @@ function getTrades(ctx: RestContext, q: URLSearchParams): RestResult {
   } catch {
     throw badRequest("invalid cursor");
   }
-  const { trades, more } = tradeTape(ctx.world).query({ ticker: q.get("ticker") || null, minTs: intParam(q, "min_ts") ?? null, maxTs: intParam(q, "max_ts") ?? null, limit, beforeSeq });
+  const { trades, more } = tradeTape(ctx.world).query({
+    ticker: q.get("ticker") || null,
+    minTs: intParam(q, "min_ts") ?? null,
+    maxTs: intParam(q, "max_ts") ?? null,
+    limit,
+    beforeSeq,
+  });
   const cursor = more ? encodeTradeCursor(trades[trades.length - 1]!.seq) : "";
   return { status: 200, body: { trades: trades.map((t) => renderTrade(t, ctx.legacy)), cursor }, listKey: "trades" };
 }
@@ -281,7 +328,8 @@ function getTrades(ctx: RestContext, q: URLSearchParams): RestResult {
  * no status and the `/events` status filter never selects it, as for markets).
  */
 export function eventStatus(w: World, ev: EventRec): "open" | "closed" | "settled" | null {
-  let closed = false, settled = false;
+  let closed = false,
+    settled = false;
   for (const m of ev.markets) {
     if (!w.visible(m) || w.hasUnknownStatus(m)) continue;
     const b = bucketOf(w.cols.status[m] as number);
@@ -310,7 +358,8 @@ function listEvents(ctx: RestContext, q: URLSearchParams, multivariate: boolean)
     if (collection && series) throw badRequest("collection_ticker cannot be combined with series_ticker");
   } else {
     status = q.get("status") || null;
-    if (status !== null && !(EVENT_STATUS_FILTERS as readonly string[]).includes(status)) throw badRequest(`status must be one of ${EVENT_STATUS_FILTERS.join(", ")}`);
+    if (status !== null && !(EVENT_STATUS_FILTERS as readonly string[]).includes(status))
+      throw badRequest(`status must be one of ${EVENT_STATUS_FILTERS.join(", ")}`);
     minClose = intParam(q, "min_close_ts");
   }
   const withMilestones = !multivariate && boolParam(q, "with_milestones");
@@ -330,7 +379,8 @@ function listEvents(ctx: RestContext, q: URLSearchParams, multivariate: boolean)
     // GET /events excludes multivariate events; /events/multivariate has only them.
     if ((ev.kind === "mve") !== multivariate) return true;
     if (status && eventStatus(w, ev) !== status) return true;
-    if (minClose !== undefined && !ev.markets.some((m) => w.visible(m) && (w.cols.closeS[m] as number) >= minClose!)) return true;
+    if (minClose !== undefined && !ev.markets.some((m) => w.visible(m) && (w.cols.closeS[m] as number) >= minClose!))
+      return true;
     if (out.length === limit) {
       more = true;
       return false;
@@ -344,7 +394,10 @@ function listEvents(ctx: RestContext, q: URLSearchParams, multivariate: boolean)
     for (let i = after + 1; i < w.events.length; i++) if (!visit(i)) break;
   }
   const events = out.map((ev) => renderEvent(w, ev, nested ? nestedMarkets(ctx, ev) : null));
-  const body: Json = { events, cursor: more ? encodeCursor(multivariate ? "mve" : "e", (out[out.length - 1] as EventRec).idx) : "" };
+  const body: Json = {
+    events,
+    cursor: more ? encodeCursor(multivariate ? "mve" : "e", (out[out.length - 1] as EventRec).idx) : "",
+  };
   if (withMilestones) body.milestones = [];
   return { status: 200, body, listKey: "events" };
 }
@@ -355,7 +408,11 @@ function getEvent(ctx: RestContext, ticker: string, q: URLSearchParams): RestRes
   const ev = ctx.world.events[idx] as EventRec;
   const nested = boolParam(q, "with_nested_markets");
   const markets = nestedMarkets(ctx, ev);
-  return { status: 200, body: { event: renderEvent(ctx.world, ev, nested ? markets : null), markets }, itemKey: "event" };
+  return {
+    status: 200,
+    body: { event: renderEvent(ctx.world, ev, nested ? markets : null), markets },
+    itemKey: "event",
+  };
 }
 
 // ------------------------------------------------------------ /series
@@ -379,7 +436,11 @@ function getSeries(ctx: RestContext, ticker: string, q: URLSearchParams): RestRe
   if (s === undefined) throw new ApiError(404, "not_found", "series not found", ticker);
   const withVolume = boolParam(q, "include_volume");
   const volumes = withVolume ? w.seriesVolumes() : null;
-  return { status: 200, body: { series: renderSeries(w, w.series[s]!, volumes ? (volumes[s] as number) : null, ctx.legacy) }, itemKey: "series" };
+  return {
+    status: 200,
+    body: { series: renderSeries(w, w.series[s]!, volumes ? (volumes[s] as number) : null, ctx.legacy) },
+    itemKey: "series",
+  };
 }
 
 function feeChanges(ctx: RestContext, q: URLSearchParams): RestResult {
@@ -389,7 +450,13 @@ function feeChanges(ctx: RestContext, q: URLSearchParams): RestResult {
   const arr = w.feeChanges
     .filter((fc) => (!series || w.series[fc.series]!.ticker === series) && (historical || fc.scheduledS > w.nowS))
     .sort((a, b) => a.scheduledS - b.scheduledS || a.series - b.series)
-    .map((fc) => ({ id: fc.id, series_ticker: w.series[fc.series]!.ticker, fee_type: fc.feeType, fee_multiplier: fc.feeMultiplier, scheduled_ts: isoSeconds(fc.scheduledS) }));
+    .map((fc) => ({
+      id: fc.id,
+      series_ticker: w.series[fc.series]!.ticker,
+      fee_type: fc.feeType,
+      fee_multiplier: fc.feeMultiplier,
+      scheduled_ts: isoSeconds(fc.scheduledS),
+    }));
   return { status: 200, body: { series_fee_change_arr: arr }, listKey: "series_fee_change_arr" };
 }
 
@@ -409,7 +476,10 @@ function maintenanceWindows(nowS: number, count: number): [number, number][] {
 
 function historicalCutoff(ctx: RestContext): RestResult {
   const c = ctx.historicalCutoffS ?? 0;
-  return { status: 200, body: { market_settled_ts: isoSeconds(c), trades_created_ts: isoSeconds(c), orders_updated_ts: isoSeconds(c) } };
+  return {
+    status: 200,
+    body: { market_settled_ts: isoSeconds(c), trades_created_ts: isoSeconds(c), orders_updated_ts: isoSeconds(c) },
+  };
 }
 
 function exchangeStatus(ctx: RestContext): RestResult {
@@ -418,7 +488,11 @@ function exchangeStatus(ctx: RestContext): RestResult {
   const inMaintenance = win !== undefined && now >= win[0] && now < win[1];
   return {
     status: 200,
-    body: { exchange_active: !inMaintenance, trading_active: !inMaintenance, exchange_estimated_resume_time: inMaintenance ? isoSeconds(win[1]) : null },
+    body: {
+      exchange_active: !inMaintenance,
+      trading_active: !inMaintenance,
+      exchange_estimated_resume_time: inMaintenance ? isoSeconds(win[1]) : null,
+    },
   };
 }
 
@@ -427,14 +501,23 @@ function exchangeSchedule(ctx: RestContext): RestResult {
   const standard = {
     start_time: "2025-01-01T00:00:00Z",
     end_time: "2100-01-01T00:00:00Z",
-    monday: day, tuesday: day, wednesday: day, thursday: day, friday: day, saturday: day, sunday: day,
+    monday: day,
+    tuesday: day,
+    wednesday: day,
+    thursday: day,
+    friday: day,
+    saturday: day,
+    sunday: day,
   };
   return {
     status: 200,
     body: {
       schedule: {
         standard_hours: [standard],
-        maintenance_windows: maintenanceWindows(ctx.world.nowS, 2).map(([a, b]) => ({ start_datetime: isoSeconds(a), end_datetime: isoSeconds(b) })),
+        maintenance_windows: maintenanceWindows(ctx.world.nowS, 2).map(([a, b]) => ({
+          start_datetime: isoSeconds(a),
+          end_datetime: isoSeconds(b),
+        })),
       },
     },
   };
@@ -462,24 +545,40 @@ export function routeOf(path: string): string | null {
 export function handleRest(ctx: RestContext, method: string, path: string, q: URLSearchParams): RestResult {
   const route = routeOf(path);
   if (route === null) throw new ApiError(404, "not_found", "not found", path);
-  if (method !== "GET" && method !== "HEAD") throw new ApiError(405, "method_not_allowed", "method not allowed", `${method} ${path}`);
+  if (method !== "GET" && method !== "HEAD")
+    throw new ApiError(405, "method_not_allowed", "method not allowed", `${method} ${path}`);
   const seg = path.split("/").filter(Boolean);
   const arg = decodeURIComponent(seg[seg.length - 1] ?? "");
   switch (route) {
-    case "/markets": return getMarkets(ctx, q, false);
-    case "/markets/trades": return getTrades(ctx, q);
-    case "/markets/{ticker}": return getMarket(ctx, arg, false);
-    case "/historical/markets": return getMarkets(ctx, q, true);
-    case "/historical/markets/{ticker}": return getMarket(ctx, arg, true);
-    case "/historical/cutoff": return historicalCutoff(ctx);
-    case "/events": return listEvents(ctx, q, false);
-    case "/events/multivariate": return listEvents(ctx, q, true);
-    case "/events/{ticker}": return getEvent(ctx, arg, q);
-    case "/series": return listSeries(ctx, q);
-    case "/series/fee_changes": return feeChanges(ctx, q);
-    case "/series/{ticker}": return getSeries(ctx, arg, q);
-    case "/exchange/status": return exchangeStatus(ctx);
-    case "/exchange/schedule": return exchangeSchedule(ctx);
-    default: throw new ApiError(404, "not_found", "not found", path);
+    case "/markets":
+      return getMarkets(ctx, q, false);
+    case "/markets/trades":
+      return getTrades(ctx, q);
+    case "/markets/{ticker}":
+      return getMarket(ctx, arg, false);
+    case "/historical/markets":
+      return getMarkets(ctx, q, true);
+    case "/historical/markets/{ticker}":
+      return getMarket(ctx, arg, true);
+    case "/historical/cutoff":
+      return historicalCutoff(ctx);
+    case "/events":
+      return listEvents(ctx, q, false);
+    case "/events/multivariate":
+      return listEvents(ctx, q, true);
+    case "/events/{ticker}":
+      return getEvent(ctx, arg, q);
+    case "/series":
+      return listSeries(ctx, q);
+    case "/series/fee_changes":
+      return feeChanges(ctx, q);
+    case "/series/{ticker}":
+      return getSeries(ctx, arg, q);
+    case "/exchange/status":
+      return exchangeStatus(ctx);
+    case "/exchange/schedule":
+      return exchangeSchedule(ctx);
+    default:
+      throw new ApiError(404, "not_found", "not found", path);
   }
 }

@@ -4,8 +4,16 @@
  * APIs only (Request/Response/ReadableStream/crypto.subtle): it runs in Node and in workerd.
  */
 import {
-  ClockSchema, FaultsSchema, FeedPumpSchema, MutateSchema, RuntimeConfigSchema, SimConfigSchema, resolveRates,
-  type Faults, type ResolvedSimConfig, type SimConfig,
+  ClockSchema,
+  FaultsSchema,
+  FeedPumpSchema,
+  MutateSchema,
+  RuntimeConfigSchema,
+  SimConfigSchema,
+  resolveRates,
+  type Faults,
+  type ResolvedSimConfig,
+  type SimConfig,
 } from "./config";
 import { checkAuth } from "./auth";
 import { FaultEngine, type FiredRule } from "./faults";
@@ -83,7 +91,13 @@ async function readJson<T extends z.ZodType>(req: Request, schema: T): Promise<z
     }
   }
   const r = schema.safeParse(raw);
-  if (!r.success) throw new ApiError(400, "bad_request", "invalid body", r.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; "));
+  if (!r.success)
+    throw new ApiError(
+      400,
+      "bad_request",
+      "invalid body",
+      r.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; "),
+    );
   return r.data;
 }
 
@@ -121,12 +135,24 @@ export class Simulator {
     });
     this.faultEngine = new FaultEngine(this.config.seed, FaultsSchema.parse(this.config.faults ?? {}));
     this.setRate(this.config.reads_per_second ?? null);
-    this.feed = new Feed(this.world, () => this.nowMs(), () => this.faultEngine.settings.ws, () => this.config.legacy_fields);
+    this.feed = new Feed(
+      this.world,
+      () => this.nowMs(),
+      () => this.faultEngine.settings.ws,
+      () => this.config.legacy_fields,
+    );
     this.stats = this.freshStats();
   }
 
   private freshStats(): Stats {
-    return { started_at: new Date(this.wallNow()).toISOString(), requests: 0, by_route: {}, by_status: {}, rate_limited: 0, auth_rejected: 0 };
+    return {
+      started_at: new Date(this.wallNow()).toISOString(),
+      requests: 0,
+      by_route: {},
+      by_status: {},
+      rate_limited: 0,
+      auth_rejected: 0,
+    };
   }
 
   private setRate(rps: number | null): void {
@@ -164,8 +190,15 @@ export class Simulator {
   }
 
   /** Checks the KALSHI-ACCESS-* headers of a WS upgrade (path signed is the WS path as requested). */
-  async authorizeUpgrade(headers: Headers, path: string): Promise<{ ok: boolean; authenticated: boolean; reason?: string }> {
-    const r = await checkAuth(headers, "GET", path, { required: this.config.require_auth, publicKeys: this.config.auth_public_keys, nowMs: this.wallNow() });
+  async authorizeUpgrade(
+    headers: Headers,
+    path: string,
+  ): Promise<{ ok: boolean; authenticated: boolean; reason?: string }> {
+    const r = await checkAuth(headers, "GET", path, {
+      required: this.config.require_auth,
+      publicKeys: this.config.auth_public_keys,
+      nowMs: this.wallNow(),
+    });
     if (!r.ok) return { ok: false, authenticated: false, reason: r.reason };
     return { ok: true, authenticated: r.keyId !== null };
   }
@@ -177,7 +210,8 @@ export class Simulator {
     if (this.basePath && path.startsWith(this.basePath)) path = path.slice(this.basePath.length) || "/";
     try {
       if (path === "/_sim" || path.startsWith("/_sim/")) return await this.control(req, path.slice(5) || "/", url);
-      if (path === REST_PREFIX || path.startsWith(`${REST_PREFIX}/`)) return await this.rest(req, url, path.slice(REST_PREFIX.length) || "/");
+      if (path === REST_PREFIX || path.startsWith(`${REST_PREFIX}/`))
+        return await this.rest(req, url, path.slice(REST_PREFIX.length) || "/");
       return errorResponse(new ApiError(404, "not_found", "not found", path));
     } catch (e) {
       if (e instanceof ApiError) return errorResponse(e);
@@ -197,7 +231,11 @@ export class Simulator {
     this.syncClock();
     const route = routeOf(path) ?? "(unknown)";
     const label = `${req.method} ${route}`;
-    const auth = await checkAuth(req.headers, req.method, url.pathname, { required: this.config.require_auth, publicKeys: this.config.auth_public_keys, nowMs: this.wallNow() });
+    const auth = await checkAuth(req.headers, req.method, url.pathname, {
+      required: this.config.require_auth,
+      publicKeys: this.config.auth_public_keys,
+      nowMs: this.wallNow(),
+    });
     if (!auth.ok) {
       this.stats.auth_rejected++;
       this.count(label, 401);
@@ -208,7 +246,9 @@ export class Simulator {
       if (wait > 0) {
         this.stats.rate_limited++;
         this.count(label, 429);
-        return errorResponse(new ApiError(429, "too_many_requests", "too many requests"), { "retry-after": String(Math.max(1, Math.ceil(wait / 1000))) });
+        return errorResponse(new ApiError(429, "too_many_requests", "too many requests"), {
+          "retry-after": String(Math.max(1, Math.ceil(wait / 1000))),
+        });
       }
     }
     const fired = this.faultEngine.evaluate(path);
@@ -223,13 +263,16 @@ export class Simulator {
     const limited = byType("rate_limit");
     if (limited) {
       this.count(label, 429);
-      return errorResponse(new ApiError(429, "too_many_requests", "too many requests"), { "retry-after": String(limited.rule.retry_after_s ?? 1) });
+      return errorResponse(new ApiError(429, "too_many_requests", "too many requests"), {
+        "retry-after": String(limited.rule.retry_after_s ?? 1),
+      });
     }
     const failed = byType("server_error");
     if (failed) {
       const status = failed.rule.status ?? 503;
       this.count(label, status);
-      const code = status === 503 ? "service_unavailable" : status === 504 ? "gateway_timeout" : "internal_server_error";
+      const code =
+        status === 503 ? "service_unavailable" : status === 504 ? "gateway_timeout" : "internal_server_error";
       return errorResponse(new ApiError(status, code, code));
     }
     let result: RestResult;
@@ -274,7 +317,8 @@ export class Simulator {
       if ("advance_ms" in body) this.advance(body.advance_ms);
       else {
         const delta = body.set_ms - this.nowMs();
-        if (delta < 0) throw new ApiError(400, "bad_request", "the clock cannot move backwards", `now is ${this.nowMs()}`);
+        if (delta < 0)
+          throw new ApiError(400, "bad_request", "the clock cannot move backwards", `now is ${this.nowMs()}`);
         this.advance(delta);
       }
       return json(200, this.state());
@@ -300,7 +344,8 @@ export class Simulator {
       }
       return json(200, this.state());
     }
-    if (m === "GET" && path === "/stats") return json(200, { ...this.stats, faults_fired: { ...this.faultEngine.firedByType }, feed: this.feed.stats() });
+    if (m === "GET" && path === "/stats")
+      return json(200, { ...this.stats, faults_fired: { ...this.faultEngine.firedByType }, feed: this.feed.stats() });
     if (m === "POST" && path === "/stats/reset") {
       this.stats = this.freshStats();
       return json(200, this.stats);
@@ -324,7 +369,13 @@ export class Simulator {
       now: isoMillis(now),
       clock: this.config.clock,
       seed: this.config.seed,
-      counts: { markets: w.count, events: w.events.length, series: w.series.length, fee_changes: w.feeChanges.length, statuses: w.statusCounts() },
+      counts: {
+        markets: w.count,
+        events: w.events.length,
+        series: w.series.length,
+        fee_changes: w.feeChanges.length,
+        statuses: w.statusCounts(),
+      },
       reads_per_second: this.config.reads_per_second ?? null,
       trade_rate_per_s: this.config.trade_rate_per_s,
       legacy_fields: this.config.legacy_fields,
@@ -353,15 +404,18 @@ export class Simulator {
       for (const mk of picked) w.changePrices([mk], 1);
       out.changed = picked.length;
     }
-    if (body.metadata_changes) out.metadata_changed = tickers(w.changeMetadata(w.activeMarkets(), body.metadata_changes));
+    if (body.metadata_changes)
+      out.metadata_changed = tickers(w.changeMetadata(w.activeMarkets(), body.metadata_changes));
     if (body.new_markets) out.created = tickers(w.createMarkets(body.new_markets));
     if (body.vanish !== undefined) {
       if (typeof body.vanish === "number") out.vanished = tickers(w.vanishRandom(body.vanish));
       else out.vanished = tickers(w.vanish(this.resolve(body.vanish)));
     }
     if (body.reappear) out.reappeared = tickers(w.reappear(this.resolve(body.reappear)));
-    if (body.set_unknown_status) out.unknown_status_set = tickers(w.setUnknownStatus(this.resolve(body.set_unknown_status), true));
-    if (body.clear_unknown_status) out.unknown_status_cleared = tickers(w.setUnknownStatus(this.resolve(body.clear_unknown_status), false));
+    if (body.set_unknown_status)
+      out.unknown_status_set = tickers(w.setUnknownStatus(this.resolve(body.set_unknown_status), true));
+    if (body.clear_unknown_status)
+      out.unknown_status_cleared = tickers(w.setUnknownStatus(this.resolve(body.clear_unknown_status), false));
     return out;
   }
 
@@ -386,7 +440,8 @@ export class Simulator {
     const w = this.world;
     const status = q.get("status") || null;
     const served = [...MARKET_STATUSES, w.unknownStatus];
-    if (status !== null && !served.includes(status)) throw new ApiError(400, "bad_request", "invalid parameters", `status must be one of ${served.join(", ")}`);
+    if (status !== null && !served.includes(status))
+      throw new ApiError(400, "bad_request", "invalid parameters", `status must be one of ${served.join(", ")}`);
     const series = q.get("series_ticker");
     const event = q.get("event_ticker");
     const includeVanished = q.get("include_vanished") === "true";
@@ -406,10 +461,13 @@ export class Simulator {
         pull(controller) {
           const lines: string[] = [];
           while (m < w.count && lines.length < 500) {
-            if (match(m)) lines.push(JSON.stringify({ ...renderMarket(w, m, legacy), ...(w.visible(m) ? {} : { _vanished: true }) }));
+            if (match(m))
+              lines.push(
+                JSON.stringify({ ...renderMarket(w, m, legacy), ...(w.visible(m) ? {} : { _vanished: true }) }),
+              );
             m++;
           }
-          if (lines.length > 0) controller.enqueue(enc.encode(lines.join("\n") + "\n"));
+          if (lines.length > 0) controller.enqueue(enc.encode(`${lines.join("\n")}\n`));
           if (m >= w.count) controller.close();
         },
       });
@@ -417,16 +475,25 @@ export class Simulator {
     }
     const limitRaw = q.get("limit");
     const limit = limitRaw ? Number(limitRaw) : 1000;
-    if (!Number.isInteger(limit) || limit < 1 || limit > 10000) throw new ApiError(400, "bad_request", "invalid parameters", "limit must be between 1 and 10000");
+    if (!Number.isInteger(limit) || limit < 1 || limit > 10000)
+      throw new ApiError(400, "bad_request", "invalid parameters", "limit must be between 1 and 10000");
     const after = decodeCursor("t", q.get("cursor"));
     const out: number[] = [];
     let more = false;
     for (let m = after + 1; m < w.count; m++) {
       if (!match(m)) continue;
-      if (out.length === limit) { more = true; break; }
+      if (out.length === limit) {
+        more = true;
+        break;
+      }
       out.push(m);
     }
-    return json(200, { markets: out.map((m) => (w.visible(m) ? renderMarket(w, m, legacy) : { ...renderMarket(w, m, legacy), _vanished: true })), cursor: more ? encodeCursor("t", out[out.length - 1] as number) : "" });
+    return json(200, {
+      markets: out.map((m) =>
+        w.visible(m) ? renderMarket(w, m, legacy) : { ...renderMarket(w, m, legacy), _vanished: true },
+      ),
+      cursor: more ? encodeCursor("t", out[out.length - 1] as number) : "",
+    });
   }
 
   /** All events (including multivariate) as wire JSON, NDJSON, with `_market_count` of visible markets. */
@@ -440,9 +507,15 @@ export class Simulator {
         const lines: string[] = [];
         while (i < w.events.length && lines.length < 500) {
           const ev = w.events[i++] as EventRec;
-          lines.push(JSON.stringify({ ...renderEvent(w, ev, null), _market_count: ev.markets.filter((m) => w.visible(m)).length, _multivariate: ev.kind === "mve" }));
+          lines.push(
+            JSON.stringify({
+              ...renderEvent(w, ev, null),
+              _market_count: ev.markets.filter((m) => w.visible(m)).length,
+              _multivariate: ev.kind === "mve",
+            }),
+          );
         }
-        if (lines.length > 0) controller.enqueue(enc.encode(lines.join("\n") + "\n"));
+        if (lines.length > 0) controller.enqueue(enc.encode(`${lines.join("\n")}\n`));
         if (i >= w.events.length) controller.close();
       },
     });

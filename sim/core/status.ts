@@ -1,6 +1,15 @@
 /** Kalshi market statuses (response enum, exact) and the REST `status` filter vocabulary. */
 
-export const MARKET_STATUSES = ["initialized", "active", "inactive", "closed", "determined", "disputed", "amended", "finalized"] as const;
+export const MARKET_STATUSES = [
+  "initialized",
+  "active",
+  "inactive",
+  "closed",
+  "determined",
+  "disputed",
+  "amended",
+  "finalized",
+] as const;
 
 export const S_INITIALIZED = 0;
 export const S_ACTIVE = 1;

@@ -110,7 +110,12 @@ export function renderTrade(t: TapeTrade, legacy: boolean): Json {
     is_block_trade: false,
     created_time: isoMillis(t.timeMs),
   };
-  if (legacy) Object.assign(o, { yes_price: Math.round(t.yesPrice / 100), no_price: 100 - Math.round(t.yesPrice / 100), count: Math.floor(t.countH / 100) });
+  if (legacy)
+    Object.assign(o, {
+      yes_price: Math.round(t.yesPrice / 100),
+      no_price: 100 - Math.round(t.yesPrice / 100),
+      count: Math.floor(t.countH / 100),
+    });
   return o;
 }
 

@@ -24,7 +24,8 @@ export const F_CAN_CLOSE_EARLY = 32;
 export const F_UNKNOWN_STATUS = 64;
 
 /** Market result codes (0 = none yet). */
-export const R_YES = 1, R_NO = 2;
+export const R_YES = 1,
+  R_NO = 2;
 
 export type FeeType = "quadratic" | "quadratic_with_maker_fees" | "flat";
 
@@ -103,26 +104,79 @@ export interface WorldOptions {
 
 /** Lifecycle notifications for the WebSocket feed (market_lifecycle_v2 / event_lifecycle). */
 export type LifecycleEvent =
-  | { kind: "market"; type: "created" | "activated" | "deactivated" | "close_date_updated" | "determined" | "settled" | "metadata_updated"; market: number; atS: number }
+  | {
+      kind: "market";
+      type:
+        | "created"
+        | "activated"
+        | "deactivated"
+        | "close_date_updated"
+        | "determined"
+        | "settled"
+        | "metadata_updated";
+      market: number;
+      atS: number;
+    }
   | { kind: "event"; event: number; atS: number };
 
-const H = 3600, D = 86400;
+const H = 3600,
+  D = 86400;
 const DAY60 = 60 * D;
 
 class Columns {
   cap: number;
-  ev: Int32Array; ord: Uint16Array; status: Uint8Array; flags: Uint8Array; result: Uint8Array; metaRev: Uint8Array;
-  createdS: Uint32Array; openS: Uint32Array; closeS: Uint32Array; updatedS: Uint32Array; determinedS: Uint32Array; settledS: Uint32Array; settleTimer: Uint32Array;
-  bid: Uint16Array; ask: Uint16Array; last: Uint16Array; pbid: Uint16Array; pask: Uint16Array; plast: Uint16Array;
-  vol: Float64Array; vol24: Float64Array; oi: Float64Array;
-  bidSz: Uint32Array; askSz: Uint32Array; lastSz: Uint32Array;
+  ev: Int32Array;
+  ord: Uint16Array;
+  status: Uint8Array;
+  flags: Uint8Array;
+  result: Uint8Array;
+  metaRev: Uint8Array;
+  createdS: Uint32Array;
+  openS: Uint32Array;
+  closeS: Uint32Array;
+  updatedS: Uint32Array;
+  determinedS: Uint32Array;
+  settledS: Uint32Array;
+  settleTimer: Uint32Array;
+  bid: Uint16Array;
+  ask: Uint16Array;
+  last: Uint16Array;
+  pbid: Uint16Array;
+  pask: Uint16Array;
+  plast: Uint16Array;
+  vol: Float64Array;
+  vol24: Float64Array;
+  oi: Float64Array;
+  bidSz: Uint32Array;
+  askSz: Uint32Array;
+  lastSz: Uint32Array;
   constructor(cap: number) {
     this.cap = cap;
-    this.ev = new Int32Array(cap); this.ord = new Uint16Array(cap); this.status = new Uint8Array(cap); this.flags = new Uint8Array(cap); this.result = new Uint8Array(cap); this.metaRev = new Uint8Array(cap);
-    this.createdS = new Uint32Array(cap); this.openS = new Uint32Array(cap); this.closeS = new Uint32Array(cap); this.updatedS = new Uint32Array(cap); this.determinedS = new Uint32Array(cap); this.settledS = new Uint32Array(cap); this.settleTimer = new Uint32Array(cap);
-    this.bid = new Uint16Array(cap); this.ask = new Uint16Array(cap); this.last = new Uint16Array(cap); this.pbid = new Uint16Array(cap); this.pask = new Uint16Array(cap); this.plast = new Uint16Array(cap);
-    this.vol = new Float64Array(cap); this.vol24 = new Float64Array(cap); this.oi = new Float64Array(cap);
-    this.bidSz = new Uint32Array(cap); this.askSz = new Uint32Array(cap); this.lastSz = new Uint32Array(cap);
+    this.ev = new Int32Array(cap);
+    this.ord = new Uint16Array(cap);
+    this.status = new Uint8Array(cap);
+    this.flags = new Uint8Array(cap);
+    this.result = new Uint8Array(cap);
+    this.metaRev = new Uint8Array(cap);
+    this.createdS = new Uint32Array(cap);
+    this.openS = new Uint32Array(cap);
+    this.closeS = new Uint32Array(cap);
+    this.updatedS = new Uint32Array(cap);
+    this.determinedS = new Uint32Array(cap);
+    this.settledS = new Uint32Array(cap);
+    this.settleTimer = new Uint32Array(cap);
+    this.bid = new Uint16Array(cap);
+    this.ask = new Uint16Array(cap);
+    this.last = new Uint16Array(cap);
+    this.pbid = new Uint16Array(cap);
+    this.pask = new Uint16Array(cap);
+    this.plast = new Uint16Array(cap);
+    this.vol = new Float64Array(cap);
+    this.vol24 = new Float64Array(cap);
+    this.oi = new Float64Array(cap);
+    this.bidSz = new Uint32Array(cap);
+    this.askSz = new Uint32Array(cap);
+    this.lastSz = new Uint32Array(cap);
   }
   grow(min: number): void {
     if (min <= this.cap) return;
@@ -201,7 +255,9 @@ export class World {
 
   onLifecycle(fn: (e: LifecycleEvent) => void): () => void {
     this.listeners.push(fn);
-    return () => { this.listeners = this.listeners.filter((f) => f !== fn); };
+    return () => {
+      this.listeners = this.listeners.filter((f) => f !== fn);
+    };
   }
 
   private emit(e: LifecycleEvent): void {
@@ -218,7 +274,10 @@ export class World {
     const used = new Set<string>();
     for (let i = 0; i < nSeries; i++) {
       // The first round covers every category so small worlds are still varied.
-      const tpl = i < CATEGORIES.length ? rng.pick(TEMPLATES.filter((t) => t.category === CATEGORIES[i])) : rng.weighted(weighted);
+      const tpl =
+        i < CATEGORIES.length
+          ? rng.pick(TEMPLATES.filter((t) => t.category === CATEGORIES[i]))
+          : rng.weighted(weighted);
       this.addSeries(tpl, rng, used);
     }
 
@@ -227,7 +286,8 @@ export class World {
     const scaleK = opts.events ? M / opts.events / avgTplK : 1;
     const plan: [number, number][] = [];
     const perSeries = new Array<number>(this.series.length).fill(0);
-    let remaining = M, s = 0;
+    let remaining = M,
+      s = 0;
     while (remaining > 0) {
       const ser = this.series[s % this.series.length] as SeriesRec;
       s++;
@@ -246,7 +306,9 @@ export class World {
       const n = perSeries[ser.idx] as number;
       const t = ser.tpl;
       // Most series list a recent past comparable to their future; some reach back the full 60 days.
-      const pastS = rng.chance(0.3) ? DAY60 : Math.round(Math.min(DAY60, Math.max(2 * D, t.futureS * (0.5 + 1.5 * rng.next()))));
+      const pastS = rng.chance(0.3)
+        ? DAY60
+        : Math.round(Math.min(DAY60, Math.max(2 * D, t.futureS * (0.5 + 1.5 * rng.next()))));
       const span = pastS + t.futureS;
       const stepS = Math.max(t.periodS, Math.ceil(span / Math.max(1, n) / t.periodS) * t.periodS);
       // Random phase inside the span, so a series with few events is not always at the window start.
@@ -271,7 +333,10 @@ export class World {
       if (this.cols.status[m] === S_ACTIVE && unit(this.seed, m, 0x70617573) < 0.015) {
         this.cols.status[m] = S_INACTIVE;
         this.version++;
-        this.cols.updatedS[m] = Math.max(this.cols.openS[m] as number, this.nowS - Math.floor(unit(this.seed, m, 9) * 6 * H));
+        this.cols.updatedS[m] = Math.max(
+          this.cols.openS[m] as number,
+          this.nowS - Math.floor(unit(this.seed, m, 9) * 6 * H),
+        );
       }
     }
   }
@@ -301,9 +366,33 @@ export class World {
       }
     }
     used.add(ticker);
-    const feeType = rng.weighted<FeeType>([["quadratic", 65], ["quadratic_with_maker_fees", 25], ["flat", 10]]);
-    const feeMultiplier = feeType === "flat" ? 1 : rng.weighted([[1, 70], [0.5, 15], [0.25, 5], [2, 5], [0.75, 5]]);
-    const ser: SeriesRec = { idx: this.series.length, ticker, tpl, label, feeType, feeMultiplier, scale: 0.6 + 0.8 * rng.next(), events: [], nextSlotS: 0, stepS: tpl.periodS };
+    const feeType = rng.weighted<FeeType>([
+      ["quadratic", 65],
+      ["quadratic_with_maker_fees", 25],
+      ["flat", 10],
+    ]);
+    const feeMultiplier =
+      feeType === "flat"
+        ? 1
+        : rng.weighted([
+            [1, 70],
+            [0.5, 15],
+            [0.25, 5],
+            [2, 5],
+            [0.75, 5],
+          ]);
+    const ser: SeriesRec = {
+      idx: this.series.length,
+      ticker,
+      tpl,
+      label,
+      feeType,
+      feeMultiplier,
+      scale: 0.6 + 0.8 * rng.next(),
+      events: [],
+      nextSlotS: 0,
+      stepS: tpl.periodS,
+    };
     this.series.push(ser);
     this.seriesByTicker.set(ticker, ser.idx);
     return ser;
@@ -342,8 +431,22 @@ export class World {
     if (this.eventByTicker.has(ticker)) ticker = `${ticker}${idx.toString(36).toUpperCase()}`;
     const createdS = Math.min(strikeS - t.openLeadS - rng.between(300, 3 * H), nowS - rng.between(0, 3 * D));
     const ev: EventRec = {
-      idx, ticker, series: ser.idx, strikeS, kind: t.kind, codes, gameLabel, strikeBase, strikeStep: step, mean, sd, outcome,
-      winner: 0, markets: [], k, createdS: Math.max(0, createdS),
+      idx,
+      ticker,
+      series: ser.idx,
+      strikeS,
+      kind: t.kind,
+      codes,
+      gameLabel,
+      strikeBase,
+      strikeStep: step,
+      mean,
+      sd,
+      outcome,
+      winner: 0,
+      markets: [],
+      k,
+      createdS: Math.max(0, createdS),
     };
     this.events.push(ev);
     this.eventByTicker.set(ticker, idx);
@@ -383,7 +486,8 @@ export class World {
   rangeBounds(ev: EventRec, ord: number): { lo: number | null; hi: number | null } {
     const t = (this.series[ev.series] as SeriesRec).tpl;
     const r = (x: number) => Number(x.toFixed(t.decimals ?? 2));
-    if (ev.k < 3) return { lo: r(ev.strikeBase + ord * ev.strikeStep), hi: r(ev.strikeBase + (ord + 1) * ev.strikeStep) };
+    if (ev.k < 3)
+      return { lo: r(ev.strikeBase + ord * ev.strikeStep), hi: r(ev.strikeBase + (ord + 1) * ev.strikeStep) };
     if (ord === 0) return { lo: null, hi: r(ev.strikeBase) };
     if (ord >= ev.k - 1) return { lo: r(ev.strikeBase + (ev.k - 2) * ev.strikeStep), hi: null };
     return { lo: r(ev.strikeBase + (ord - 1) * ev.strikeStep), hi: r(ev.strikeBase + ord * ev.strikeStep) };
@@ -474,7 +578,7 @@ export class World {
     const frac = (c.flags[m] as number) & F_FRACTIONAL;
     if (openForS > 0) {
       this.quote(m, this.fairP(ev, c.ord[m] as number, m), rng);
-      const contracts = Math.floor(Math.pow(10, rng.next() * 5.5) * Math.min(1, openForS / D + 0.1));
+      const contracts = Math.floor(10 ** (rng.next() * 5.5) * Math.min(1, openForS / D + 0.1));
       const vol = contracts * 100 + (frac ? rng.int(100) : 0);
       c.vol[m] = vol;
       c.vol24[m] = Math.floor(vol * (openForS < D ? 1 : rng.next() * 0.6));
@@ -496,16 +600,21 @@ export class World {
     const frac = (c.flags[m] as number) & F_FRACTIONAL;
     if (rng.chance(0.04)) {
       // Empty book: bid 0 / ask 1 mean "no orders" on that side.
-      c.bid[m] = 0; c.ask[m] = 10000; c.bidSz[m] = 0; c.askSz[m] = 0;
+      c.bid[m] = 0;
+      c.ask[m] = 10000;
+      c.bidSz[m] = 0;
+      c.askSz[m] = 0;
       return;
     }
     const mid = Math.min(9990, Math.max(10, p * 10000));
     const tick = tickAt(st, mid);
     const half = tick * rng.between(1, 3);
-    let bid = snap(st, mid - half), ask = snap(st, mid + half);
+    let bid = snap(st, mid - half),
+      ask = snap(st, mid + half);
     if (ask <= bid) ask = Math.min(10000, bid + tickAt(st, bid));
     if (bid >= 10000) bid = 10000 - tickAt(st, 9999);
-    c.bid[m] = bid; c.ask[m] = ask;
+    c.bid[m] = bid;
+    c.ask[m] = ask;
     c.bidSz[m] = (1 + rng.int(2000)) * 100 + (frac ? rng.int(100) : 0);
     c.askSz[m] = (1 + rng.int(2000)) * 100 + (frac ? rng.int(100) : 0);
   }
@@ -517,7 +626,8 @@ export class World {
   private assignLegs(m: number, rng: Rng): void {
     const n = rng.between(2, 4);
     const legs: number[] = [];
-    for (let i = 0; i < n && this.legPool.length > 0; i++) legs.push(rng.pick(this.legPool) * 2 + (rng.chance(0.8) ? 0 : 1));
+    for (let i = 0; i < n && this.legPool.length > 0; i++)
+      legs.push(rng.pick(this.legPool) * 2 + (rng.chance(0.8) ? 0 : 1));
     this.mveLegs.set(m, legs);
   }
 
@@ -530,17 +640,43 @@ export class World {
         const at = this.nowS - rng.between(D, 300 * D);
         this.pushFeeChange(ser, ser.feeType, ser.feeMultiplier, Math.floor(at / H) * H, true, n++, rng);
       } else if (u < 0.3) {
-        const nextType = rng.weighted<FeeType>([["quadratic", 1], ["quadratic_with_maker_fees", 1]]);
+        const nextType = rng.weighted<FeeType>([
+          ["quadratic", 1],
+          ["quadratic_with_maker_fees", 1],
+        ]);
         const at = this.nowS + rng.between(H, 30 * D);
         this.pushFeeChange(ser, nextType, rng.pick([1, 0.5, 2]), Math.floor(at / H) * H, false, n++, rng);
       }
     }
   }
 
-  private pushFeeChange(ser: SeriesRec, feeType: FeeType, mult: number, scheduledS: number, applied: boolean, n: number, rng: Rng): void {
-    this.feeChanges.push({ id: uuidFrom(this.seed, 0xfee, n), series: ser.idx, feeType, feeMultiplier: mult, scheduledS, applied });
+  private pushFeeChange(
+    ser: SeriesRec,
+    feeType: FeeType,
+    mult: number,
+    scheduledS: number,
+    applied: boolean,
+    n: number,
+    rng: Rng,
+  ): void {
+    this.feeChanges.push({
+      id: uuidFrom(this.seed, 0xfee, n),
+      series: ser.idx,
+      feeType,
+      feeMultiplier: mult,
+      scheduledS,
+      applied,
+    });
     // docs/kalshi-wire.md Q17: the feed sometimes repeats a change (same series + scheduled_ts) under another id.
-    if (rng.chance(0.15)) this.feeChanges.push({ id: uuidFrom(this.seed, 0xfee, n, 1), series: ser.idx, feeType, feeMultiplier: mult, scheduledS, applied });
+    if (rng.chance(0.15))
+      this.feeChanges.push({
+        id: uuidFrom(this.seed, 0xfee, n, 1),
+        series: ser.idx,
+        feeType,
+        feeMultiplier: mult,
+        scheduledS,
+        applied,
+      });
   }
 
   // ---------------------------------------------------------------- lookups
@@ -594,7 +730,9 @@ export class World {
 
   /** The raw status a market is served with: its lifecycle status, or the unknown word when flagged. */
   statusName(m: number): string {
-    return ((this.cols.flags[m] as number) & F_UNKNOWN_STATUS) !== 0 ? this.unknownStatus : (MARKET_STATUSES[this.cols.status[m] as number] as string);
+    return ((this.cols.flags[m] as number) & F_UNKNOWN_STATUS) !== 0
+      ? this.unknownStatus
+      : (MARKET_STATUSES[this.cols.status[m] as number] as string);
   }
 
   hasUnknownStatus(m: number): boolean {
@@ -648,8 +786,10 @@ export class World {
     }
     const r = this.rates;
     const active = this.count > 0 ? this.activeMarkets() : [];
-    if (r.price_change_per_hour > 0) this.changePrices(active, this.rng.count(active.length * Math.min(1, r.price_change_per_hour * hours)));
-    if (r.metadata_change_per_hour > 0) this.changeMetadata(active, this.rng.count(active.length * Math.min(1, r.metadata_change_per_hour * hours)));
+    if (r.price_change_per_hour > 0)
+      this.changePrices(active, this.rng.count(active.length * Math.min(1, r.price_change_per_hour * hours)));
+    if (r.metadata_change_per_hour > 0)
+      this.changeMetadata(active, this.rng.count(active.length * Math.min(1, r.metadata_change_per_hour * hours)));
     if (r.pause_per_hour > 0) this.togglePauses(this.rng.count(active.length * Math.min(1, r.pause_per_hour * hours)));
     if (r.new_markets_per_hour > 0) this.createMarkets(this.rng.count(r.new_markets_per_hour * hours));
     if (r.vanish_per_hour > 0) this.vanishRandom(this.rng.count(r.vanish_per_hour * hours), true);
@@ -660,7 +800,8 @@ export class World {
     if (this.activeCache?.version === this.version) return this.activeCache.ids;
     const out: number[] = [];
     const { status, flags } = this.cols;
-    for (let m = 0; m < this.count; m++) if (status[m] === S_ACTIVE && ((flags[m] as number) & F_VANISHED) === 0) out.push(m);
+    for (let m = 0; m < this.count; m++)
+      if (status[m] === S_ACTIVE && ((flags[m] as number) & F_VANISHED) === 0) out.push(m);
     this.activeCache = { version: this.version, ids: out };
     return out;
   }
@@ -674,34 +815,60 @@ export class World {
       for (;;) {
         if (st === S_INITIALIZED) {
           const at = c.openS[m] as number;
-          if (nowS < at) { nextDue = Math.min(nextDue, at); break; }
+          if (nowS < at) {
+            nextDue = Math.min(nextDue, at);
+            break;
+          }
           // docs/kalshi-wire.md Q14: initialized → active at open_time with no lifecycle message.
           st = S_ACTIVE;
           c.updatedS[m] = Math.max(c.updatedS[m] as number, at);
           // Opening quotes from a per-market stream, so results do not depend on scan order.
-          if ((c.bid[m] as number) === 0 && (c.ask[m] as number) === 0) this.quote(m, this.fairP(this.events[c.ev[m] as number] as EventRec, c.ord[m] as number, m), new Rng(hash32(this.seed, m, 0x6f70656e)));
+          if ((c.bid[m] as number) === 0 && (c.ask[m] as number) === 0)
+            this.quote(
+              m,
+              this.fairP(this.events[c.ev[m] as number] as EventRec, c.ord[m] as number, m),
+              new Rng(hash32(this.seed, m, 0x6f70656e)),
+            );
         } else if (st === S_ACTIVE || st === S_INACTIVE) {
           const at = c.closeS[m] as number;
-          if (nowS < at) { nextDue = Math.min(nextDue, at); break; }
+          if (nowS < at) {
+            nextDue = Math.min(nextDue, at);
+            break;
+          }
           st = S_CLOSED;
           c.updatedS[m] = Math.max(c.updatedS[m] as number, at);
-          c.bid[m] = 0; c.ask[m] = 0; c.bidSz[m] = 0; c.askSz[m] = 0;
+          c.bid[m] = 0;
+          c.ask[m] = 0;
+          c.bidSz[m] = 0;
+          c.askSz[m] = 0;
         } else if (st === S_CLOSED) {
           const at = (c.closeS[m] as number) + this.determinationDelay(m);
-          if (nowS < at) { nextDue = Math.min(nextDue, at); break; }
+          if (nowS < at) {
+            nextDue = Math.min(nextDue, at);
+            break;
+          }
           st = S_DETERMINED;
           c.determinedS[m] = at;
           c.updatedS[m] = Math.max(c.updatedS[m] as number, at);
           c.result[m] = this.resolve(m);
-          if (notify) { c.status[m] = st; this.emit({ kind: "market", type: "determined", market: m, atS: at }); }
+          if (notify) {
+            c.status[m] = st;
+            this.emit({ kind: "market", type: "determined", market: m, atS: at });
+          }
         } else if (st === S_DETERMINED) {
           const at = (c.determinedS[m] as number) + (c.settleTimer[m] as number);
-          if (nowS < at) { nextDue = Math.min(nextDue, at); break; }
+          if (nowS < at) {
+            nextDue = Math.min(nextDue, at);
+            break;
+          }
           st = S_FINALIZED;
           c.settledS[m] = at;
           c.updatedS[m] = Math.max(c.updatedS[m] as number, at);
           c.oi[m] = 0;
-          if (notify) { c.status[m] = st; this.emit({ kind: "market", type: "settled", market: m, atS: at }); }
+          if (notify) {
+            c.status[m] = st;
+            this.emit({ kind: "market", type: "settled", market: m, atS: at });
+          }
         } else break;
         c.status[m] = st;
         this.version++;
@@ -715,13 +882,16 @@ export class World {
     const ev = this.events[c.ev[m] as number] as EventRec;
     const ord = c.ord[m] as number;
     switch (ev.kind) {
-      case "threshold": return ev.outcome > this.floorStrike(ev, ord) ? R_YES : R_NO;
+      case "threshold":
+        return ev.outcome > this.floorStrike(ev, ord) ? R_YES : R_NO;
       case "range": {
         const { lo, hi } = this.rangeBounds(ev, ord);
         return (lo === null || ev.outcome >= lo) && (hi === null || ev.outcome < hi) ? R_YES : R_NO;
       }
-      case "categorical": return ord === ev.winner ? R_YES : R_NO;
-      default: return unit(this.seed, m, 0x726573) < this.fairP(ev, ord, m) ? R_YES : R_NO;
+      case "categorical":
+        return ord === ev.winner ? R_YES : R_NO;
+      default:
+        return unit(this.seed, m, 0x726573) < this.fairP(ev, ord, m) ? R_YES : R_NO;
     }
   }
 
@@ -837,7 +1007,10 @@ export class World {
 
   private announce(m: number): void {
     const c = this.cols;
-    c.bid[m] = 0; c.ask[m] = 0; c.bidSz[m] = 0; c.askSz[m] = 0;
+    c.bid[m] = 0;
+    c.ask[m] = 0;
+    c.bidSz[m] = 0;
+    c.askSz[m] = 0;
     this.emit({ kind: "market", type: "created", market: m, atS: this.nowS });
     if (this.nowS >= (c.openS[m] as number)) this.applyTransitions(this.nowS, true);
   }
@@ -850,7 +1023,12 @@ export class World {
     const c = this.cols;
     const out: number[] = [];
     const provisional: number[] = [];
-    for (let m = 0; m < this.count; m++) if (((c.flags[m] as number) & (F_PROVISIONAL | F_VANISHED)) === F_PROVISIONAL && (c.status[m] as number) <= S_INACTIVE) provisional.push(m);
+    for (let m = 0; m < this.count; m++)
+      if (
+        ((c.flags[m] as number) & (F_PROVISIONAL | F_VANISHED)) === F_PROVISIONAL &&
+        (c.status[m] as number) <= S_INACTIVE
+      )
+        provisional.push(m);
     for (let i = 0; i < n; i++) {
       let m: number;
       if (provisional.length > 0) m = provisional.splice(this.rng.int(provisional.length), 1)[0] as number;
@@ -885,7 +1063,9 @@ export class World {
     const out: number[] = [];
     for (const m of ms) {
       if (!this.visible(m) || this.hasUnknownStatus(m) === on) continue;
-      this.cols.flags[m] = on ? (this.cols.flags[m] as number) | F_UNKNOWN_STATUS : (this.cols.flags[m] as number) & ~F_UNKNOWN_STATUS;
+      this.cols.flags[m] = on
+        ? (this.cols.flags[m] as number) | F_UNKNOWN_STATUS
+        : (this.cols.flags[m] as number) & ~F_UNKNOWN_STATUS;
       this.cols.updatedS[m] = Math.max(this.cols.updatedS[m] as number, this.nowS);
       this.version++;
       out.push(m);
@@ -922,7 +1102,10 @@ export class World {
     for (const n of MARKET_STATUSES) out[n] = 0;
     let vanished = 0;
     for (let m = 0; m < this.count; m++) {
-      if (!this.visible(m)) { vanished++; continue; }
+      if (!this.visible(m)) {
+        vanished++;
+        continue;
+      }
       const n = this.statusName(m);
       out[n] = (out[n] ?? 0) + 1;
     }

@@ -10,7 +10,16 @@ import { Rng, hash32, uuidFrom } from "./prng";
 import { renderEvent, renderMarket } from "./render";
 import { S_ACTIVE } from "./status";
 import { tradeTape } from "./trades";
-import { F_FRACTIONAL, R_YES, snap, tickAt, type EventRec, type LifecycleEvent, type SeriesRec, type World } from "./world";
+import {
+  F_FRACTIONAL,
+  R_YES,
+  snap,
+  tickAt,
+  type EventRec,
+  type LifecycleEvent,
+  type SeriesRec,
+  type World,
+} from "./world";
 
 export const PING_INTERVAL_MS = 10_000;
 export const PING_PAYLOAD = "heartbeat";
@@ -66,7 +75,10 @@ interface Subscription {
 type Json = Record<string, unknown>;
 
 class CommandError extends Error {
-  constructor(readonly code: WsErrorCode, detail?: string) {
+  constructor(
+    readonly code: WsErrorCode,
+    detail?: string,
+  ) {
     super(detail ? `${WS_ERRORS[code]}: ${detail}` : WS_ERRORS[code]);
   }
 }
@@ -79,7 +91,11 @@ export class WsSession {
   private closed = false;
   messagesSent = 0;
 
-  constructor(private readonly feed: Feed, private readonly transport: WsTransport, readonly authenticated: boolean) {}
+  constructor(
+    private readonly feed: Feed,
+    private readonly transport: WsTransport,
+    readonly authenticated: boolean,
+  ) {}
 
   get isOpen(): boolean {
     return !this.closed;
@@ -99,11 +115,20 @@ export class WsSession {
     const id = typeof cmd.id === "number" ? cmd.id : null;
     try {
       switch (cmd.cmd) {
-        case "subscribe": return this.subscribe(id, cmd.params);
-        case "unsubscribe": return this.unsubscribe(id, cmd.params);
-        case "update_subscription": return this.update(id, cmd.params);
-        case "list_subscriptions": return this.list(id);
-        default: throw new CommandError(5, typeof cmd.cmd === "string" ? cmd.cmd : undefined);
+        case "subscribe":
+          this.subscribe(id, cmd.params);
+          return;
+        case "unsubscribe":
+          this.unsubscribe(id, cmd.params);
+          return;
+        case "update_subscription":
+          this.update(id, cmd.params);
+          return;
+        case "list_subscriptions":
+          this.list(id);
+          return;
+        default:
+          throw new CommandError(5, typeof cmd.cmd === "string" ? cmd.cmd : undefined);
       }
     } catch (e) {
       if (e instanceof CommandError) this.reply({ id, type: "error", msg: { code: e.code, msg: e.message } });
@@ -136,7 +161,8 @@ export class WsSession {
   }
 
   private resolveTickers(raw: unknown): number[] {
-    if (!Array.isArray(raw) || raw.some((t) => typeof t !== "string")) throw new CommandError(11, "market_tickers must be an array of strings");
+    if (!Array.isArray(raw) || raw.some((t) => typeof t !== "string"))
+      throw new CommandError(11, "market_tickers must be an array of strings");
     const out: number[] = [];
     for (const t of raw as string[]) {
       const m = this.feed.world.findMarket(t);
@@ -150,7 +176,8 @@ export class WsSession {
     const p = this.params(rawParams);
     const channels = p.channels;
     if (!Array.isArray(channels) || channels.length === 0) throw new CommandError(3);
-    if (p.market_ticker !== undefined && p.market_tickers !== undefined) throw new CommandError(11, "use market_ticker or market_tickers, not both");
+    if (p.market_ticker !== undefined && p.market_tickers !== undefined)
+      throw new CommandError(11, "use market_ticker or market_tickers, not both");
     let markets: number[] | null = null;
     if (p.market_ticker !== undefined) {
       if (typeof p.market_ticker !== "string") throw new CommandError(11, "market_ticker must be a string");
@@ -161,7 +188,8 @@ export class WsSession {
     }
     // Validate all channels before creating any subscription.
     for (const ch of channels) {
-      if (typeof ch !== "string" || !([...DATA_CHANNELS, ...SILENT_CHANNELS] as string[]).includes(ch)) throw new CommandError(8, String(ch));
+      if (typeof ch !== "string" || !([...DATA_CHANNELS, ...SILENT_CHANNELS] as string[]).includes(ch))
+        throw new CommandError(8, String(ch));
       if (AUTH_CHANNELS.has(ch) && !this.authenticated) throw new CommandError(9, ch);
       if (ch === "orderbook_delta" && markets === null) throw new CommandError(14);
     }
@@ -172,7 +200,12 @@ export class WsSession {
         this.reply({ id, type: "error", msg: { code: 6, msg: WS_ERRORS[6] } });
         continue;
       }
-      const sub: Subscription = { sid: this.nextSid++, channel: ch, markets: TICKERED.has(ch) && markets ? new Set(markets) : null, seq: 0 };
+      const sub: Subscription = {
+        sid: this.nextSid++,
+        channel: ch,
+        markets: TICKERED.has(ch) && markets ? new Set(markets) : null,
+        seq: 0,
+      };
       this.subs.set(sub.sid, sub);
       this.reply({ id, type: "subscribed", msg: { channel: ch, sid: sub.sid } });
       if (ch === "orderbook_delta" && sub.markets) for (const m of sub.markets) this.sendSnapshot(sub, m);
@@ -196,7 +229,8 @@ export class WsSession {
     const sub = this.sidParam(p);
     if (p.action === undefined) throw new CommandError(15);
     if (p.action !== "add_markets" && p.action !== "delete_markets") throw new CommandError(13, String(p.action));
-    if (!TICKERED.has(sub.channel) || sub.markets === null) throw new CommandError(13, `${sub.channel} subscription is not per market`);
+    if (!TICKERED.has(sub.channel) || sub.markets === null)
+      throw new CommandError(13, `${sub.channel} subscription is not per market`);
     if (p.market_tickers === undefined && p.market_ticker === undefined) throw new CommandError(14);
     const ms = this.resolveTickers(p.market_tickers ?? [p.market_ticker]);
     if (ms.length === 0) throw new CommandError(14);
@@ -210,7 +244,8 @@ export class WsSession {
       for (const m of ms) sub.markets.delete(m);
     }
     const reply: Json = { id, sid: sub.sid, seq: sub.seq, type: "ok" };
-    if (p.skip_ticker_ack !== true) reply.market_tickers = [...sub.markets].sort((a, b) => a - b).map((m) => this.feed.world.marketTicker(m));
+    if (p.skip_ticker_ack !== true)
+      reply.market_tickers = [...sub.markets].sort((a, b) => a - b).map((m) => this.feed.world.marketTicker(m));
     this.reply(reply);
     this.feed.interestChanged();
   }
@@ -234,7 +269,11 @@ export class WsSession {
     this.reply({
       id,
       type: "list_subscriptions",
-      msg: [...this.subs.values()].map((s) => ({ sid: s.sid, channel: s.channel, ...(s.markets ? { market_tickers: [...s.markets].map((m) => w.marketTicker(m)) } : {}) })),
+      msg: [...this.subs.values()].map((s) => ({
+        sid: s.sid,
+        channel: s.channel,
+        ...(s.markets ? { market_tickers: [...s.markets].map((m) => w.marketTicker(m)) } : {}),
+      })),
     });
   }
 
@@ -373,7 +412,9 @@ export class Feed {
     const interest = this.interestSet();
     const version = this.world.version;
     if (this.liveCache && this.liveCache.version === version) return this.liveCache.ids;
-    const ids = this.interestAll ? this.world.activeMarkets() : interest.filter((x) => this.world.cols.status[x] === S_ACTIVE && this.world.visible(x));
+    const ids = this.interestAll
+      ? this.world.activeMarkets()
+      : interest.filter((x) => this.world.cols.status[x] === S_ACTIVE && this.world.visible(x));
     this.liveCache = { version, ids };
     return ids;
   }
@@ -418,11 +459,23 @@ export class Feed {
     const book = this.books.get(m);
     let yesPrice: number;
     if (book) {
-      const bestYes = maxKey(book.yes), bestNo = maxKey(book.no);
-      yesPrice = takerYes ? (bestNo !== null ? 10000 - bestNo : (c.ask[m] as number) || 5000) : bestYes ?? ((c.bid[m] as number) || 5000);
+      const bestYes = maxKey(book.yes),
+        bestNo = maxKey(book.no);
+      yesPrice = takerYes
+        ? bestNo !== null
+          ? 10000 - bestNo
+          : (c.ask[m] as number) || 5000
+        : (bestYes ?? ((c.bid[m] as number) || 5000));
     } else {
-      const bid = c.bid[m] as number, ask = c.ask[m] as number;
-      yesPrice = takerYes ? (ask > 0 && ask < 10000 ? ask : (c.last[m] as number) || 5000) : bid > 0 ? bid : (c.last[m] as number) || 5000;
+      const bid = c.bid[m] as number,
+        ask = c.ask[m] as number;
+      yesPrice = takerYes
+        ? ask > 0 && ask < 10000
+          ? ask
+          : (c.last[m] as number) || 5000
+        : bid > 0
+          ? bid
+          : (c.last[m] as number) || 5000;
     }
     yesPrice = Math.min(9990, Math.max(10, yesPrice));
     w.recordTrade(m, yesPrice, countH);
@@ -438,9 +491,21 @@ export class Feed {
       taker_side: takerYes ? "yes" : "no",
       ts,
     };
-    if (this.legacy()) Object.assign(tradeMsg, { yes_price: Math.round(yesPrice / 100), no_price: 100 - Math.round(yesPrice / 100), count: Math.floor(countH / 100) });
+    if (this.legacy())
+      Object.assign(tradeMsg, {
+        yes_price: Math.round(yesPrice / 100),
+        no_price: 100 - Math.round(yesPrice / 100),
+        count: Math.floor(countH / 100),
+      });
     // The public tape (GET /markets/trades) gets every trade, whatever the WebSocket faults do to its frames.
-    tradeTape(w).record({ tradeId: tradeMsg.trade_id as string, ticker: tradeMsg.market_ticker as string, timeMs: nowMs, yesPrice, countH, takerYes });
+    tradeTape(w).record({
+      tradeId: tradeMsg.trade_id as string,
+      ticker: tradeMsg.market_ticker as string,
+      timeMs: nowMs,
+      yesPrice,
+      countH,
+      takerYes,
+    });
     for (const s of this.sessions) for (const sub of s.covering("trade", m)) s.data(sub, "trade", tradeMsg, true);
 
     // Book: the taker consumed the opposite side's best bid; replenish if a level empties.
@@ -453,7 +518,8 @@ export class Feed {
       if (take > 0) this.applyDelta(m, side, price, -take, nowMs);
       if ((levels.get(price) ?? 0) === 0) this.applyDelta(m, side, price, (1 + this.rng.int(500)) * 100, nowMs);
       if (this.rng.chance(0.5)) this.churn(m, book, nowMs);
-      const by = maxKey(book.yes), bn = maxKey(book.no);
+      const by = maxKey(book.yes),
+        bn = maxKey(book.no);
       c.bid[m] = by ?? 0;
       c.ask[m] = bn !== null ? 10000 - bn : 10000;
       c.bidSz[m] = by !== null ? (book.yes.get(by) as number) : 0;
@@ -509,7 +575,8 @@ export class Feed {
     msg.delta_fp = fp(deltaH);
     msg.side = side;
     msg.ts = isoMillis(nowMs);
-    for (const s of this.sessions) for (const sub of s.covering("orderbook_delta", m)) s.data(sub, "orderbook_delta", msg, true);
+    for (const s of this.sessions)
+      for (const sub of s.covering("orderbook_delta", m)) s.data(sub, "orderbook_delta", msg, true);
   }
 
   /** Current order book of a market (created from its quotes on first use). */
@@ -520,7 +587,8 @@ export class Feed {
     const st = this.world.structure(m);
     const r = new Rng(hash32(this.world.seed, 0x626f6f6b, m));
     b = { yes: new Map(), no: new Map() };
-    const bid = c.bid[m] as number, ask = c.ask[m] as number;
+    const bid = c.bid[m] as number,
+      ask = c.ask[m] as number;
     const live = c.status[m] === S_ACTIVE;
     if (live && bid > 0) {
       let p = bid;
@@ -561,7 +629,8 @@ export class Feed {
     const w = this.world;
     const c = w.cols;
     const last = c.last[m] as number;
-    const volH = c.vol[m] as number, oiH = c.oi[m] as number;
+    const volH = c.vol[m] as number,
+      oiH = c.oi[m] as number;
     const o: Json = {
       market_ticker: this.name(m).ticker,
       market_id: this.name(m).id,
@@ -579,7 +648,14 @@ export class Feed {
       ts_ms: nowMs,
       time: isoMillis(nowMs).replace("Z", "000Z"),
     };
-    if (this.legacy()) Object.assign(o, { price: Math.round(last / 100), yes_bid: Math.round((c.bid[m] as number) / 100), yes_ask: Math.round(((c.ask[m] as number) || 10000) / 100), volume: Math.floor(volH / 100), open_interest: Math.floor(oiH / 100) });
+    if (this.legacy())
+      Object.assign(o, {
+        price: Math.round(last / 100),
+        yes_bid: Math.round((c.bid[m] as number) / 100),
+        yes_ask: Math.round(((c.ask[m] as number) || 10000) / 100),
+        volume: Math.floor(volH / 100),
+        open_interest: Math.floor(oiH / 100),
+      });
     return o;
   }
 
@@ -613,25 +689,40 @@ export class Feed {
         msg.open_ts = c.openS[m];
         msg.close_ts = c.closeS[m];
         msg.additional_metadata = {
-          name: full.title, title: full.title, yes_sub_title: full.yes_sub_title, no_sub_title: full.no_sub_title,
-          rules_primary: full.rules_primary, rules_secondary: full.rules_secondary, can_close_early: full.can_close_early,
-          event_ticker: full.event_ticker, expected_expiration_ts: (c.closeS[m] as number) + 300,
+          name: full.title,
+          title: full.title,
+          yes_sub_title: full.yes_sub_title,
+          no_sub_title: full.no_sub_title,
+          rules_primary: full.rules_primary,
+          rules_secondary: full.rules_secondary,
+          can_close_early: full.can_close_early,
+          event_ticker: full.event_ticker,
+          expected_expiration_ts: (c.closeS[m] as number) + 300,
           ...(full.strike_type !== undefined ? { strike_type: full.strike_type } : {}),
           ...(full.floor_strike !== undefined ? { floor_strike: full.floor_strike } : {}),
           ...(full.cap_strike !== undefined ? { cap_strike: full.cap_strike } : {}),
         };
         break;
       }
-      case "activated": msg.is_deactivated = false; break;
-      case "deactivated": msg.is_deactivated = true; break;
-      case "close_date_updated": msg.close_ts = c.closeS[m]; break;
+      case "activated":
+        msg.is_deactivated = false;
+        break;
+      case "deactivated":
+        msg.is_deactivated = true;
+        break;
+      case "close_date_updated":
+        msg.close_ts = c.closeS[m];
+        break;
       case "determined":
         msg.determination_ts = e.atS;
         msg.result = c.result[m] === R_YES ? "yes" : "no";
         msg.settlement_value = c.result[m] === R_YES ? "1.0000" : "0.0000";
         break;
-      case "settled": msg.settled_ts = e.atS; break;
-      default: break;
+      case "settled":
+        msg.settled_ts = e.atS;
+        break;
+      default:
+        break;
     }
     for (const s of this.sessions) {
       const sub = s.hasChannel("market_lifecycle_v2");

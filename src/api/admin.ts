@@ -31,14 +31,20 @@ const adminJson = (message: string) => (c: Context) =>
 export const adminAuth: MiddlewareHandler<AppEnv> = async (c, next) => {
   const token = c.env.SSMD_ADMIN_TOKEN;
   if (!token) {
-    throw new ApiError(503, "admin_disabled", "admin routes are disabled: SSMD_ADMIN_TOKEN is not configured on the server");
+    throw new ApiError(
+      503,
+      "admin_disabled",
+      "admin routes are disabled: SSMD_ADMIN_TOKEN is not configured on the server",
+    );
   }
   c.header("Cache-Control", "no-store");
   // hono/bearer-auth compares SHA-256 digests of the two tokens with a constant-time compare.
   const check = bearerAuth({
     token,
     realm: "ssmd-admin",
-    noAuthenticationHeader: { message: adminJson("missing bearer token: send 'Authorization: Bearer <SSMD_ADMIN_TOKEN>'") },
+    noAuthenticationHeader: {
+      message: adminJson("missing bearer token: send 'Authorization: Bearer <SSMD_ADMIN_TOKEN>'"),
+    },
     invalidAuthenticationHeader: { message: adminJson("malformed Authorization header: expected 'Bearer <token>'") },
     invalidToken: { message: adminJson("invalid bearer token") },
   }) as MiddlewareHandler<AppEnv>;
@@ -107,7 +113,13 @@ const runRoute = createRoute({
   summary: "A sync run's progress and outcome",
   security: [{ bearer: [] }],
   request: {
-    params: z.strictObject({ run_id: z.string().min(1).max(100).openapi({ param: { name: "run_id", in: "path" } }) }),
+    params: z.strictObject({
+      run_id: z
+        .string()
+        .min(1)
+        .max(100)
+        .openapi({ param: { name: "run_id", in: "path" } }),
+    }),
     query: z.strictObject({}),
   },
   responses: { 200: jsonContent(SyncRunSchema, "The run"), ...readErrors, ...adminErrors, ...notFoundError },
@@ -158,9 +170,14 @@ export const adminApp = createApiApp()
     const { mode } = c.req.valid("json");
     const result = await syncCoordinator(c.env).start(mode, "admin");
     if (result.outcome === "conflict") {
-      throw new ApiError(409, "conflict", `a ${result.run.mode} sync (${result.run.run_id}) is running; retry when it ends`, {
-        run: result.run,
-      });
+      throw new ApiError(
+        409,
+        "conflict",
+        `a ${result.run.mode} sync (${result.run.run_id}) is running; retry when it ends`,
+        {
+          run: result.run,
+        },
+      );
     }
     return c.json({ run_id: result.run.run_id, outcome: result.outcome, run: result.run }, 202);
   })

@@ -91,19 +91,34 @@ app.post("/mcp", (c) => {
   return handleMcp(c, TOOLS, dispatch);
 });
 app.on(["GET", "DELETE"], "/mcp", (c) =>
-  errorResponse(c, new ApiError(405, "method_not_allowed", "this MCP endpoint is stateless: POST JSON-RPC messages to /mcp", null, { Allow: "POST" })),
+  errorResponse(
+    c,
+    new ApiError(405, "method_not_allowed", "this MCP endpoint is stateless: POST JSON-RPC messages to /mcp", null, {
+      Allow: "POST",
+    }),
+  ),
 );
 
 app.openAPIRegistry.registerPath({
   method: "post",
   path: "/mcp",
   tags: ["tools"],
-  summary: "Model Context Protocol (Streamable HTTP, stateless, JSON responses): tools/list and tools/call over the same tools as /tools",
-  request: { body: { content: { "application/json": { schema: z.unknown().openapi({ description: "A JSON-RPC 2.0 message or batch" }) } } } },
+  summary:
+    "Model Context Protocol (Streamable HTTP, stateless, JSON responses): tools/list and tools/call over the same tools as /tools",
+  request: {
+    body: {
+      content: {
+        "application/json": { schema: z.unknown().openapi({ description: "A JSON-RPC 2.0 message or batch" }) },
+      },
+    },
+  },
   responses: {
     200: { description: "JSON-RPC response(s)", content: { "application/json": { schema: z.unknown() } } },
     202: { description: "Notification accepted" },
-    403: { description: "Origin not allowed by CORS_ORIGINS", content: { "application/json": { schema: ErrorResponseSchema } } },
+    403: {
+      description: "Origin not allowed by CORS_ORIGINS",
+      content: { "application/json": { schema: ErrorResponseSchema } },
+    },
   },
 });
 
@@ -113,12 +128,12 @@ app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
   description: "SSMD_ADMIN_TOKEN (admin routes only)",
 });
 
-app.doc31("/openapi.json", (c) => ({
+app.doc31("/openapi.json", (_c) => ({
   openapi: "3.1.0",
   info: {
     title: "ssmd",
     version: SSMD_VERSION,
     description:
-      "Kalshi security master: markets, events, series and fees, with agent tools (/tools, /mcp). Errors are `{\"error\":{\"code\",\"message\",\"details\"}}`.",
+      'Kalshi security master: markets, events, series and fees, with agent tools (/tools, /mcp). Errors are `{"error":{"code","message","details"}}`.',
   },
 }));

@@ -101,7 +101,11 @@ export function detailsError(details: ErrorDetail[], target: string): ApiError {
   const first = details[0];
   // A batch can fail in thousands of places: the summary names the first few, `details` has them all.
   const MAX_NAMED = 10;
-  const named = names.slice(0, MAX_NAMED).map((n) => `'${n}'`).join(", ") + (names.length > MAX_NAMED ? ` and ${names.length - MAX_NAMED} more` : "");
+  const named =
+    names
+      .slice(0, MAX_NAMED)
+      .map((n) => `'${n}'`)
+      .join(", ") + (names.length > MAX_NAMED ? ` and ${names.length - MAX_NAMED} more` : "");
   const message =
     first && first.issue === "unknown_parameter"
       ? `unknown ${kind}${names.length > 1 ? "s" : ""} ${named}`
@@ -146,9 +150,15 @@ export function handleError(err: Error, c: Context): Response {
       return prepared;
     }
     const malformedJson = status === 400 && /json/i.test(err.message);
-    const code = malformedJson ? "invalid_body" : (HTTP_CODES[status] ?? (status >= 500 ? "internal" : "invalid_parameter"));
+    const code = malformedJson
+      ? "invalid_body"
+      : (HTTP_CODES[status] ?? (status >= 500 ? "internal" : "invalid_parameter"));
     const message =
-      status === 401 ? "missing or invalid bearer token" : malformedJson ? "request body is not valid JSON" : err.message || "request refused";
+      status === 401
+        ? "missing or invalid bearer token"
+        : malformedJson
+          ? "request body is not valid JSON"
+          : err.message || "request refused";
     const res = errorResponse(c, new ApiError(status, code, message));
     const www = prepared.headers.get("WWW-Authenticate");
     if (www) res.headers.set("WWW-Authenticate", www);

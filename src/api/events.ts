@@ -4,7 +4,16 @@ import { getEvent, listEvents, openDb } from "../db/queries";
 import { notFound } from "./errors";
 import { createApiApp } from "./factory";
 import { jsonContent, notFoundError, readErrors } from "./openapi-helpers";
-import { boolParam, cursorParam, decodeCursor, encodeCursor, EventStatusFilter, limitParam, tickerPath, tokenParam } from "./params";
+import {
+  boolParam,
+  cursorParam,
+  decodeCursor,
+  encodeCursor,
+  EventStatusFilter,
+  limitParam,
+  tickerPath,
+  tokenParam,
+} from "./params";
 import { presentEvent, presentMarket } from "./present";
 import { cachedJson } from "./respond";
 import { EventDetailSchema, EventListSchema } from "./schemas";

@@ -20,16 +20,20 @@ export const FeesQuerySchema = z.strictObject({
   at: instantParam("Instant for the series' fee schedule (default: now); needs `series`"),
   price: dollarPriceInput()
     .optional()
-    .meta({ type: "string", description: "Quote: contract price in dollars (0..1, ≤ 4 decimals), e.g. \"0.55\"" }),
+    .meta({ type: "string", description: 'Quote: contract price in dollars (0..1, ≤ 4 decimals), e.g. "0.55"' }),
   contracts: contractsInput()
     .optional()
-    .meta({ type: "string", description: "Quote: number of contracts (≤ 2 decimals), e.g. \"10\"" }),
-  role: z.enum(["maker", "taker"], { error: "must be maker or taker" }).optional().meta({ description: "Quote: maker or taker (default taker)" }),
-  action: z.enum(["buy", "sell"], { error: "must be buy or sell" }).optional().meta({ description: "Quote: buy or sell (default buy); sets the sign of the balance the rounding fee is computed on" }),
-  precision: z
-    .enum(["cent", "centicent"], { error: "must be cent or centicent" })
+    .meta({ type: "string", description: 'Quote: number of contracts (≤ 2 decimals), e.g. "10"' }),
+  role: z
+    .enum(["maker", "taker"], { error: "must be maker or taker" })
     .optional()
-    .meta({ description: "Quote: member balance precision, cent (default; via a broker) or centicent (direct member)" }),
+    .meta({ description: "Quote: maker or taker (default taker)" }),
+  action: z.enum(["buy", "sell"], { error: "must be buy or sell" }).optional().meta({
+    description: "Quote: buy or sell (default buy); sets the sign of the balance the rounding fee is computed on",
+  }),
+  precision: z.enum(["cent", "centicent"], { error: "must be cent or centicent" }).optional().meta({
+    description: "Quote: member balance precision, cent (default; via a broker) or centicent (direct member)",
+  }),
 });
 
 export const FeeQuoteSchema = z
@@ -79,7 +83,10 @@ const feesRoute = createRoute({
     200: jsonContent(FeesSchema, "Fees"),
     ...readErrors,
     ...notFoundError,
-    422: { content: { "application/json": { schema: ErrorResponseSchema } }, description: "The series' fee type cannot be quoted (flat)" },
+    422: {
+      content: { "application/json": { schema: ErrorResponseSchema } },
+      description: "The series' fee type cannot be quoted (flat)",
+    },
   },
 });
 
@@ -87,10 +94,13 @@ export const feesApp = createApiApp().openapi(feesRoute, async (c) => {
   const q = c.req.valid("query");
   if (q.at !== undefined && q.series === undefined) throw invalidParameter("at", "only applies together with 'series'");
   const wantsQuote = q.price !== undefined || q.contracts !== undefined;
-  if (wantsQuote && q.price === undefined) throw invalidParameter("price", "required for a fee quote (with 'contracts')", "missing");
-  if (wantsQuote && q.contracts === undefined) throw invalidParameter("contracts", "required for a fee quote (with 'price')", "missing");
+  if (wantsQuote && q.price === undefined)
+    throw invalidParameter("price", "required for a fee quote (with 'contracts')", "missing");
+  if (wantsQuote && q.contracts === undefined)
+    throw invalidParameter("contracts", "required for a fee quote (with 'price')", "missing");
   if (!wantsQuote) {
-    for (const p of QUOTE_PARAMS) if (q[p] !== undefined) throw invalidParameter(p, "only applies to a fee quote (with 'price' and 'contracts')");
+    for (const p of QUOTE_PARAMS)
+      if (q[p] !== undefined) throw invalidParameter(p, "only applies to a fee quote (with 'price' and 'contracts')");
   }
   const tierName = q.tier ?? DEFAULT_TIER;
   // Without `at` the schedule is evaluated now, rounded to the minute so the answer can be cached.
@@ -101,22 +111,33 @@ export const feesApp = createApiApp().openapi(feesRoute, async (c) => {
       tier: tierName,
       series: q.series,
       at: q.series === undefined ? undefined : atMs,
-      ...(wantsQuote ? { price: q.price, contracts: q.contracts, role: q.role, action: q.action, precision: q.precision } : {}),
+      ...(wantsQuote
+        ? { price: q.price, contracts: q.contracts, role: q.role, action: q.action, precision: q.precision }
+        : {}),
     },
     load: async () => {
       const db = openDb(c.env.DB);
       const tiers = await listFeeTiers(db);
       const tier = tiers.find((t) => t.tier === tierName);
       if (!tier) {
-        throw new ApiError(404, "not_found", `fee tier '${tierName}' not found; known tiers: ${tiers.map((t) => t.tier).join(", ") || "(none)"}`, {
-          known_tiers: tiers.map((t) => t.tier),
-        });
+        throw new ApiError(
+          404,
+          "not_found",
+          `fee tier '${tierName}' not found; known tiers: ${tiers.map((t) => t.tier).join(", ") || "(none)"}`,
+          {
+            known_tiers: tiers.map((t) => t.tier),
+          },
+        );
       }
       let series: z.infer<typeof SeriesFeeSchema> | null = null;
       if (q.series !== undefined) {
         const [row, schedule] = await Promise.all([getSeries(db, q.series), getSeriesFeeSchedule(db, q.series)]);
         if (!row) throw notFound("series", q.series);
-        series = { series_ticker: row.ticker, at: new Date(atMs).toISOString(), in_force: feeInForce(row, schedule, atMs) };
+        series = {
+          series_ticker: row.ticker,
+          at: new Date(atMs).toISOString(),
+          in_force: feeInForce(row, schedule, atMs),
+        };
       }
       const quote = wantsQuote
         ? quoteOrThrow({

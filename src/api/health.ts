@@ -22,13 +22,18 @@ const PerCheck = <T extends z.ZodType>(t: T) => z.object({ d1: t, kv: t, kalshi:
 
 const Counts = z.record(z.string(), z.number().int());
 const FieldDrift = z.object({
-  items: z.number().int().openapi({ description: "Items carrying at least one field the wire schema does not declare (kept in `extra`)" }),
-  fields: Counts.openapi({ description: "Items per unknown field name (at most 20 names; the rest under \"(other)\")" }),
+  items: z
+    .number()
+    .int()
+    .openapi({ description: "Items carrying at least one field the wire schema does not declare (kept in `extra`)" }),
+  fields: Counts.openapi({ description: 'Items per unknown field name (at most 20 names; the rest under "(other)")' }),
   examples: z.array(z.string()).openapi({ description: "A few tickers of such items" }),
 });
 const DriftCountsSchema = z.object({
   unknown_status: z.object({
-    items: z.number().int().openapi({ description: "Markets whose raw status ssmd's status table does not know (stored as status `unknown`)" }),
+    items: z.number().int().openapi({
+      description: "Markets whose raw status ssmd's status table does not know (stored as status `unknown`)",
+    }),
     values: Counts.openapi({ description: "Items per raw status" }),
     examples: z.array(z.string()).openapi({ description: "A few tickers" }),
   }),
@@ -54,11 +59,17 @@ export const DriftSchema = z
 
 export const HealthSchema = z
   .object({
-    status: z.enum(["ok", "degraded", "down"]).openapi({ description: "down = D1 unreachable (503); degraded = KV or Kalshi unreachable" }),
+    status: z
+      .enum(["ok", "degraded", "down"])
+      .openapi({ description: "down = D1 unreachable (503); degraded = KV or Kalshi unreachable" }),
     version: z.string(),
-    checks: PerCheck(z.boolean()).openapi({ description: "Reachability of D1, KV and the Kalshi source (GET /exchange/status)" }),
+    checks: PerCheck(z.boolean()).openapi({
+      description: "Reachability of D1, KV and the Kalshi source (GET /exchange/status)",
+    }),
     latency_ms: PerCheck(z.number()),
-    errors: PerCheck(z.string().nullable()).openapi({ description: "Why a check failed (kind of failure only, no internals)" }),
+    errors: PerCheck(z.string().nullable()).openapi({
+      description: "Why a check failed (kind of failure only, no internals)",
+    }),
     drift: DriftSchema.nullable(),
   })
   .openapi("Health");
@@ -106,7 +117,12 @@ async function readDrift(db: D1Database): Promise<z.infer<typeof DriftSchema>> {
   const total = stats.drift_total as DriftTotals | undefined;
   return {
     last_run: stats.drift
-      ? { run_id: row.id, mode: row.mode, finished_at: new Date(row.finished_at).toISOString(), ...completeDrift(stats.drift) }
+      ? {
+          run_id: row.id,
+          mode: row.mode,
+          finished_at: new Date(row.finished_at).toISOString(),
+          ...completeDrift(stats.drift),
+        }
       : null,
     total: total ? { ...completeDrift(total), runs: total.runs ?? 0, since: total.since ?? null } : null,
   };

@@ -60,7 +60,8 @@ function tradesBodyHook(result: { success: boolean; error?: z.ZodError }): undef
       const again = TRADE_FORMAT_SCHEMAS[format].safeParse(value);
       if (!again.success) issues = again.error.issues.map((i) => ({ ...i, path: ["trades", index, ...i.path] }));
     }
-    for (const d of zodIssuesToDetails(new z.ZodError(issues))) details.push({ ...d, message: `${label}: ${d.message}` });
+    for (const d of zodIssuesToDetails(new z.ZodError(issues)))
+      details.push({ ...d, message: `${label}: ${d.message}` });
   }
   throw detailsError(details, "json");
 }
@@ -83,14 +84,28 @@ const FeedName = z
   .string()
   .regex(/^[a-z0-9_-]{1,40}$/, "must be 1–40 characters of a-z, 0-9, _ or -")
   .optional()
-  .openapi({ description: `Feed (one ingest object per feed; default ${INGEST_NAME}). Another name keeps e.g. a simulator world's data apart` });
+  .openapi({
+    description: `Feed (one ingest object per feed; default ${INGEST_NAME}). Another name keeps e.g. a simulator world's data apart`,
+  });
 const FeedQuery = z.strictObject({ feed: FeedName });
 
 const StartBody = z.strictObject({
   feed: FeedName,
-  ws_url: z.url({ protocol: /^wss?$/ }).optional().openapi({ description: "Override KALSHI_WS_URL (e.g. a simulator world's ws_url)" }),
-  base_url: z.url({ protocol: /^https?$/ }).optional().openapi({ description: "Kalshi REST base for the trade backfill (default: derived from ws_url, else KALSHI_BASE_URL)" }),
-  markets: z.array(z.string().min(1).max(200)).max(200_000).optional().openapi({ description: "Explicit market set (default: open markets in D1)" }),
+  ws_url: z
+    .url({ protocol: /^wss?$/ })
+    .optional()
+    .openapi({ description: "Override KALSHI_WS_URL (e.g. a simulator world's ws_url)" }),
+  base_url: z
+    .url({ protocol: /^https?$/ })
+    .optional()
+    .openapi({
+      description: "Kalshi REST base for the trade backfill (default: derived from ws_url, else KALSHI_BASE_URL)",
+    }),
+  markets: z
+    .array(z.string().min(1).max(200))
+    .max(200_000)
+    .optional()
+    .openapi({ description: "Explicit market set (default: open markets in D1)" }),
 });
 
 const tradesRoute = createRoute({
@@ -140,7 +155,11 @@ export const ingestAdminApp = createApiApp()
       const converted = convertTrades(c.req.valid("json").trades);
       if (converted.errors.length > 0) {
         throw detailsError(
-          converted.errors.map((e) => ({ parameter: `trades.${e.index}`, issue: "invalid_trade", message: `trade ${e.index} (${e.format} format): ${e.reason}` })),
+          converted.errors.map((e) => ({
+            parameter: `trades.${e.index}`,
+            issue: "invalid_trade",
+            message: `trade ${e.index} (${e.format} format): ${e.reason}`,
+          })),
           "json",
         );
       }
@@ -150,8 +169,19 @@ export const ingestAdminApp = createApiApp()
   )
   .openapi(healthRoute, async (c) => c.json(await ingestObject(c.env, c.req.valid("query").feed).health(), 200))
   .openapi(startRoute, async (c) => {
-    const body = c.req.header("content-length") === "0" ? {} : ((c.req.valid("json") as z.infer<typeof StartBody> | undefined) ?? {});
+    const body =
+      c.req.header("content-length") === "0"
+        ? {}
+        : ((c.req.valid("json") as z.infer<typeof StartBody> | undefined) ?? {});
     const feed = body.feed ?? INGEST_NAME;
-    return c.json(await ingestObject(c.env, feed).start({ feed, ws_url: body.ws_url, base_url: body.base_url, markets: body.markets }), 200);
+    return c.json(
+      await ingestObject(c.env, feed).start({
+        feed,
+        ws_url: body.ws_url,
+        base_url: body.base_url,
+        markets: body.markets,
+      }),
+      200,
+    );
   })
   .openapi(stopRoute, async (c) => c.json(await ingestObject(c.env, c.req.valid("query").feed).stop(), 200));

@@ -23,7 +23,6 @@ import { cachedJson } from "./respond";
 import { MarketDetailSchema, MarketListSchema } from "./schemas";
 import { defineTool } from "./tools";
 
-
 export const MarketsQuerySchema = z.strictObject({
   category: tokenParam("Series category, exact (e.g. Economics)"),
   status: MarketStatusFilter.optional(),
@@ -107,7 +106,9 @@ export const marketTools = [
   defineTool({
     name: "get_market",
     description: "Get one Kalshi market by ticker, with its event metadata, prices, volume and status.",
-    input: z.strictObject({ ticker: z.string().min(1).max(200).meta({ description: "Market ticker, e.g. KXBTCD-26MAR1317-T65499.99" }) }),
+    input: z.strictObject({
+      ticker: z.string().min(1).max(200).meta({ description: "Market ticker, e.g. KXBTCD-26MAR1317-T65499.99" }),
+    }),
     request: (args) => ({ path: `/markets/${encodeURIComponent(args.ticker ?? "")}` }),
   }),
 ];

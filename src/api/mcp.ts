@@ -14,14 +14,24 @@ import { SSMD_VERSION } from "../version";
 
 type InputSchema = { type: "object"; properties?: Record<string, object>; required?: string[]; [k: string]: unknown };
 
-function buildServer(tools: readonly ToolDefinition[], version: string, call: (tool: ToolDefinition, args: unknown) => Promise<CallToolResult>): Server {
+function buildServer(
+  tools: readonly ToolDefinition[],
+  version: string,
+  call: (tool: ToolDefinition, args: unknown) => Promise<CallToolResult>,
+): Server {
   const server = new Server({ name: "ssmd", version }, { capabilities: { tools: {} } });
-  const listed = tools.map((t) => ({ name: t.name, description: t.description, inputSchema: toolInputJsonSchema(t) as InputSchema }));
+  const listed = tools.map((t) => ({
+    name: t.name,
+    description: t.description,
+    inputSchema: toolInputJsonSchema(t) as InputSchema,
+  }));
   server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: listed }));
   server.setRequestHandler(CallToolRequestSchema, async (req) => {
     const tool = tools.find((t) => t.name === req.params.name);
     if (!tool) {
-      const body = errorBody("unknown_tool", `unknown tool '${req.params.name}'`, { known_tools: tools.map((t) => t.name) });
+      const body = errorBody("unknown_tool", `unknown tool '${req.params.name}'`, {
+        known_tools: tools.map((t) => t.name),
+      });
       return { isError: true, content: [{ type: "text", text: JSON.stringify(body) }] };
     }
     return call(tool, req.params.arguments ?? {});
@@ -29,7 +39,11 @@ function buildServer(tools: readonly ToolDefinition[], version: string, call: (t
   return server;
 }
 
-export async function handleMcp(c: Context<AppEnv>, tools: readonly ToolDefinition[], dispatch: Dispatch): Promise<Response> {
+export async function handleMcp(
+  c: Context<AppEnv>,
+  tools: readonly ToolDefinition[],
+  dispatch: Dispatch,
+): Promise<Response> {
   const call = async (tool: ToolDefinition, args: unknown): Promise<CallToolResult> => {
     let text: string;
     let ok: boolean;
@@ -46,12 +60,16 @@ export async function handleMcp(c: Context<AppEnv>, tools: readonly ToolDefiniti
     const result: CallToolResult = { content: [{ type: "text", text }], isError: !ok };
     if (ok) {
       const parsed: unknown = JSON.parse(text);
-      if (parsed && typeof parsed === "object" && !Array.isArray(parsed)) result.structuredContent = parsed as Record<string, unknown>;
+      if (parsed && typeof parsed === "object" && !Array.isArray(parsed))
+        result.structuredContent = parsed as Record<string, unknown>;
     }
     return result;
   };
   const server = buildServer(tools, SSMD_VERSION, call);
-  const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
+  const transport = new WebStandardStreamableHTTPServerTransport({
+    sessionIdGenerator: undefined,
+    enableJsonResponse: true,
+  });
   await server.connect(transport);
   try {
     return await transport.handleRequest(c.req.raw);

@@ -4,7 +4,12 @@
  * rejected rather than guessed at.
  */
 import { z } from "@hono/zod-openapi";
-import { describeEventStatusFilters, describeStatusFilters, EVENT_STATUS_FILTER_WORDS, MARKET_STATUS_FILTER_WORDS } from "../domain/status";
+import {
+  describeEventStatusFilters,
+  describeStatusFilters,
+  EVENT_STATUS_FILTER_WORDS,
+  MARKET_STATUS_FILTER_WORDS,
+} from "../domain/status";
 import { isUtcDay, parseInstant } from "../lib/validators";
 import { invalidParameter } from "./errors";
 
@@ -19,7 +24,13 @@ export const limitParam = (max = MAX_LIMIT, dflt = DEFAULT_LIMIT) =>
     .pipe(z.number().int().min(1, `must be between 1 and ${max}`).max(max, `must be between 1 and ${max}`))
     .optional()
     .transform((v) => v ?? dflt)
-    .meta({ type: "integer", minimum: 1, maximum: max, default: dflt, description: `Page size (1–${max}, default ${dflt})` });
+    .meta({
+      type: "integer",
+      minimum: 1,
+      maximum: max,
+      default: dflt,
+      description: `Page size (1–${max}, default ${dflt})`,
+    });
 
 export const boolParam = (description: string) =>
   z
@@ -46,22 +57,22 @@ export const MarketStatusFilter = z
   .meta({
     description:
       `Status filter, by the raw Kalshi statuses (\`status_raw\`) each word selects — ${describeStatusFilters()}. ` +
-      "The first four are the normalized \`status\` values; unopened, active and paused split open. Tradeable now: active.",
+      "The first four are the normalized `status` values; unopened, active and paused split open. Tradeable now: active.",
   });
 
 /** The event `status` filter: an event's status is derived from its markets' normalized statuses. */
 export const EventStatusFilter = z
   .enum(EVENT_STATUS_FILTER_WORDS, { error: `must be one of ${EVENT_STATUS_FILTER_WORDS.join(", ")}` })
-  .meta({ description: `Event status, derived from its live markets' normalized statuses — ${describeEventStatusFilters()}` });
+  .meta({
+    description: `Event status, derived from its live markets' normalized statuses — ${describeEventStatusFilters()}`,
+  });
 
 /** Exact raw status (Kalshi's word, case-sensitive), any word — one ssmd does not know included. */
 export const statusRawParam = () =>
-  z
-    .string()
-    .min(1, "must not be empty")
-    .max(64, "must be at most 64 characters")
-    .optional()
-    .meta({ description: "Kalshi's raw status, exact and case-sensitive (e.g. determined, or a word ssmd does not know); combines with `status`" });
+  z.string().min(1, "must not be empty").max(64, "must be at most 64 characters").optional().meta({
+    description:
+      "Kalshi's raw status, exact and case-sensitive (e.g. determined, or a word ssmd does not know); combines with `status`",
+  });
 
 export const instantParam = (description: string) =>
   z
@@ -69,13 +80,19 @@ export const instantParam = (description: string) =>
     .transform((s, ctx) => {
       const ms = parseInstant(s);
       if (ms === null) {
-        ctx.addIssue({ code: "custom", message: "must be an ISO-8601 date (2026-03-01) or timestamp with zone (2026-03-01T17:00:00Z)" });
+        ctx.addIssue({
+          code: "custom",
+          message: "must be an ISO-8601 date (2026-03-01) or timestamp with zone (2026-03-01T17:00:00Z)",
+        });
         return z.NEVER;
       }
       return ms;
     })
     .optional()
-    .meta({ type: "string", description: `${description} (ISO-8601 date like 2026-03-01 = midnight UTC, or timestamp with zone like 2026-03-01T17:00:00Z)` });
+    .meta({
+      type: "string",
+      description: `${description} (ISO-8601 date like 2026-03-01 = midnight UTC, or timestamp with zone like 2026-03-01T17:00:00Z)`,
+    });
 
 export const dayParam = (description: string) =>
   z
@@ -86,12 +103,7 @@ export const dayParam = (description: string) =>
 
 /** Identifier-like filters (tickers, categories): bounded and printable, never empty. */
 export const tokenParam = (description: string, max = 128) =>
-  z
-    .string()
-    .min(1, "must not be empty")
-    .max(max, `must be at most ${max} characters`)
-    .optional()
-    .meta({ description });
+  z.string().min(1, "must not be empty").max(max, `must be at most ${max} characters`).optional().meta({ description });
 
 export const tickerPath = (name: string, description: string) =>
   z

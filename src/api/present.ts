@@ -7,14 +7,7 @@ import type { EventMetaRow, EventWithCount, MarketWithEventRow } from "../db/que
 import type { FeeTierRow, MarketRow, SeriesFeeRow, SeriesRow } from "../db/schema";
 import { dollarsToCents, fpToNumber } from "../lib/decimal";
 import { NORMALIZED_STATUSES } from "../domain/status";
-import type {
-  EventOut,
-  FeeScheduleEntryOut,
-  FeeTierOut,
-  MarketOut,
-  MarketWithEventOut,
-  SeriesOut,
-} from "./schemas";
+import type { EventOut, FeeScheduleEntryOut, FeeTierOut, MarketOut, MarketWithEventOut, SeriesOut } from "./schemas";
 
 type Status = MarketOut["status"];
 const STATUSES = new Set<string>(NORMALIZED_STATUSES);

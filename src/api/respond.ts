@@ -79,7 +79,11 @@ export async function cachedJson<T>(
   // Already-compressed bytes: `encodeBody: "manual"` makes the runtime send them as they are.
   const res =
     cached.encoding === "gzip"
-      ? new Response(cached.body, { status: 200, headers: { ...headers, "Content-Encoding": "gzip" }, encodeBody: "manual" })
+      ? new Response(cached.body, {
+          status: 200,
+          headers: { ...headers, "Content-Encoding": "gzip" },
+          encodeBody: "manual",
+        })
       : c.body(cached.body, 200, headers);
   // The body is exactly JSON.stringify of a T built by the typed loader (or a cached copy of it).
   return res as unknown as TypedResponse<JSONParsed<T>, 200, "json">;

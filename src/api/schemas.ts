@@ -5,9 +5,18 @@
 import { z } from "@hono/zod-openapi";
 import { NORMALIZED_STATUSES } from "../domain/status";
 
-const Dollars = z.string().nullable().openapi({ description: "Exact decimal dollars as Kalshi sent them, e.g. \"0.5600\"" });
-const Fp = z.string().nullable().openapi({ description: "Exact fixed-point count as Kalshi sent it, e.g. \"2233487.48\"" });
-const Cents = z.number().nullable().openapi({ description: "Cents (may be fractional for sub-penny prices); null when absent" });
+const Dollars = z
+  .string()
+  .nullable()
+  .openapi({ description: 'Exact decimal dollars as Kalshi sent them, e.g. "0.5600"' });
+const Fp = z
+  .string()
+  .nullable()
+  .openapi({ description: 'Exact fixed-point count as Kalshi sent it, e.g. "2233487.48"' });
+const Cents = z
+  .number()
+  .nullable()
+  .openapi({ description: "Cents (may be fractional for sub-penny prices); null when absent" });
 const Count = z.number().nullable().openapi({ description: "Contracts (may be fractional); null when absent" });
 const Time = z.string().nullable().openapi({ description: "RFC 3339 timestamp as Kalshi sent it" });
 const Json = z.unknown().openapi({ description: "JSON value as Kalshi sent it" });
@@ -39,7 +48,10 @@ export const MarketSchema = z
     yes_sub_title: z.string().nullable(),
     no_sub_title: z.string().nullable(),
     status: NormalizedStatus,
-    status_raw: z.string().openapi({ description: "Kalshi's status word exactly as sent (initialized, active, inactive, closed, determined, finalized, …, or a word ssmd does not know: then `status` is unknown)" }),
+    status_raw: z.string().openapi({
+      description:
+        "Kalshi's status word exactly as sent (initialized, active, inactive, closed, determined, finalized, …, or a word ssmd does not know: then `status` is unknown)",
+    }),
     created_time: Time,
     updated_time: Time,
     open_time: Time,
@@ -62,7 +74,9 @@ export const MarketSchema = z
     yes_ask_dollars: Dollars,
     no_bid_dollars: Dollars,
     no_ask_dollars: Dollars,
-    no_side_derived: z.boolean().openapi({ description: "true when Kalshi omitted the NO side and ssmd derived it as 1 − YES" }),
+    no_side_derived: z
+      .boolean()
+      .openapi({ description: "true when Kalshi omitted the NO side and ssmd derived it as 1 − YES" }),
     last_price_dollars: Dollars,
     previous_yes_bid_dollars: Dollars,
     previous_yes_ask_dollars: Dollars,
@@ -100,7 +114,9 @@ export const MarketSchema = z
   .openapi("Market");
 export type MarketOut = z.infer<typeof MarketSchema>;
 
-export const MarketWithEventSchema = MarketSchema.extend({ event: EventMetaSchema.nullable() }).openapi("MarketWithEvent");
+export const MarketWithEventSchema = MarketSchema.extend({ event: EventMetaSchema.nullable() }).openapi(
+  "MarketWithEvent",
+);
 export type MarketWithEventOut = z.infer<typeof MarketWithEventSchema>;
 
 export const MarketListSchema = z
@@ -125,7 +141,9 @@ export const EventSchema = z
     product_metadata: Json,
     strike_date: Time,
     strike_period: z.string().nullable(),
-    status: NormalizedStatus.openapi({ description: "Derived from the event's markets (Kalshi's events carry no status)" }),
+    status: NormalizedStatus.openapi({
+      description: "Derived from the event's markets (Kalshi's events carry no status)",
+    }),
     extra: Json,
     first_seen_at: Iso,
     updated_at: Iso,
@@ -145,13 +163,21 @@ export const EventDetailSchema = z
 
 export const FeeScheduleEntrySchema = z
   .object({
-    effective_ts: z.number().int().openapi({ description: "Unix ms the fee took effect (0 = as first seen on the series)" }),
-    effective_at: z.string().nullable().openapi({ format: "date-time", description: "effective_ts as ISO-8601; null for 0" }),
+    effective_ts: z
+      .number()
+      .int()
+      .openapi({ description: "Unix ms the fee took effect (0 = as first seen on the series)" }),
+    effective_at: z
+      .string()
+      .nullable()
+      .openapi({ format: "date-time", description: "effective_ts as ISO-8601; null for 0" }),
     scheduled_ts: Time,
     fee_type: z.string(),
     fee_multiplier: z.number(),
     source: z.string().openapi({ description: "series | fee_change" }),
-    change_ids: z.array(z.string()).openapi({ description: "Kalshi fee-change ids seen for this change (the feed repeats changes under new ids)" }),
+    change_ids: z
+      .array(z.string())
+      .openapi({ description: "Kalshi fee-change ids seen for this change (the feed repeats changes under new ids)" }),
   })
   .openapi("FeeScheduleEntry");
 export type FeeScheduleEntryOut = z.infer<typeof FeeScheduleEntrySchema>;
@@ -187,7 +213,9 @@ export const SeriesDetailSchema = z
   .object({
     series: SeriesSchema,
     fee_in_force: FeeScheduleEntrySchema.openapi({ description: "The schedule entry in force now" }),
-    fee_schedule: z.array(FeeScheduleEntrySchema).openapi({ description: "Every known fee change, oldest first (future ones included)" }),
+    fee_schedule: z
+      .array(FeeScheduleEntrySchema)
+      .openapi({ description: "Every known fee change, oldest first (future ones included)" }),
   })
   .openapi("SeriesDetail");
 
@@ -207,7 +235,8 @@ export const FeeTierSchema = z
     taker_coefficient: z.string().openapi({ description: "Exact decimal taker coefficient (0.07 = 7 % of C·P·(1−P))" }),
     maker_coefficient: z.string().openapi({ description: "Exact decimal maker coefficient (0.0175)" }),
     updated_at: Iso.openapi({
-      description: "When the tier's coefficients last changed (took effect): for `default`, 2025-07-01T00:00:00Z, when Kalshi's current general schedule (taker 0.07, maker 0.0175) took effect (docs/fees.md)",
+      description:
+        "When the tier's coefficients last changed (took effect): for `default`, 2025-07-01T00:00:00Z, when Kalshi's current general schedule (taker 0.07, maker 0.0175) took effect (docs/fees.md)",
     }),
   })
   .openapi("FeeTier", { description: `Coefficients of Kalshi's quadratic fee: ${FEE_TIER_FORMULA}` });

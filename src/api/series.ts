@@ -44,7 +44,12 @@ export const seriesApp = createApiApp()
       scopes: ["series"],
       query: q,
       load: async () => {
-        const page = await listSeries(openDb(c.env.DB), { category: q.category, includeDeleted: q.include_deleted }, q.limit, after);
+        const page = await listSeries(
+          openDb(c.env.DB),
+          { category: q.category, includeDeleted: q.include_deleted },
+          q.limit,
+          after,
+        );
         return { series: page.rows.map(presentSeries), cursor: page.next === null ? null : encodeCursor([page.next]) };
       },
     });
@@ -59,7 +64,10 @@ export const seriesApp = createApiApp()
       query: { minute },
       load: async () => {
         const db = openDb(c.env.DB);
-        const [row, schedule] = await Promise.all([getSeries(db, series_ticker), getSeriesFeeSchedule(db, series_ticker)]);
+        const [row, schedule] = await Promise.all([
+          getSeries(db, series_ticker),
+          getSeriesFeeSchedule(db, series_ticker),
+        ]);
         if (!row) throw notFound("series", series_ticker);
         return {
           series: presentSeries(row),

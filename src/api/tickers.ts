@@ -33,7 +33,10 @@ export { PriceHistorySchema, VolumeProfileSchema };
 const TickerStatsSchema = z
   .object({
     trades_retained: z.number().int(),
-    trades_added: z.number().int().openapi({ description: "Counters from here on: since the ticker object last loaded" }),
+    trades_added: z
+      .number()
+      .int()
+      .openapi({ description: "Counters from here on: since the ticker object last loaded" }),
     duplicates: z.number().int(),
     outside: z.number().int(),
     tickers_applied: z.number().int(),
@@ -65,7 +68,11 @@ export const TickerListSchema = z
 // Parameters
 
 export const TickersQuerySchema = z.strictObject({
-  feed: z.enum([FEED], { error: `must be ${FEED}` }).optional().default(FEED).meta({ description: `Stream feed (only '${FEED}')` }),
+  feed: z
+    .enum([FEED], { error: `must be ${FEED}` })
+    .optional()
+    .default(FEED)
+    .meta({ description: `Stream feed (only '${FEED}')` }),
   date: z
     .string()
     .refine(isUtcDay, "must be a date YYYY-MM-DD")
@@ -81,9 +88,21 @@ const PriceWindowQuery = z.strictObject({
     .string()
     .regex(/^[0-9]{1,7}$/, "must be a whole number of trades")
     .transform(Number)
-    .pipe(z.number().int().min(1, `must be between 1 and ${MAX_PRICE_WINDOW}`).max(MAX_PRICE_WINDOW, `must be between 1 and ${MAX_PRICE_WINDOW}`))
+    .pipe(
+      z
+        .number()
+        .int()
+        .min(1, `must be between 1 and ${MAX_PRICE_WINDOW}`)
+        .max(MAX_PRICE_WINDOW, `must be between 1 and ${MAX_PRICE_WINDOW}`),
+    )
     .optional()
-    .meta({ type: "integer", minimum: 1, maximum: MAX_PRICE_WINDOW, default: DEFAULT_PRICE_WINDOW, description: `Last N trades (default ${DEFAULT_PRICE_WINDOW})` }),
+    .meta({
+      type: "integer",
+      minimum: 1,
+      maximum: MAX_PRICE_WINDOW,
+      default: DEFAULT_PRICE_WINDOW,
+      description: `Last N trades (default ${DEFAULT_PRICE_WINDOW})`,
+    }),
 });
 
 const DURATION_RE = /^([0-9]{1,9})(ms|s|m|h)$/;
@@ -100,7 +119,11 @@ const VolumeWindowQuery = z.strictObject({
   window: z
     .string()
     .optional()
-    .meta({ type: "string", description: `Window as a duration: 250ms, 90s, 5m, 1h (max ${MAX_VOLUME_WINDOW_MS / 60_000}m; default 5m)`, example: "5m" }),
+    .meta({
+      type: "string",
+      description: `Window as a duration: 250ms, 90s, 5m, 1h (max ${MAX_VOLUME_WINDOW_MS / 60_000}m; default 5m)`,
+      example: "5m",
+    }),
   window_ms: z
     .string()
     .regex(/^[0-9]{1,10}$/, "must be a whole number of milliseconds")
@@ -109,7 +132,8 @@ const VolumeWindowQuery = z.strictObject({
 });
 
 function volumeWindowMs(q: { window?: string; window_ms?: string }): number {
-  if (q.window !== undefined && q.window_ms !== undefined) throw invalidParameter("window", "give either window or window_ms, not both");
+  if (q.window !== undefined && q.window_ms !== undefined)
+    throw invalidParameter("window", "give either window or window_ms, not both");
   let ms: number = DEFAULT_VOLUME_WINDOW_MS;
   let name = "window";
   if (q.window !== undefined) {
@@ -120,7 +144,8 @@ function volumeWindowMs(q: { window?: string; window_ms?: string }): number {
     ms = Number(q.window_ms);
     name = "window_ms";
   }
-  if (ms < 1 || ms > MAX_VOLUME_WINDOW_MS) throw invalidParameter(name, `must be between 1 ms and ${MAX_VOLUME_WINDOW_MS / 60_000} minutes`);
+  if (ms < 1 || ms > MAX_VOLUME_WINDOW_MS)
+    throw invalidParameter(name, `must be between 1 ms and ${MAX_VOLUME_WINDOW_MS / 60_000} minutes`);
   return ms;
 }
 
@@ -149,18 +174,28 @@ const priceRoute = createRoute({
   method: "get",
   path: "/tickers/{ticker}/price_history",
   tags: ["tickers"],
-  summary: "last, vwap, high, low, volatility (cents, with *_dollars twins) and returns (unitless) over the last N trades",
+  summary:
+    "last, vwap, high, low, volatility (cents, with *_dollars twins) and returns (unitless) over the last N trades",
   request: { params: TickerPath, query: PriceWindowQuery },
-  responses: { 200: jsonContent(z.object({ ticker: z.string(), price_history: PriceHistorySchema }), "price_history"), ...readErrors, ...notFoundError },
+  responses: {
+    200: jsonContent(z.object({ ticker: z.string(), price_history: PriceHistorySchema }), "price_history"),
+    ...readErrors,
+    ...notFoundError,
+  },
 });
 
 const volumeRoute = createRoute({
   method: "get",
   path: "/tickers/{ticker}/volume_profile",
   tags: ["tickers"],
-  summary: "buyVolume, sellVolume, totalVolume (contracts), ratio (unitless), average over a time window ending at the latest trade",
+  summary:
+    "buyVolume, sellVolume, totalVolume (contracts), ratio (unitless), average over a time window ending at the latest trade",
   request: { params: TickerPath, query: VolumeWindowQuery },
-  responses: { 200: jsonContent(z.object({ ticker: z.string(), volume_profile: VolumeProfileSchema }), "volume_profile"), ...readErrors, ...notFoundError },
+  responses: {
+    200: jsonContent(z.object({ ticker: z.string(), volume_profile: VolumeProfileSchema }), "volume_profile"),
+    ...readErrors,
+    ...notFoundError,
+  },
 });
 
 function noStreamData(ticker: string) {
@@ -185,7 +220,10 @@ export const tickersApp = createApiApp()
     const results = await listTickerDays(c.env.DB, q.feed, q.date, after, q.limit + 1);
     const page = pageOf(results, q.limit, (r) => r.ticker);
     c.header("Cache-Control", REGISTRY_CACHE_CONTROL);
-    return c.json({ feed: q.feed, date: q.date, tickers: page.rows, cursor: page.next === null ? null : encodeCursor([page.next]) }, 200);
+    return c.json(
+      { feed: q.feed, date: q.date, tickers: page.rows, cursor: page.next === null ? null : encodeCursor([page.next]) },
+      200,
+    );
   })
   .openapi(detailRoute, async (c) => {
     const { ticker } = c.req.valid("param");
@@ -197,7 +235,11 @@ export const tickersApp = createApiApp()
   .openapi(priceRoute, async (c) => {
     const { ticker } = c.req.valid("param");
     const { window } = c.req.valid("query");
-    const ph = unwrap(ticker, "window", await tickerStub(c.env.TICKER, ticker).priceHistory(window ?? DEFAULT_PRICE_WINDOW));
+    const ph = unwrap(
+      ticker,
+      "window",
+      await tickerStub(c.env.TICKER, ticker).priceHistory(window ?? DEFAULT_PRICE_WINDOW),
+    );
     live(c);
     return c.json({ ticker, price_history: ph }, 200);
   })

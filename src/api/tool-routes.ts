@@ -47,13 +47,22 @@ const callRoute = createRoute({
   tags: ["tools"],
   summary: "Call a tool with a JSON object of arguments; answers what the tool's REST route answers",
   request: {
-    params: z.strictObject({ name: z.string().min(1).max(64).openapi({ param: { name: "name", in: "path" } }) }),
+    params: z.strictObject({
+      name: z
+        .string()
+        .min(1)
+        .max(64)
+        .openapi({ param: { name: "name", in: "path" } }),
+    }),
     query: z.strictObject({}),
   },
   responses: {
     200: { description: "The REST route's JSON", content: { "application/json": { schema: z.unknown() } } },
     ...readErrors,
-    404: { description: "Unknown tool, or the route's 404", content: { "application/json": { schema: ErrorResponseSchema } } },
+    404: {
+      description: "Unknown tool, or the route's 404",
+      content: { "application/json": { schema: ErrorResponseSchema } },
+    },
   },
 });
 
@@ -71,9 +80,14 @@ export async function readToolArgs(req: Request): Promise<unknown> {
 }
 
 export function unknownTool(name: string, tools: readonly ToolDefinition[]): ApiError {
-  return new ApiError(404, "unknown_tool", `unknown tool '${name}'; known tools: ${tools.map((t) => t.name).join(", ")}`, {
-    known_tools: tools.map((t) => t.name),
-  });
+  return new ApiError(
+    404,
+    "unknown_tool",
+    `unknown tool '${name}'; known tools: ${tools.map((t) => t.name).join(", ")}`,
+    {
+      known_tools: tools.map((t) => t.name),
+    },
+  );
 }
 
 export function createToolRoutes(tools: readonly ToolDefinition[], dispatch: Dispatch) {
@@ -88,7 +102,11 @@ export function createToolRoutes(tools: readonly ToolDefinition[], dispatch: Dis
       const tool = tools.find((t) => t.name === name);
       if (!tool) throw unknownTool(name, tools);
       const path = toolRequestPath(tool, await readToolArgs(c.req.raw));
-      const inner = await dispatch(new Request(new URL(path, c.req.url), { headers: { Accept: "application/json" } }), c.env, c.executionCtx);
+      const inner = await dispatch(
+        new Request(new URL(path, c.req.url), { headers: { Accept: "application/json" } }),
+        c.env,
+        c.executionCtx,
+      );
       // Same body and status as the REST route; caching headers of a GET do not apply to this POST.
       const res = new Response(inner.body, inner);
       res.headers.set("Cache-Control", "no-store");

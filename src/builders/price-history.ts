@@ -25,7 +25,8 @@ export class PriceHistoryBuilder {
   private sumSqDiff = 0;
 
   constructor(readonly window: number = DEFAULT_PRICE_WINDOW) {
-    if (!Number.isSafeInteger(window) || window < 1) throw new RangeError(`price window must be a positive integer, got ${window}`);
+    if (!Number.isSafeInteger(window) || window < 1)
+      throw new RangeError(`price window must be a positive integer, got ${window}`);
     this.ring = new TradeRing(window);
   }
 

@@ -20,7 +20,8 @@ export const PRICE_HISTORY_PRICES = {
   vwap: "Volume-weighted average YES price, Σ price·count / Σ count",
   high: "Highest YES price in the window",
   low: "Lowest YES price in the window",
-  volatility: "Population standard deviation of the trade-to-trade YES price changes (a price change per trade; null below 2 trades)",
+  volatility:
+    "Population standard deviation of the trade-to-trade YES price changes (a price change per trade; null below 2 trades)",
 } as const;
 
 type Num = z.ZodNullable<z.ZodNumber>;
@@ -30,8 +31,14 @@ type PricedShape<K extends string> = { [P in K]: Num } & { [P in `${K}_dollars`]
 function pricedShape<K extends string>(fields: Readonly<Record<K, string>>): PricedShape<K> {
   const shape: Record<string, Num> = {};
   for (const [k, what] of Object.entries(fields) as [string, string][]) {
-    shape[k] = z.number().nullable().meta({ description: `${what}, in cents (0–100; fractional below a cent)` });
-    shape[`${k}_dollars`] = z.number().nullable().meta({ description: `${what}, in dollars (0–1): \`${k}\` / 100` });
+    shape[k] = z
+      .number()
+      .nullable()
+      .meta({ description: `${what}, in cents (0–100; fractional below a cent)` });
+    shape[`${k}_dollars`] = z
+      .number()
+      .nullable()
+      .meta({ description: `${what}, in dollars (0–1): \`${k}\` / 100` });
   }
   return shape as PricedShape<K>;
 }
@@ -55,17 +62,25 @@ export const PriceHistorySchema = z
     window: z.number().int().meta({ description: "N: window size in trades" }),
     count: z.number().int().meta({ description: "Trades in the window (≤ N)" }),
     ...pricedShape(PRICE_HISTORY_PRICES),
-    returns: nNum.meta({ description: "last / first − 1: unitless (a fraction, 0.1 = +10 %); null when empty or the first price is 0" }),
+    returns: nNum.meta({
+      description: "last / first − 1: unitless (a fraction, 0.1 = +10 %); null when empty or the first price is 0",
+    }),
     first_ts: nNum.meta({ description: "Oldest trade's ts in the window (Unix ms)" }),
     last_ts: nNum.meta({ description: "Newest trade's ts in the window (Unix ms)" }),
   })
-  .meta({ id: "PriceHistory", description: "The last N trades' YES prices: cents under the seed's names, dollars in the *_dollars twins (docs/builders.md)" });
+  .meta({
+    id: "PriceHistory",
+    description:
+      "The last N trades' YES prices: cents under the seed's names, dollars in the *_dollars twins (docs/builders.md)",
+  });
 export type PriceHistory = z.infer<typeof PriceHistorySchema>;
 
 export const VolumeProfileSchema = z
   .object({
     window_ms: z.number().int().meta({ description: "W: window length (ms)" }),
-    window_end_ms: nNum.meta({ description: "End of the window: the latest trade's ts (Unix ms); null before any trade" }),
+    window_end_ms: nNum.meta({
+      description: "End of the window: the latest trade's ts (Unix ms); null before any trade",
+    }),
     trades: z.number().int().meta({ description: "Trades in the window" }),
     buyVolume: z.number().meta({ description: "Contracts whose taker bought YES (seed name)" }),
     sellVolume: z.number().meta({ description: "Contracts whose taker bought NO (seed name)" }),
@@ -73,5 +88,8 @@ export const VolumeProfileSchema = z
     ratio: nNum.meta({ description: "buyVolume / totalVolume: unitless, 0..1; null for an empty window" }),
     average: nNum.meta({ description: "totalVolume / trades: contracts per trade; null for an empty window" }),
   })
-  .meta({ id: "VolumeProfile", description: "Taker buy/sell volume over a time window ending at the latest trade, in contracts (docs/builders.md)" });
+  .meta({
+    id: "VolumeProfile",
+    description: "Taker buy/sell volume over a time window ending at the latest trade, in contracts (docs/builders.md)",
+  });
 export type VolumeProfile = z.infer<typeof VolumeProfileSchema>;

@@ -24,7 +24,10 @@ export class TradeRing {
   private size = 0;
 
   /** @param maxLength fixed upper bound (the ring never grows past it), or Infinity to grow. */
-  constructor(private readonly maxLength: number = Infinity, initialCapacity = MIN_CAPACITY) {
+  constructor(
+    private readonly maxLength: number = Infinity,
+    initialCapacity = MIN_CAPACITY,
+  ) {
     const cap = nextPow2(Number.isFinite(maxLength) ? Math.min(maxLength, 1 << 20) : initialCapacity);
     this.ts = new Float64Array(cap);
     this.price = new Int32Array(cap);

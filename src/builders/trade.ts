@@ -37,7 +37,9 @@ export class InvalidTradeError extends RangeError {
 export function assertValidTrade(t: BuilderTrade): void {
   if (!Number.isSafeInteger(t.ts)) throw new InvalidTradeError(`trade ${t.id}: ts must be integer ms, got ${t.ts}`);
   if (!Number.isInteger(t.price) || t.price < 0 || t.price > PRICE_SCALE)
-    throw new InvalidTradeError(`trade ${t.id}: price must be an integer in 0..${PRICE_SCALE} (1/10000 $), got ${t.price}`);
+    throw new InvalidTradeError(
+      `trade ${t.id}: price must be an integer in 0..${PRICE_SCALE} (1/10000 $), got ${t.price}`,
+    );
   if (!Number.isSafeInteger(t.count) || t.count <= 0)
     throw new InvalidTradeError(`trade ${t.id}: count must be a positive integer (1/100 contracts), got ${t.count}`);
   if (t.takerSide !== "yes" && t.takerSide !== "no")

@@ -22,10 +22,15 @@ export class VolumeProfileBuilder {
   private sell = 0;
 
   constructor(readonly windowMs: number = DEFAULT_VOLUME_WINDOW_MS) {
-    if (!Number.isSafeInteger(windowMs) || windowMs < 1) throw new RangeError(`volume window must be a positive integer of ms, got ${windowMs}`);
+    if (!Number.isSafeInteger(windowMs) || windowMs < 1)
+      throw new RangeError(`volume window must be a positive integer of ms, got ${windowMs}`);
   }
 
-  static of(trades: Iterable<BuilderTrade>, windowMs: number = DEFAULT_VOLUME_WINDOW_MS, endMs?: number): VolumeProfileBuilder {
+  static of(
+    trades: Iterable<BuilderTrade>,
+    windowMs: number = DEFAULT_VOLUME_WINDOW_MS,
+    endMs?: number,
+  ): VolumeProfileBuilder {
     const b = new VolumeProfileBuilder(windowMs);
     for (const t of trades) b.add(t);
     if (endMs !== undefined) b.advanceTo(endMs);

@@ -35,7 +35,7 @@ export function generationKey(scope: CacheScope): string {
 function newToken(now: number): string {
   const rnd = new Uint8Array(6);
   crypto.getRandomValues(rnd);
-  return now.toString(36) + "-" + Array.from(rnd, (b) => b.toString(16).padStart(2, "0")).join("");
+  return `${now.toString(36)}-${Array.from(rnd, (b) => b.toString(16).padStart(2, "0")).join("")}`;
 }
 
 /**
@@ -57,7 +57,11 @@ export async function bumpGenerations(kv: KVNamespace, scopes: CacheScope[], now
 }
 
 /** Current tokens of `scopes`, in order; a scope never bumped has the initial token. */
-export async function currentGenerations(kv: KVNamespace, scopes: readonly CacheScope[], now = Date.now()): Promise<string[]> {
+export async function currentGenerations(
+  kv: KVNamespace,
+  scopes: readonly CacheScope[],
+  now = Date.now(),
+): Promise<string[]> {
   return Promise.all(
     scopes.map(async (scope) => {
       const m = memo.get(scope);

@@ -187,7 +187,11 @@ export async function readThrough(o: ReadThroughOptions): Promise<CachedBody> {
       cacheStats.hits += 1;
       const bytes = new Uint8Array(got.value);
       const gz = got.metadata?.encoding === "gzip";
-      const entry: MemoryEntry = { identity: gz ? null : bytes, gzip: gz ? bytes : null, etag: got.metadata?.etag ?? "" };
+      const entry: MemoryEntry = {
+        identity: gz ? null : bytes,
+        gzip: gz ? bytes : null,
+        etag: got.metadata?.etag ?? "",
+      };
       if (!entry.etag) entry.etag = await etagOf(entry.identity ?? (entry.identity = await gunzip(bytes)));
       rememberInMemory(kvKey, entry);
       return { ...(await representation(kvKey, entry, wantGzip)), status: "hit", tier: "kv" };

@@ -7,7 +7,12 @@
 import { and, asc, eq, gt, gte, inArray, isNotNull, isNull, lt, or, sql, type SQL } from "drizzle-orm";
 import type { D1Database } from "@cloudflare/workers-types";
 import { drizzle, type DrizzleD1Database } from "drizzle-orm/d1";
-import { MARKET_STATUS_FILTERS, normalizeMarketStatus, type EventStatusFilterWord, type MarketStatusFilterWord } from "../domain/status";
+import {
+  MARKET_STATUS_FILTERS,
+  normalizeMarketStatus,
+  type EventStatusFilterWord,
+  type MarketStatusFilterWord,
+} from "../domain/status";
 import {
   events,
   feeTiers,
@@ -136,7 +141,11 @@ export async function listMarkets(
   limit: number,
   after: MarketKey | null,
 ): Promise<Page<MarketWithEventRow, MarketKey>> {
-  return pageOf(await marketsPageQuery(db, filter, limit, after), limit, (r): MarketKey => [r.market.close_ts, r.market.ticker]);
+  return pageOf(
+    await marketsPageQuery(db, filter, limit, after),
+    limit,
+    (r): MarketKey => [r.market.close_ts, r.market.ticker],
+  );
 }
 
 export function marketQuery(db: Db, ticker: string) {
@@ -170,7 +179,10 @@ export interface EventWithCount {
 
 // Written out in SQL: drizzle renders columns of a correlated subquery unqualified, which would
 // compare markets.event_ticker with itself. Served by the markets_event index.
-const marketCount = sql<number>`(SELECT count(*) FROM "markets" AS "mc" WHERE "mc"."event_ticker" = "events"."event_ticker" AND "mc"."deleted_at" IS NULL)`.mapWith(Number);
+const marketCount =
+  sql<number>`(SELECT count(*) FROM "markets" AS "mc" WHERE "mc"."event_ticker" = "events"."event_ticker" AND "mc"."deleted_at" IS NULL)`.mapWith(
+    Number,
+  );
 
 /** The page query of GET /events. */
 export function eventsPageQuery(db: Db, filter: EventFilter, limit: number, after: string | null) {

@@ -29,6 +29,8 @@ interface FinishedRunRecord {
 /** The most recently started sync run that finished, or null. */
 export async function lastFinishedRun(db: D1Database): Promise<FinishedRunRecord | null> {
   return db
-    .prepare("SELECT id, mode, finished_at, stats FROM sync_runs WHERE finished_at IS NOT NULL ORDER BY started_at DESC LIMIT 1")
+    .prepare(
+      "SELECT id, mode, finished_at, stats FROM sync_runs WHERE finished_at IS NOT NULL ORDER BY started_at DESC LIMIT 1",
+    )
     .first<FinishedRunRecord>();
 }

@@ -13,7 +13,11 @@
  */
 import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, real, sqliteTable, text } from "drizzle-orm/sqlite-core";
-import type { EventContent as EventContentOf, MarketContent as MarketContentOf, SeriesContent as SeriesContentOf } from "../domain/content";
+import type {
+  EventContent as EventContentOf,
+  MarketContent as MarketContentOf,
+  SeriesContent as SeriesContentOf,
+} from "../domain/content";
 
 const bookkeeping = {
   extra: text("extra"),
@@ -227,11 +231,12 @@ export type TickerDayRow = typeof tickerDays.$inferSelect;
 export type { EventContent, MarketContent, SeriesContent } from "../domain/content";
 type Content<T> = Omit<T, "first_seen_at" | "updated_at" | "deleted_at">;
 type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
-type Assert<T extends true> = T;
-type ContentMatchesTables = [
-  Assert<Equal<SeriesContentOf, Content<SeriesRow>>>,
-  Assert<Equal<EventContentOf, Omit<Content<EventRow>, "status">>>,
-  Assert<Equal<MarketContentOf, Omit<Content<MarketRow>, "series_ticker" | "category">>>,
-];
+// Compiles only while each domain type equals its table's content (a `true` there would not fit `false`).
+const contentMatchesTables: [
+  Equal<SeriesContentOf, Content<SeriesRow>>,
+  Equal<EventContentOf, Omit<Content<EventRow>, "status">>,
+  Equal<MarketContentOf, Omit<Content<MarketRow>, "series_ticker" | "category">>,
+] = [true, true, true];
+void contentMatchesTables;
 
 export { sql };

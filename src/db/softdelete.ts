@@ -56,7 +56,9 @@ export async function scanCandidates(
   // Markets without a close time sort first; they can only match a predicate without a close bound.
   if (pred.min_close_ms === undefined && (after === null || after.close_ts === null)) {
     const r = await db
-      .prepare("SELECT ticker, close_ts FROM markets WHERE status = ? AND close_ts IS NULL AND ticker > ? ORDER BY ticker LIMIT ?")
+      .prepare(
+        "SELECT ticker, close_ts FROM markets WHERE status = ? AND close_ts IS NULL AND ticker > ? ORDER BY ticker LIMIT ?",
+      )
       .bind(pred.status, after?.ticker ?? "", limit)
       .all<CandidateKey>();
     out.push(...r.results);
@@ -86,7 +88,11 @@ export async function scanCandidates(
  * predicate, `status_raw` and `deleted_at` included). Looks rows up by primary key, so checking the
  * few candidates no listing returned costs a row read each.
  */
-export async function liveMustContain(db: D1Database, preds: readonly MustContain[], tickers: readonly string[]): Promise<string[]> {
+export async function liveMustContain(
+  db: D1Database,
+  preds: readonly MustContain[],
+  tickers: readonly string[],
+): Promise<string[]> {
   const out: string[] = [];
   const { sql, params } = mustContainSql(preds);
   for (let i = 0; i < tickers.length; i += LIVE_CHECK_BATCH) {
@@ -110,7 +116,11 @@ export interface SoftDeleteResult {
 }
 
 /** Sets deleted_at on the given live markets; already-deleted ones are not touched. */
-export async function softDeleteMarkets(db: D1Database, tickers: readonly string[], nowMs: number): Promise<SoftDeleteResult> {
+export async function softDeleteMarkets(
+  db: D1Database,
+  tickers: readonly string[],
+  nowMs: number,
+): Promise<SoftDeleteResult> {
   if (tickers.length === 0) return { rows_written: 0, deleted: [] };
   const r = await db
     .prepare(

@@ -24,7 +24,11 @@ ON CONFLICT (feed, day, ticker) DO UPDATE SET
  * ≤ TICKER_DAYS_CHUNK pairs per statement. Returns the number of statements run; throws (nothing
  * written) when the batch fails.
  */
-export async function upsertTickerDays(db: D1Database, feed: string, entries: readonly TickerDayEntry[]): Promise<number> {
+export async function upsertTickerDays(
+  db: D1Database,
+  feed: string,
+  entries: readonly TickerDayEntry[],
+): Promise<number> {
   if (entries.length === 0) return 0;
   const stmts: D1PreparedStatement[] = [];
   for (let i = 0; i < entries.length; i += TICKER_DAYS_CHUNK) {
@@ -42,7 +46,13 @@ interface TickerDayListing {
 }
 
 /** The tickers of `feed` that had stream data on `day`, by ticker after `after`, at most `limit` rows. */
-export async function listTickerDays(db: D1Database, feed: string, day: string, after: string | null, limit: number): Promise<TickerDayListing[]> {
+export async function listTickerDays(
+  db: D1Database,
+  feed: string,
+  day: string,
+  after: string | null,
+  limit: number,
+): Promise<TickerDayListing[]> {
   const { results } = await db
     .prepare(
       "SELECT ticker, first_ts, last_ts, messages FROM ticker_days WHERE feed = ?1 AND day = ?2 AND (?3 IS NULL OR ticker > ?3) ORDER BY ticker LIMIT ?4",
@@ -58,7 +68,9 @@ export async function listTickerDays(db: D1Database, feed: string, day: string, 
  */
 export async function openMarketTickers(db: D1Database, nowMs: number): Promise<string[]> {
   const { results } = await db
-    .prepare("SELECT ticker FROM markets WHERE status = 'open' AND deleted_at IS NULL AND (open_ts IS NULL OR open_ts <= ?) ORDER BY ticker")
+    .prepare(
+      "SELECT ticker FROM markets WHERE status = 'open' AND deleted_at IS NULL AND (open_ts IS NULL OR open_ts <= ?) ORDER BY ticker",
+    )
     .bind(nowMs)
     .all<{ ticker: string }>();
   return results.map((r) => r.ticker);

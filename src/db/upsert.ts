@@ -51,7 +51,10 @@ export function realColumns(table: SQLiteTable): string[] {
 
 /** Split rows into JSON array texts within `limits` (a single oversize row gets its own batch). */
 export function jsonBatches(rows: readonly unknown[], limits: BatchLimits = DEFAULT_BATCH_LIMITS): string[] {
-  return textBatches(rows.map((r) => JSON.stringify(r)), limits);
+  return textBatches(
+    rows.map((r) => JSON.stringify(r)),
+    limits,
+  );
 }
 
 /** Join rows already serialized as JSON into JSON array texts within `limits`. */
@@ -129,7 +132,10 @@ export function buildUpsert(spec: UpsertSpec): UpsertStatement {
   const computed = Object.entries(spec.computed?.(col) ?? {});
   const all = [...spec.columns, ...computed.map(([c]) => c)];
   const reals = new Set(spec.reals ?? []);
-  const selects = [...spec.columns.map((c) => (reals.has(c) ? `CAST(${col(c)} AS REAL)` : col(c))), ...computed.map(([, expr]) => expr)];
+  const selects = [
+    ...spec.columns.map((c) => (reals.has(c) ? `CAST(${col(c)} AS REAL)` : col(c))),
+    ...computed.map(([, expr]) => expr),
+  ];
   const insertCols = [...all, "first_seen_at", "updated_at", ...(spec.undelete ? ["deleted_at"] : [])];
   const insertVals = [...selects, "?2", "?2", ...(spec.undelete ? ["NULL"] : [])];
   const sets = all.filter((c) => c !== spec.pk).map((c) => `${c} = excluded.${c}`);

@@ -28,7 +28,9 @@ export type NormalizedStatus = (typeof NORMALIZED_STATUSES)[number];
 export type TradingPhase = "unopened" | "active" | "paused" | "closed" | "settled";
 
 /** Every raw status ssmd knows: its normalized status and its trading phase. */
-export const RAW_STATUSES: Readonly<Record<string, { status: Exclude<NormalizedStatus, "unknown">; phase: TradingPhase }>> = Object.freeze({
+export const RAW_STATUSES: Readonly<
+  Record<string, { status: Exclude<NormalizedStatus, "unknown">; phase: TradingPhase }>
+> = Object.freeze({
   // Not yet open, open, or paused: the market is listed and will (again) trade.
   initialized: { status: "open", phase: "unopened" },
   active: { status: "open", phase: "active" },
@@ -61,7 +63,15 @@ export function normalizeMarketStatus(raw: string): NormalizedStatus {
  * `open` is every market not yet closed — before open_time, trading or paused) plus `unknown` and
  * three narrower words for "where in its life", after Kalshi's filter words.
  */
-export const MARKET_STATUS_FILTER_WORDS = ["open", "closed", "settled", "unknown", "unopened", "active", "paused"] as const;
+export const MARKET_STATUS_FILTER_WORDS = [
+  "open",
+  "closed",
+  "settled",
+  "unknown",
+  "unopened",
+  "active",
+  "paused",
+] as const;
 export type MarketStatusFilterWord = (typeof MARKET_STATUS_FILTER_WORDS)[number];
 
 /**
@@ -109,15 +119,22 @@ const KALSHI_WORDS: Record<MarketStatusFilterWord, string | null> = {
 };
 
 const rawWhere = (pred: (v: { status: string; phase: string }) => boolean) =>
-  Object.freeze(Object.entries(RAW_STATUSES).filter(([, v]) => pred(v)).map(([raw]) => raw));
+  Object.freeze(
+    Object.entries(RAW_STATUSES)
+      .filter(([, v]) => pred(v))
+      .map(([raw]) => raw),
+  );
 
 /** One row per filter word: the table docs/api.md lists. */
 export const MARKET_STATUS_FILTERS: Readonly<Record<MarketStatusFilterWord, StatusFilterRow>> = Object.freeze(
   Object.fromEntries(
     MARKET_STATUS_FILTER_WORDS.map((word): [MarketStatusFilterWord, StatusFilterRow] => {
       const normalized = (NORMALIZED_STATUSES as readonly string[]).includes(word);
-      const status: NormalizedStatus = normalized ? (word as NormalizedStatus) : RAW_STATUSES[rawWhere((v) => v.phase === word)[0]!]!.status;
-      const raw = word === "unknown" ? null : normalized ? rawWhere((v) => v.status === word) : rawWhere((v) => v.phase === word);
+      const status: NormalizedStatus = normalized
+        ? (word as NormalizedStatus)
+        : RAW_STATUSES[rawWhere((v) => v.phase === word)[0]!]!.status;
+      const raw =
+        word === "unknown" ? null : normalized ? rawWhere((v) => v.status === word) : rawWhere((v) => v.phase === word);
       const narrows = raw !== null && raw.length < rawWhere((v) => v.status === status).length;
       return [word, Object.freeze({ word, status, raw, narrows, kalshi: KALSHI_WORDS[word], meaning: MEANINGS[word] })];
     }),

@@ -11,7 +11,20 @@
  * (10 @ $0.50 taker → $0.18). Per-order accumulator rebates across several fills are not modelled:
  * a quote is one fill of the whole order.
  */
-import { add, ceilToScale, cmp, floorToScale, format, mul, neg, ONE, parseDecimalInput, sub, ZERO, type Decimal } from "../lib/decimal";
+import {
+  add,
+  ceilToScale,
+  cmp,
+  floorToScale,
+  format,
+  mul,
+  neg,
+  ONE,
+  parseDecimalInput,
+  sub,
+  ZERO,
+  type Decimal,
+} from "../lib/decimal";
 
 export type FeeRole = "maker" | "taker";
 export type FeeAction = "buy" | "sell";
@@ -67,7 +80,10 @@ export interface FeeQuote {
 }
 
 export class FeeInputError extends RangeError {
-  constructor(readonly field: string, message: string) {
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
     super(`${field}: ${message}`);
     this.name = "FeeInputError";
   }
@@ -97,7 +113,8 @@ function parseField(field: string, value: string | number, maxScale: number): De
   }
   if (d.scale > maxScale) {
     const trimmed = ceilToScale(d, maxScale);
-    if (cmp(trimmed, d) !== 0) throw new FeeInputError(field, `at most ${maxScale} decimals, got ${JSON.stringify(value)}`);
+    if (cmp(trimmed, d) !== 0)
+      throw new FeeInputError(field, `at most ${maxScale} decimals, got ${JSON.stringify(value)}`);
     return trimmed;
   }
   return d;
@@ -110,10 +127,12 @@ export function quoteFee(input: FeeQuoteInput): FeeQuote {
   const action = input.action ?? "buy";
   if (action !== "buy" && action !== "sell") throw new FeeInputError("action", `must be "buy" or "sell"`);
   const precision = input.precision ?? "cent";
-  if (precision !== "cent" && precision !== "centicent") throw new FeeInputError("precision", `must be "cent" or "centicent"`);
+  if (precision !== "cent" && precision !== "centicent")
+    throw new FeeInputError("precision", `must be "cent" or "centicent"`);
 
   const price = parseField("price_dollars", input.price_dollars, 4);
-  if (cmp(price, ZERO) < 0 || cmp(price, ONE) > 0) throw new FeeInputError("price_dollars", `must be within 0..1, got ${input.price_dollars}`);
+  if (cmp(price, ZERO) < 0 || cmp(price, ONE) > 0)
+    throw new FeeInputError("price_dollars", `must be within 0..1, got ${input.price_dollars}`);
   const contracts = parseField("contracts", input.contracts, 2);
   if (cmp(contracts, ZERO) <= 0) throw new FeeInputError("contracts", `must be positive, got ${input.contracts}`);
   const multiplier = parseField("fee_multiplier", input.fee_multiplier, 12);
@@ -121,7 +140,8 @@ export function quoteFee(input: FeeQuoteInput): FeeQuote {
 
   const coefficients = input.coefficients ?? GENERAL_COEFFICIENTS;
   // Series without maker fees (`quadratic`) charge makers nothing.
-  const coefficientText = input.role === "taker" ? coefficients.taker : feeType === "quadratic_with_maker_fees" ? coefficients.maker : "0";
+  const coefficientText =
+    input.role === "taker" ? coefficients.taker : feeType === "quadratic_with_maker_fees" ? coefficients.maker : "0";
   const coefficient = parseField(`coefficients.${input.role}`, coefficientText, 12);
   if (cmp(coefficient, ZERO) < 0) throw new FeeInputError(`coefficients.${input.role}`, "must be ≥ 0");
 

@@ -141,7 +141,9 @@ export class KalshiMalformedPageError extends Error {
     readonly attempts: number,
     readonly issues: string,
   ) {
-    super(`Kalshi GET ${url} returned a malformed body after ${attempts} attempt${attempts === 1 ? "" : "s"}: ${issues}`);
+    super(
+      `Kalshi GET ${url} returned a malformed body after ${attempts} attempt${attempts === 1 ? "" : "s"}: ${issues}`,
+    );
   }
 }
 
@@ -206,7 +208,12 @@ export class KalshiClient {
     this.fetchFn = opts.fetch ?? ((input, init) => fetch(input, init));
     this.now = opts.now ?? Date.now;
     this.sleep = opts.sleep ?? realSleep;
-    this.bucket = new TokenBucket({ ratePerSecond: opts.readsPerSecond ?? 20, capacity: opts.burst, now: this.now, sleep: this.sleep });
+    this.bucket = new TokenBucket({
+      ratePerSecond: opts.readsPerSecond ?? 20,
+      capacity: opts.burst,
+      now: this.now,
+      sleep: this.sleep,
+    });
     this.timeoutMs = opts.timeoutMs ?? 10_000;
     this.maxRetries = opts.maxRetries ?? 5;
     this.signer = opts.signer;
@@ -354,7 +361,13 @@ export class KalshiClient {
 
   async getSeriesFeeChanges(q: SeriesFeeChangesQuery = {}): Promise<Page<SeriesFeeChange>> {
     const { url, body } = await this.get("/series/fee_changes", q, SeriesFeeChangesEnvelopeSchema);
-    const page = this.parseItems(url, body.series_fee_change_arr ?? [], SeriesFeeChangeSchema, "series_ticker", "series_fee_change");
+    const page = this.parseItems(
+      url,
+      body.series_fee_change_arr ?? [],
+      SeriesFeeChangeSchema,
+      "series_ticker",
+      "series_fee_change",
+    );
     return { ...page, cursor: null };
   }
 
@@ -475,14 +488,22 @@ export class KalshiClient {
     }
 
     if (last.malformed) throw new KalshiMalformedPageError(url, attempts, last.reason);
-    throw new KalshiHttpError(url, last.status, attempts, last.body, last.status == null ? last.reason : describeError(last.body ?? ""));
+    throw new KalshiHttpError(
+      url,
+      last.status,
+      attempts,
+      last.body,
+      last.status == null ? last.reason : describeError(last.body ?? ""),
+    );
   }
 
   /** One HTTP exchange, body included, under the per-attempt timeout. */
   private async attempt(
     url: string,
     headers: Record<string, string>,
-  ): Promise<{ kind: "response"; status: number; text: string; retryAfter: string | null } | { kind: "failure"; reason: string }> {
+  ): Promise<
+    { kind: "response"; status: number; text: string; retryAfter: string | null } | { kind: "failure"; reason: string }
+  > {
     const controller = new AbortController();
     let timedOut = false;
     const timer = setTimeout(() => {
@@ -515,7 +536,10 @@ export class KalshiClient {
       const item = raw[index];
       const r = schema.safeParse(item);
       if (r.success) items.push(r.data);
-      else skipped.push(this.skip(url, { ticker: itemTicker(item, tickerKey), index, issues: formatIssues(r.error), kind }));
+      else
+        skipped.push(
+          this.skip(url, { ticker: itemTicker(item, tickerKey), index, issues: formatIssues(r.error), kind }),
+        );
     }
     return { items, skipped };
   }
@@ -531,7 +555,12 @@ export class KalshiClient {
     const shell = EventShellSchema.safeParse(raw);
     if (!shell.success) {
       skipped.push(
-        this.skip(url, { ticker: itemTicker(raw, "event_ticker"), index, issues: formatIssues(shell.error), kind: "event" }),
+        this.skip(url, {
+          ticker: itemTicker(raw, "event_ticker"),
+          index,
+          issues: formatIssues(shell.error),
+          kind: "event",
+        }),
       );
       return null;
     }

@@ -50,6 +50,7 @@ function isPlain(v: object): boolean {
 }
 
 /** A refinement or built-in check as a predicate on an accepted value, or null when not modelled. */
+// biome-ignore lint/suspicious/noExplicitAny: a check applies to whatever value its schema accepted
 function compileCheck(c: CheckDef): ((v: any) => boolean) | null {
   // zod gives length checks a `when` that skips values without a length; the type test before
   // them already guarantees one. Any other gated check is not modelled.
@@ -59,7 +60,12 @@ function compileCheck(c: CheckDef): ((v: any) => boolean) | null {
     case "custom": {
       const fn = c.fn;
       // A refinement's result decides; an async one is not modelled (its Promise would be truthy).
-      return fn ? (v) => { const r = fn(v); return r instanceof Promise ? false : Boolean(r); } : null;
+      return fn
+        ? (v) => {
+            const r = fn(v);
+            return r instanceof Promise ? false : Boolean(r);
+          }
+        : null;
     }
     case "min_length":
       return (v) => v.length >= c.minimum!;
@@ -214,7 +220,8 @@ function compile(schema: unknown): Check | null {
       // Only string-keyed records whose keys zod does not check further.
       const key = defOf(def.keyType);
       const value = compile(def.valueType);
-      if (key.type !== "string" || (key.checks?.length ?? 0) > 0 || !value || (def.checks?.length ?? 0) > 0) return null;
+      if (key.type !== "string" || (key.checks?.length ?? 0) > 0 || !value || (def.checks?.length ?? 0) > 0)
+        return null;
       return (v) => {
         if (!isObject(v)) return REJECT;
         if (!isPlain(v)) return OTHER;

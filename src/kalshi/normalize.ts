@@ -160,7 +160,9 @@ const MARKET_ENTRIES = entries(MARKET_COLUMNS);
  * this (one object shape for all rows, no per-key shape transitions).
  */
 const MARKET_ROW_TEMPLATE: Readonly<Record<string, unknown>> = Object.fromEntries(
-  [...Object.keys(MARKET_COLUMNS), "no_side_derived", "status_raw", "status", "open_ts", "close_ts", "extra"].map((k) => [k, null]),
+  [...Object.keys(MARKET_COLUMNS), "no_side_derived", "status_raw", "status", "open_ts", "close_ts", "extra"].map(
+    (k) => [k, null],
+  ),
 );
 
 export function normalizeMarket(m: Market): MarketContent {
@@ -183,7 +185,11 @@ export function normalizeMarket(m: Market): MarketContent {
   }
   // NO side from the YES side when Kalshi omitted it (a YES bid at p is a NO ask at 1 − p).
   let noSideDerived = false;
-  if (row.no_bid_dollars == null && row.no_ask_dollars == null && (row.yes_ask_dollars != null || row.yes_bid_dollars != null)) {
+  if (
+    row.no_bid_dollars == null &&
+    row.no_ask_dollars == null &&
+    (row.yes_ask_dollars != null || row.yes_bid_dollars != null)
+  ) {
     row.no_bid_dollars = row.yes_ask_dollars != null ? complementDollars(row.yes_ask_dollars as string) : null;
     row.no_ask_dollars = row.yes_bid_dollars != null ? complementDollars(row.yes_bid_dollars as string) : null;
     noSideDerived = true;
@@ -216,8 +222,6 @@ export function marketToWire(row: MarketContent): Record<string, unknown> {
   const extra = row.extra ? (JSON.parse(row.extra) as Record<string, unknown>) : {};
   return { ...out, ...extra };
 }
-
-
 
 // ---------------------------------------------------------------------------------------------
 // Events and series

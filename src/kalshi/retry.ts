@@ -39,7 +39,8 @@ export function retryDelayMs(attempt: number, retryAfterMs: number | null, opts:
   const policy = RETRY_POLICIES.kalshiRequest;
   const base = opts.baseMs ?? policy.baseMs;
   const random = opts.random ?? Math.random;
-  if (retryAfterMs == null) return Math.floor(backoffDelayMs({ ...policy, baseMs: base, maxMs: opts.maxMs ?? policy.maxMs }, attempt, random));
+  if (retryAfterMs == null)
+    return Math.floor(backoffDelayMs({ ...policy, baseMs: base, maxMs: opts.maxMs ?? policy.maxMs }, attempt, random));
   const floor = Math.min(retryAfterMs, opts.maxRetryAfterMs ?? policy.maxRetryAfterMs);
   return floor + Math.floor(random() * Math.min(base, 1000));
 }

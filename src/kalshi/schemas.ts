@@ -27,9 +27,7 @@ export const CountFpSchema = wireDecimal(UNSIGNED_DECIMAL_RE);
 export const SignedFpSchema = wireDecimal(SIGNED_DECIMAL_RE);
 
 /** RFC 3339 timestamp as sent (kept verbatim); must be parseable. */
-export const DateTimeSchema = z
-  .string()
-  .refine((s) => !Number.isNaN(Date.parse(s)), "expected an RFC 3339 date-time");
+export const DateTimeSchema = z.string().refine((s) => !Number.isNaN(Date.parse(s)), "expected an RFC 3339 date-time");
 
 const optDollars = DollarsSchema.optional();
 const optCount = CountFpSchema.optional();
@@ -220,9 +218,12 @@ export const TradeSchema = z
     no_price: optNumber,
     price: optNumber,
   })
-  .refine((t) => t.yes_price_dollars != null || t.no_price_dollars != null || t.yes_price != null || t.no_price != null, {
-    message: "trade has no price",
-  })
+  .refine(
+    (t) => t.yes_price_dollars != null || t.no_price_dollars != null || t.yes_price != null || t.no_price != null,
+    {
+      message: "trade has no price",
+    },
+  )
   .refine((t) => t.count_fp != null || t.count != null, { message: "trade has no count" });
 export type Trade = z.infer<typeof TradeSchema>;
 
@@ -309,9 +310,7 @@ export const WeeklyScheduleSchema = z.looseObject({
 export const ExchangeScheduleSchema = z.looseObject({
   schedule: z.looseObject({
     standard_hours: z.array(WeeklyScheduleSchema),
-    maintenance_windows: z
-      .array(z.looseObject({ start_datetime: z.string(), end_datetime: z.string() }))
-      .nullish(),
+    maintenance_windows: z.array(z.looseObject({ start_datetime: z.string(), end_datetime: z.string() })).nullish(),
   }),
 });
 export type ExchangeSchedule = z.infer<typeof ExchangeScheduleSchema>;
@@ -365,7 +364,11 @@ export function marketsQueryProblem(q: {
   [k: string]: unknown;
 }): string | null {
   const families: Array<{ name: string; used: boolean; statuses: readonly string[] }> = [
-    { name: "min/max_created_ts", used: q.min_created_ts != null || q.max_created_ts != null, statuses: ["unopened", "open"] },
+    {
+      name: "min/max_created_ts",
+      used: q.min_created_ts != null || q.max_created_ts != null,
+      statuses: ["unopened", "open"],
+    },
     { name: "min/max_close_ts", used: q.min_close_ts != null || q.max_close_ts != null, statuses: ["closed"] },
     { name: "min/max_settled_ts", used: q.min_settled_ts != null || q.max_settled_ts != null, statuses: ["settled"] },
   ];
@@ -424,7 +427,9 @@ export const TradesQuery = z
     limit: z.number().int().min(1).max(1000).optional(),
     cursor: z.string().optional(),
   })
-  .refine((q) => q.min_ts == null || q.max_ts == null || q.min_ts <= q.max_ts, { message: "min_ts must not be after max_ts" });
+  .refine((q) => q.min_ts == null || q.max_ts == null || q.min_ts <= q.max_ts, {
+    message: "min_ts must not be after max_ts",
+  });
 export type TradesQuery = z.input<typeof TradesQuery>;
 
 export const SeriesListQuery = z.object({
@@ -583,9 +588,17 @@ export const TradeMsgSchema = z
     ts: optNumber,
     ts_ms: optNumber,
   })
-  .refine((m) => m.yes_price_dollars != null || m.yes_price != null || m.price != null || m.no_price_dollars != null || m.no_price != null, {
-    message: "trade has no price",
-  })
+  .refine(
+    (m) =>
+      m.yes_price_dollars != null ||
+      m.yes_price != null ||
+      m.price != null ||
+      m.no_price_dollars != null ||
+      m.no_price != null,
+    {
+      message: "trade has no price",
+    },
+  )
   .refine((m) => m.count_fp != null || m.count != null, { message: "trade has no count" });
 export const TradeMessageSchema = dataMessage("trade", TradeMsgSchema);
 export type TradeMessage = z.infer<typeof TradeMessageSchema>;

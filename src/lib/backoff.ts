@@ -16,7 +16,11 @@ export interface ExponentialBackoff {
 }
 
 /** Delay before retry number `attempt` (0 = the first): min(max, base·2^attempt), jittered. */
-export function backoffDelayMs(policy: ExponentialBackoff, attempt: number, random: () => number = Math.random): number {
+export function backoffDelayMs(
+  policy: ExponentialBackoff,
+  attempt: number,
+  random: () => number = Math.random,
+): number {
   const ceiling = Math.min(policy.maxMs, policy.baseMs * 2 ** attempt);
   return ceiling * (1 - policy.jitter) + random() * ceiling * policy.jitter;
 }

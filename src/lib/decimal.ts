@@ -71,7 +71,8 @@ export function decimalToUnits(s: string, scale: number): number {
   const dot = s.indexOf(".");
   const int = dot < 0 ? s : s.slice(0, dot);
   const frac = dot < 0 ? "" : s.slice(dot + 1);
-  if (!DIGITS_RE.test(int) || (dot >= 0 && !DIGITS_RE.test(frac))) throw new RangeError(`not a decimal string: ${JSON.stringify(s)}`);
+  if (!DIGITS_RE.test(int) || (dot >= 0 && !DIGITS_RE.test(frac)))
+    throw new RangeError(`not a decimal string: ${JSON.stringify(s)}`);
   let f = frac;
   while (f.length > scale && f.endsWith("0")) f = f.slice(0, -1);
   if (f.length > scale) throw new RangeError(`${JSON.stringify(s)} has more than ${scale} decimal places`);
@@ -110,7 +111,8 @@ function rescale(d: Decimal, scale: number, original: string): bigint {
 
 /** Format a scaled integer as decimal text with exactly `scale` fractional digits. */
 export function fromScaledInt(units: bigint | number, scale: number): string {
-  if (typeof units === "number" && !Number.isSafeInteger(units)) throw new RangeError(`not an integer unit count: ${units}`);
+  if (typeof units === "number" && !Number.isSafeInteger(units))
+    throw new RangeError(`not an integer unit count: ${units}`);
   const neg = units < 0;
   const digits = String(neg ? -units : units).padStart(scale + 1, "0");
   const int = digits.slice(0, digits.length - scale);

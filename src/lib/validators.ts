@@ -44,8 +44,10 @@ export const STREAM_DOLLARS_RE = /^(0(\.\d{1,4})?|1(\.0{1,4})?)$/;
 /** ssmd's stream contract count: plain text, at most 2 decimals ("3.00"). */
 export const STREAM_COUNT_RE = /^\d{1,12}(\.\d{1,2})?$/;
 
-export const streamDollars = () => z.string().regex(STREAM_DOLLARS_RE, "must be a dollar price 0..1 with at most 4 decimals, e.g. \"0.5500\"");
-export const streamCount = () => z.string().regex(STREAM_COUNT_RE, "must be a contract count with at most 2 decimals, e.g. \"3.00\"");
+export const streamDollars = () =>
+  z.string().regex(STREAM_DOLLARS_RE, 'must be a dollar price 0..1 with at most 4 decimals, e.g. "0.5500"');
+export const streamCount = () =>
+  z.string().regex(STREAM_COUNT_RE, 'must be a contract count with at most 2 decimals, e.g. "3.00"');
 
 // ---------------------------------------------------------------------------------------------
 // API input: liberal but exact

@@ -126,11 +126,19 @@ export interface BackfillOptions {
 }
 
 /** Fetches a job's window. Throws the client's errors (KalshiHttpError, …) — the caller counts and retries. */
-export async function fetchBackfill(client: KalshiClient, job: BackfillJob, opts: BackfillOptions): Promise<BackfillResult> {
+export async function fetchBackfill(
+  client: KalshiClient,
+  job: BackfillJob,
+  opts: BackfillOptions,
+): Promise<BackfillResult> {
   const res: BackfillResult = { trades: [], requests: 0, invalid: 0, truncated: false, next: null };
   const maxPages = opts.maxPages ?? BACKFILL_MAX_PAGES;
   const toS = job.toS ?? Math.max(opts.toS, job.fromS);
-  const base: TradesQuery = { min_ts: Math.max(0, job.fromS - BACKFILL_MARGIN_S), max_ts: toS, limit: opts.pageSize ?? 1000 };
+  const base: TradesQuery = {
+    min_ts: Math.max(0, job.fromS - BACKFILL_MARGIN_S),
+    max_ts: toS,
+    limit: opts.pageSize ?? 1000,
+  };
   /** Reads one listing; on the page bound, returns the cursor it stopped at. */
   const read = async (q: TradesQuery): Promise<string | null> => {
     let pages = 0;
@@ -152,7 +160,9 @@ export async function fetchBackfill(client: KalshiClient, job: BackfillJob, opts
     res.next = { tickers, fromS: job.fromS, toS, resume: { ticker, cursor } };
   };
   const resume = job.resume;
-  const perTicker = resume ? resume.ticker !== null : job.tickers.size <= (opts.perTickerMax ?? BACKFILL_PER_TICKER_MAX);
+  const perTicker = resume
+    ? resume.ticker !== null
+    : job.tickers.size <= (opts.perTickerMax ?? BACKFILL_PER_TICKER_MAX);
   if (perTicker) {
     // Tickers in order; a continuation starts at the ticker it stopped in, from its cursor.
     const from = resume?.ticker ?? null;

@@ -33,14 +33,22 @@ export type Channel = "trade" | "ticker" | "orderbook_delta";
 export const FEED_CHANNELS: readonly Channel[] = ["trade", "ticker", "orderbook_delta"];
 export const MAX_MARKETS_PER_COMMAND = 256;
 /** Channels resubscribed on a sequence gap (`ticker` has no seq). */
-export const RESUBSCRIBE_ON_GAP: Readonly<Record<Channel, boolean>> = { orderbook_delta: true, trade: true, ticker: false };
+export const RESUBSCRIBE_ON_GAP: Readonly<Record<Channel, boolean>> = {
+  orderbook_delta: true,
+  trade: true,
+  ticker: false,
+};
 /** A ticker refused with "Market not found" is not requested again for this long (unless the desired set drops it). */
 export const NOT_FOUND_RETRY_MS = RETRY_POLICIES.subscribeNotFoundRetryMs;
 const WS_MARKET_NOT_FOUND = 16;
 
 export type WsCommandOut =
   | { id: number; cmd: "subscribe"; params: { channels: Channel[]; market_tickers: string[] } }
-  | { id: number; cmd: "update_subscription"; params: { sids: [number]; action: "add_markets" | "delete_markets"; market_tickers: string[] } }
+  | {
+      id: number;
+      cmd: "update_subscription";
+      params: { sids: [number]; action: "add_markets" | "delete_markets"; market_tickers: string[] };
+    }
   | { id: number; cmd: "unsubscribe"; params: { sids: number[] } };
 
 /**
@@ -128,8 +136,20 @@ export class FeedSession {
   private readonly refused = new Set<Channel>();
   private readonly lastTop = new Map<string, StreamBook>();
   readonly stats: FeedSessionStats = {
-    frames: 0, data_messages: 0, trades: 0, tickers: 0, book_updates: 0, duplicate_frames: 0,
-    gaps: 0, gaps_by_channel: { trade: 0, ticker: 0, orderbook_delta: 0 }, resubscribes: 0, market_not_found: 0, invalid: 0, error_replies: 0, ignored: 0, last_error: null,
+    frames: 0,
+    data_messages: 0,
+    trades: 0,
+    tickers: 0,
+    book_updates: 0,
+    duplicate_frames: 0,
+    gaps: 0,
+    gaps_by_channel: { trade: 0, ticker: 0, orderbook_delta: 0 },
+    resubscribes: 0,
+    market_not_found: 0,
+    invalid: 0,
+    error_replies: 0,
+    ignored: 0,
+    last_error: null,
   };
 
   constructor(
@@ -137,7 +157,8 @@ export class FeedSession {
     private readonly now: () => number = Date.now,
     readonly batchSize = MAX_MARKETS_PER_COMMAND,
   ) {
-    for (const c of channelList) this.channels.set(c, { sid: null, subscribing: null, requested: new Set(), subscribeLimit: null });
+    for (const c of channelList)
+      this.channels.set(c, { sid: null, subscribing: null, requested: new Set(), subscribeLimit: null });
   }
 
   /** The markets being subscribed (desired set minus those refused as not found). */
@@ -150,7 +171,13 @@ export class FeedSession {
   }
 
   subscriptions(): { channel: Channel; sid: number | null; markets: number; subscribing: boolean; refused: boolean }[] {
-    return [...this.channels].map(([channel, s]) => ({ channel, sid: s.sid, markets: s.requested.size, subscribing: s.subscribing !== null, refused: this.refused.has(channel) }));
+    return [...this.channels].map(([channel, s]) => ({
+      channel,
+      sid: s.sid,
+      markets: s.requested.size,
+      subscribing: s.subscribing !== null,
+      refused: this.refused.has(channel),
+    }));
   }
 
   /** Tickers currently left out because the server answered "Market not found". */
@@ -180,7 +207,8 @@ export class FeedSession {
     this.wanted = [...new Set(tickers)].sort();
     const wantedSet = new Set(this.wanted);
     const now = this.now();
-    for (const [t, at] of this.notFound) if (!wantedSet.has(t) || now - at >= NOT_FOUND_RETRY_MS) this.notFound.delete(t);
+    for (const [t, at] of this.notFound)
+      if (!wantedSet.has(t) || now - at >= NOT_FOUND_RETRY_MS) this.notFound.delete(t);
     this.applyDesired();
     return this.reconcileAll();
   }
@@ -188,7 +216,7 @@ export class FeedSession {
   private applyDesired(): void {
     this.desired = this.notFound.size ? this.wanted.filter((t) => !this.notFound.has(t)) : this.wanted;
     this.desiredSet = new Set(this.desired);
-    for (const t of this.books.keys()) if (!this.desiredSet.has(t)) (this.books.delete(t), this.lastTop.delete(t));
+    for (const t of this.books.keys()) if (!this.desiredSet.has(t)) this.books.delete(t), this.lastTop.delete(t);
   }
 
   onOpen(): WsCommandOut[] {
@@ -252,7 +280,15 @@ export class FeedSession {
         this.stats.gaps++;
         this.stats.gaps_by_channel[channel]++;
         const tickers = [...(this.channels.get(channel)?.requested ?? [])];
-        events.push({ kind: "gap", channel, sid: m.sid, expected: last + 1, got: m.seq, fromTs: channel === "trade" ? this.lastTradeTs.get(m.sid) ?? null : null, tickers });
+        events.push({
+          kind: "gap",
+          channel,
+          sid: m.sid,
+          expected: last + 1,
+          got: m.seq,
+          fromTs: channel === "trade" ? (this.lastTradeTs.get(m.sid) ?? null) : null,
+          tickers,
+        });
         if (RESUBSCRIBE_ON_GAP[channel]) {
           commands.push(...this.resubscribe(channel));
           // The book is stale until the fresh snapshot arrives on the new sid. A trade frame is
@@ -264,7 +300,7 @@ export class FeedSession {
     switch (m.type) {
       case "trade": {
         const n = normalizeTrade(m.msg);
-        if (!n.ok) return this.invalid(n.reason), { events, commands };
+        if (!n.ok) return (this.invalid(n.reason), { events, commands });
         if (!this.desiredSet.has(n.value.ticker) && this.desiredSet.size > 0) this.stats.ignored++;
         this.stats.trades++;
         if (this.sidChannel.has(m.sid)) this.lastTradeTs.set(m.sid, n.value.ts);
@@ -275,7 +311,10 @@ export class FeedSession {
       }
       case "ticker": {
         this.stats.tickers++;
-        events.push({ kind: "ticker", frame: { market: m.msg.market_ticker, msg: (raw as { msg: unknown }).msg, receivedAt: this.now() } });
+        events.push({
+          kind: "ticker",
+          frame: { market: m.msg.market_ticker, msg: (raw as { msg: unknown }).msg, receivedAt: this.now() },
+        });
         break;
       }
       case "orderbook_snapshot": {
@@ -311,9 +350,10 @@ export class FeedSession {
   /** The ticker message of a frame, validated and normalized; null (counted invalid) if it is not one. */
   resolveTicker(f: TickerFrame): StreamTicker | null {
     const parsed = parseTickerMsg(f.msg);
-    if (!parsed.success) return this.invalid(`unparseable ticker message: ${parsed.error.issues[0]?.message ?? "invalid"}`), null;
+    if (!parsed.success)
+      return (this.invalid(`unparseable ticker message: ${parsed.error.issues[0]?.message ?? "invalid"}`), null);
     const n = normalizeTicker(parsed.data, f.receivedAt);
-    if (!n.ok) return this.invalid(n.reason), null;
+    if (!n.ok) return (this.invalid(n.reason), null);
     return n.value;
   }
 
@@ -338,7 +378,10 @@ export class FeedSession {
 
   private onReply(raw: unknown, commands: WsCommandOut[]): void {
     const parsed = WsReplySchema.safeParse(raw);
-    if (!parsed.success) return this.invalid("unparseable reply");
+    if (!parsed.success) {
+      this.invalid("unparseable reply");
+      return;
+    }
     const r = parsed.data;
     const pending = r.id != null ? this.pending.get(r.id) : undefined;
     if (r.id != null) this.pending.delete(r.id);
@@ -346,7 +389,10 @@ export class FeedSession {
       const channel = (r.msg?.channel as Channel | undefined) ?? pending?.channel;
       const sid = r.msg?.sid;
       const state = channel ? this.channels.get(channel) : undefined;
-      if (!channel || !state || sid == null) return this.invalid("subscribed reply without channel/sid");
+      if (!channel || !state || sid == null) {
+        this.invalid("subscribed reply without channel/sid");
+        return;
+      }
       state.sid = sid;
       state.subscribing = null;
       state.subscribeLimit = null;
@@ -394,7 +440,18 @@ export class FeedSession {
       if (live.length === 0) return;
       for (const batch of p.tickers.length > 1 ? [live.slice(0, half), live.slice(half)] : [live]) {
         if (batch.length === 0) continue;
-        commands.push(this.command(p.channel, "add", { id: 0, cmd: "update_subscription", params: { sids: [state.sid], action: "add_markets", market_tickers: batch } }, batch));
+        commands.push(
+          this.command(
+            p.channel,
+            "add",
+            {
+              id: 0,
+              cmd: "update_subscription",
+              params: { sids: [state.sid], action: "add_markets", market_tickers: batch },
+            },
+            batch,
+          ),
+        );
         for (const t of batch) state.requested.add(t);
       }
     }
@@ -434,7 +491,12 @@ export class FeedSession {
     if (state.sid === null) {
       if (this.desired.length === 0) return [];
       const first = this.desired.slice(0, Math.min(this.batchSize, state.subscribeLimit ?? Infinity));
-      const cmd = this.command(channel, "subscribe", { id: 0, cmd: "subscribe", params: { channels: [channel], market_tickers: first } }, first);
+      const cmd = this.command(
+        channel,
+        "subscribe",
+        { id: 0, cmd: "subscribe", params: { channels: [channel], market_tickers: first } },
+        first,
+      );
       state.subscribing = cmd.id;
       for (const t of first) state.requested.add(t);
       return [cmd];
@@ -444,12 +506,30 @@ export class FeedSession {
     const deletes = [...state.requested].filter((t) => !this.desiredSet.has(t));
     for (let i = 0; i < deletes.length; i += this.batchSize) {
       const batch = deletes.slice(i, i + this.batchSize);
-      out.push(this.command(channel, "delete", { id: 0, cmd: "update_subscription", params: { sids: [sid], action: "delete_markets", market_tickers: batch } }, batch));
+      out.push(
+        this.command(
+          channel,
+          "delete",
+          {
+            id: 0,
+            cmd: "update_subscription",
+            params: { sids: [sid], action: "delete_markets", market_tickers: batch },
+          },
+          batch,
+        ),
+      );
       for (const t of batch) state.requested.delete(t);
     }
     for (let i = 0; i < adds.length; i += this.batchSize) {
       const batch = adds.slice(i, i + this.batchSize);
-      out.push(this.command(channel, "add", { id: 0, cmd: "update_subscription", params: { sids: [sid], action: "add_markets", market_tickers: batch } }, batch));
+      out.push(
+        this.command(
+          channel,
+          "add",
+          { id: 0, cmd: "update_subscription", params: { sids: [sid], action: "add_markets", market_tickers: batch } },
+          batch,
+        ),
+      );
       for (const t of batch) state.requested.add(t);
     }
     return out;

@@ -62,7 +62,11 @@ export function tickerObjectName(ticker: string, feed: string = FEED): string {
   return feed === FEED ? ticker : `${feed}:${ticker}`;
 }
 
-export function tickerStub(ns: DurableObjectNamespace<TickerObject>, ticker: string, feed: string = FEED): DurableObjectStub<TickerObject> {
+export function tickerStub(
+  ns: DurableObjectNamespace<TickerObject>,
+  ticker: string,
+  feed: string = FEED,
+): DurableObjectStub<TickerObject> {
   return ns.get(ns.idFromName(tickerObjectName(ticker, feed)));
 }
 
@@ -73,7 +77,15 @@ export async function forwardTrades(
   concurrency = FORWARD_CONCURRENCY,
 ): Promise<ForwardResult> {
   const groups = [...groupByTicker(trades)];
-  const res: ForwardResult = { tickers: groups.length, rpc_calls: 0, added: 0, duplicates: 0, outside: 0, rejected: 0, failed: [] };
+  const res: ForwardResult = {
+    tickers: groups.length,
+    rpc_calls: 0,
+    added: 0,
+    duplicates: 0,
+    outside: 0,
+    rejected: 0,
+    failed: [],
+  };
   await mapLimit(groups, concurrency, async ([ticker, batch]) => {
     res.rpc_calls++;
     try {

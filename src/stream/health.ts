@@ -13,11 +13,15 @@ export const IngestBackfillHealthSchema = z.object({
   base_url: z.string(),
   backfills: int().meta({ description: "Jobs run (a job = the gaps/reconnects merged while the previous one ran)" }),
   requests: int(),
-  backfilled_trades: int().meta({ description: "Trades fetched and forwarded (ticker objects drop those the stream had delivered)" }),
+  backfilled_trades: int().meta({
+    description: "Trades fetched and forwarded (ticker objects drop those the stream had delivered)",
+  }),
   invalid: int().meta({ description: "REST trades that failed the schema or normalization" }),
   errors: int().meta({ description: "Failed attempts after the client's own retries" }),
   abandoned: int().meta({ description: "Jobs given up after their last attempt" }),
-  truncated: int().meta({ description: "Jobs that hit the page bound; a continuation job reads on from where each stopped" }),
+  truncated: int().meta({
+    description: "Jobs that hit the page bound; a continuation job reads on from where each stopped",
+  }),
   running: z.boolean(),
   pending_tickers: int(),
   last_error: z.string().nullable(),
@@ -33,7 +37,9 @@ export const IngestProtocolStatsSchema = z.object({
   gaps: int(),
   gaps_by_channel: z.record(z.string(), int()),
   resubscribes: int(),
-  market_not_found: int().meta({ description: "Subscribe/update_subscription commands refused with \"Market not found\" (16)" }),
+  market_not_found: int().meta({
+    description: 'Subscribe/update_subscription commands refused with "Market not found" (16)',
+  }),
   invalid: int(),
   error_replies: int(),
   ignored: int(),
@@ -49,7 +55,15 @@ export const IngestHealthSchema = z
     url: z.string(),
     authenticated: z.boolean(),
     markets: int(),
-    subscriptions: z.array(z.object({ channel: z.string(), sid: z.number().nullable(), markets: int(), subscribing: z.boolean(), refused: z.boolean() })),
+    subscriptions: z.array(
+      z.object({
+        channel: z.string(),
+        sid: z.number().nullable(),
+        markets: int(),
+        subscribing: z.boolean(),
+        refused: z.boolean(),
+      }),
+    ),
     last_message_at: z.number().nullable(),
     last_message_age_ms: z.number().nullable(),
     messages_per_s: z.number(),
@@ -58,9 +72,24 @@ export const IngestHealthSchema = z
     next_reconnect_at: z.number().nullable(),
     last_error: z.string().nullable(),
     protocol: IngestProtocolStatsSchema,
-    not_found_markets: z.array(z.string()).meta({ description: "Tickers left out because Kalshi answered \"Market not found\"" }),
-    backfill: IngestBackfillHealthSchema.meta({ description: "REST recovery of lost trade frames (trade-channel gaps, reconnects)" }),
-    forward: counters(["flushes", "rpc_calls", "trades", "added", "duplicates", "outside", "rejected", "failures", "dropped_trades", "pending_trades"]),
+    not_found_markets: z
+      .array(z.string())
+      .meta({ description: 'Tickers left out because Kalshi answered "Market not found"' }),
+    backfill: IngestBackfillHealthSchema.meta({
+      description: "REST recovery of lost trade frames (trade-channel gaps, reconnects)",
+    }),
+    forward: counters([
+      "flushes",
+      "rpc_calls",
+      "trades",
+      "added",
+      "duplicates",
+      "outside",
+      "rejected",
+      "failures",
+      "dropped_trades",
+      "pending_trades",
+    ]),
     http: counters(["batches", "trades"]),
     registry: counters(["pending", "statements", "rows"]),
   })

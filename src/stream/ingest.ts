@@ -20,9 +20,24 @@ import { KalshiClient } from "../kalshi/client";
 import { backoffDelayMs, RETRY_POLICIES } from "../lib/backoff";
 import { errorMessage } from "../lib/errors";
 import { BackfillQueue, fetchBackfill, type BackfillJob } from "./backfill";
-import { FEED_CHANNELS, FeedSession, type Channel, type FeedEvent, type TickerFrame, type WsCommandOut } from "./feed-session";
+import {
+  FEED_CHANNELS,
+  FeedSession,
+  type Channel,
+  type FeedEvent,
+  type TickerFrame,
+  type WsCommandOut,
+} from "./feed-session";
 import { mapLimit } from "../lib/async";
-import { flushNow, forwardTrades, nextFlushDelay, tickerStub, FORWARD_CONCURRENCY, FORWARD_DELAY_MS, type ForwardResult } from "./forward";
+import {
+  flushNow,
+  forwardTrades,
+  nextFlushDelay,
+  tickerStub,
+  FORWARD_CONCURRENCY,
+  FORWARD_DELAY_MS,
+  type ForwardResult,
+} from "./forward";
 import type { StreamBook, StreamTicker, StreamTrade } from "./messages";
 import { FEED, TickerDayRegistry } from "./registry";
 import { packTrades } from "./trade-pack";
@@ -137,7 +152,17 @@ export class IngestObject extends DurableObject<Env> {
   private flushing: Promise<void> | null = null;
   /** How long the last flush's calls took (workerd's clock advances across their I/O). */
   private lastFlushMs = 0;
-  private fwd = { flushes: 0, rpc_calls: 0, trades: 0, added: 0, duplicates: 0, outside: 0, rejected: 0, failures: 0, dropped_trades: 0 };
+  private fwd = {
+    flushes: 0,
+    rpc_calls: 0,
+    trades: 0,
+    added: 0,
+    duplicates: 0,
+    outside: 0,
+    rejected: 0,
+    failures: 0,
+    dropped_trades: 0,
+  };
   /** Consecutive failed forwards per ticker. */
   private failedAttempts = new Map<string, number>();
   private http = { batches: 0, trades: 0 };
@@ -146,7 +171,16 @@ export class IngestObject extends DurableObject<Env> {
   private backfillAttempts = 0;
   private backfillRetryAt = 0;
   private backfillClient: KalshiClient | null = null;
-  private bf = { backfills: 0, requests: 0, backfilled_trades: 0, invalid: 0, errors: 0, abandoned: 0, truncated: 0, last_error: null as string | null };
+  private bf = {
+    backfills: 0,
+    requests: 0,
+    backfilled_trades: 0,
+    invalid: 0,
+    errors: 0,
+    abandoned: 0,
+    truncated: 0,
+    last_error: null as string | null,
+  };
   /**
    * Clock of the "opened by now" filter on the markets it subscribes to (openMarketTickers): the
    * wall clock; a test against a simulator world sets it to the world's clock (runInDurableObject).
@@ -167,26 +201,46 @@ export class IngestObject extends DurableObject<Env> {
 
   /** Trades pushed over HTTP (replays, benchmarks): forwarded at once, registry written. */
   async ingestTrades(trades: StreamTrade[]): Promise<IngestTradesResult> {
-    if (trades.length > MAX_TRADES_PER_BATCH) throw new RangeError(`at most ${MAX_TRADES_PER_BATCH} trades per batch, got ${trades.length}`);
+    if (trades.length > MAX_TRADES_PER_BATCH)
+      throw new RangeError(`at most ${MAX_TRADES_PER_BATCH} trades per batch, got ${trades.length}`);
     this.http.batches++;
     this.http.trades += trades.length;
     for (const t of trades) this.registry.note(t.ticker, t.ts);
     const r = await forwardTrades(this.env.TICKER, trades, this.config.feed);
     this.countForward(r, trades.length);
     const rows = await this.flushRegistry();
-    return { received: trades.length, tickers: r.tickers, rpc_calls: r.rpc_calls, added: r.added, duplicates: r.duplicates, outside: r.outside, rejected: r.rejected, failed: r.failed, registry_rows: rows };
+    return {
+      received: trades.length,
+      tickers: r.tickers,
+      rpc_calls: r.rpc_calls,
+      added: r.added,
+      duplicates: r.duplicates,
+      outside: r.outside,
+      rejected: r.rejected,
+      failed: r.failed,
+      registry_rows: rows,
+    };
   }
 
   /** Starts (or restarts with new options) the WebSocket ingest. */
   async start(opts: IngestStartOptions = {}): Promise<IngestHealth> {
-    const cfg: IngestConfig = { running: true, feed: opts.feed ?? this.config.feed, ws_url: opts.ws_url ?? null, base_url: opts.base_url ?? null, markets: opts.markets ?? null };
+    const cfg: IngestConfig = {
+      running: true,
+      feed: opts.feed ?? this.config.feed,
+      ws_url: opts.ws_url ?? null,
+      base_url: opts.base_url ?? null,
+      markets: opts.markets ?? null,
+    };
     if (cfg.feed !== this.registry.feed) {
       await this.flushRegistry();
       this.registry = new TickerDayRegistry(cfg.feed);
     }
     // A new feed or endpoint needs a new connection; a new market set is reconciled on the live one
     // (update_subscription add/delete_markets).
-    const reconnect = cfg.feed !== this.config.feed || cfg.ws_url !== this.config.ws_url || (cfg.base_url ?? null) !== (this.config.base_url ?? null);
+    const reconnect =
+      cfg.feed !== this.config.feed ||
+      cfg.ws_url !== this.config.ws_url ||
+      (cfg.base_url ?? null) !== (this.config.base_url ?? null);
     this.config = cfg;
     await this.ctx.storage.put("config", cfg);
     if (reconnect) {
@@ -249,10 +303,19 @@ export class IngestObject extends DurableObject<Env> {
       last_error: this.lastError ?? this.session.stats.last_error,
       protocol: { ...this.session.stats, gaps_by_channel: { ...this.session.stats.gaps_by_channel } },
       not_found_markets: this.session.notFoundMarkets(),
-      backfill: { ...this.bf, base_url: this.restUrl(), running: this.backfilling !== null, pending_tickers: this.backfillQueue.pendingTickers },
+      backfill: {
+        ...this.bf,
+        base_url: this.restUrl(),
+        running: this.backfilling !== null,
+        pending_tickers: this.backfillQueue.pendingTickers,
+      },
       forward: { ...this.fwd, pending_trades: this.pendingTrades.length },
       http: { ...this.http },
-      registry: { pending: this.registry.pendingCount, statements: this.registry.flushes, rows: this.registry.rowsFlushed },
+      registry: {
+        pending: this.registry.pendingCount,
+        statements: this.registry.flushes,
+        rows: this.registry.rowsFlushed,
+      },
     };
   }
 
@@ -273,7 +336,8 @@ export class IngestObject extends DurableObject<Env> {
       const quietSince = this.lastFrameAt ?? this.connectedSince ?? now;
       if (this.session.marketCount > 0 && now - quietSince > SILENCE_MS) this.dropConnection("no frames for 5 minutes");
     }
-    if (!this.ws && !this.connecting && (this.nextReconnectAt === null || now >= this.nextReconnectAt)) await this.connectNow();
+    if (!this.ws && !this.connecting && (this.nextReconnectAt === null || now >= this.nextReconnectAt))
+      await this.connectNow();
     await this.scheduleTick();
   }
 
@@ -295,7 +359,8 @@ export class IngestObject extends DurableObject<Env> {
   private async scheduleTick(): Promise<void> {
     if (!this.config.running) return;
     const now = Date.now();
-    const at = !this.ws && this.nextReconnectAt !== null ? Math.min(this.nextReconnectAt, now + TICK_MS) : now + TICK_MS;
+    const at =
+      !this.ws && this.nextReconnectAt !== null ? Math.min(this.nextReconnectAt, now + TICK_MS) : now + TICK_MS;
     await this.ctx.storage.setAlarm(Math.max(at, now + 10));
   }
 
@@ -308,7 +373,9 @@ export class IngestObject extends DurableObject<Env> {
   private async openSocket(): Promise<void> {
     const url = this.wsUrl();
     try {
-      const creds = this.hasKey() ? { keyId: this.env.KALSHI_API_KEY_ID!, privateKeyPem: this.env.KALSHI_PRIVATE_KEY! } : null;
+      const creds = this.hasKey()
+        ? { keyId: this.env.KALSHI_API_KEY_ID!, privateKeyPem: this.env.KALSHI_PRIVATE_KEY! }
+        : null;
       const req = await wsUpgradeRequest(url, creds);
       const resp = await fetch(req.url, { headers: req.headers });
       const ws = resp.webSocket;
@@ -323,7 +390,8 @@ export class IngestObject extends DurableObject<Env> {
       this.lastFrameAt = null;
       this.nextReconnectAt = null;
       ws.addEventListener("message", (ev) => {
-        if (conn === this.connection) this.onFrame(typeof ev.data === "string" ? ev.data : new TextDecoder().decode(ev.data as ArrayBuffer));
+        if (conn === this.connection)
+          this.onFrame(typeof ev.data === "string" ? ev.data : new TextDecoder().decode(ev.data as ArrayBuffer));
       });
       ws.addEventListener("close", (ev) => {
         if (conn === this.connection) this.dropConnection(`closed by server: ${ev.code} ${ev.reason}`.trim());
@@ -364,7 +432,10 @@ export class IngestObject extends DurableObject<Env> {
       } else if (e.kind === "ticker") {
         // Frames arrive in order: the newest replaces the pending one (and is the only one parsed).
         const prev = this.pendingTickers.get(e.frame.market);
-        this.pendingTickers.set(e.frame.market, { frame: e.frame, frames: prev && "frames" in prev ? prev.frames + 1 : 1 });
+        this.pendingTickers.set(e.frame.market, {
+          frame: e.frame,
+          frames: prev && "frames" in prev ? prev.frames + 1 : 1,
+        });
       } else if (e.kind === "book") {
         this.pendingBooks.set(e.book.ticker, e.book);
         this.registry.note(e.book.ticker, e.book.ts);
@@ -532,8 +603,15 @@ export class IngestObject extends DurableObject<Env> {
     await this.flushing;
   }
 
-  private async forwardBatch(trades: StreamTrade[], tickers: Map<string, PendingTicker>, books: Map<string, StreamBook>): Promise<void> {
-    const byTicker = new Map<string, { trades: StreamTrade[]; ticker_message?: StreamTicker; orderbook?: StreamBook }>();
+  private async forwardBatch(
+    trades: StreamTrade[],
+    tickers: Map<string, PendingTicker>,
+    books: Map<string, StreamBook>,
+  ): Promise<void> {
+    const byTicker = new Map<
+      string,
+      { trades: StreamTrade[]; ticker_message?: StreamTicker; orderbook?: StreamBook }
+    >();
     const get = (t: string) => {
       let b = byTicker.get(t);
       if (!b) byTicker.set(t, (b = { trades: [] }));
@@ -558,7 +636,10 @@ export class IngestObject extends DurableObject<Env> {
       try {
         const { packed, rejected } = packTrades(batch.trades);
         this.fwd.rejected += rejected;
-        const r = await tickerStub(this.env.TICKER, ticker, this.config.feed).applyBatch(ticker, { ...batch, trades: packed });
+        const r = await tickerStub(this.env.TICKER, ticker, this.config.feed).applyBatch(ticker, {
+          ...batch,
+          trades: packed,
+        });
         this.fwd.added += r.added;
         this.fwd.duplicates += r.duplicates;
         this.fwd.outside += r.outside;
@@ -576,7 +657,8 @@ export class IngestObject extends DurableObject<Env> {
         this.failedAttempts.set(ticker, attempts);
         // Put the batch back: the next flush retries it (ticker objects deduplicate).
         this.pendingTrades.push(...batch.trades);
-        if (batch.ticker_message && !this.pendingTickers.has(ticker)) this.pendingTickers.set(ticker, { message: batch.ticker_message });
+        if (batch.ticker_message && !this.pendingTickers.has(ticker))
+          this.pendingTickers.set(ticker, { message: batch.ticker_message });
         if (batch.orderbook && !this.pendingBooks.has(ticker)) this.pendingBooks.set(ticker, batch.orderbook);
       }
     });
@@ -628,7 +710,8 @@ class RollingRate {
   perSecond(nowMs: number): number {
     const s = Math.floor(nowMs / 1000);
     let sum = 0;
-    for (let i = 0; i < this.seconds; i++) if (this.stamps[i]! > s - this.seconds && this.stamps[i]! < s) sum += this.buckets[i]!;
+    for (let i = 0; i < this.seconds; i++)
+      if (this.stamps[i]! > s - this.seconds && this.stamps[i]! < s) sum += this.buckets[i]!;
     return sum / (this.seconds - 1);
   }
 }

@@ -7,10 +7,20 @@
 import { z } from "zod";
 import { streamCount, streamDollars } from "../lib/validators";
 
-export const StreamDollars = streamDollars().meta({ description: "Dollar price as an exact decimal string, 0..1", example: "0.5500" });
-export const StreamCount = streamCount().meta({ description: "Contracts as an exact fixed-point string", example: "3.00" });
+export const StreamDollars = streamDollars().meta({
+  description: "Dollar price as an exact decimal string, 0..1",
+  example: "0.5500",
+});
+export const StreamCount = streamCount().meta({
+  description: "Contracts as an exact fixed-point string",
+  example: "3.00",
+});
 const TsMs = z.number().int().min(0).max(8.64e15).meta({ description: "Unix milliseconds" });
-const Ticker = z.string().min(1).max(200).regex(/^[^\s/]+$/, "must be a market ticker without spaces or '/'");
+const Ticker = z
+  .string()
+  .min(1)
+  .max(200)
+  .regex(/^[^\s/]+$/, "must be a market ticker without spaces or '/'");
 
 export const StreamTradeSchema = z
   .strictObject({
@@ -20,7 +30,9 @@ export const StreamTradeSchema = z
     ts: TsMs,
     price_dollars: StreamDollars.meta({ description: "YES price of the trade" }),
     count_fp: StreamCount.refine((s) => /[1-9]/.test(s), "must be positive"),
-    taker_side: z.enum(["yes", "no"]).meta({ description: "Side the taker bought: yes = buy volume, no = sell volume" }),
+    taker_side: z
+      .enum(["yes", "no"])
+      .meta({ description: "Side the taker bought: yes = buy volume, no = sell volume" }),
   })
   .meta({ id: "StreamTrade" });
 export type StreamTrade = z.infer<typeof StreamTradeSchema>;
@@ -65,6 +77,8 @@ export const StreamBookSchema = z
     no_ask_dollars: nDollars,
     no_ask_size_fp: nCount,
   })
-  .meta({ id: "StreamOrderbookTop", description: "Top of book; asks are derived from the other side's bids (Kalshi books hold bids only)" });
+  .meta({
+    id: "StreamOrderbookTop",
+    description: "Top of book; asks are derived from the other side's bids (Kalshi books hold bids only)",
+  });
 export type StreamBook = z.infer<typeof StreamBookSchema>;
-

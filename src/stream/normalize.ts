@@ -4,7 +4,7 @@
  * cents, `count_fp` or integer counts, `ts` seconds or `ts_ms`, `taker_side` or its 2026-05
  * successors, and the NO side dropped from `ticker` (derived, flagged).
  */
-import { z } from "zod";
+import type { z } from "zod";
 import {
   centsToDollars,
   complementDollars,
@@ -74,12 +74,21 @@ export function normalizeTrade(m: TradeMsg): Normalized<StreamTrade> {
     if (units === null) return { ok: false, reason: "trade without a YES price" };
     if (units < 0 || units > PRICE_MAX) return { ok: false, reason: `trade price ${price} outside 0..1` };
     const count = m.count_fp != null ? canonicalCount(m.count_fp) : m.count != null ? intCountToFp(m.count) : null;
-    if (count === null || countToHundredths(count) <= 0n) return { ok: false, reason: "trade without a positive count" };
+    if (count === null || countToHundredths(count) <= 0n)
+      return { ok: false, reason: "trade without a positive count" };
     const side = takerSide(m);
     if (side === null) return { ok: false, reason: "trade without taker side" };
     return {
       ok: true,
-      value: { type: "trade", ticker: m.market_ticker, trade_id: m.trade_id, ts, price_dollars: formatDollars(units), count_fp: count, taker_side: side },
+      value: {
+        type: "trade",
+        ticker: m.market_ticker,
+        trade_id: m.trade_id,
+        ts,
+        price_dollars: formatDollars(units),
+        count_fp: count,
+        taker_side: side,
+      },
     };
   } catch (e) {
     return { ok: false, reason: `malformed trade: ${errorMessage(e)}` };
@@ -117,7 +126,12 @@ export function normalizeTicker(m: TickerMsg, receivedAtMs: number): Normalized<
         yes_bid_size_fp: canonicalCount(m.yes_bid_size_fp),
         yes_ask_size_fp: canonicalCount(m.yes_ask_size_fp),
         volume_fp: m.volume_fp != null ? canonicalCount(m.volume_fp) : m.volume != null ? intCountToFp(m.volume) : null,
-        open_interest_fp: m.open_interest_fp != null ? canonicalCount(m.open_interest_fp) : m.open_interest != null ? intCountToFp(m.open_interest) : null,
+        open_interest_fp:
+          m.open_interest_fp != null
+            ? canonicalCount(m.open_interest_fp)
+            : m.open_interest != null
+              ? intCountToFp(m.open_interest)
+              : null,
         last_trade_size_fp: canonicalCount(m.last_trade_size_fp),
         dollar_volume: m.dollar_volume ?? null,
         dollar_open_interest: m.dollar_open_interest ?? null,

@@ -3,7 +3,7 @@
  * reduced to the top of book. Kalshi books hold bids only: best YES ask = 1 − best NO bid and
  * best NO ask = 1 − best YES bid. Prices in 1/10000 $, sizes in 1/100 contracts (exact).
  */
-import { z } from "zod";
+import type { z } from "zod";
 import { centsToDollars, countToHundredths, formatDollars, hundredthsToCount, parseDollars } from "../lib/decimal";
 import type { OrderbookDeltaMsgSchema, OrderbookSnapshotMsgSchema } from "../kalshi/schemas";
 import type { StreamBook } from "./messages";

@@ -90,7 +90,7 @@ export class TickerDayRegistry {
     let newPairs = 0;
     for (const e of entries) {
       const key = `${e.day}|${e.ticker}`;
-      if (!this.written.has(key)) (this.written.add(key), newPairs++);
+      if (!this.written.has(key)) this.written.add(key), newPairs++;
     }
     if (this.written.size > 500_000) this.written.clear(); // bound memory; costs at most one extra bump
     return { rows: entries.length, newPairs };

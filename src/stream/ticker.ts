@@ -44,7 +44,10 @@ export interface ApplyTradesResult {
  * Answer of a windowed query. Expected failures are values, not exceptions: an exception thrown
  * across Durable Object RPC is also reported as an uncaught error inside the object.
  */
-export type WindowAnswer<T> = { status: "ok"; value: T } | { status: "unknown_ticker" } | { status: "bad_window"; message: string };
+export type WindowAnswer<T> =
+  | { status: "ok"; value: T }
+  | { status: "unknown_ticker" }
+  | { status: "bad_window"; message: string };
 
 export interface TickerStats {
   trades_retained: number;
@@ -120,7 +123,12 @@ export class TickerState {
    * ticker) writes nothing.
    */
   constructor(private readonly sql: SqlStorage) {
-    const tables = new Set(this.sql.exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table'").toArray().map((r) => r.name));
+    const tables = new Set(
+      this.sql
+        .exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table'")
+        .toArray()
+        .map((r) => r.name),
+    );
     if (!tables.has("meta")) return;
     for (const row of this.sql.exec<{ k: string; v: string }>("SELECT k, v FROM meta")) {
       const v = JSON.parse(row.v);
@@ -155,7 +163,9 @@ export class TickerState {
   private migrateLegacyTrades(): void {
     this.sql.exec(SCHEMA);
     const rows = this.sql
-      .exec<{ trade_id: string; ts: number; price: number; count: number; taker_yes: number }>(`SELECT trade_id, ts, price, count, taker_yes FROM ${LEGACY_TRADES} ORDER BY ts, trade_id`)
+      .exec<{ trade_id: string; ts: number; price: number; count: number; taker_yes: number }>(
+        `SELECT trade_id, ts, price, count, taker_yes FROM ${LEGACY_TRADES} ORDER BY ts, trade_id`,
+      )
       .toArray()
       .map((r): TradeRow => [r.trade_id, r.ts, r.price, r.count, r.taker_yes ? 1 : 0]);
     if (rows.length > 0) this.insertBatch(rows);
@@ -166,16 +176,31 @@ export class TickerState {
   private insertBatch(rows: TradeRow[]): void {
     let last = rows[0]!;
     for (const r of rows) if (compareTradeKeys(r[1], r[0], last[1], last[0]) > 0) last = r;
-    this.sql.exec("INSERT INTO trade_batches (last_ts, last_id, trades) VALUES (?, ?, ?)", last[1], last[0], JSON.stringify(rows));
+    this.sql.exec(
+      "INSERT INTO trade_batches (last_ts, last_id, trades) VALUES (?, ?, ?)",
+      last[1],
+      last[0],
+      JSON.stringify(rows),
+    );
   }
 
   private tradeAt(i: number): BuilderTrade {
     const r = this.retained;
-    return { id: r.idAt(i), ts: r.tsAt(i), price: r.priceAt(i), count: r.countAt(i), takerSide: r.takerYesAt(i) ? "yes" : "no" };
+    return {
+      id: r.idAt(i),
+      ts: r.tsAt(i),
+      price: r.priceAt(i),
+      count: r.countAt(i),
+      takerSide: r.takerYesAt(i) ? "yes" : "no",
+    };
   }
 
   private setMeta(k: string, v: unknown): void {
-    this.sql.exec("INSERT INTO meta (k, v) VALUES (?, ?) ON CONFLICT(k) DO UPDATE SET v = excluded.v", k, JSON.stringify(v));
+    this.sql.exec(
+      "INSERT INTO meta (k, v) VALUES (?, ?) ON CONFLICT(k) DO UPDATE SET v = excluded.v",
+      k,
+      JSON.stringify(v),
+    );
   }
 
   /** Records which ticker this object holds (first data wins); false if `ticker` is another one. */
@@ -291,7 +316,8 @@ export class TickerState {
 
   /** price_history over the last `n` trades (1..MAX_PRICE_WINDOW). */
   priceHistory(n: number = DEFAULT_PRICE_WINDOW): WindowAnswer<PriceHistory> {
-    if (!Number.isSafeInteger(n) || n < 1 || n > MAX_PRICE_WINDOW) return { status: "bad_window", message: `window must be 1..${MAX_PRICE_WINDOW} trades` };
+    if (!Number.isSafeInteger(n) || n < 1 || n > MAX_PRICE_WINDOW)
+      return { status: "bad_window", message: `window must be 1..${MAX_PRICE_WINDOW} trades` };
     if (this.ticker === null) return { status: "unknown_ticker" };
     if (n === DEFAULT_PRICE_WINDOW) return { status: "ok", value: this.priceHistoryB.snapshot() };
     const len = this.retained.length;
@@ -345,7 +371,6 @@ export class TickerState {
     this.setMeta("frontier", this.frontier);
   }
 }
-
 
 /**
  * The Durable Object: a thin RPC shell over TickerState (kept separate so the same logic can be

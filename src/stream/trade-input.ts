@@ -34,12 +34,19 @@ export const SeedTradeSchema = z
       .min(0, "must be a price in cents, 0..100")
       .max(100, "must be a price in cents, 0..100")
       .refine(twoDecimals, "must have at most 2 decimals (1/100 cent = $0.0001, Kalshi's tick)")
-      .meta({ description: "Price of the `side` contract in cents (0..100), as the seed names it: a `no` trade at 45 is a YES trade at 55", example: 45 }),
+      .meta({
+        description:
+          "Price of the `side` contract in cents (0..100), as the seed names it: a `no` trade at 45 is a YES trade at 55",
+        example: 45,
+      }),
     count: z
       .number()
       .positive("must be a positive number of contracts")
       .refine(twoDecimals, "must have at most 2 decimals (Kalshi's count_fp)")
-      .meta({ description: "Contracts (whole in the seed; up to 2 decimals accepted, as Kalshi's count_fp)", example: 10 }),
+      .meta({
+        description: "Contracts (whole in the seed; up to 2 decimals accepted, as Kalshi's count_fp)",
+        example: 10,
+      }),
     side: z.enum(["yes", "no"]).meta({ description: "The contract traded: yes or no" }),
     taker_side: z.enum(["buy", "sell"]).meta({ description: "What the taker did with that contract: buy or sell" }),
     ts: z
@@ -48,11 +55,15 @@ export const SeedTradeSchema = z
       .min(MIN_SEED_TS_MS, "must be Unix milliseconds (this looks like Unix seconds: multiply by 1000)")
       .max(8.64e15)
       .meta({ description: "Unix milliseconds", example: 1703635200000 }),
-    trade_id: StreamTradeSchema.shape.trade_id
-      .optional()
-      .meta({ description: "Not in the seed. Without it ssmd derives a deterministic id from the trade's fields (seedTradeId), so a replayed batch deduplicates" }),
+    trade_id: StreamTradeSchema.shape.trade_id.optional().meta({
+      description:
+        "Not in the seed. Without it ssmd derives a deterministic id from the trade's fields (seedTradeId), so a replayed batch deduplicates",
+    }),
   })
-  .meta({ id: "SeedTrade", description: "The seed's trade message: cents, contracts, side yes|no + taker_side buy|sell, ts in ms" });
+  .meta({
+    id: "SeedTrade",
+    description: "The seed's trade message: cents, contracts, side yes|no + taker_side buy|sell, ts in ms",
+  });
 export type SeedTrade = z.infer<typeof SeedTradeSchema>;
 
 export const KalshiTradeFrameSchema = TradeMessageSchema.meta({
@@ -62,9 +73,11 @@ export const KalshiTradeFrameSchema = TradeMessageSchema.meta({
 });
 
 /** Any accepted trade. Shapes are disjoint: `msg` ⇒ Kalshi frame; `price_dollars` ⇒ ssmd; `price` ⇒ seed. */
-export const IngestTradeSchema = z
-  .union([StreamTradeSchema, SeedTradeSchema, KalshiTradeFrameSchema])
-  .meta({ id: "IngestTrade", description: "A trade in one of three formats, mixed freely in one batch: ssmd's StreamTrade, the seed's trade message, or a Kalshi WebSocket trade frame" });
+export const IngestTradeSchema = z.union([StreamTradeSchema, SeedTradeSchema, KalshiTradeFrameSchema]).meta({
+  id: "IngestTrade",
+  description:
+    "A trade in one of three formats, mixed freely in one batch: ssmd's StreamTrade, the seed's trade message, or a Kalshi WebSocket trade frame",
+});
 export type IngestTrade = z.infer<typeof IngestTradeSchema>;
 
 export type TradeFormat = "ssmd" | "seed" | "kalshi";
@@ -110,7 +123,10 @@ export function seedYesPriceDollars(side: SeedTrade["side"], priceCents: number)
  * same ids and every trade is reported a duplicate. Identical trades split across two batches get
  * the same id and count once: give `trade_id` when that matters.
  */
-export function seedTradeId(t: Pick<SeedTrade, "ts" | "side" | "taker_side" | "price" | "count">, occurrence = 0): string {
+export function seedTradeId(
+  t: Pick<SeedTrade, "ts" | "side" | "taker_side" | "price" | "count">,
+  occurrence = 0,
+): string {
   return `seed:${t.ts}:${t.side}:${t.taker_side}:${t.price}:${t.count}#${occurrence}`;
 }
 

@@ -55,12 +55,24 @@ export function packTrades(trades: readonly StreamTrade[]): PackResult {
     k++;
   }
   return {
-    packed: { ids, ts: ts.subarray(0, k), price: price.subarray(0, k), count: count.subarray(0, k), takerYes: takerYes.subarray(0, k) },
+    packed: {
+      ids,
+      ts: ts.subarray(0, k),
+      price: price.subarray(0, k),
+      count: count.subarray(0, k),
+      takerYes: takerYes.subarray(0, k),
+    },
     rejected: n - k,
   };
 }
 
 /** The i-th trade of a pack, as the builders take it. */
 export function unpackTrade(p: PackedTrades, i: number): BuilderTrade {
-  return { id: p.ids[i]!, ts: p.ts[i]!, price: p.price[i]!, count: p.count[i]!, takerSide: p.takerYes[i] ? "yes" : "no" };
+  return {
+    id: p.ids[i]!,
+    ts: p.ts[i]!,
+    price: p.price[i]!,
+    count: p.count[i]!,
+    takerSide: p.takerYes[i] ? "yes" : "no",
+  };
 }

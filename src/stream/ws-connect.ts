@@ -12,7 +12,10 @@ export interface KalshiCredentials {
   privateKeyPem: string;
 }
 
-export async function wsUpgradeRequest(wsUrl: string, creds: KalshiCredentials | null): Promise<{ url: string; headers: Record<string, string> }> {
+export async function wsUpgradeRequest(
+  wsUrl: string,
+  creds: KalshiCredentials | null,
+): Promise<{ url: string; headers: Record<string, string> }> {
   const url = wsUrl.replace(/^ws(s?):\/\//i, "http$1://");
   const headers: Record<string, string> = { Upgrade: "websocket" };
   if (creds) {

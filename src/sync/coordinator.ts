@@ -89,7 +89,14 @@ export class SyncCoordinator extends DurableObject<Env> {
         // The daily full sync must not be lost to an incremental run that fired in the same minute
         // (the 15-minute cron also fires at 13:30 / 14:30): it starts when the running one ends.
         const { baseUrl, nowMs, ...options } = opts;
-        this.store.queue({ mode, trigger, baseUrl: baseUrl ?? this.env.KALSHI_BASE_URL, options, nowMs, now: Date.now() });
+        this.store.queue({
+          mode,
+          trigger,
+          baseUrl: baseUrl ?? this.env.KALSHI_BASE_URL,
+          options,
+          nowMs,
+          now: Date.now(),
+        });
       }
       return { outcome: active.mode === mode ? "joined" : "conflict", run: this.status(active) };
     }
@@ -106,7 +113,13 @@ export class SyncCoordinator extends DurableObject<Env> {
   }
 
   /** Synchronous: the run exists as soon as this returns. */
-  private createRun(mode: SyncMode, trigger: SyncTrigger, baseUrl: string, options: RunOptions, nowMs?: number): RunRow {
+  private createRun(
+    mode: SyncMode,
+    trigger: SyncTrigger,
+    baseUrl: string,
+    options: RunOptions,
+    nowMs?: number,
+  ): RunRow {
     const now = Date.now();
     const plan = buildPlan(mode, nowMs ?? now, { shards: options.shards });
     return this.store.createRun({ id: crypto.randomUUID(), mode, trigger, baseUrl, now, plan, options });
@@ -142,7 +155,13 @@ export class SyncCoordinator extends DurableObject<Env> {
     let result: StepResult;
     try {
       const client = await this.client(run);
-      const runner = new SyncRunner(run, { db: this.env.DB, client, store: this.store }, this.limits(run), this.seenCache, this.writtenCache);
+      const runner = new SyncRunner(
+        run,
+        { db: this.env.DB, client, store: this.store },
+        this.limits(run),
+        this.seenCache,
+        this.writtenCache,
+      );
       const phase = run.phase;
       const t0 = Date.now();
       result = await runner.step();
@@ -201,7 +220,13 @@ export class SyncCoordinator extends DurableObject<Env> {
       const eventsFirst = await this.isFirstLoad();
       const next = this.store.activeRun() ? null : this.store.takeQueued();
       if (next) {
-        const queued = this.createRun(next.mode, next.trigger, next.baseUrl, { ...next.options, eventsFirst }, next.nowMs);
+        const queued = this.createRun(
+          next.mode,
+          next.trigger,
+          next.baseUrl,
+          { ...next.options, eventsFirst },
+          next.nowMs,
+        );
         await this.ctx.storage.setAlarm(Date.now());
         await this.mirror(queued);
       }

@@ -106,7 +106,8 @@ export function addDrift(into: DriftCounts, from: DriftCounts): DriftCounts {
     for (const t of b.examples) example(a.examples, t);
   }
   into.malformed.items += from.malformed.items;
-  for (const ex of from.malformed.examples) example(into.malformed.examples, ex, (a) => a.kind === ex.kind && a.ticker === ex.ticker);
+  for (const ex of from.malformed.examples)
+    example(into.malformed.examples, ex, (a) => a.kind === ex.kind && a.ticker === ex.ticker);
   return into;
 }
 

@@ -109,7 +109,11 @@ export interface PlanOptions {
 }
 
 /** Overlapping shards of [from, to] (to undefined = unbounded above, from undefined = below). */
-export function timeShards(from: number | undefined, to: number | undefined, bounds: number[]): Array<[number | undefined, number | undefined]> {
+export function timeShards(
+  from: number | undefined,
+  to: number | undefined,
+  bounds: number[],
+): Array<[number | undefined, number | undefined]> {
   const cuts = [from, ...bounds, to];
   const out: Array<[number | undefined, number | undefined]> = [];
   for (let i = 0; i + 1 < cuts.length; i++) {
@@ -161,7 +165,14 @@ export function buildPlan(mode: SyncMode, nowMs: number, opts: PlanOptions = {})
   // an allowed combination (docs/kalshi-wire.md §2.1; never min_close_ts with status=open, docs/kalshi-wire.md Q7).
   // It replaces the per-status listings (unopened, open, paused, closed, settled by close time and,
   // incremental, new markets by min_created_ts: a market created in the day closes after it).
-  const windowShards = shardedMarkets("markets:window", undefined, "close", start, undefined, windowCuts(start, now, shards));
+  const windowShards = shardedMarkets(
+    "markets:window",
+    undefined,
+    "close",
+    start,
+    undefined,
+    windowCuts(start, now, shards),
+  );
 
   if (mode === "full") {
     listings.push({ id: "series", kind: "series" });
@@ -173,7 +184,11 @@ export function buildPlan(mode: SyncMode, nowMs: number, opts: PlanOptions = {})
     listings.push({ id: "events", kind: "events", query: { min_close_ts: start - SETTLEMENT_LOOKBACK_S } });
     listings.push(...windowShards);
     // Closed before the window, settled in its first week (any status): the rest of the window.
-    listings.push({ id: "markets:settled-late", kind: "markets", query: { min_settled_ts: start, max_settled_ts: start + SETTLEMENT_LOOKBACK_S } });
+    listings.push({
+      id: "markets:settled-late",
+      kind: "markets",
+      query: { min_settled_ts: start, max_settled_ts: start + SETTLEMENT_LOOKBACK_S },
+    });
   } else {
     listings.push({ id: "fee_changes", kind: "fee_changes" });
     // Re-listing the open markets is what keeps prices and volumes current: min_updated_ts only

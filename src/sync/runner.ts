@@ -177,7 +177,8 @@ export class SyncRunner {
   /** The run's WrittenCache: incremental runs only (a full sync's listings hardly overlap). */
   private writtenRows(): Map<number, number> | null {
     if (this.run.mode !== "incremental") return null;
-    if (!this.writtenCache || this.writtenCache.runId !== this.run.id) this.writtenCache = { runId: this.run.id, rows: new Map() };
+    if (!this.writtenCache || this.writtenCache.runId !== this.run.id)
+      this.writtenCache = { runId: this.run.id, rows: new Map() };
     return this.writtenCache.rows;
   }
 
@@ -263,7 +264,8 @@ export class SyncRunner {
     const r = await upsertMarketTexts(this.db, texts, now);
     if (written) {
       // Only after D1 acknowledged the rows: an upsert that failed leaves nothing to skip.
-      for (let i = 0; i < keys.length; i++) if (written.size < WRITTEN_CACHE_MAX || written.has(keys[i]!)) written.set(keys[i]!, hashes[i]!);
+      for (let i = 0; i < keys.length; i++)
+        if (written.size < WRITTEN_CACHE_MAX || written.has(keys[i]!)) written.set(keys[i]!, hashes[i]!);
     }
     this.count("markets", r.rows_written, r.changed.length);
     this.run.progress.undeleted += r.undeleted.length;
@@ -284,8 +286,15 @@ export class SyncRunner {
     if (items.length === 0) return;
     noteEvents(this.drift, items);
     const now = this.now();
-    const cats = await seriesCategories(this.db, items.map((e) => e.series_ticker));
-    const r = await upsertEvents(this.db, items.map((e) => normalizeEvent(e, cats.get(e.series_ticker))), now);
+    const cats = await seriesCategories(
+      this.db,
+      items.map((e) => e.series_ticker),
+    );
+    const r = await upsertEvents(
+      this.db,
+      items.map((e) => normalizeEvent(e, cats.get(e.series_ticker))),
+      now,
+    );
     this.count("events", r.rows_written, r.changed.length);
     if (r.changed.length === 0) return;
     this.scope("events");
@@ -322,14 +331,23 @@ export class SyncRunner {
     // which on a first load would be nearly every market.
     const eventsFirst = this.run.options.eventsFirst === true;
     const stageOf = (l: ListingRow) =>
-      l.listing.kind === "series" || l.listing.kind === "fee_changes" ? 0 : l.listing.kind === "events" && eventsFirst ? 1 : 2;
+      l.listing.kind === "series" || l.listing.kind === "fee_changes"
+        ? 0
+        : l.listing.kind === "events" && eventsFirst
+          ? 1
+          : 2;
     const first = Math.min(...pending.map(stageOf));
     const stage = pending.filter((l) => stageOf(l) === first);
     const now = this.now();
     const queue = stage.filter((l) => l.retry_at <= now);
     if (queue.length === 0) return { next: "wait", at: Math.min(...stage.map((l) => l.retry_at)) };
 
-    await mapLimit(queue, this.limits.lanes, (l) => this.runListing(l), () => this.budget.exhausted);
+    await mapLimit(
+      queue,
+      this.limits.lanes,
+      (l) => this.runListing(l),
+      () => this.budget.exhausted,
+    );
     this.run.progress.listings_done = this.store.listings(this.run.id).filter((l) => l.state !== "pending").length;
     this.store.saveRun(this.run);
     return { next: "more" };
@@ -344,7 +362,9 @@ export class SyncRunner {
       const waits = this.run.options.listingRetryMs ?? LISTING_RETRY_MS;
       l.retry_at = this.now() + (waits[Math.min(l.attempts - 1, waits.length - 1)] ?? 0);
     }
-    this.note(`${l.id}: ${giveUp ? "failed" : `attempt ${l.attempts} failed, will resume from its cursor`}: ${l.error}`);
+    this.note(
+      `${l.id}: ${giveUp ? "failed" : `attempt ${l.attempts} failed, will resume from its cursor`}: ${l.error}`,
+    );
     this.store.commitPage(this.run, l, null);
   }
 
@@ -372,12 +392,23 @@ export class SyncRunner {
     }
   }
 
-  private fetchPage(listing: Extract<Listing, { kind: "markets" | "events" }>, cursor: string | undefined): Promise<Page<Market> | Page<Event>> {
+  private fetchPage(
+    listing: Extract<Listing, { kind: "markets" | "events" }>,
+    cursor: string | undefined,
+  ): Promise<Page<Market> | Page<Event>> {
     const size = this.run.options.pageSize;
     if (listing.kind === "markets") {
-      return this.client.getMarketsPage({ ...listing.query, cursor, limit: Math.min(size ?? MAX_MARKETS_PAGE, MAX_MARKETS_PAGE) });
+      return this.client.getMarketsPage({
+        ...listing.query,
+        cursor,
+        limit: Math.min(size ?? MAX_MARKETS_PAGE, MAX_MARKETS_PAGE),
+      });
     }
-    return this.client.getEventsPage({ ...listing.query, cursor, limit: Math.min(size ?? MAX_EVENTS_PAGE, MAX_EVENTS_PAGE) });
+    return this.client.getEventsPage({
+      ...listing.query,
+      cursor,
+      limit: Math.min(size ?? MAX_EVENTS_PAGE, MAX_EVENTS_PAGE),
+    });
   }
 
   /** Pages one cursor listing, prefetching page n+1 while page n is written. */
@@ -388,7 +419,8 @@ export class SyncRunner {
       while (next) {
         const page: Page<Market> | Page<Event> = await next;
         next = null;
-        if (page.cursor !== null && page.cursor === l.cursor) throw new Error(`Kalshi returned cursor ${page.cursor} for itself`);
+        if (page.cursor !== null && page.cursor === l.cursor)
+          throw new Error(`Kalshi returned cursor ${page.cursor} for itself`);
         if (page.cursor !== null && this.budget.take()) {
           next = this.fetchPage(listing, page.cursor);
           next.catch(() => {}); // awaited (and its error handled) on the next iteration
@@ -421,7 +453,8 @@ export class SyncRunner {
     p.items_seen += page.items.length;
     p.skipped_items += page.skipped.length;
     this.skipped(page.skipped);
-    for (const s of page.skipped) this.note(`${l.id}: skipped malformed item ${s.ticker ?? `#${s.index}`}: ${s.issues}`);
+    for (const s of page.skipped)
+      this.note(`${l.id}: skipped malformed item ${s.ticker ?? `#${s.index}`}: ${s.issues}`);
     this.store.commitPage(this.run, l, blob);
   }
 
@@ -445,9 +478,13 @@ export class SyncRunner {
       noneMissing = r === "none-missing";
     }
     while (!this.budget.exhausted) {
-      const events = noneMissing ? [] : await missingEvents(this.db, FIXUP_BATCH, this.store.triedKeys(this.run.id, "e:"));
+      const events = noneMissing
+        ? []
+        : await missingEvents(this.db, FIXUP_BATCH, this.store.triedKeys(this.run.id, "e:"));
       noneMissing = false;
-      const series = events.length ? [] : await missingSeries(this.db, FIXUP_BATCH, this.store.triedKeys(this.run.id, "s:"));
+      const series = events.length
+        ? []
+        : await missingSeries(this.db, FIXUP_BATCH, this.store.triedKeys(this.run.id, "s:"));
       if (events.length === 0 && series.length === 0) {
         this.finishFixup();
         return { next: "more" };
@@ -487,11 +524,15 @@ export class SyncRunner {
         const page = await this.client.getMultivariateEventsPage({ cursor, limit });
         this.run.progress.pages += 1;
         this.skipped(page.skipped);
-        for (const s of page.skipped) this.note(`fixup: multivariate events: skipped malformed item ${s.ticker ?? `#${s.index}`}: ${s.issues}`);
+        for (const s of page.skipped)
+          this.note(`fixup: multivariate events: skipped malformed item ${s.ticker ?? `#${s.index}`}: ${s.issues}`);
         const wanted = page.items.filter((e) => missing.has(e.event_ticker));
         if (wanted.length > 0) {
           // Series first, as for a single event: an event takes its series' category.
-          const known = await seriesCategories(this.db, wanted.map((e) => e.series_ticker));
+          const known = await seriesCategories(
+            this.db,
+            wanted.map((e) => e.series_ticker),
+          );
           for (const t of new Set(wanted.map((e) => e.series_ticker))) if (!known.has(t)) await this.fetchSeries(t);
           await this.applyEvents(wanted);
         }
@@ -533,7 +574,8 @@ export class SyncRunner {
       if (s) await this.applySeries([s]);
       else this.note(`fixup: series ${ticker} referenced by events is unknown to Kalshi`);
     } catch (e) {
-      if (e instanceof KalshiMalformedItemError) this.skipped([{ ticker: e.ticker ?? ticker, index: 0, issues: e.issues, kind: "series" }]);
+      if (e instanceof KalshiMalformedItemError)
+        this.skipped([{ ticker: e.ticker ?? ticker, index: 0, issues: e.issues, kind: "series" }]);
       this.note(`fixup: series ${ticker}: ${errorMessage(e)}`);
     }
   }
@@ -553,7 +595,8 @@ export class SyncRunner {
       if (!known.has(r.event.series_ticker)) await this.fetchSeries(r.event.series_ticker);
       await this.applyEvents([r.event]);
     } catch (e) {
-      if (e instanceof KalshiMalformedItemError) this.skipped([{ ticker: e.ticker ?? ticker, index: 0, issues: e.issues, kind: "event" }]);
+      if (e instanceof KalshiMalformedItemError)
+        this.skipped([{ ticker: e.ticker ?? ticker, index: 0, issues: e.issues, kind: "event" }]);
       this.note(`fixup: event ${ticker}: ${errorMessage(e)}`);
     }
   }
@@ -591,7 +634,8 @@ export class SyncRunner {
       const keys = await scanCandidates(this.db, pred, pos.after, chunk);
       const unseen = keys.filter((k) => !seen.has(k.ticker)).map((k) => k.ticker);
       const suspects = unseen.length > 0 ? await liveMustContain(this.db, preds, unseen) : [];
-      const next: ScanPosition = keys.length < chunk ? { pred: pos.pred + 1, after: null } : { pred: pos.pred, after: keys[keys.length - 1]! };
+      const next: ScanPosition =
+        keys.length < chunk ? { pred: pos.pred + 1, after: null } : { pred: pos.pred, after: keys[keys.length - 1]! };
       this.store.tx(() => {
         this.store.addSuspects(this.run.id, suspects);
         this.run.phase_cursor = JSON.stringify(next);

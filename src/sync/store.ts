@@ -8,7 +8,16 @@
  */
 import { addDrift, completeDrift, emptyDrift } from "./drift";
 import type { Listing, SyncPlan } from "./plan";
-import type { DriftTotals, ListingProgress, SyncMode, SyncPhase, SyncProgress, SyncRunState, SyncRunStatus, SyncTrigger } from "./types";
+import type {
+  DriftTotals,
+  ListingProgress,
+  SyncMode,
+  SyncPhase,
+  SyncProgress,
+  SyncRunState,
+  SyncRunStatus,
+  SyncTrigger,
+} from "./types";
 
 export interface RunRow {
   id: string;
@@ -124,7 +133,9 @@ export class SyncStore {
   }
 
   activeRun(): RunRow | null {
-    const r = this.sql.exec<Raw>("SELECT * FROM runs WHERE status = 'running' ORDER BY started_at DESC LIMIT 1").toArray()[0];
+    const r = this.sql
+      .exec<Raw>("SELECT * FROM runs WHERE status = 'running' ORDER BY started_at DESC LIMIT 1")
+      .toArray()[0];
     return r ? toRun(r) : null;
   }
 
@@ -134,10 +145,21 @@ export class SyncStore {
   }
 
   latestRuns(limit: number): RunRow[] {
-    return this.sql.exec<Raw>("SELECT * FROM runs ORDER BY started_at DESC, rowid DESC LIMIT ?", limit).toArray().map(toRun);
+    return this.sql
+      .exec<Raw>("SELECT * FROM runs ORDER BY started_at DESC, rowid DESC LIMIT ?", limit)
+      .toArray()
+      .map(toRun);
   }
 
-  createRun(args: { id: string; mode: SyncMode; trigger: SyncTrigger; baseUrl: string; now: number; plan: SyncPlan; options: RunOptions }): RunRow {
+  createRun(args: {
+    id: string;
+    mode: SyncMode;
+    trigger: SyncTrigger;
+    baseUrl: string;
+    now: number;
+    plan: SyncPlan;
+    options: RunOptions;
+  }): RunRow {
     const progress = emptyProgress(args.plan.listings);
     this.storage.transactionSync(() => {
       this.sql.exec(
@@ -152,7 +174,12 @@ export class SyncStore {
         JSON.stringify(args.options),
       );
       args.plan.listings.forEach((l, idx) => {
-        this.sql.exec("INSERT INTO listings (run_id, idx, listing, state) VALUES (?, ?, ?, 'pending')", args.id, idx, JSON.stringify(l));
+        this.sql.exec(
+          "INSERT INTO listings (run_id, idx, listing, state) VALUES (?, ?, ?, 'pending')",
+          args.id,
+          idx,
+          JSON.stringify(l),
+        );
       });
       this.prune();
     });
@@ -162,7 +189,10 @@ export class SyncStore {
   /** Drops the oldest finished runs beyond KEEP_RUNS, with their listings and blobs. */
   private prune(): void {
     const old = this.sql
-      .exec<{ id: string }>("SELECT id FROM runs WHERE status != 'running' ORDER BY started_at DESC LIMIT -1 OFFSET ?", KEEP_RUNS)
+      .exec<{ id: string }>(
+        "SELECT id FROM runs WHERE status != 'running' ORDER BY started_at DESC LIMIT -1 OFFSET ?",
+        KEEP_RUNS,
+      )
       .toArray();
     for (const { id } of old) {
       this.sql.exec("DELETE FROM runs WHERE id = ?", id);
@@ -252,7 +282,12 @@ export class SyncStore {
 
   suspectsAfter(runId: string, after: string, limit: number): string[] {
     return this.sql
-      .exec<{ ticker: string }>("SELECT ticker FROM suspects WHERE run_id = ? AND ticker > ? ORDER BY ticker LIMIT ?", runId, after, limit)
+      .exec<{ ticker: string }>(
+        "SELECT ticker FROM suspects WHERE run_id = ? AND ticker > ? ORDER BY ticker LIMIT ?",
+        runId,
+        after,
+        limit,
+      )
       .toArray()
       .map((r) => r.ticker);
   }
@@ -262,7 +297,14 @@ export class SyncStore {
   }
 
   /** Remembers one run to start when the current one ends (a newer request replaces it). */
-  queue(q: { mode: SyncMode; trigger: SyncTrigger; baseUrl: string; options: RunOptions; nowMs?: number; now: number }): void {
+  queue(q: {
+    mode: SyncMode;
+    trigger: SyncTrigger;
+    baseUrl: string;
+    options: RunOptions;
+    nowMs?: number;
+    now: number;
+  }): void {
     this.sql.exec(
       "INSERT OR REPLACE INTO queued (slot, mode, trigger, base_url, options, queued_at) VALUES ('next', ?, ?, ?, ?, ?)",
       q.mode,
@@ -279,7 +321,13 @@ export class SyncStore {
     if (!r) return null;
     this.sql.exec("DELETE FROM queued WHERE slot = 'next'");
     const { options, nowMs } = JSON.parse(r.options as string) as { options: RunOptions; nowMs: number | null };
-    return { mode: r.mode as SyncMode, trigger: r.trigger as SyncTrigger, baseUrl: r.base_url as string, options, nowMs: nowMs ?? undefined };
+    return {
+      mode: r.mode as SyncMode,
+      trigger: r.trigger as SyncTrigger,
+      baseUrl: r.base_url as string,
+      options,
+      nowMs: nowMs ?? undefined,
+    };
   }
 
   /** Drift over every finished run (kept when runs are pruned); null before the first one. */
@@ -312,7 +360,12 @@ export class SyncStore {
 
   triedKeys(runId: string, prefix: string): string[] {
     return this.sql
-      .exec<{ key: string }>("SELECT key FROM tried WHERE run_id = ? AND key >= ? AND key < ?", runId, prefix, prefix + "\uffff")
+      .exec<{ key: string }>(
+        "SELECT key FROM tried WHERE run_id = ? AND key >= ? AND key < ?",
+        runId,
+        prefix,
+        `${prefix}\uffff`,
+      )
       .toArray()
       .map((r) => r.key.slice(prefix.length));
   }
@@ -358,7 +411,15 @@ function toListing(r: Raw): ListingRow {
 export function toStatus(run: RunRow, listings?: readonly ListingRow[]): SyncRunStatus {
   const progress: SyncProgress = { ...run.progress, phase: run.phase };
   if (listings) {
-    progress.listings = listings.map(({ id, state, pages, items, skipped, attempts, error }) => ({ id, state, pages, items, skipped, attempts, error }));
+    progress.listings = listings.map(({ id, state, pages, items, skipped, attempts, error }) => ({
+      id,
+      state,
+      pages,
+      items,
+      skipped,
+      attempts,
+      error,
+    }));
     progress.listings_done = listings.filter((l) => l.state !== "pending").length;
   }
   return {

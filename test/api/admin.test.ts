@@ -11,7 +11,11 @@ function req(path: string, init: RequestInit = {}) {
   return SELF.fetch(`https://ssmd.test${path}`, init);
 }
 const postSync = (body: unknown, headers: Record<string, string> = auth(TOKEN)) =>
-  req("/admin/sync", { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body) });
+  req("/admin/sync", {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body: JSON.stringify(body),
+  });
 
 beforeAll(migrate);
 
@@ -35,7 +39,10 @@ describe("admin auth", () => {
         expect(res.status, wrong).toBe(401);
         expect(((await res.json()) as any).error.message).toBe("invalid bearer token");
       }
-      const basic = await req(path, { ...init, headers: { ...(init.headers as object), Authorization: `Basic ${btoa("a:b")}` } });
+      const basic = await req(path, {
+        ...init,
+        headers: { ...(init.headers as object), Authorization: `Basic ${btoa("a:b")}` },
+      });
       expect([400, 401]).toContain(basic.status);
     });
   }
@@ -43,7 +50,11 @@ describe("admin auth", () => {
   it("refuses (503, never open) when SSMD_ADMIN_TOKEN is not configured", async () => {
     for (const token of [undefined, ""]) {
       const ctx = createExecutionContext();
-      const res = await app.fetch(new Request("https://ssmd.test/admin/sync", { headers: auth("anything") }), { ...env, SSMD_ADMIN_TOKEN: token }, ctx);
+      const res = await app.fetch(
+        new Request("https://ssmd.test/admin/sync", { headers: auth("anything") }),
+        { ...env, SSMD_ADMIN_TOKEN: token },
+        ctx,
+      );
       await waitOnExecutionContext(ctx);
       expect(res.status).toBe(503);
       const body = (await res.json()) as any;
@@ -66,7 +77,11 @@ describe("POST /admin/sync and run status", () => {
       expect(err.code).toBe("invalid_body");
       expect(err.details.map((d: any) => d.parameter)).toContain("extra" in body ? "extra" : "mode");
     }
-    const bad = await req("/admin/sync", { method: "POST", headers: { "content-type": "application/json", ...auth(TOKEN) }, body: "{nope" });
+    const bad = await req("/admin/sync", {
+      method: "POST",
+      headers: { "content-type": "application/json", ...auth(TOKEN) },
+      body: "{nope",
+    });
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as any).error.code).toBe("invalid_body");
   });
@@ -81,7 +96,7 @@ describe("POST /admin/sync and run status", () => {
 
     const again = await postSync({ mode: "incremental" });
     expect(again.status).toBe(202);
-    expect(((await again.json()) as any)).toMatchObject({ outcome: "joined", run_id: started.run_id });
+    expect((await again.json()) as any).toMatchObject({ outcome: "joined", run_id: started.run_id });
 
     const other = await postSync({ mode: "full" });
     expect(other.status).toBe(409);

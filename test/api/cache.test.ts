@@ -8,7 +8,8 @@ import { migrate, syntheticCatalog, writeCatalog, type Catalog } from "./helpers
 let cat: Catalog;
 const ADMIN = { Authorization: "Bearer test-admin-token" };
 
-const fetchPath = (path: string, headers: Record<string, string> = {}) => SELF.fetch(`https://ssmd.test${path}`, { headers });
+const fetchPath = (path: string, headers: Record<string, string> = {}) =>
+  SELF.fetch(`https://ssmd.test${path}`, { headers });
 
 async function stats(): Promise<{ fills: number; hits: number; misses: number; generation_kv_writes: number }> {
   const res = await fetchPath("/admin/cache", ADMIN);
@@ -73,7 +74,9 @@ describe("read-through cache", () => {
     const first = (await (await fetchPath(path)).json()) as any;
     const tag = (await fetchPath(path)).headers.get("ETag")!;
 
-    await env.DB.prepare(`UPDATE markets SET yes_bid_dollars = '0.1234', title = 'changed' WHERE ticker = ?1`).bind(m.ticker).run();
+    await env.DB.prepare(`UPDATE markets SET yes_bid_dollars = '0.1234', title = 'changed' WHERE ticker = ?1`)
+      .bind(m.ticker)
+      .run();
     // Without a bump the cached answer stands (this is what the cache is for) ...
     const stale = await fetchPath(path);
     expect(stale.headers.get("X-Cache")).toBe("HIT");
@@ -92,7 +95,9 @@ describe("read-through cache", () => {
     // the old ETag no longer matches
     expect((await fetchPath(path, { "If-None-Match": tag })).status).toBe(200);
     // lists are invalidated by the same bump
-    const list = (await (await fetchPath(`/markets?series=${encodeURIComponent(body.market.series_ticker)}&limit=1000`)).json()) as any;
+    const list = (await (
+      await fetchPath(`/markets?series=${encodeURIComponent(body.market.series_ticker)}&limit=1000`)
+    ).json()) as any;
     expect(list.markets.find((x: any) => x.ticker === m.ticker).title).toBe("changed");
   });
 

@@ -2,7 +2,7 @@
 import { env, SELF } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { bumpGenerations } from "../../src/cache/generation";
-import { migrate, pageAll, refMarketCategory, refOrder, refStatus, syntheticCatalog, writeCatalog, type Catalog } from "./helpers";
+import { migrate, pageAll, refOrder, refStatus, syntheticCatalog, writeCatalog, type Catalog } from "./helpers";
 
 let cat: Catalog;
 
@@ -14,7 +14,13 @@ async function get(path: string): Promise<{ status: number; body: any }> {
 function refEventStatus(eventTicker: string): string {
   const s = cat.markets.filter((m) => m.event_ticker === eventTicker).map((m) => refStatus(m.status));
   if (s.length === 0) return "unknown";
-  return s.includes("open") ? "open" : s.includes("closed") ? "closed" : s.every((x) => x === "settled") ? "settled" : "unknown";
+  return s.includes("open")
+    ? "open"
+    : s.includes("closed")
+      ? "closed"
+      : s.every((x) => x === "settled")
+        ? "settled"
+        : "unknown";
 }
 function refEventCategory(eventTicker: string): string | null {
   const ev = cat.events.find((e) => e.event_ticker === eventTicker)!;
@@ -48,7 +54,10 @@ describe("GET /events", () => {
   ];
   for (const [query, pred] of filters) {
     it(`filter '${query}' pages every match once, with market_count`, async () => {
-      const expected = cat.events.map((e) => e.event_ticker).filter(pred).sort();
+      const expected = cat.events
+        .map((e) => e.event_ticker)
+        .filter(pred)
+        .sort();
       const { items } = await listAll(query);
       expect(items.map((e: any) => e.event_ticker)).toEqual(expected);
       for (const e of items) {
@@ -64,7 +73,10 @@ describe("GET /events", () => {
     const { status, body } = await get(`/events/${ev.event_ticker}`);
     expect(status).toBe(200);
     expect(body.event.title).toBe(ev.title);
-    const expected = cat.markets.filter((m) => m.event_ticker === ev.event_ticker).sort(refOrder).map((m) => m.ticker);
+    const expected = cat.markets
+      .filter((m) => m.event_ticker === ev.event_ticker)
+      .sort(refOrder)
+      .map((m) => m.ticker);
     expect(body.markets.map((m: any) => m.ticker)).toEqual(expected);
     expect(body.event.market_count).toBe(expected.length);
   });
@@ -97,7 +109,12 @@ describe("GET /series", () => {
       expect(s.tags).toEqual(w.tags);
     }
     const econ = await get("/series?category=Economics");
-    expect(econ.body.series.map((s: any) => s.ticker)).toEqual(cat.series.filter((s) => s.category === "Economics").map((s) => s.ticker).sort());
+    expect(econ.body.series.map((s: any) => s.ticker)).toEqual(
+      cat.series
+        .filter((s) => s.category === "Economics")
+        .map((s) => s.ticker)
+        .sort(),
+    );
   });
 
   it("GET /series/{t}: fee in force and schedule, following a scheduled change", async () => {
@@ -116,12 +133,21 @@ describe("GET /series", () => {
     const { status, body } = await get("/series/KXINXU");
     expect(status).toBe(200);
     expect(body.series.fee_type).toBe("quadratic");
-    expect(body.fee_in_force).toMatchObject({ fee_type: "quadratic_with_maker_fees", fee_multiplier: 0.75, change_ids: ["a", "b"] });
+    expect(body.fee_in_force).toMatchObject({
+      fee_type: "quadratic_with_maker_fees",
+      fee_multiplier: 0.75,
+      change_ids: ["a", "b"],
+    });
     expect(body.fee_schedule.map((f: any) => f.effective_ts)).toEqual([0, past, future]);
 
     // /fees?series=&at= picks the entry in force at each instant
-    const at = async (iso: string) => (await get(`/fees?series=KXINXU&at=${encodeURIComponent(iso)}`)).body.series.in_force;
-    expect(await at("2025-12-31T23:59:59Z")).toMatchObject({ fee_type: "quadratic", fee_multiplier: 0.5, source: "series" });
+    const at = async (iso: string) =>
+      (await get(`/fees?series=KXINXU&at=${encodeURIComponent(iso)}`)).body.series.in_force;
+    expect(await at("2025-12-31T23:59:59Z")).toMatchObject({
+      fee_type: "quadratic",
+      fee_multiplier: 0.5,
+      source: "series",
+    });
     expect(await at("2026-01-01")).toMatchObject({ fee_type: "quadratic_with_maker_fees", fee_multiplier: 0.75 });
     expect(await at(new Date(future).toISOString())).toMatchObject({ fee_type: "quadratic", fee_multiplier: 2 });
     expect((await get("/series/NOPE")).status).toBe(404);
@@ -148,21 +174,26 @@ describe("GET /fees", () => {
     const { body } = await get("/fees");
     expect(body.tier.updated_at).toBe("2025-07-01T00:00:00.000Z");
     // The migration only fixes a row still at 0: a tier someone edited keeps its own instant.
-    const row = await env.DB.prepare("SELECT updated_at FROM fee_tiers WHERE tier = 'default'").first<{ updated_at: number }>();
+    const row = await env.DB.prepare("SELECT updated_at FROM fee_tiers WHERE tier = 'default'").first<{
+      updated_at: number;
+    }>();
     expect(row!.updated_at).toBe(Date.UTC(2025, 6, 1));
   });
 
   it("documents the formula and the seed's names in the OpenAPI document", async () => {
     const doc = (await get("/openapi.json")).body;
     const tier = doc.components.schemas.FeeTier;
-    for (const k of ["tier", "taker_fee", "maker_fee", "taker_coefficient", "maker_coefficient", "updated_at"]) expect(tier.required, k).toContain(k);
+    for (const k of ["tier", "taker_fee", "maker_fee", "taker_coefficient", "maker_coefficient", "updated_at"])
+      expect(tier.required, k).toContain(k);
     expect(tier.properties.taker_fee.description).toContain("coefficient × fee_multiplier × C × P × (1 − P)");
     expect(tier.properties.maker_fee.description).toContain("coefficient × fee_multiplier × C × P × (1 − P)");
     expect(doc.paths["/fees"].get.description).toContain("taker_fee");
   });
 
   it("unknown tier → 404 listing the known tiers", async () => {
-    await env.DB.prepare(`INSERT INTO fee_tiers (tier, description, taker_coefficient, maker_coefficient, updated_at) VALUES ('vip', 'VIP', '0.05', '0.01', 5)`).run();
+    await env.DB.prepare(
+      `INSERT INTO fee_tiers (tier, description, taker_coefficient, maker_coefficient, updated_at) VALUES ('vip', 'VIP', '0.05', '0.01', 5)`,
+    ).run();
     await bumpGenerations(env.CACHE, ["fees"]);
     expect((await get("/fees?tier=vip")).body.tier.taker_coefficient).toBe("0.05");
     const { status, body } = await get("/fees?tier=gold");
@@ -175,7 +206,11 @@ describe("GET /fees", () => {
     const q = async (qs: string) => (await get(`/fees?${qs}`)).body.quote;
     expect((await q("price=0.50&contracts=10")).fee_dollars).toBe("0.18");
     // API input is liberal but exact (src/lib/validators.ts): ".5", trailing zeros beyond the precision.
-    expect(await q("price=.5&contracts=10.000")).toMatchObject({ price_dollars: "0.5000", contracts: "10.00", fee_dollars: "0.18" });
+    expect(await q("price=.5&contracts=10.000")).toMatchObject({
+      price_dollars: "0.5000",
+      contracts: "10.00",
+      fee_dollars: "0.18",
+    });
     expect((await q("price=0.50&contracts=1&role=taker")).fee_dollars).toBe("0.02");
     // plain quadratic series: makers pay nothing; maker-fee series: 0.0175 → $0.05 for 10 @ 0.50
     expect(Number((await q("price=0.50&contracts=10&role=maker")).fee_dollars)).toBe(0);

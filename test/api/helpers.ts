@@ -9,7 +9,14 @@
 import { applyD1Migrations, env } from "cloudflare:test";
 import { drizzle } from "drizzle-orm/d1";
 import { events, markets, series, seriesFees } from "../../src/db/schema";
-import { EventSchema, MarketSchema, SeriesSchema, type Event, type Market, type Series } from "../../src/kalshi/schemas";
+import {
+  EventSchema,
+  MarketSchema,
+  SeriesSchema,
+  type Event,
+  type Market,
+  type Series,
+} from "../../src/kalshi/schemas";
 import { normalizeEvent, normalizeMarket, normalizeSeries } from "../../src/kalshi/normalize";
 import { deriveEventStatus } from "../../src/domain/status";
 import { PINNED_START_MS } from "../instants";
@@ -49,7 +56,9 @@ export async function fetchCatalog(baseUrl: string): Promise<Catalog> {
   out.series = seriesBody.series.map((s) => SeriesSchema.parse(s));
   let cursor = "";
   do {
-    const page = (await getJson(`${baseUrl}/events?limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`)) as {
+    const page = (await getJson(
+      `${baseUrl}/events?limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`,
+    )) as {
       events: unknown[];
       cursor?: string | null;
     };
@@ -58,7 +67,9 @@ export async function fetchCatalog(baseUrl: string): Promise<Catalog> {
   } while (cursor);
   cursor = "";
   do {
-    const page = (await getJson(`${baseUrl}/markets?limit=1000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`)) as {
+    const page = (await getJson(
+      `${baseUrl}/markets?limit=1000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`,
+    )) as {
       markets: unknown[];
       cursor?: string | null;
     };
@@ -72,7 +83,9 @@ export async function fetchCatalog(baseUrl: string): Promise<Catalog> {
 export async function writeCatalog(cat: Catalog, now = Date.UTC(2026, 2, 1)): Promise<void> {
   const db = drizzle(env.DB);
   const seriesCategory = new Map(cat.series.map((s) => [s.ticker, s.category]));
-  const eventRows = new Map(cat.events.map((e) => [e.event_ticker, normalizeEvent(e, seriesCategory.get(e.series_ticker))]));
+  const eventRows = new Map(
+    cat.events.map((e) => [e.event_ticker, normalizeEvent(e, seriesCategory.get(e.series_ticker))]),
+  );
   const marketRows = cat.markets.map((m) => normalizeMarket(m));
   const statusesByEvent = new Map<string, string[]>();
   for (const m of marketRows) {
@@ -101,7 +114,9 @@ export async function writeCatalog(cat: Catalog, now = Date.UTC(2026, 2, 1)): Pr
     ),
     ...marketRows.map((m) => {
       const ev = eventRows.get(m.event_ticker);
-      return db.insert(markets).values({ ...m, series_ticker: ev?.series_ticker ?? null, category: ev?.category ?? null, ...book });
+      return db
+        .insert(markets)
+        .values({ ...m, series_ticker: ev?.series_ticker ?? null, category: ev?.category ?? null, ...book });
     }),
   ];
   for (let i = 0; i < stmts.length; i += 200) {
@@ -152,7 +167,9 @@ export function refOrder(a: Market, b: Market): number {
 }
 
 /** Follows `cursor` through every page of a list route. */
-export async function pageAll<T>(fetchPage: (cursor: string | null) => Promise<{ items: T[]; cursor: string | null }>): Promise<{ items: T[]; pages: number }> {
+export async function pageAll<T>(
+  fetchPage: (cursor: string | null) => Promise<{ items: T[]; cursor: string | null }>,
+): Promise<{ items: T[]; pages: number }> {
   const items: T[] = [];
   let cursor: string | null = null;
   let pages = 0;

@@ -40,7 +40,15 @@ interface ApiMarket {
   volume_fp: string | null;
   extra: unknown;
   deleted_at: string | null;
-  event: { event_ticker: string; title: string; category: string | null; series_ticker: string; mutually_exclusive: boolean; status: string; strike_date: string | null } | null;
+  event: {
+    event_ticker: string;
+    title: string;
+    category: string | null;
+    series_ticker: string;
+    mutually_exclusive: boolean;
+    status: string;
+    strike_date: string | null;
+  } | null;
 }
 
 async function get(path: string): Promise<{ status: number; body: any; res: Response }> {
@@ -99,13 +107,19 @@ describe("GET /markets", () => {
     ["closing_after=2026-03-02T12:00:00Z", (m) => closeMs(m) >= Date.UTC(2026, 2, 2, 12)],
     [
       "closing_after=2026-03-02T00:00:00%2B05:00&closing_before=2026-03-03T17:00:00Z&category=Economics",
-      (m) => closeMs(m) >= Date.UTC(2026, 2, 1, 19) && closeMs(m) < Date.UTC(2026, 2, 3, 17) && refMarketCategory(cat, m) === "Economics",
+      (m) =>
+        closeMs(m) >= Date.UTC(2026, 2, 1, 19) &&
+        closeMs(m) < Date.UTC(2026, 2, 3, 17) &&
+        refMarketCategory(cat, m) === "Economics",
     ],
     ["category=Nope", () => false],
   ];
   for (const [query, pred] of filters) {
     it(`filter ${query}`, async () => {
-      const expected = cat.markets.filter(pred).sort(refOrder).map((m) => m.ticker);
+      const expected = cat.markets
+        .filter(pred)
+        .sort(refOrder)
+        .map((m) => m.ticker);
       const { items } = await listAll(query, 9);
       expect(tickers(items)).toEqual(expected);
     });
@@ -161,7 +175,10 @@ describe("GET /markets", () => {
   });
 
   it("excludes soft-deleted markets unless include_deleted=true", async () => {
-    const victims = [...cat.markets].sort(refOrder).slice(3, 6).map((m) => m.ticker);
+    const victims = [...cat.markets]
+      .sort(refOrder)
+      .slice(3, 6)
+      .map((m) => m.ticker);
     await env.DB.prepare(`UPDATE markets SET deleted_at = ?1 WHERE ticker IN (SELECT value FROM json_each(?2))`)
       .bind(Date.UTC(2026, 2, 5), JSON.stringify(victims))
       .run();
@@ -184,7 +201,9 @@ describe("GET /markets", () => {
 
   it("has_stream_on intersects with the kalshi feed's ticker_days", async () => {
     const streamed = cat.markets.filter((_, i) => i % 4 === 1).map((m) => m.ticker);
-    const stmt = env.DB.prepare(`INSERT INTO ticker_days (feed, day, ticker, first_ts, last_ts, messages) VALUES (?1, ?2, ?3, 1, 2, 3)`);
+    const stmt = env.DB.prepare(
+      `INSERT INTO ticker_days (feed, day, ticker, first_ts, last_ts, messages) VALUES (?1, ?2, ?3, 1, 2, 3)`,
+    );
     await env.DB.batch([
       ...streamed.map((t) => stmt.bind("kalshi", "2026-03-02", t)),
       // other days and other feeds must not count
@@ -193,11 +212,17 @@ describe("GET /markets", () => {
     ]);
     await bumpGenerations(env.CACHE, ["tickers"]);
     const { items } = await listAll("has_stream_on=2026-03-02", 8);
-    const expected = cat.markets.filter((m) => streamed.includes(m.ticker)).sort(refOrder).map((m) => m.ticker);
+    const expected = cat.markets
+      .filter((m) => streamed.includes(m.ticker))
+      .sort(refOrder)
+      .map((m) => m.ticker);
     expect(tickers(items)).toEqual(expected);
     const combined = await listAll("has_stream_on=2026-03-02&status=open", 8);
     expect(tickers(combined.items)).toEqual(
-      cat.markets.filter((m) => streamed.includes(m.ticker) && refStatus(m.status) === "open").sort(refOrder).map((m) => m.ticker),
+      cat.markets
+        .filter((m) => streamed.includes(m.ticker) && refStatus(m.status) === "open")
+        .sort(refOrder)
+        .map((m) => m.ticker),
     );
   });
 });

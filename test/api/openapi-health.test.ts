@@ -19,13 +19,36 @@ describe("GET /openapi.json", () => {
     expect(doc.openapi).toBe("3.1.0");
     expect(doc.info.version).toBe(pkg.version);
     for (const p of [
-      "/healthz", "/markets", "/markets/{ticker}", "/events", "/events/{event_ticker}", "/series", "/series/{series_ticker}", "/fees",
-      "/admin/sync", "/admin/sync/{run_id}", "/tools", "/tools/{name}", "/mcp", "/tickers",
+      "/healthz",
+      "/markets",
+      "/markets/{ticker}",
+      "/events",
+      "/events/{event_ticker}",
+      "/series",
+      "/series/{series_ticker}",
+      "/fees",
+      "/admin/sync",
+      "/admin/sync/{run_id}",
+      "/tools",
+      "/tools/{name}",
+      "/mcp",
+      "/tickers",
     ]) {
       expect(doc.paths[p], p).toBeDefined();
     }
     const params = doc.paths["/markets"].get.parameters.map((p: any) => p.name).sort();
-    expect(params).toEqual(["category", "closing_after", "closing_before", "cursor", "has_stream_on", "include_deleted", "limit", "series", "status", "status_raw"]);
+    expect(params).toEqual([
+      "category",
+      "closing_after",
+      "closing_before",
+      "cursor",
+      "has_stream_on",
+      "include_deleted",
+      "limit",
+      "series",
+      "status",
+      "status_raw",
+    ]);
     const limit = doc.paths["/markets"].get.parameters.find((p: any) => p.name === "limit");
     expect(limit.schema).toMatchObject({ type: "integer", minimum: 1, maximum: 1000, default: 100 });
     expect(doc.paths["/markets/{ticker}"].get.responses["404"]).toBeDefined();
@@ -81,7 +104,11 @@ describe("GET /healthz", () => {
       },
     } as unknown as D1Database;
     const ctx = createExecutionContext();
-    const res = await app.fetch(new Request("https://ssmd.test/markets?status=settled&limit=3"), { ...env, DB: brokenDb }, ctx);
+    const res = await app.fetch(
+      new Request("https://ssmd.test/markets?status=settled&limit=3"),
+      { ...env, DB: brokenDb },
+      ctx,
+    );
     await waitOnExecutionContext(ctx);
     expect(res.status).toBe(500);
     const text = await res.text();
@@ -118,9 +145,17 @@ describe("CORS and unknown routes", () => {
 
     const ctx = createExecutionContext();
     const limited = { ...env, CORS_ORIGINS: "https://a.example, https://b.example" };
-    const ok = await app.fetch(new Request("https://ssmd.test/markets", { headers: { Origin: "https://b.example" } }), limited, ctx);
+    const ok = await app.fetch(
+      new Request("https://ssmd.test/markets", { headers: { Origin: "https://b.example" } }),
+      limited,
+      ctx,
+    );
     expect(ok.headers.get("Access-Control-Allow-Origin")).toBe("https://b.example");
-    const no = await app.fetch(new Request("https://ssmd.test/markets", { headers: { Origin: "https://evil.example" } }), limited, ctx);
+    const no = await app.fetch(
+      new Request("https://ssmd.test/markets", { headers: { Origin: "https://evil.example" } }),
+      limited,
+      ctx,
+    );
     expect(no.headers.get("Access-Control-Allow-Origin")).toBeNull();
     await waitOnExecutionContext(ctx);
   });

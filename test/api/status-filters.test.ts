@@ -22,7 +22,13 @@ import { migrate } from "./helpers";
 
 const START_MS = Date.UTC(2026, 10, 20, 12);
 const WORD = "frozen";
-const QUIET = { price_change_per_hour: 0, metadata_change_per_hour: 0, new_markets_per_hour: 0, vanish_per_hour: 0, pause_per_hour: 0 };
+const QUIET = {
+  price_change_per_hour: 0,
+  metadata_change_per_hour: 0,
+  new_markets_per_hour: 0,
+  vanish_per_hour: 0,
+  pause_per_hour: 0,
+};
 
 let w: SimWorld;
 /** The true markets of the synced window (exactly D1's live markets). */
@@ -76,17 +82,34 @@ beforeAll(async () => {
   });
   const now = await simNow(w);
   const stub = coordinator("status-filters");
-  const started = await stub.start("full", "admin", { baseUrl: w.base, nowMs: now, pageSize: 100, readsPerSecond: 1000 });
+  const started = await stub.start("full", "admin", {
+    baseUrl: w.base,
+    nowMs: now,
+    pageSize: 100,
+    readsPerSecond: 1000,
+  });
   const run = await drive(stub, started.run.run_id);
   expect(run.status, JSON.stringify(run.progress.errors)).toBe("succeeded");
-  const inD1 = new Set((await env.DB.prepare("SELECT ticker FROM markets WHERE deleted_at IS NULL").all<{ ticker: string }>()).results.map((r) => r.ticker));
+  const inD1 = new Set(
+    (await env.DB.prepare("SELECT ticker FROM markets WHERE deleted_at IS NULL").all<{ ticker: string }>()).results.map(
+      (r) => r.ticker,
+    ),
+  );
   truth = (await truthMarkets(w)).filter((m) => inD1.has(m.ticker));
   expect(truth.length).toBe(inD1.size);
 });
 
 describe("the status filter table", () => {
   it("is consistent: the normalized words partition the raw statuses, unopened + active + paused = open", () => {
-    expect(MARKET_STATUS_FILTER_WORDS).toEqual(["open", "closed", "settled", "unknown", "unopened", "active", "paused"]);
+    expect(MARKET_STATUS_FILTER_WORDS).toEqual([
+      "open",
+      "closed",
+      "settled",
+      "unknown",
+      "unopened",
+      "active",
+      "paused",
+    ]);
     const known = Object.keys(RAW_STATUSES);
     const byNormalized = ["open", "closed", "settled"].flatMap((w) => MARKET_STATUS_FILTERS[w as "open"].raw!);
     expect(sorted(byNormalized)).toEqual(sorted(known));
@@ -109,7 +132,11 @@ describe("the status filter table", () => {
       const cell = rows.get(word)!;
       const raw = MARKET_STATUS_FILTERS[word].raw;
       if (raw === null) expect(cell, word).toMatch(/^any other/);
-      else expect([...cell.matchAll(/`([^`]+)`/g)].map((x) => x[1]), word).toEqual([...raw]);
+      else
+        expect(
+          [...cell.matchAll(/`([^`]+)`/g)].map((x) => x[1]),
+          word,
+        ).toEqual([...raw]);
     }
   });
 
@@ -130,7 +157,8 @@ describe("the status filter table", () => {
 describe("GET /markets?status= over synced data", () => {
   it("has every raw status of the table's words in the data (the checks below are not vacuous)", () => {
     const raws = new Set(truth.map((m) => m.status));
-    for (const raw of ["initialized", "active", "inactive", "closed", "determined", "finalized", WORD]) expect(raws, raw).toContain(raw);
+    for (const raw of ["initialized", "active", "inactive", "closed", "determined", "finalized", WORD])
+      expect(raws, raw).toContain(raw);
   });
 
   for (const word of MARKET_STATUS_FILTER_WORDS) {
@@ -149,7 +177,8 @@ describe("GET /markets?status= over synced data", () => {
   it("each word selects what Kalshi's own filter word selects (the simulator's filters), within the window", async () => {
     const window = new Set(truth.map((m) => m.ticker));
     const kalshi = new Map<string, Set<string>>();
-    for (const k of ["unopened", "open", "paused", "closed", "settled"]) kalshi.set(k, new Set([...(await simFilter(k))].filter((t) => window.has(t))));
+    for (const k of ["unopened", "open", "paused", "closed", "settled"])
+      kalshi.set(k, new Set([...(await simFilter(k))].filter((t) => window.has(t))));
     for (const word of MARKET_STATUS_FILTER_WORDS) {
       const got = sorted((await pages("/markets", "markets", { status: word })).map((m) => m.ticker));
       const row = MARKET_STATUS_FILTERS[word];
@@ -177,7 +206,9 @@ describe("GET /markets?status= over synced data", () => {
   it("status_raw= selects one raw status exactly, an unknown word included, and combines with status", async () => {
     for (const raw of [...new Set(truth.map((m) => m.status))]) {
       const got = await pages("/markets", "markets", { status_raw: raw });
-      expect(sorted(got.map((m) => m.ticker)), raw).toEqual(sorted(truth.filter((m) => m.status === raw).map((m) => m.ticker)));
+      expect(sorted(got.map((m) => m.ticker)), raw).toEqual(
+        sorted(truth.filter((m) => m.status === raw).map((m) => m.ticker)),
+      );
     }
     expect(await pages("/markets", "markets", { status: "active", status_raw: "inactive" })).toEqual([]);
     const both = await pages("/markets", "markets", { status: "open", status_raw: "inactive" });
@@ -197,8 +228,14 @@ describe("GET /events?status= over synced data", () => {
   it("each word selects exactly the events whose status, derived from their true markets, is that word", async () => {
     const all = await pages("/events", "events", {});
     const statusesByEvent = new Map<string, string[]>();
-    for (const m of truth) statusesByEvent.set(m.event_ticker, [...(statusesByEvent.get(m.event_ticker) ?? []), normalizeMarketStatus(m.status)]);
-    const derived = new Map(all.map((e) => [e.event_ticker as string, deriveEventStatus(statusesByEvent.get(e.event_ticker) ?? [])]));
+    for (const m of truth)
+      statusesByEvent.set(m.event_ticker, [
+        ...(statusesByEvent.get(m.event_ticker) ?? []),
+        normalizeMarketStatus(m.status),
+      ]);
+    const derived = new Map(
+      all.map((e) => [e.event_ticker as string, deriveEventStatus(statusesByEvent.get(e.event_ticker) ?? [])]),
+    );
     for (const word of EVENT_STATUS_FILTER_WORDS) {
       const got = await pages("/events", "events", { status: word });
       const want = [...derived].filter(([, s]) => s === word).map(([t]) => t);

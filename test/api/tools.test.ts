@@ -10,7 +10,11 @@ const BASE = "https://ssmd.test";
 const EXPECTED_TOOLS = ["list_markets", "get_market", "list_events", "get_fees", "list_tickers"];
 
 async function callTool(name: string, args: unknown): Promise<Response> {
-  return SELF.fetch(`${BASE}/tools/${name}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(args) });
+  return SELF.fetch(`${BASE}/tools/${name}`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(args),
+  });
 }
 async function rest(path: string): Promise<{ status: number; text: string }> {
   const res = await SELF.fetch(`${BASE}${path}`);
@@ -33,13 +37,30 @@ describe("GET /tools", () => {
     expect(lm.path).toBe("/tools/list_markets");
     expect(lm.input_schema.type).toBe("object");
     expect(lm.input_schema.additionalProperties).toBe(false);
-    expect(lm.input_schema.properties.status.enum).toEqual(["open", "closed", "settled", "unknown", "unopened", "active", "paused"]);
+    expect(lm.input_schema.properties.status.enum).toEqual([
+      "open",
+      "closed",
+      "settled",
+      "unknown",
+      "unopened",
+      "active",
+      "paused",
+    ]);
     expect(lm.input_schema.properties.limit).toMatchObject({ type: "integer", minimum: 1, maximum: 1000 });
     expect(lm.input_schema.properties.limit.pattern).toBeUndefined();
     expect(lm.input_schema.properties.include_deleted.type).toBe("boolean");
-    expect(Object.keys(lm.input_schema.properties).sort()).toEqual(
-      ["category", "closing_after", "closing_before", "cursor", "has_stream_on", "include_deleted", "limit", "series", "status", "status_raw"],
-    );
+    expect(Object.keys(lm.input_schema.properties).sort()).toEqual([
+      "category",
+      "closing_after",
+      "closing_before",
+      "cursor",
+      "has_stream_on",
+      "include_deleted",
+      "limit",
+      "series",
+      "status",
+      "status_raw",
+    ]);
     const gm = tools.find((t) => t.name === "get_market");
     expect(gm.input_schema.required).toEqual(["ticker"]);
   });
@@ -49,10 +70,18 @@ describe("POST /tools/{name}", () => {
   it("answers exactly what the REST route answers", async () => {
     const pairs: Array<[string, Record<string, unknown>, string]> = [
       ["list_markets", { status: "open", limit: 5 }, "/markets?status=open&limit=5"],
-      ["list_markets", { category: "Economics", include_deleted: false, closing_after: "2026-03-02" }, "/markets?category=Economics&include_deleted=false&closing_after=2026-03-02"],
+      [
+        "list_markets",
+        { category: "Economics", include_deleted: false, closing_after: "2026-03-02" },
+        "/markets?category=Economics&include_deleted=false&closing_after=2026-03-02",
+      ],
       ["get_market", { ticker: cat.markets[3]!.ticker }, `/markets/${encodeURIComponent(cat.markets[3]!.ticker)}`],
       ["list_events", { series: "KXCPI" }, "/events?series=KXCPI"],
-      ["get_fees", { series: "KXCPI", price: "0.50", contracts: 10, role: "maker" }, "/fees?series=KXCPI&price=0.50&contracts=10&role=maker"],
+      [
+        "get_fees",
+        { series: "KXCPI", price: "0.50", contracts: 10, role: "maker" },
+        "/fees?series=KXCPI&price=0.50&contracts=10&role=maker",
+      ],
       ["get_fees", {}, "/fees"],
     ];
     for (const [name, args, path] of pairs) {
@@ -62,7 +91,9 @@ describe("POST /tools/{name}", () => {
       expect(tool.status, name).toBe(200);
       expect(JSON.parse(await tool.text())).toEqual(JSON.parse(expected.text));
     }
-    const fees = (await (await callTool("get_fees", { series: "KXCPI", price: "0.50", contracts: 10, role: "maker" })).json()) as any;
+    const fees = (await (
+      await callTool("get_fees", { series: "KXCPI", price: "0.50", contracts: 10, role: "maker" })
+    ).json()) as any;
     expect(fees.quote.fee_dollars).toBe("0.05");
   });
 
@@ -70,7 +101,9 @@ describe("POST /tools/{name}", () => {
     const first = (await (await callTool("list_markets", { limit: 7 })).json()) as any;
     const second = (await (await callTool("list_markets", { limit: 7, cursor: first.cursor })).json()) as any;
     const rest7 = JSON.parse((await rest(`/markets?limit=14`)).text);
-    expect([...first.markets, ...second.markets].map((m: any) => m.ticker)).toEqual(rest7.markets.map((m: any) => m.ticker));
+    expect([...first.markets, ...second.markets].map((m: any) => m.ticker)).toEqual(
+      rest7.markets.map((m: any) => m.ticker),
+    );
   });
 
   it("bad arguments → 400 naming the field; unknown tool → 404", async () => {
@@ -89,7 +122,10 @@ describe("POST /tools/{name}", () => {
       const res = await callTool(name, args);
       const body = (await res.json()) as any;
       expect(res.status, `${name} ${JSON.stringify(args)}`).toBe(400);
-      expect(body.error.details.map((d: any) => d.parameter), JSON.stringify(body)).toContain(field);
+      expect(
+        body.error.details.map((d: any) => d.parameter),
+        JSON.stringify(body),
+      ).toContain(field);
     }
     const notObject = await callTool("list_markets", [1, 2]);
     expect(notObject.status).toBe(400);
@@ -151,7 +187,15 @@ describe("POST /mcp (Streamable HTTP, SDK client)", () => {
     const { app } = await import("../../src/api/app");
     const { env, createExecutionContext, waitOnExecutionContext } = await import("cloudflare:test");
     const ctx = createExecutionContext();
-    const init = { method: "POST", headers: { Origin: "https://evil.example", "content-type": "application/json", Accept: "application/json, text/event-stream" }, body: "{}" };
+    const init = {
+      method: "POST",
+      headers: {
+        Origin: "https://evil.example",
+        "content-type": "application/json",
+        Accept: "application/json, text/event-stream",
+      },
+      body: "{}",
+    };
     const res = await app.fetch(new Request(`${BASE}/mcp`, init), { ...env, CORS_ORIGINS: "https://app.example" }, ctx);
     await waitOnExecutionContext(ctx);
     expect(res.status).toBe(403);

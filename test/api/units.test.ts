@@ -15,7 +15,13 @@ import { coordinator, createWorld, drive, simNow, type SimWorld } from "../sync/
 import { migrate } from "./helpers";
 
 const AUTH = { Authorization: "Bearer test-admin-token", "Content-Type": "application/json" };
-const QUIET = { price_change_per_hour: 0, metadata_change_per_hour: 0, new_markets_per_hour: 0, vanish_per_hour: 0, pause_per_hour: 0 };
+const QUIET = {
+  price_change_per_hour: 0,
+  metadata_change_per_hour: 0,
+  new_markets_per_hour: 0,
+  vanish_per_hour: 0,
+  pause_per_hour: 0,
+};
 
 /** The seed's own field names that are not snake_case: kept verbatim (docs/api.md). */
 const SEED_NAMES = new Set(["buyVolume", "sellVolume", "totalVolume"]);
@@ -31,7 +37,16 @@ async function get(path: string, auth = false): Promise<{ status: number; body: 
 // ---------------------------------------------------------------------------------------------
 // The OpenAPI document
 
-type JsonSchema = { $ref?: string; properties?: Record<string, JsonSchema>; items?: JsonSchema; anyOf?: JsonSchema[]; oneOf?: JsonSchema[]; allOf?: JsonSchema[]; description?: string; additionalProperties?: unknown };
+type JsonSchema = {
+  $ref?: string;
+  properties?: Record<string, JsonSchema>;
+  items?: JsonSchema;
+  anyOf?: JsonSchema[];
+  oneOf?: JsonSchema[];
+  allOf?: JsonSchema[];
+  description?: string;
+  additionalProperties?: unknown;
+};
 
 let doc: any;
 
@@ -91,7 +106,19 @@ describe("the OpenAPI document", () => {
     }
     expect(problems).toEqual([]);
     // The seed-named prices of markets and of price_history, each with its twin.
-    for (const k of ["yes_bid", "yes_ask", "no_bid", "no_ask", "last_price", "last", "vwap", "high", "low", "volatility"]) expect(declaredPairs, k).toContain(k);
+    for (const k of [
+      "yes_bid",
+      "yes_ask",
+      "no_bid",
+      "no_ask",
+      "last_price",
+      "last",
+      "vwap",
+      "high",
+      "low",
+      "volatility",
+    ])
+      expect(declaredPairs, k).toContain(k);
   });
 
   it("unitless figures say so", () => {
@@ -104,7 +131,8 @@ describe("the OpenAPI document", () => {
 
   it("field names are snake_case, except the seed's own names", () => {
     const bad: string[] = [];
-    for (const { at, props } of responseObjects()) for (const k of Object.keys(props)) if (!SNAKE.test(k) && !SEED_NAMES.has(k)) bad.push(`${at}.${k}`);
+    for (const { at, props } of responseObjects())
+      for (const k of Object.keys(props)) if (!SNAKE.test(k) && !SEED_NAMES.has(k)) bad.push(`${at}.${k}`);
     expect(bad).toEqual([]);
   });
 });
@@ -120,12 +148,19 @@ let runId: string;
 
 beforeAll(async () => {
   doc = (await get("/openapi.json")).body;
-  for (const { props } of responseObjects()) for (const k of Object.keys(props)) if (k.endsWith("_dollars") && k.slice(0, -8) in props) declaredPairs.add(k.slice(0, -8));
+  for (const { props } of responseObjects())
+    for (const k of Object.keys(props))
+      if (k.endsWith("_dollars") && k.slice(0, -8) in props) declaredPairs.add(k.slice(0, -8));
   await migrate();
   w = await createWorld({ seed: 31, markets: 150, reads_per_second: null, mutation_rates: QUIET });
   now = await simNow(w);
   const stub = coordinator("global"); // the coordinator /admin/sync reads
-  const started = await stub.start("full", "admin", { baseUrl: w.base, nowMs: now, pageSize: 100, readsPerSecond: 1000 });
+  const started = await stub.start("full", "admin", {
+    baseUrl: w.base,
+    nowMs: now,
+    pageSize: 100,
+    readsPerSecond: 1000,
+  });
   const run = await drive(stub, started.run.run_id);
   expect(run.status).toBe("succeeded");
   runId = started.run.run_id;
@@ -137,11 +172,35 @@ beforeAll(async () => {
   const trades = tickers.flatMap((ticker, j) =>
     Array.from({ length: 12 }, (_, i) =>
       i % 2 === 0
-        ? { type: "trade", ticker, price: 20 + ((i * 7 + j) % 60) + (i % 3) * 0.25, count: 1 + i, side: i % 4 === 0 ? "yes" : "no", taker_side: i % 3 ? "buy" : "sell", ts: ts0 + i * 1000 }
-        : { type: "trade", sid: 1, seq: i, msg: { trade_id: `u-${ticker}-${i}`, market_ticker: ticker, yes_price_dollars: `0.${String(10 + i * 5).padStart(2, "0")}55`, count_fp: "2.50", taker_side: i % 4 === 1 ? "yes" : "no", ts: ts0 / 1000 + i } },
+        ? {
+            type: "trade",
+            ticker,
+            price: 20 + ((i * 7 + j) % 60) + (i % 3) * 0.25,
+            count: 1 + i,
+            side: i % 4 === 0 ? "yes" : "no",
+            taker_side: i % 3 ? "buy" : "sell",
+            ts: ts0 + i * 1000,
+          }
+        : {
+            type: "trade",
+            sid: 1,
+            seq: i,
+            msg: {
+              trade_id: `u-${ticker}-${i}`,
+              market_ticker: ticker,
+              yes_price_dollars: `0.${String(10 + i * 5).padStart(2, "0")}55`,
+              count_fp: "2.50",
+              taker_side: i % 4 === 1 ? "yes" : "no",
+              ts: ts0 / 1000 + i,
+            },
+          },
     ),
   );
-  const res = await SELF.fetch("https://ssmd.test/admin/ingest/trades", { method: "POST", headers: AUTH, body: JSON.stringify({ trades }) });
+  const res = await SELF.fetch("https://ssmd.test/admin/ingest/trades", {
+    method: "POST",
+    headers: AUTH,
+    body: JSON.stringify({ trades }),
+  });
   expect(res.status, await res.clone().text()).toBe(200);
   day = new Date(ts0).toISOString().slice(0, 10);
 }, 60_000);
@@ -151,7 +210,10 @@ function checkUnits(route: string, body: unknown): { pairs: Set<string>; problem
   const pairs = new Set<string>();
   const problems: string[] = [];
   const walk = (v: unknown, at: string) => {
-    if (Array.isArray(v)) return v.forEach((x, i) => walk(x, `${at}[${i}]`));
+    if (Array.isArray(v)) {
+      for (const [i, x] of v.entries()) walk(x, `${at}[${i}]`);
+      return;
+    }
     if (v === null || typeof v !== "object") return;
     const o = v as Record<string, unknown>;
     for (const [k, x] of Object.entries(o)) {
@@ -165,7 +227,8 @@ function checkUnits(route: string, body: unknown): { pairs: Set<string>; problem
         if (base in o) {
           pairs.add(base);
           const cents = o[base];
-          if (typeof cents !== "number") problems.push(`${at}.${base} = ${JSON.stringify(cents)}: the cents twin of ${k} = ${x} is not a number`);
+          if (typeof cents !== "number")
+            problems.push(`${at}.${base} = ${JSON.stringify(cents)}: the cents twin of ${k} = ${x} is not a number`);
           else {
             if (cents < 0 || cents > 100) problems.push(`${at}.${base} = ${cents}: cents outside 0..100`);
             if (Math.abs(cents - dollars * 100) > 1e-9) problems.push(`${at}.${base} = ${cents} ≠ 100 × ${k} = ${x}`);
@@ -200,8 +263,13 @@ describe("actual answers of every GET route", () => {
       ],
       "/tickers": [{ path: `/tickers?date=${day}` }],
       "/tickers/{ticker}": tickers.map((t) => ({ path: `/tickers/${encodeURIComponent(t)}` })),
-      "/tickers/{ticker}/price_history": tickers.flatMap((t) => [{ path: `/tickers/${encodeURIComponent(t)}/price_history` }, { path: `/tickers/${encodeURIComponent(t)}/price_history?window=5` }]),
-      "/tickers/{ticker}/volume_profile": tickers.map((t) => ({ path: `/tickers/${encodeURIComponent(t)}/volume_profile?window=1h` })),
+      "/tickers/{ticker}/price_history": tickers.flatMap((t) => [
+        { path: `/tickers/${encodeURIComponent(t)}/price_history` },
+        { path: `/tickers/${encodeURIComponent(t)}/price_history?window=5` },
+      ]),
+      "/tickers/{ticker}/volume_profile": tickers.map((t) => ({
+        path: `/tickers/${encodeURIComponent(t)}/volume_profile?window=1h`,
+      })),
       "/healthz": [{ path: "/healthz" }],
       "/tools": [{ path: "/tools" }],
       "/admin/sync": [{ path: "/admin/sync", auth: true }],
@@ -211,7 +279,9 @@ describe("actual answers of every GET route", () => {
     };
     // GET /mcp answers 405 by design (stateless MCP: no server-initiated stream); /openapi.json is the document itself.
     const skipped = new Set(["/mcp", "/openapi.json"]);
-    const getRoutes = Object.entries<any>(doc.paths).filter(([, ops]) => ops.get).map(([p]) => p);
+    const getRoutes = Object.entries<any>(doc.paths)
+      .filter(([, ops]) => ops.get)
+      .map(([p]) => p);
     const uncovered = getRoutes.filter((p) => !(p in requests) && !skipped.has(p));
     expect(uncovered, "GET routes without a unit-convention check: add them here").toEqual([]);
 

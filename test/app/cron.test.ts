@@ -38,7 +38,10 @@ describe("cronAction", () => {
   });
 
   it("runs the incremental sync and checks the ingest object every 15 minutes", () => {
-    expect(cronAction("*/15 * * * *", Date.UTC(2026, 2, 1, 10, 45))).toEqual({ sync: "incremental", ensureIngest: true });
+    expect(cronAction("*/15 * * * *", Date.UTC(2026, 2, 1, 10, 45))).toEqual({
+      sync: "incremental",
+      ensureIngest: true,
+    });
   });
 
   it("every day from 2026 to 2030, exactly one of the two crons runs the full sync, at 09:30 New York (DST changes included)", () => {
@@ -51,16 +54,21 @@ describe("cronAction", () => {
     }
   });
 
-  it.each(INSTANTS)("on the day of $name ($iso): New York's wall clock and the full sync around the instant", ({ ms }) => {
-    // The instant itself and an hour either side (DST changes at 06:00 / 07:00 UTC fall inside).
-    for (const t of [ms - 3_600_000, ms, ms + 3_600_000]) {
-      const ny = newYorkTime(t);
-      const local = new Date(t + nyOffsetHours(t) * 3_600_000);
-      expect(ny, new Date(t).toISOString()).toEqual({ hour: local.getUTCHours(), minute: local.getUTCMinutes() });
-    }
-    const full = firings(utcMidnight(ms)).filter(({ cron, at }) => cronAction(cron, at).sync === "full");
-    expect(full.map((f) => f.cron)).toEqual([nyOffsetHours(utcMidnight(ms) + 12 * 3_600_000) === -4 ? "30 13 * * *" : "30 14 * * *"]);
-  });
+  it.each(INSTANTS)(
+    "on the day of $name ($iso): New York's wall clock and the full sync around the instant",
+    ({ ms }) => {
+      // The instant itself and an hour either side (DST changes at 06:00 / 07:00 UTC fall inside).
+      for (const t of [ms - 3_600_000, ms, ms + 3_600_000]) {
+        const ny = newYorkTime(t);
+        const local = new Date(t + nyOffsetHours(t) * 3_600_000);
+        expect(ny, new Date(t).toISOString()).toEqual({ hour: local.getUTCHours(), minute: local.getUTCMinutes() });
+      }
+      const full = firings(utcMidnight(ms)).filter(({ cron, at }) => cronAction(cron, at).sync === "full");
+      expect(full.map((f) => f.cron)).toEqual([
+        nyOffsetHours(utcMidnight(ms) + 12 * 3_600_000) === -4 ? "30 13 * * *" : "30 14 * * *",
+      ]);
+    },
+  );
 
   it("ignores a cron it does not know", () => {
     expect(cronAction("0 0 1 1 *", 0)).toEqual({ sync: null, ensureIngest: false });

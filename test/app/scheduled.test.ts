@@ -1,4 +1,10 @@
-import { applyD1Migrations, createExecutionContext, createScheduledController, env, waitOnExecutionContext } from "cloudflare:test";
+import {
+  applyD1Migrations,
+  createExecutionContext,
+  createScheduledController,
+  env,
+  waitOnExecutionContext,
+} from "cloudflare:test";
 import { beforeAll, expect, it } from "vitest";
 import worker from "../../src/index";
 import { PINNED_START_MS, utcMidnight } from "../instants";

@@ -61,22 +61,47 @@ describe("PriceHistoryBuilder", () => {
   it("empty window: every figure null", () => {
     const s = new PriceHistoryBuilder().snapshot();
     expect(s).toEqual({
-      window: 100, count: 0,
-      last: null, last_dollars: null, vwap: null, vwap_dollars: null, high: null, high_dollars: null, low: null, low_dollars: null,
-      volatility: null, volatility_dollars: null, returns: null, first_ts: null, last_ts: null,
+      window: 100,
+      count: 0,
+      last: null,
+      last_dollars: null,
+      vwap: null,
+      vwap_dollars: null,
+      high: null,
+      high_dollars: null,
+      low: null,
+      low_dollars: null,
+      volatility: null,
+      volatility_dollars: null,
+      returns: null,
+      first_ts: null,
+      last_ts: null,
     });
   });
 
   it("one trade: last = vwap = high = low, returns 0, no volatility", () => {
     const s = PriceHistoryBuilder.of([trade("a", 0, 5500, 300)]).snapshot();
     expect(s).toMatchObject({
-      count: 1, last: 55, vwap: 55, high: 55, low: 55, last_dollars: 0.55, vwap_dollars: 0.55, high_dollars: 0.55, low_dollars: 0.55,
-      returns: 0, volatility: null, volatility_dollars: null,
+      count: 1,
+      last: 55,
+      vwap: 55,
+      high: 55,
+      low: 55,
+      last_dollars: 0.55,
+      vwap_dollars: 0.55,
+      high_dollars: 0.55,
+      low_dollars: 0.55,
+      returns: 0,
+      volatility: null,
+      volatility_dollars: null,
     });
   });
 
   it("worked example from docs/builders.md", () => {
-    const b = PriceHistoryBuilder.of([trade("a", 0, 5000, 1000), trade("b", 1, 5200, 300), trade("c", 2, 4900, 100), trade("d", 3, 5100, 600)], 3);
+    const b = PriceHistoryBuilder.of(
+      [trade("a", 0, 5000, 1000), trade("b", 1, 5200, 300), trade("c", 2, 4900, 100), trade("d", 3, 5100, 600)],
+      3,
+    );
     const s = b.snapshot();
     // window = b, c, d: vwap = (52¢·3 + 49¢·1 + 51¢·6)/10 = 51.1¢ = $0.511
     expect(s.count).toBe(3);
@@ -91,7 +116,16 @@ describe("PriceHistoryBuilder", () => {
 
   it("equal prices: zero volatility and returns", () => {
     const s = PriceHistoryBuilder.of([1, 2, 3, 4].map((i) => trade(`t${i}`, i, 4200))).snapshot();
-    expect(s).toMatchObject({ count: 4, returns: 0, volatility: 0, volatility_dollars: 0, high: 42, low: 42, high_dollars: 0.42, low_dollars: 0.42 });
+    expect(s).toMatchObject({
+      count: 4,
+      returns: 0,
+      volatility: 0,
+      volatility_dollars: 0,
+      high: 42,
+      low: 42,
+      high_dollars: 0.42,
+      low_dollars: 0.42,
+    });
   });
 
   it("reports duplicates and trades older than a full window", () => {
@@ -125,9 +159,15 @@ describe("PriceHistoryBuilder", () => {
 
   it("the result does not depend on delivery order", () => {
     fc.assert(
-      fc.property(streamArb(80, 10_000).chain((s) => fc.tuple(fc.constant(s), fc.shuffledSubarray(s, { minLength: s.length, maxLength: s.length }))), fc.integer({ min: 1, max: 20 }), ([a, b], n) => {
-        expect(PriceHistoryBuilder.of(b, n).snapshot()).toEqual(PriceHistoryBuilder.of(a, n).snapshot());
-      }),
+      fc.property(
+        streamArb(80, 10_000).chain((s) =>
+          fc.tuple(fc.constant(s), fc.shuffledSubarray(s, { minLength: s.length, maxLength: s.length })),
+        ),
+        fc.integer({ min: 1, max: 20 }),
+        ([a, b], n) => {
+          expect(PriceHistoryBuilder.of(b, n).snapshot()).toEqual(PriceHistoryBuilder.of(a, n).snapshot());
+        },
+      ),
       { numRuns: 200 },
     );
   });
@@ -136,14 +176,32 @@ describe("PriceHistoryBuilder", () => {
 describe("VolumeProfileBuilder", () => {
   it("empty window: zero volumes, ratio and average null", () => {
     expect(new VolumeProfileBuilder().snapshot()).toEqual({
-      window_ms: 300_000, window_end_ms: null, trades: 0, buyVolume: 0, sellVolume: 0, totalVolume: 0, ratio: null, average: null,
+      window_ms: 300_000,
+      window_end_ms: null,
+      trades: 0,
+      buyVolume: 0,
+      sellVolume: 0,
+      totalVolume: 0,
+      ratio: null,
+      average: null,
     });
   });
 
   it("buy = taker bought YES; window is (end − W, end]", () => {
-    const b = VolumeProfileBuilder.of([trade("a", 0, 5000, 1000, "yes"), trade("b", 60, 5000, 250, "no"), trade("c", 300, 5000, 150, "yes")], 300_000);
+    const b = VolumeProfileBuilder.of(
+      [trade("a", 0, 5000, 1000, "yes"), trade("b", 60, 5000, 250, "no"), trade("c", 300, 5000, 150, "yes")],
+      300_000,
+    );
     // a is exactly W before c: out.
-    expect(b.snapshot()).toMatchObject({ trades: 2, buyVolume: 1.5, sellVolume: 2.5, totalVolume: 4, ratio: 0.375, average: 2, window_end_ms: T0 + 300_000 });
+    expect(b.snapshot()).toMatchObject({
+      trades: 2,
+      buyVolume: 1.5,
+      sellVolume: 2.5,
+      totalVolume: 4,
+      ratio: 0.375,
+      average: 2,
+      window_end_ms: T0 + 300_000,
+    });
   });
 
   it("advanceTo empties a stale window and late trades outside it are ignored", () => {
@@ -211,7 +269,9 @@ describe("TradeRing", () => {
 
   it("finds held keys and places new ones anywhere in a long ring (scan and binary search)", () => {
     const ring = new TradeRing(Infinity);
-    const held = Array.from({ length: 200 }, (_, i) => trade(`t${String(i).padStart(3, "0")}`, Math.floor(i / 4), 5000));
+    const held = Array.from({ length: 200 }, (_, i) =>
+      trade(`t${String(i).padStart(3, "0")}`, Math.floor(i / 4), 5000),
+    );
     for (const t of held) ring.insertAt(ring.positionOf(t.ts, t.id), t);
     held.forEach((t, i) => {
       expect(ring.positionOf(t.ts, t.id)).toBe(-1);
@@ -224,7 +284,13 @@ describe("TradeRing", () => {
   it("keeps (ts, id) order under random inserts, ties, duplicates and drops (also across the ring's wrap)", () => {
     fc.assert(
       fc.property(
-        fc.array(fc.oneof(tradeArb(300, 20).map((t) => ({ op: "add" as const, t })), fc.constant({ op: "shift" as const })), { maxLength: 400 }),
+        fc.array(
+          fc.oneof(
+            tradeArb(300, 20).map((t) => ({ op: "add" as const, t })),
+            fc.constant({ op: "shift" as const }),
+          ),
+          { maxLength: 400 },
+        ),
         (ops) => {
           const ring = new TradeRing(Infinity);
           let ref: BuilderTrade[] = [];

@@ -25,8 +25,17 @@ export function refPriceHistory(trades: BuilderTrade[], n: number) {
   if (w.length === 0) {
     return {
       count: 0,
-      last: null, last_dollars: null, vwap: null, vwap_dollars: null, high: null, high_dollars: null,
-      low: null, low_dollars: null, volatility: null, volatility_dollars: null, returns: null,
+      last: null,
+      last_dollars: null,
+      vwap: null,
+      vwap_dollars: null,
+      high: null,
+      high_dollars: null,
+      low: null,
+      low_dollars: null,
+      volatility: null,
+      volatility_dollars: null,
+      returns: null,
     };
   }
   const cents = w.map((t) => t.price / 100);

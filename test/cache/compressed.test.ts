@@ -10,7 +10,8 @@ import { forgetMemoryCache } from "../../src/cache/read-through";
 import { migrate, syntheticCatalog, writeCatalog } from "../api/helpers";
 
 const GZ = { "Accept-Encoding": "gzip, deflate, br" };
-const fetchPath = (path: string, headers: Record<string, string> = {}) => SELF.fetch(`https://ssmd.test${path}`, { headers });
+const fetchPath = (path: string, headers: Record<string, string> = {}) =>
+  SELF.fetch(`https://ssmd.test${path}`, { headers });
 
 beforeAll(async () => {
   await migrate();

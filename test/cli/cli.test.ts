@@ -17,7 +17,10 @@ interface Run {
   err: string;
 }
 
-async function cli(argv: string[], opts: { env?: Record<string, string>; fetch?: typeof fetch; sleep?: () => Promise<void> } = {}): Promise<Run> {
+async function cli(
+  argv: string[],
+  opts: { env?: Record<string, string>; fetch?: typeof fetch; sleep?: () => Promise<void> } = {},
+): Promise<Run> {
   let out = "";
   let err = "";
   const io: CliIO = {
@@ -43,12 +46,23 @@ describe("argument parsing", () => {
     { name: "json", type: "boolean" as const, description: "" },
   ];
   it("accepts --k=v, --k v, flags and positionals", () => {
-    expect(parseArgs(["--status=open", "X", "--json"], specs)).toEqual({ options: { status: "open", json: true }, positionals: ["X"], help: false });
+    expect(parseArgs(["--status=open", "X", "--json"], specs)).toEqual({
+      options: { status: "open", json: true },
+      positionals: ["X"],
+      help: false,
+    });
     expect(parseArgs(["--status", "closed"], specs).options.status).toBe("closed");
     expect(parseArgs(["--help"], specs).help).toBe(true);
   });
   it("rejects unknown, repeated, valueless and misused options", () => {
-    for (const argv of [["--nope"], ["--status"], ["--status", "--json"], ["--json=1"], ["--status=a", "--status=b"], ["-x"]]) {
+    for (const argv of [
+      ["--nope"],
+      ["--status"],
+      ["--status", "--json"],
+      ["--json=1"],
+      ["--status=a", "--status=b"],
+      ["-x"],
+    ]) {
       expect(() => parseArgs(argv, specs), argv.join(" ")).toThrow(UsageError);
     }
   });
@@ -106,11 +120,21 @@ describe("ssmd secmaster list", () => {
   });
 
   it("--status takes the API's filter words (active = tradeable now), --status-raw an exact raw status", async () => {
-    for (const [flag, raw] of [["--status=active", ["active"]], ["--status=paused", ["inactive"]], ["--status=unopened", ["initialized"]], ["--status-raw=determined", ["determined"]]] as const) {
+    for (const [flag, raw] of [
+      ["--status=active", ["active"]],
+      ["--status=paused", ["inactive"]],
+      ["--status=unopened", ["initialized"]],
+      ["--status-raw=determined", ["determined"]],
+    ] as const) {
       const r = await cli(["secmaster", "list", flag, "--limit=1000", "--json"]);
       expect(r.code, r.err).toBe(0);
-      const got = (JSON.parse(r.out).markets as Array<{ ticker: string; status_raw: string }>).map((m) => m.ticker).sort();
-      const want = cat.markets.filter((m) => (raw as readonly string[]).includes(m.status)).map((m) => m.ticker).sort();
+      const got = (JSON.parse(r.out).markets as Array<{ ticker: string; status_raw: string }>)
+        .map((m) => m.ticker)
+        .sort();
+      const want = cat.markets
+        .filter((m) => (raw as readonly string[]).includes(m.status))
+        .map((m) => m.ticker)
+        .sort();
       expect(want.length, flag).toBeGreaterThan(0);
       expect(got, flag).toEqual(want);
     }
@@ -177,7 +201,13 @@ describe("ssmd secmaster sync", () => {
 
 describe("help and errors", () => {
   it("--help on every command", async () => {
-    for (const argv of [["--help"], ["secmaster", "--help"], ["secmaster", "sync", "--help"], ["secmaster", "list", "--help"], ["secmaster", "show", "--help"]]) {
+    for (const argv of [
+      ["--help"],
+      ["secmaster", "--help"],
+      ["secmaster", "sync", "--help"],
+      ["secmaster", "list", "--help"],
+      ["secmaster", "show", "--help"],
+    ]) {
       const r = await cli(argv);
       expect(r.code, argv.join(" ")).toBe(0);
       expect(r.out).toMatch(/Usage: ssmd/);
@@ -189,7 +219,9 @@ describe("help and errors", () => {
     };
     const r = await cli(["secmaster", "list"], { fetch: refused, env: { SSMD_URL: "http://127.0.0.1:1" } });
     expect(r.code).toBe(1);
-    expect(r.err).toBe("ssmd: cannot reach ssmd at http://127.0.0.1:1 (ECONNREFUSED); is it running? set SSMD_URL to point elsewhere\n");
+    expect(r.err).toBe(
+      "ssmd: cannot reach ssmd at http://127.0.0.1:1 (ECONNREFUSED); is it running? set SSMD_URL to point elsewhere\n",
+    );
   });
   it("unknown command/option → usage error, exit 2", async () => {
     expect((await cli(["secmaster", "nuke"])).code).toBe(2);

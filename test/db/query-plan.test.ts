@@ -8,7 +8,9 @@ import { eventsPageQuery, marketsPageQuery, openDb, type MarketFilter } from "..
 
 async function plan(query: { toSQL(): { sql: string; params: unknown[] } }): Promise<string> {
   const { sql, params } = query.toSQL();
-  const { results } = await env.DB.prepare(`EXPLAIN QUERY PLAN ${sql}`).bind(...params).all<{ detail: string }>();
+  const { results } = await env.DB.prepare(`EXPLAIN QUERY PLAN ${sql}`)
+    .bind(...params)
+    .all<{ detail: string }>();
   return results.map((r) => r.detail).join("\n");
 }
 
@@ -19,18 +21,42 @@ function marketsLine(p: string): string {
 
 const t = Date.UTC(2026, 11, 1);
 const cases: Array<[string, MarketFilter, RegExp]> = [
-  ["category + status + closing window", { category: "Economics", status: "open", closingBefore: t, closingAfter: t - 86_400_000 }, /SEARCH markets USING INDEX markets_category_status_close_ticker \(category=\? AND status=\? AND close_ts>\? AND close_ts<\?\)/],
-  ["category + status", { category: "Economics", status: "open" }, /USING INDEX markets_category_status_close_ticker \(category=\? AND status=\?/],
+  [
+    "category + status + closing window",
+    { category: "Economics", status: "open", closingBefore: t, closingAfter: t - 86_400_000 },
+    /SEARCH markets USING INDEX markets_category_status_close_ticker \(category=\? AND status=\? AND close_ts>\? AND close_ts<\?\)/,
+  ],
+  [
+    "category + status",
+    { category: "Economics", status: "open" },
+    /USING INDEX markets_category_status_close_ticker \(category=\? AND status=\?/,
+  ],
   ["category only", { category: "Economics" }, /USING INDEX markets_category_close_ticker \(category=\?/],
-  ["series + status", { series: "KXFED", status: "closed" }, /USING INDEX markets_series_status_close_ticker \(series_ticker=\? AND status=\?/],
+  [
+    "series + status",
+    { series: "KXFED", status: "closed" },
+    /USING INDEX markets_series_status_close_ticker \(series_ticker=\? AND status=\?/,
+  ],
   ["series only", { series: "KXFED" }, /USING INDEX markets_series_close_ticker \(series_ticker=\?/],
-  ["status + closing before", { status: "open", closingBefore: t }, /USING INDEX markets_status_close_ticker \(status=\? AND close_ts<\?\)/],
+  [
+    "status + closing before",
+    { status: "open", closingBefore: t },
+    /USING INDEX markets_status_close_ticker \(status=\? AND close_ts<\?\)/,
+  ],
   ["closing before only", { closingBefore: t }, /USING INDEX markets_close_ticker \(close_ts<\?\)/],
   ["no filter (ordered by close time)", {}, /SCAN markets USING INDEX markets_close_ticker/],
   // The narrower status words and status_raw are an equality on the normalized status plus a residual status_raw term.
   ["status=active (raw active|open)", { status: "active" }, /USING INDEX markets_status_close_ticker \(status=\?/],
-  ["category + status=paused", { category: "Economics", status: "paused" }, /USING INDEX markets_category_status_close_ticker \(category=\? AND status=\?/],
-  ["series + status_raw", { series: "KXFED", statusRaw: "determined" }, /USING INDEX markets_series_status_close_ticker \(series_ticker=\? AND status=\?/],
+  [
+    "category + status=paused",
+    { category: "Economics", status: "paused" },
+    /USING INDEX markets_category_status_close_ticker \(category=\? AND status=\?/,
+  ],
+  [
+    "series + status_raw",
+    { series: "KXFED", statusRaw: "determined" },
+    /USING INDEX markets_series_status_close_ticker \(series_ticker=\? AND status=\?/,
+  ],
   ["status=unknown", { status: "unknown" }, /USING INDEX markets_status_close_ticker \(status=\?/],
 ];
 

@@ -17,14 +17,20 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const port = 19787 + Math.floor(Math.random() * 500);
 const simPort = port + 1000;
 
-
 test("the service stops when the process that started it dies", async () => {
   const persist = mkdtempSync(join(tmpdir(), "ssmd-orphan-"));
   // The stand-in for npm: starts start.mjs with inherited stdio and then just waits.
   const launcher = `const c = require("node:child_process").spawn(process.execPath, [${JSON.stringify(join(root, "scripts", "start.mjs"))}], { stdio: "inherit" }); setInterval(() => {}, 1000);`;
   const parent = spawn(process.execPath, ["-e", launcher], {
     cwd: root,
-    env: { ...process.env, SSMD_PORT: String(port), SSMD_SIM_PORT: String(simPort), SSMD_SIM_MARKETS: "500", SSMD_PERSIST_DIR: persist, SSMD_SKIP_FIRST_SYNC: "1" },
+    env: {
+      ...process.env,
+      SSMD_PORT: String(port),
+      SSMD_SIM_PORT: String(simPort),
+      SSMD_SIM_MARKETS: "500",
+      SSMD_PERSIST_DIR: persist,
+      SSMD_SKIP_FIRST_SYNC: "1",
+    },
     stdio: ["ignore", "pipe", "pipe"],
     detached: true,
   });
@@ -47,7 +53,9 @@ test("the service stops when the process that started it dies", async () => {
     }
     assert.match(output, /the process that started ssmd exited: stopping/);
   } finally {
-    try { process.kill(-parent.pid, "SIGKILL"); } catch {}
+    try {
+      process.kill(-parent.pid, "SIGKILL");
+    } catch {}
     rmSync(persist, { recursive: true, force: true });
   }
 });

@@ -68,7 +68,9 @@ before(async () => {
 
 after(() => {
   if (service && service.exitCode === null) {
-    try { process.kill(-service.pid, "SIGTERM"); } catch {}
+    try {
+      process.kill(-service.pid, "SIGTERM");
+    } catch {}
   }
   rmSync(persist, { recursive: true, force: true });
 });
@@ -107,7 +109,7 @@ test("errors are JSON and never 500", async () => {
   assert.equal(typeof bad.body.error?.message, "string");
   const missing = await getJson("/markets/NO-SUCH-TICKER");
   assert.equal(missing.status, 404);
-  const unauth = await fetch(origin + "/admin/sync", { method: "POST", body: "{}" });
+  const unauth = await fetch(`${origin}/admin/sync`, { method: "POST", body: "{}" });
   assert.equal(unauth.status, 401);
 });
 
@@ -149,11 +151,31 @@ test("trades pushed over HTTP feed the ticker's builders and the day's ticker re
   const ticker = `KXE2E-${Date.now()}-T1`;
   const now = Date.now();
   const trades = [
-    { type: "trade", ticker, trade_id: "e2e-1", ts: now - 2000, price_dollars: "0.4000", count_fp: "10.00", taker_side: "yes" },
-    { type: "trade", ticker, trade_id: "e2e-2", ts: now - 1000, price_dollars: "0.5000", count_fp: "30.00", taker_side: "no" },
+    {
+      type: "trade",
+      ticker,
+      trade_id: "e2e-1",
+      ts: now - 2000,
+      price_dollars: "0.4000",
+      count_fp: "10.00",
+      taker_side: "yes",
+    },
+    {
+      type: "trade",
+      ticker,
+      trade_id: "e2e-2",
+      ts: now - 1000,
+      price_dollars: "0.5000",
+      count_fp: "30.00",
+      taker_side: "no",
+    },
   ];
   const headers = { authorization: `Bearer ${token}`, "content-type": "application/json" };
-  const pushed = await fetch(origin + "/admin/ingest/trades", { method: "POST", headers, body: JSON.stringify({ trades }) });
+  const pushed = await fetch(`${origin}/admin/ingest/trades`, {
+    method: "POST",
+    headers,
+    body: JSON.stringify({ trades }),
+  });
   assert.equal(pushed.status, 200, await pushed.clone().text());
 
   // The day of the trades themselves: `now`'s day can be the next one (a run just after midnight UTC).
@@ -167,15 +189,28 @@ test("trades pushed over HTTP feed the ticker's builders and the day's ticker re
   const p = ph.body.price_history;
   // Seed names in cents, *_dollars twins in dollars (docs/api.md, "Units").
   assert.deepEqual(
-    { count: p.count, last: p.last, high: p.high, low: p.low, last_dollars: p.last_dollars, high_dollars: p.high_dollars, low_dollars: p.low_dollars },
+    {
+      count: p.count,
+      last: p.last,
+      high: p.high,
+      low: p.low,
+      last_dollars: p.last_dollars,
+      high_dollars: p.high_dollars,
+      low_dollars: p.low_dollars,
+    },
     { count: 2, last: 50, high: 50, low: 40, last_dollars: 0.5, high_dollars: 0.5, low_dollars: 0.4 },
   );
-  assert.ok(Math.abs(p.vwap - 47.5) < 1e-10 && Math.abs(p.vwap_dollars - 0.475) < 1e-12 && Math.abs(p.returns - 0.25) < 1e-12);
+  assert.ok(
+    Math.abs(p.vwap - 47.5) < 1e-10 && Math.abs(p.vwap_dollars - 0.475) < 1e-12 && Math.abs(p.returns - 0.25) < 1e-12,
+  );
 
   const vp = await getJson(`/tickers/${ticker}/volume_profile?window=1h`);
   assert.equal(vp.status, 200);
   const v = vp.body.volume_profile;
-  assert.deepEqual({ buy: v.buyVolume, sell: v.sellVolume, total: v.totalVolume, ratio: v.ratio, average: v.average }, { buy: 10, sell: 30, total: 40, ratio: 0.25, average: 20 });
+  assert.deepEqual(
+    { buy: v.buyVolume, sell: v.sellVolume, total: v.totalVolume, ratio: v.ratio, average: v.average },
+    { buy: 10, sell: 30, total: 40, ratio: 0.25, average: 20 },
+  );
 });
 
 test("cached answers reach an HTTP client gzip-compressed and decode to the same JSON", async () => {
@@ -208,7 +243,9 @@ test("a client that sends no Accept-Encoding (curl's default) gets plain JSON, f
 
 test("the local cron endpoint runs scheduled(): the quarter-hour cron starts an incremental sync", async () => {
   const headers = { authorization: `Bearer ${token}` };
-  const before = (await getJson("/admin/sync?limit=50", { headers })).body.runs.filter((r) => r.trigger === "cron").length;
+  const before = (await getJson("/admin/sync?limit=50", { headers })).body.runs.filter(
+    (r) => r.trigger === "cron",
+  ).length;
   const r = await fetch(`${origin}${SCHEDULED_PATH}?cron=${encodeURIComponent("*/15 * * * *")}`);
   assert.equal(r.status, 200, await r.text());
   const deadline = Date.now() + 30_000;
@@ -223,7 +260,6 @@ test("the local cron endpoint runs scheduled(): the quarter-hour cron starts an 
     await new Promise((res) => setTimeout(res, 500));
   }
 });
-
 
 test("SIGTERM stops the service cleanly: exit 0, Worker and simulator ports closed", async () => {
   assert.equal(await portOpen(port), true);

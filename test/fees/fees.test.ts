@@ -8,7 +8,12 @@ const base = { fee_type: "quadratic_with_maker_fees", fee_multiplier: 1 } as con
 describe("quoteFee — documented examples", () => {
   it("taker 10 @ $0.50 → $0.18 (raw 0.175)", () => {
     const q = quoteFee({ ...base, price_dollars: "0.50", contracts: 10, role: "taker" });
-    expect(q).toMatchObject({ raw_fee_dollars: "0.1750", trade_fee_dollars: "0.1750", rounding_fee_dollars: "0.0050", fee_dollars: "0.18" });
+    expect(q).toMatchObject({
+      raw_fee_dollars: "0.1750",
+      trade_fee_dollars: "0.1750",
+      rounding_fee_dollars: "0.0050",
+      fee_dollars: "0.18",
+    });
   });
   it("taker 1 @ $0.50 → $0.02 (raw 0.0175)", () => {
     expect(quoteFee({ ...base, price_dollars: "0.5000", contracts: "1", role: "taker" }).fee_dollars).toBe("0.02");
@@ -25,7 +30,13 @@ describe("quoteFee — documented examples", () => {
 
 describe("quoteFee — rules", () => {
   it("makers pay nothing on `quadratic` series (no maker fees)", () => {
-    const q = quoteFee({ fee_type: "quadratic", fee_multiplier: 1, price_dollars: "0.50", contracts: 10, role: "maker" });
+    const q = quoteFee({
+      fee_type: "quadratic",
+      fee_multiplier: 1,
+      price_dollars: "0.50",
+      contracts: 10,
+      role: "maker",
+    });
     expect(q).toMatchObject({ coefficient: "0", raw_fee_dollars: "0.0000", fee_dollars: "0.00" });
   });
 
@@ -38,8 +49,19 @@ describe("quoteFee — rules", () => {
     // buy 0.11 @ $0.0550 taker: raw = 0.07·0.11·0.055·0.945 = 0.0004002075 → trade fee 0.0005;
     // balance change −0.00605 − 0.0005 = −0.00655 → floored to −0.01 → rounding fee 0.00345.
     const q = quoteFee({ ...base, price_dollars: "0.0550", contracts: "0.11", role: "taker" });
-    expect(q).toMatchObject({ raw_fee_dollars: "0.0004002075", trade_fee_dollars: "0.0005", rounding_fee_dollars: "0.00345", fee_dollars: "0.00395" });
-    const direct = quoteFee({ ...base, price_dollars: "0.0550", contracts: "0.11", role: "taker", precision: "centicent" });
+    expect(q).toMatchObject({
+      raw_fee_dollars: "0.0004002075",
+      trade_fee_dollars: "0.0005",
+      rounding_fee_dollars: "0.00345",
+      fee_dollars: "0.00395",
+    });
+    const direct = quoteFee({
+      ...base,
+      price_dollars: "0.0550",
+      contracts: "0.11",
+      role: "taker",
+      precision: "centicent",
+    });
     // −0.00655 floored to $0.0001 → −0.0066: rounding fee 0.00005.
     expect(direct).toMatchObject({ rounding_fee_dollars: "0.00005", fee_dollars: "0.00055" });
   });
@@ -53,22 +75,31 @@ describe("quoteFee — rules", () => {
 
   it("whole contracts at whole-cent prices: fee = ceil_to_cent(raw), for every price and size", () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 100 }), fc.integer({ min: 1, max: 100_000 }), fc.constantFrom<"maker" | "taker">("maker", "taker"), (cents, c, role) => {
-        const price = (cents / 100).toFixed(2);
-        const q = quoteFee({ ...base, price_dollars: price, contracts: c, role });
-        // Independent: integer arithmetic in units of 1e-8 dollars (coef·10^4 · C · cents · (100 − cents)).
-        const coef = role === "taker" ? 700n : 175n; // ×10^-4
-        const raw = coef * BigInt(c) * BigInt(cents) * BigInt(100 - cents); // ×10^-8 dollars
-        const ceilCents = (raw + 999_999n) / 1_000_000n;
-        expect(q.fee_dollars).toBe(format({ n: ceilCents, scale: 2 }, 2));
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 100 }),
+        fc.integer({ min: 1, max: 100_000 }),
+        fc.constantFrom<"maker" | "taker">("maker", "taker"),
+        (cents, c, role) => {
+          const price = (cents / 100).toFixed(2);
+          const q = quoteFee({ ...base, price_dollars: price, contracts: c, role });
+          // Independent: integer arithmetic in units of 1e-8 dollars (coef·10^4 · C · cents · (100 − cents)).
+          const coef = role === "taker" ? 700n : 175n; // ×10^-4
+          const raw = coef * BigInt(c) * BigInt(cents) * BigInt(100 - cents); // ×10^-8 dollars
+          const ceilCents = (raw + 999_999n) / 1_000_000n;
+          expect(q.fee_dollars).toBe(format({ n: ceilCents, scale: 2 }, 2));
+        },
+      ),
       { numRuns: 400 },
     );
   });
 
   it("flat fee type is refused, never guessed; unknown types named", () => {
-    expect(() => quoteFee({ fee_type: "flat", fee_multiplier: 1, price_dollars: "0.5", contracts: 1, role: "taker" })).toThrow(UnsupportedFeeTypeError);
-    expect(() => quoteFee({ fee_type: "cubic", fee_multiplier: 1, price_dollars: "0.5", contracts: 1, role: "taker" })).toThrow(/unknown fee_type "cubic"/);
+    expect(() =>
+      quoteFee({ fee_type: "flat", fee_multiplier: 1, price_dollars: "0.5", contracts: 1, role: "taker" }),
+    ).toThrow(UnsupportedFeeTypeError);
+    expect(() =>
+      quoteFee({ fee_type: "cubic", fee_multiplier: 1, price_dollars: "0.5", contracts: 1, role: "taker" }),
+    ).toThrow(/unknown fee_type "cubic"/);
   });
 
   it("rejects bad inputs naming the field", () => {

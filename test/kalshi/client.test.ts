@@ -32,7 +32,9 @@ function scripted(steps: Step[]) {
     if (step instanceof Error) throw step;
     if (step === "hang") {
       return new Promise<Response>((_, reject) => {
-        init?.signal?.addEventListener("abort", () => reject(new DOMException("The operation was aborted", "AbortError")));
+        init?.signal?.addEventListener("abort", () =>
+          reject(new DOMException("The operation was aborted", "AbortError")),
+        );
       });
     }
     return typeof step === "function" ? step(req) : step;
@@ -62,7 +64,8 @@ function client(steps: Step[], opts: Partial<KalshiClientOptions> = {}) {
   return { c, ...s, sleeps, events, elapsed: () => t - 1_700_000_000_000 };
 }
 
-const page = (markets: unknown[], cursor?: string | null) => json(cursor === undefined ? { markets } : { markets, cursor });
+const page = (markets: unknown[], cursor?: string | null) =>
+  json(cursor === undefined ? { markets } : { markets, cursor });
 const marketsFixture = () => fixture("rest-markets-page").markets as Array<Record<string, unknown>>;
 
 describe("requests", () => {
@@ -142,7 +145,11 @@ describe("requests", () => {
     const fees = await c.getSeriesFeeChanges({ show_historical: true });
     expect(fees.items).toHaveLength(3);
     expect(requests[2]!.url).toBe(`${BASE}/series/fee_changes?show_historical=true`);
-    expect(await c.getExchangeStatus()).toEqual({ exchange_active: true, trading_active: true, exchange_estimated_resume_time: null });
+    expect(await c.getExchangeStatus()).toEqual({
+      exchange_active: true,
+      trading_active: true,
+      exchange_estimated_resume_time: null,
+    });
     expect((await c.getExchangeSchedule()).schedule.standard_hours).toHaveLength(1);
   });
 
@@ -155,7 +162,12 @@ describe("requests", () => {
   });
 
   it("exchange status sent with a 503 is an answer, not a failure", async () => {
-    const { c, requests } = client([json({ exchange_active: false, trading_active: false, exchange_estimated_resume_time: "2026-03-13T18:00:00Z" }, 503)]);
+    const { c, requests } = client([
+      json(
+        { exchange_active: false, trading_active: false, exchange_estimated_resume_time: "2026-03-13T18:00:00Z" },
+        503,
+      ),
+    ]);
     expect((await c.getExchangeStatus()).exchange_active).toBe(false);
     expect(requests).toHaveLength(1);
   });
@@ -165,7 +177,11 @@ describe("requests", () => {
     const { c, requests } = client([json({}, 500), page([], "")], {
       signer: async (method, path) => {
         calls.push([method, path]);
-        return { "KALSHI-ACCESS-KEY": "k", "KALSHI-ACCESS-TIMESTAMP": String(calls.length), "KALSHI-ACCESS-SIGNATURE": "s" };
+        return {
+          "KALSHI-ACCESS-KEY": "k",
+          "KALSHI-ACCESS-TIMESTAMP": String(calls.length),
+          "KALSHI-ACCESS-SIGNATURE": "s",
+        };
       },
     });
     await c.getMarketsPage({ status: "open" });
@@ -178,13 +194,21 @@ describe("requests", () => {
 });
 
 describe("pagination", () => {
-  for (const [label, last] of [["empty string", ""], ["null", null], ["absent", undefined]] as const) {
+  for (const [label, last] of [
+    ["empty string", ""],
+    ["null", null],
+    ["absent", undefined],
+  ] as const) {
     it(`follows cursors until ${label}`, async () => {
       const ms = marketsFixture();
       const { c, requests } = client([page([ms[0]], "c1"), page([ms[1]], "c2"), page([ms[2]], last)]);
       const pages = [];
       for await (const p of c.listMarkets({ series_ticker: "KXBTCD" })) pages.push(p);
-      expect(pages.map((p) => p.items.map((m) => m.ticker))).toEqual([[ms[0]!.ticker], [ms[1]!.ticker], [ms[2]!.ticker]]);
+      expect(pages.map((p) => p.items.map((m) => m.ticker))).toEqual([
+        [ms[0]!.ticker],
+        [ms[1]!.ticker],
+        [ms[2]!.ticker],
+      ]);
       expect(pages.map((p) => p.cursor)).toEqual(["c1", "c2", null]);
       const sent = requests.map((r) => new URL(r.url).searchParams);
       expect(sent.map((q) => q.get("cursor"))).toEqual([null, "c1", "c2"]);
@@ -239,7 +263,13 @@ describe("malformed items are skipped and reported with their ticker", () => {
     expect(p.items).toHaveLength(1);
     expect(p.items[0]!.markets).toHaveLength(2);
     expect(p.skipped).toEqual([
-      { ticker: "KXBTCD-26MAR1317-T66499.99", index: 1, issues: expect.stringContaining("event_ticker"), kind: "market", parent: "KXBTCD-26MAR1317" },
+      {
+        ticker: "KXBTCD-26MAR1317-T66499.99",
+        index: 1,
+        issues: expect.stringContaining("event_ticker"),
+        kind: "market",
+        parent: "KXBTCD-26MAR1317",
+      },
       { ticker: "KXBTCD-26MAR1318", index: 1, issues: expect.stringContaining("series_ticker"), kind: "event" },
     ]);
   });
@@ -247,7 +277,10 @@ describe("malformed items are skipped and reported with their ticker", () => {
 
 describe("retries", () => {
   it("429 with Retry-After: waits at least that long, pauses the client, then succeeds", async () => {
-    const { c, requests, sleeps, events } = client([json({ error: { code: "too_many_requests" } }, 429, { "Retry-After": "3" }), page([], "")]);
+    const { c, requests, sleeps, events } = client([
+      json({ error: { code: "too_many_requests" } }, 429, { "Retry-After": "3" }),
+      page([], ""),
+    ]);
     await c.getMarketsPage();
     expect(requests).toHaveLength(2);
     expect(sleeps[0]).toBeGreaterThanOrEqual(3000);
@@ -285,7 +318,11 @@ describe("retries", () => {
     const { c, requests } = client([json(fixture("rest-error-400"), 400)]);
     const err = await c.getMarketsPage({ status: "closed", min_close_ts: 5 }).catch((e) => e);
     expect(err).toBeInstanceOf(KalshiHttpError);
-    expect(err).toMatchObject({ status: 400, attempts: 1, url: `${BASE}/markets?status=closed&min_close_ts=5&limit=1000` });
+    expect(err).toMatchObject({
+      status: 400,
+      attempts: 1,
+      url: `${BASE}/markets?status=closed&min_close_ts=5&limit=1000`,
+    });
     expect(err.message).toContain(`${BASE}/markets?status=closed`);
     expect(err.message).toContain("HTTP 400");
     expect(err.message).toContain("min_close_ts is not compatible with status=open");
@@ -293,7 +330,10 @@ describe("retries", () => {
   });
 
   it("after the last try, the error names URL, last status and attempts", async () => {
-    const { c, requests } = client(Array.from({ length: 3 }, () => json({ code: "internal" }, 500)), { maxRetries: 2 });
+    const { c, requests } = client(
+      Array.from({ length: 3 }, () => json({ code: "internal" }, 500)),
+      { maxRetries: 2 },
+    );
     const err = await c.getMarketsPage().catch((e) => e);
     expect(err).toBeInstanceOf(KalshiHttpError);
     expect(err).toMatchObject({ status: 500, attempts: 3, body: '{"code":"internal"}' });
@@ -333,13 +373,18 @@ describe("retries", () => {
       );
     const { c, events } = client([broken, page([], "")]);
     await c.getMarketsPage();
-    expect(events.find((e) => e.type === "retry")).toMatchObject({ reason: expect.stringContaining("connection dropped") });
+    expect(events.find((e) => e.type === "retry")).toMatchObject({
+      reason: expect.stringContaining("connection dropped"),
+    });
   });
 });
 
 describe("rate limit", () => {
   it("paces requests at readsPerSecond across calls", async () => {
-    const { c, sleeps, events, elapsed } = client(Array.from({ length: 5 }, () => page([], "")), { readsPerSecond: 10 });
+    const { c, sleeps, events, elapsed } = client(
+      Array.from({ length: 5 }, () => page([], "")),
+      { readsPerSecond: 10 },
+    );
     await Promise.all([c.getMarketsPage(), c.getMarketsPage(), c.getMarketsPage()]);
     await c.getMarketsPage();
     await c.getMarketsPage();
@@ -350,7 +395,10 @@ describe("rate limit", () => {
   });
 
   it("burst: slots missed while idle are taken back to back, within the per-second rate", async () => {
-    const { c, sleeps, elapsed } = client(Array.from({ length: 8 }, () => page([], "")), { readsPerSecond: 10, burst: 3 });
+    const { c, sleeps, elapsed } = client(
+      Array.from({ length: 8 }, () => page([], "")),
+      { readsPerSecond: 10, burst: 3 },
+    );
     await c.getMarketsPage();
     await Promise.all(Array.from({ length: 5 }, () => c.getMarketsPage()));
     // Idle before: the first request and two saved slots go at once, the other three 100 ms apart

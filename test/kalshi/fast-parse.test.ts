@@ -6,25 +6,60 @@ import * as wire from "../../src/kalshi/schemas";
 import { fixture, fixtures } from "./fixtures";
 
 /** Every wire schema the project declares. */
-const SCHEMAS = (Object.entries(wire) as [string, unknown][]).filter((e): e is [string, z.ZodType] => e[1] instanceof z.ZodType);
+const SCHEMAS = (Object.entries(wire) as [string, unknown][]).filter(
+  (e): e is [string, z.ZodType] => e[1] instanceof z.ZodType,
+);
 
 /** Values a field may be set to: every JSON kind, decimal texts, edge numbers, the wire's tags. */
 const POOL: unknown[] = [
-  null, undefined, "", "0.5600", "1", "10.00", "-3.00", "1e3", "abc", "yes", "no", "bid", "trade", "ticker",
-  "2026-07-19T15:45:00Z", 0, 1, -1, 1.5, 2 ** 53, 1e21, Number.NaN, Number.POSITIVE_INFINITY, true, false,
-  {}, [], [1, 2], ["0.5600", "1.00"], [[1, 2]], { market_ticker: "X" },
+  null,
+  undefined,
+  "",
+  "0.5600",
+  "1",
+  "10.00",
+  "-3.00",
+  "1e3",
+  "abc",
+  "yes",
+  "no",
+  "bid",
+  "trade",
+  "ticker",
+  "2026-07-19T15:45:00Z",
+  0,
+  1,
+  -1,
+  1.5,
+  2 ** 53,
+  1e21,
+  Number.NaN,
+  Number.POSITIVE_INFINITY,
+  true,
+  false,
+  {},
+  [],
+  [1, 2],
+  ["0.5600", "1.00"],
+  [[1, 2]],
+  { market_ticker: "X" },
 ];
 
 type Json = unknown;
 /** The places inside a value (paths of keys/indexes) a mutation can reach. */
 function paths(v: Json, at: (string | number)[] = [], out: (string | number)[][] = []): (string | number)[][] {
   out.push(at);
-  if (Array.isArray(v)) v.forEach((x, i) => paths(x, [...at, i], out));
+  if (Array.isArray(v)) for (const [i, x] of v.entries()) paths(x, [...at, i], out);
   else if (v && typeof v === "object") for (const [k, x] of Object.entries(v)) paths(x, [...at, k], out);
   return out;
 }
 
-type Mutation = { kind: "set"; value: unknown } | { kind: "delete" } | { kind: "extra"; value: unknown } | { kind: "own-proto" } | { kind: "prototype" };
+type Mutation =
+  | { kind: "set"; value: unknown }
+  | { kind: "delete" }
+  | { kind: "extra"; value: unknown }
+  | { kind: "own-proto" }
+  | { kind: "prototype" };
 
 function mutate(base: Json, path: (string | number)[], m: Mutation): Json {
   const root = structuredClone(base) as any;
@@ -33,10 +68,17 @@ function mutate(base: Json, path: (string | number)[], m: Mutation): Json {
   const key = path[path.length - 1]!;
   if (m.kind === "set") parent[key] = m.value;
   else if (m.kind === "delete") Array.isArray(parent) ? parent.splice(Number(key), 1) : delete parent[key];
-  else if (m.kind === "extra" && parent && typeof parent === "object" && !Array.isArray(parent)) parent.zz_unknown_field = m.value;
+  else if (m.kind === "extra" && parent && typeof parent === "object" && !Array.isArray(parent))
+    parent.zz_unknown_field = m.value;
   else if (m.kind === "own-proto" && parent && typeof parent === "object" && !Array.isArray(parent)) {
-    Object.defineProperty(parent, "__proto__", { value: { x: 1 }, enumerable: true, configurable: true, writable: true });
-  } else if (m.kind === "prototype" && parent && typeof parent === "object" && !Array.isArray(parent)) Object.setPrototypeOf(parent, { inherited: 1 });
+    Object.defineProperty(parent, "__proto__", {
+      value: { x: 1 },
+      enumerable: true,
+      configurable: true,
+      writable: true,
+    });
+  } else if (m.kind === "prototype" && parent && typeof parent === "object" && !Array.isArray(parent))
+    Object.setPrototypeOf(parent, { inherited: 1 });
   return root;
 }
 
@@ -55,11 +97,16 @@ function agrees(schema: z.ZodType, v: unknown): number {
   return verdict;
 }
 
-const SAMPLES = Object.values(fixtures).flatMap((f) => [f, ...Object.values(f as object).filter((x) => x && typeof x === "object")]);
+const SAMPLES = Object.values(fixtures).flatMap((f) => [
+  f,
+  ...Object.values(f as object).filter((x) => x && typeof x === "object"),
+]);
 
 describe("fast-parse: zod's verdict, without zod, for values zod returns unchanged", () => {
   it("takes the fast path for the frames of the stream (trade, ticker, book, lifecycle fixtures)", () => {
-    for (const name of Object.keys(fixtures).filter((n) => n.startsWith("ws-") && !/cmd|subscribed|ok|error|legacy/.test(n))) {
+    for (const name of Object.keys(fixtures).filter(
+      (n) => n.startsWith("ws-") && !/cmd|subscribed|ok|error|legacy/.test(n),
+    )) {
       expect(agrees(wire.WsDataMessageSchema, fixture(name)), name).toBe(SAME);
     }
     expect(agrees(wire.TickerEnvelopeSchema, fixture("ws-ticker"))).toBe(SAME);
@@ -88,7 +135,12 @@ describe("fast-parse: zod's verdict, without zod, for values zod returns unchang
     expect(agrees(z.string().email(), "a@b.co")).toBe(OTHER);
     expect(agrees(z.xor([z.string(), z.string().min(1)]), "a")).toBe(OTHER);
     expect(agrees(z.string().default("d"), undefined)).toBe(OTHER);
-    expect(agrees(z.number().refine((n) => n > 0, { when: () => true }), 1)).toBe(OTHER);
+    expect(
+      agrees(
+        z.number().refine((n) => n > 0, { when: () => true }),
+        1,
+      ),
+    ).toBe(OTHER);
   });
 
   it("a union is decided by its first accepting option, as zod does", () => {

@@ -33,7 +33,9 @@ beforeAll(async () => {
   });
 });
 
-async function all<T>(pages: AsyncGenerator<{ items: T[]; skipped: unknown[] }>): Promise<{ items: T[]; pages: number }> {
+async function all<T>(
+  pages: AsyncGenerator<{ items: T[]; skipped: unknown[] }>,
+): Promise<{ items: T[]; pages: number }> {
   const items: T[] = [];
   let n = 0;
   for await (const p of pages) {
@@ -64,7 +66,8 @@ describe("listMultivariateEvents", () => {
     const referenced = new Set(markets.filter((m) => m.mve_collection_ticker).map((m) => m.event_ticker));
     expect(referenced.size).toBeGreaterThan(0);
     for (const t of referenced) expect(mveTickers, t).toContain(t);
-    for (const m of markets) expect(plain.has(m.event_ticker) || mveTickers.includes(m.event_ticker), m.ticker).toBe(true);
+    for (const m of markets)
+      expect(plain.has(m.event_ticker) || mveTickers.includes(m.event_ticker), m.ticker).toBe(true);
   });
 
   it("pages with the cursor at the requested size; Kalshi's default page size is 100", async () => {
@@ -101,9 +104,13 @@ describe("listMultivariateEvents", () => {
     const bySeries = (await all(client.listMultivariateEvents({ series_ticker: series }))).items;
     expect(bySeries.length).toBeGreaterThan(0);
     expect(bySeries.every((e) => e.series_ticker === series)).toBe(true);
-    expect(bySeries.map((e) => e.event_ticker)).toEqual(mve.filter((e) => e.series_ticker === series).map((e) => e.event_ticker));
+    expect(bySeries.map((e) => e.event_ticker)).toEqual(
+      mve.filter((e) => e.series_ticker === series).map((e) => e.event_ticker),
+    );
 
-    const collection = markets.find((m) => m.mve_collection_ticker && m.event_ticker === mve[0]!.event_ticker)?.mve_collection_ticker;
+    const collection = markets.find(
+      (m) => m.mve_collection_ticker && m.event_ticker === mve[0]!.event_ticker,
+    )?.mve_collection_ticker;
     expect(collection).toBeTruthy();
     const byCollection = (await all(client.listMultivariateEvents({ collection_ticker: collection! }))).items;
     expect(byCollection.map((e) => e.event_ticker)).toContain(mve[0]!.event_ticker);
@@ -111,7 +118,9 @@ describe("listMultivariateEvents", () => {
 
   it("refuses invalid queries without sending them", async () => {
     requests.length = 0;
-    await expect(client.getMultivariateEventsPage({ series_ticker: "A", collection_ticker: "B" })).rejects.toThrow(KalshiQueryError);
+    await expect(client.getMultivariateEventsPage({ series_ticker: "A", collection_ticker: "B" })).rejects.toThrow(
+      KalshiQueryError,
+    );
     await expect(client.getMultivariateEventsPage({ limit: 201 })).rejects.toThrow(/limit/);
     await expect(client.getMultivariateEventsPage({ limit: 0 })).rejects.toThrow(KalshiQueryError);
     expect(requests).toEqual([]);

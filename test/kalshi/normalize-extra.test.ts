@@ -38,7 +38,9 @@ describe("extra is JSON.stringify of the unknown fields, byte for byte", () => {
     delete wire.settlement_bounds_type;
     const parsed = MarketSchema.parse(wire) as Record<string, unknown>;
     expect(normalizeMarket({ ...parsed, x_gone: undefined } as never).extra).toBeNull();
-    expect(normalizeMarket({ ...parsed, x_gone: undefined, x_kept: [1, { a: null }] } as never).extra).toBe('{"x_kept":[1,{"a":null}]}');
+    expect(normalizeMarket({ ...parsed, x_gone: undefined, x_kept: [1, { a: null }] } as never).extra).toBe(
+      '{"x_kept":[1,{"a":null}]}',
+    );
   });
 
   it("events: same rule", () => {
@@ -48,7 +50,9 @@ describe("extra is JSON.stringify of the unknown fields, byte for byte", () => {
         const parsed = EventSchema.parse(input) as Record<string, unknown>;
         const expected: Record<string, unknown> = {};
         for (const k of Object.keys(parsed)) if (k.startsWith("x_")) expected[k] = parsed[k];
-        expect(normalizeEvent(parsed as never).extra).toBe(Object.keys(expected).length ? JSON.stringify(expected) : null);
+        expect(normalizeEvent(parsed as never).extra).toBe(
+          Object.keys(expected).length ? JSON.stringify(expected) : null,
+        );
       }),
       { numRuns: 200 },
     );

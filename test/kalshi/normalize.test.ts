@@ -6,17 +6,20 @@ import { fixture } from "./fixtures";
 /** Every market object in the fixtures, labelled. */
 function allFixtureMarkets(): Array<[string, Record<string, unknown>]> {
   const out: Array<[string, Record<string, unknown>]> = [];
-  for (const name of ["rest-market", "rest-market-finalized", "rest-market-legacy-2026-01"]) out.push([name, fixture(name).market]);
-  fixture("rest-markets-page").markets.forEach((m: any, i: number) => out.push([`rest-markets-page[${i}]`, m]));
+  for (const name of ["rest-market", "rest-market-finalized", "rest-market-legacy-2026-01"])
+    out.push([name, fixture(name).market]);
+  for (const [i, m] of fixture("rest-markets-page").markets.entries()) out.push([`rest-markets-page[${i}]`, m]);
   const ev = fixture("rest-event-with-markets");
-  ev.event.markets.forEach((m: any, i: number) => out.push([`event.markets[${i}]`, m]));
-  ev.markets.forEach((m: any, i: number) => out.push([`markets[${i}]`, m]));
+  for (const [i, m] of ev.event.markets.entries()) out.push([`event.markets[${i}]`, m]);
+  for (const [i, m] of ev.markets.entries()) out.push([`markets[${i}]`, m]);
   return out;
 }
 
 /** The wire object as ssmd can faithfully keep it: "" dollars and explicit nulls mean "absent". */
 function comparable(wire: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(wire).filter(([k, v]) => v !== null && !(v === "" && /_dollars$|_fp$/.test(k))));
+  return Object.fromEntries(
+    Object.entries(wire).filter(([k, v]) => v !== null && !(v === "" && /_dollars$|_fp$/.test(k))),
+  );
 }
 
 describe("normalizeMarket is lossless", () => {
@@ -42,7 +45,11 @@ describe("normalizeMarket is lossless", () => {
   it("unknown fields go to extra, known ones never do", () => {
     const wire = { ...fixture("rest-market").market, brand_new: { a: [1, "x"] }, exchange_index: 3 };
     const row = normalizeMarket(MarketSchema.parse(wire));
-    expect(JSON.parse(row.extra!)).toEqual({ settlement_bounds_type: "default", brand_new: { a: [1, "x"] }, exchange_index: 3 });
+    expect(JSON.parse(row.extra!)).toEqual({
+      settlement_bounds_type: "default",
+      brand_new: { a: [1, "x"] },
+      exchange_index: 3,
+    });
     expect(row.yes_bid_size_fp).toBe("250.00");
     expect(JSON.parse(row.price_ranges!)).toEqual(wire.price_ranges);
   });
@@ -91,7 +98,14 @@ describe("legacy wire (integer cents, 2026-01)", () => {
       no_side_derived: false,
     });
     const extra = JSON.parse(row.extra!);
-    expect(extra).toMatchObject({ yes_bid: 45, no_ask: 55, volume: 5120, tick_size: 1, response_price_units: "usd_cent", liquidity: 0 });
+    expect(extra).toMatchObject({
+      yes_bid: 45,
+      no_ask: 55,
+      volume: 5120,
+      tick_size: 1,
+      response_price_units: "usd_cent",
+      liquidity: 0,
+    });
   });
 
   it("a string field wins over its legacy integer", () => {
@@ -160,10 +174,15 @@ describe("normalizeEvent / normalizeSeries", () => {
       strike_date: "2026-03-13T21:00:00Z",
       extra: null,
     });
-    const noCat = normalizeEvent(EventSchema.parse({ ...fixture("rest-events-page").events[0], category: "", exchange_index: 2 }), "Crypto");
+    const noCat = normalizeEvent(
+      EventSchema.parse({ ...fixture("rest-events-page").events[0], category: "", exchange_index: 2 }),
+      "Crypto",
+    );
     expect(noCat.category).toBe("Crypto");
     expect(JSON.parse(noCat.extra!)).toEqual({ exchange_index: 2 });
-    const meta = normalizeEvent(EventSchema.parse({ ...fixture("rest-events-page").events[0], product_metadata: { k: 1 } }));
+    const meta = normalizeEvent(
+      EventSchema.parse({ ...fixture("rest-events-page").events[0], product_metadata: { k: 1 } }),
+    );
     expect(meta.product_metadata).toBe('{"k":1}');
   });
 

@@ -30,7 +30,7 @@ describe("TokenBucket", () => {
   });
 
   it("paces concurrent callers into distinct slots", async () => {
-    let t = 0;
+    const t = 0;
     const waits: number[] = [];
     const b = new TokenBucket({ ratePerSecond: 10, now: () => t, sleep: async (ms) => void waits.push(ms) });
     const got = await Promise.all([b.acquire(), b.acquire(), b.acquire(), b.acquire()]);
@@ -86,7 +86,8 @@ describe("TokenBucket", () => {
     // The full bucket gives 4 at once; the window then holds the 21st until a second after the 1st.
     expect(slots.slice(0, 5).map((t) => t - slots[0]!)).toEqual([0, 0, 0, 0, 50]);
     expect(slots[20]! - slots[0]!).toBe(1000);
-    for (let i = 0; i + 20 < slots.length; i++) expect(slots[i + 20]! - slots[i]!).toBeGreaterThanOrEqual(RATE_WINDOW_MS);
+    for (let i = 0; i + 20 < slots.length; i++)
+      expect(slots[i + 20]! - slots[i]!).toBeGreaterThanOrEqual(RATE_WINDOW_MS);
     // Long-run rate: still 20 per second.
     expect(slots[59]! - slots[0]!).toBeLessThanOrEqual(3000);
   });
@@ -96,7 +97,10 @@ describe("TokenBucket", () => {
       fc.property(
         fc.integer({ min: 1, max: 50 }),
         fc.integer({ min: 1, max: 10 }),
-        fc.array(fc.tuple(fc.integer({ min: 0, max: 400 }), fc.integer({ min: 1, max: 8 })), { minLength: 1, maxLength: 60 }),
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 400 }), fc.integer({ min: 1, max: 8 })), {
+          minLength: 1,
+          maxLength: 60,
+        }),
         (rate, capacity, pattern) => {
           // Concurrent callers: `k` reservations at the same instant, then the clock moves on.
           let t = 0;

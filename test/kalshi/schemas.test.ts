@@ -72,7 +72,8 @@ describe("every fixture parses", () => {
       expect(r.success, r.success ? "" : JSON.stringify(r.error.issues)).toBe(true);
       // Loose objects: the parsed value keeps every field (only "" dollars become null, below).
       if (name !== "ws-ticker-legacy") expect(r.data).toEqual(value);
-      if (name.startsWith("ws-") && !name.endsWith("-cmd")) expect(WsServerMessageSchema.safeParse(json).success).toBe(true);
+      if (name.startsWith("ws-") && !name.endsWith("-cmd"))
+        expect(WsServerMessageSchema.safeParse(json).success).toBe(true);
     });
   }
 
@@ -92,7 +93,12 @@ describe("drift tolerance", () => {
   });
 
   it("empty dollar strings are null, sub-penny and fractional counts kept verbatim", () => {
-    const m = MarketSchema.parse({ ...market(), yes_bid_dollars: "", last_price_dollars: "0.9990", volume_fp: "2233487.48" });
+    const m = MarketSchema.parse({
+      ...market(),
+      yes_bid_dollars: "",
+      last_price_dollars: "0.9990",
+      volume_fp: "2233487.48",
+    });
     expect(m.yes_bid_dollars).toBeNull();
     expect(m.last_price_dollars).toBe("0.9990");
     expect(m.volume_fp).toBe("2233487.48");
@@ -121,8 +127,18 @@ describe("drift tolerance", () => {
   it("trade: all taker-side generations and ts/ts_ms; a trade needs a price and a count", () => {
     const base = fixture("ws-trade").msg;
     expect(TradeMsgSchema.safeParse(base).success).toBe(true);
-    const modern = { ...base, taker_side: undefined, taker_outcome_side: "no", taker_book_side: "ask", ts_ms: 1773331880123 };
-    expect(TradeMsgSchema.parse(modern)).toMatchObject({ taker_outcome_side: "no", taker_book_side: "ask", ts_ms: 1773331880123 });
+    const modern = {
+      ...base,
+      taker_side: undefined,
+      taker_outcome_side: "no",
+      taker_book_side: "ask",
+      ts_ms: 1773331880123,
+    };
+    expect(TradeMsgSchema.parse(modern)).toMatchObject({
+      taker_outcome_side: "no",
+      taker_book_side: "ask",
+      ts_ms: 1773331880123,
+    });
     expect(TradeMsgSchema.safeParse(fixture("ws-trade-legacy").msg).success).toBe(true);
     const { count_fp: _c, ...noCount } = base;
     expect(TradeMsgSchema.safeParse(noCount).success).toBe(false);
@@ -148,7 +164,9 @@ describe("MarketsQuery", () => {
   it("accepts compatible filters", () => {
     expect(MarketsQuery.safeParse({ status: "open", min_created_ts: 1 }).success).toBe(true);
     expect(MarketsQuery.safeParse({ status: "settled", min_settled_ts: 1 }).success).toBe(true);
-    expect(MarketsQuery.safeParse({ min_updated_ts: 1, mve_filter: "exclude", cursor: "x", limit: 1000 }).success).toBe(true);
+    expect(MarketsQuery.safeParse({ min_updated_ts: 1, mve_filter: "exclude", cursor: "x", limit: 1000 }).success).toBe(
+      true,
+    );
   });
   it("refuses combinations Kalshi rejects or silently answers empty (docs/kalshi-wire.md Q7)", () => {
     expect(MarketsQuery.safeParse({ status: "open", min_close_ts: 1 }).success).toBe(false);

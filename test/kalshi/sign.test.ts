@@ -44,7 +44,9 @@ describe("RSA-PSS request signing", () => {
   });
 
   it("explains a PKCS#1 key and rejects garbage", async () => {
-    expect(() => pemToDer("-----BEGIN RSA PRIVATE KEY-----\nAAAA\n-----END RSA PRIVATE KEY-----")).toThrow(/PKCS#1.*openssl pkcs8/);
+    expect(() => pemToDer("-----BEGIN RSA PRIVATE KEY-----\nAAAA\n-----END RSA PRIVATE KEY-----")).toThrow(
+      /PKCS#1.*openssl pkcs8/,
+    );
     await expect(createRsaPssSigner("k", "not a key at all!")).rejects.toThrow();
   });
 });

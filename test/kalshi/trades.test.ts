@@ -29,7 +29,12 @@ const PAGE_1 = {
       taker_side: "no",
       created_time: "2026-03-12T17:00:00Z",
     },
-    { trade_id: "broken", ticker: "KXBTCD-26MAR1317-T65499.99", created_time: "2026-03-12T17:00:00Z", taker_side: "no" },
+    {
+      trade_id: "broken",
+      ticker: "KXBTCD-26MAR1317-T65499.99",
+      created_time: "2026-03-12T17:00:00Z",
+      taker_side: "no",
+    },
   ],
   cursor: "CgsI2LWKzwYQ8L3DHhIJS1hCVENEMjZN",
 };
@@ -58,13 +63,23 @@ function scripted(bodies: unknown[]) {
     if (body === undefined) throw new Error("unexpected request");
     return new Response(JSON.stringify(body), { status: 200, headers: { "content-type": "application/json" } });
   }) as typeof fetch;
-  const c = new KalshiClient({ baseUrl: BASE, fetch: fetchFn, readsPerSecond: 1000, sleep: async () => {}, random: () => 0.5 });
+  const c = new KalshiClient({
+    baseUrl: BASE,
+    fetch: fetchFn,
+    readsPerSecond: 1000,
+    sleep: async () => {},
+    random: () => 0.5,
+  });
   return { c, urls };
 }
 
 describe("TradeSchema", () => {
   it("accepts the current wire and the legacy integers, keeps unknown fields, refuses a trade without price or count", () => {
-    expect(TradeSchema.parse(PAGE_1.trades[0])).toMatchObject({ count_fp: "12.50", yes_price_dollars: "0.5600", taker_book_side: "bid" });
+    expect(TradeSchema.parse(PAGE_1.trades[0])).toMatchObject({
+      count_fp: "12.50",
+      yes_price_dollars: "0.5600",
+      taker_book_side: "bid",
+    });
     expect(TradeSchema.parse(PAGE_1.trades[1])).toMatchObject({ count: 3, yes_price: 57 });
     expect(TradeSchema.parse({ ...PAGE_2.trades[0], venue: "x" })).toMatchObject({ venue: "x", is_block_trade: true });
     expect(TradeSchema.safeParse(PAGE_1.trades[2]).success).toBe(false);
@@ -79,9 +94,19 @@ describe("KalshiClient trades", () => {
     const { c, urls } = scripted([PAGE_1]);
     const p = await c.getTradesPage({ ticker: "KXBTCD-26MAR1317-T65499.99", min_ts: 1773334799, max_ts: 1773334802 });
     expect(urls[0]!.pathname).toBe("/trade-api/v2/markets/trades");
-    expect(Object.fromEntries(urls[0]!.searchParams)).toEqual({ ticker: "KXBTCD-26MAR1317-T65499.99", min_ts: "1773334799", max_ts: "1773334802", limit: "1000" });
-    expect(p.items.map((t) => t.trade_id)).toEqual(["9c3f7d9e-52b1-4c55-9d8e-0a3c1b1f2e01", "9c3f7d9e-52b1-4c55-9d8e-0a3c1b1f2e02"]);
-    expect(p.skipped).toEqual([expect.objectContaining({ ticker: "KXBTCD-26MAR1317-T65499.99", index: 2, kind: "trade" })]);
+    expect(Object.fromEntries(urls[0]!.searchParams)).toEqual({
+      ticker: "KXBTCD-26MAR1317-T65499.99",
+      min_ts: "1773334799",
+      max_ts: "1773334802",
+      limit: "1000",
+    });
+    expect(p.items.map((t) => t.trade_id)).toEqual([
+      "9c3f7d9e-52b1-4c55-9d8e-0a3c1b1f2e01",
+      "9c3f7d9e-52b1-4c55-9d8e-0a3c1b1f2e02",
+    ]);
+    expect(p.skipped).toEqual([
+      expect.objectContaining({ ticker: "KXBTCD-26MAR1317-T65499.99", index: 2, kind: "trade" }),
+    ]);
     expect(p.cursor).toBe(PAGE_1.cursor);
   });
 

@@ -120,12 +120,16 @@ describe("decimal", () => {
       }),
     );
     fc.assert(
-      fc.property(fc.bigInt({ min: -(10n ** 15n), max: 10n ** 15n }), fc.bigInt({ min: -(10n ** 15n), max: 10n ** 15n }), (a, b) => {
-        const x = hundredthsToCount(a);
-        const y = hundredthsToCount(b);
-        expect(countToHundredths(format(add(d(x), d(y)), 2))).toBe(a + b);
-        expect(countToHundredths(format(sub(d(x), d(y)), 2))).toBe(a - b);
-      }),
+      fc.property(
+        fc.bigInt({ min: -(10n ** 15n), max: 10n ** 15n }),
+        fc.bigInt({ min: -(10n ** 15n), max: 10n ** 15n }),
+        (a, b) => {
+          const x = hundredthsToCount(a);
+          const y = hundredthsToCount(b);
+          expect(countToHundredths(format(add(d(x), d(y)), 2))).toBe(a + b);
+          expect(countToHundredths(format(sub(d(x), d(y)), 2))).toBe(a - b);
+        },
+      ),
     );
   });
 
@@ -140,7 +144,13 @@ describe("decimal", () => {
   });
 
   it("decimalToUnits (the stream's per-trade path) is exact and strict", () => {
-    expect([decimalToUnits("0.5500", 4), decimalToUnits("1", 4), decimalToUnits("0.999", 4), decimalToUnits("2233487.48", 2), decimalToUnits("3.10000", 2)]).toEqual([5500, 10000, 9990, 223348748, 310]);
+    expect([
+      decimalToUnits("0.5500", 4),
+      decimalToUnits("1", 4),
+      decimalToUnits("0.999", 4),
+      decimalToUnits("2233487.48", 2),
+      decimalToUnits("3.10000", 2),
+    ]).toEqual([5500, 10000, 9990, 223348748, 310]);
     expect(() => decimalToUnits("0.12345", 4)).toThrow(RangeError);
     expect(() => decimalToUnits("-1", 2)).toThrow(RangeError);
     expect(() => decimalToUnits("1e3", 2)).toThrow(RangeError);

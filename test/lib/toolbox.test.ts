@@ -22,7 +22,12 @@ describe("src/lib toolbox", () => {
     expect(seen.sort()).toEqual([1, 2, 3, 4, 5, 6, 7]);
     expect(peak).toBe(3);
     const ran: number[] = [];
-    await mapLimit([1, 2, 3, 4], 0, async (n) => void ran.push(n), () => ran.length >= 2);
+    await mapLimit(
+      [1, 2, 3, 4],
+      0,
+      async (n) => void ran.push(n),
+      () => ran.length >= 2,
+    );
     expect(ran).toEqual([1, 2]); // limit 0 still runs one worker
     await mapLimit([], 4, async () => expect.unreachable());
   });

@@ -7,8 +7,10 @@ const ok = (s: { safeParse: (v: unknown) => { success: boolean } }, v: unknown) 
 
 describe("one rule per boundary (src/lib/validators.ts)", () => {
   it("the wire: plain decimal text, or a plain JSON number; no '.5', no exponent", () => {
-    for (const v of ["0.5600", "0.5", "1", "2233487.48", 0.56, 12, "", null]) expect(ok(DollarsSchema, v), String(v)).toBe(true);
-    for (const v of [".5", "1e3", "-0.5", "0.", "abc", 1e-7, Number.NaN]) expect(ok(DollarsSchema, v), String(v)).toBe(false);
+    for (const v of ["0.5600", "0.5", "1", "2233487.48", 0.56, 12, "", null])
+      expect(ok(DollarsSchema, v), String(v)).toBe(true);
+    for (const v of [".5", "1e3", "-0.5", "0.", "abc", 1e-7, Number.NaN])
+      expect(ok(DollarsSchema, v), String(v)).toBe(false);
     expect(ok(CountFpSchema, ".11")).toBe(false);
     expect(ok(SignedFpSchema, "-54.00")).toBe(true);
     expect(ok(SignedFpSchema, "-.5")).toBe(false);
@@ -24,8 +26,10 @@ describe("one rule per boundary (src/lib/validators.ts)", () => {
 
   it("API input: liberal but exact — '.55', '1', trailing zeros; never anything that needs rounding", () => {
     const price = dollarPriceInput();
-    for (const v of ["0.55", ".55", "0", "1", "1.0000", "0.5500", "0.550000", "0.9999"]) expect(ok(price, v), v).toBe(true);
-    for (const v of ["0.12345", "1.0001", "1.5", "-0.5", "+0.5", "5e-1", ".", "0.", "", " 0.5", "0x1", "abc"]) expect(ok(price, v), v).toBe(false);
+    for (const v of ["0.55", ".55", "0", "1", "1.0000", "0.5500", "0.550000", "0.9999"])
+      expect(ok(price, v), v).toBe(true);
+    for (const v of ["0.12345", "1.0001", "1.5", "-0.5", "+0.5", "5e-1", ".", "0.", "", " 0.5", "0x1", "abc"])
+      expect(ok(price, v), v).toBe(false);
     const contracts = contractsInput();
     for (const v of ["10", ".5", "0.11", "10.000", "1000000"]) expect(ok(contracts, v), v).toBe(true);
     for (const v of ["0", "0.00", "0.001", "1.234", "-1", "1e3", ".", ""]) expect(ok(contracts, v), v).toBe(false);
@@ -33,7 +37,8 @@ describe("one rule per boundary (src/lib/validators.ts)", () => {
 
   it("dates: a UTC day is a real YYYY-MM-DD; an instant is a day or a zoned timestamp", () => {
     for (const v of ["2026-03-01", "2028-02-29", "2026-12-31"]) expect(isUtcDay(v), v).toBe(true);
-    for (const v of ["2026-02-29", "2026-13-01", "2026-3-1", "2026-03-01T00:00:00Z", ""]) expect(isUtcDay(v), v).toBe(false);
+    for (const v of ["2026-02-29", "2026-13-01", "2026-3-1", "2026-03-01T00:00:00Z", ""])
+      expect(isUtcDay(v), v).toBe(false);
     expect(ok(utcDay(), "2026-02-31")).toBe(false);
     expect(parseInstant("2026-03-01")).toBe(Date.UTC(2026, 2, 1));
     expect(parseInstant("2026-03-01T17:00:00+01:00")).toBe(Date.UTC(2026, 2, 1, 16));

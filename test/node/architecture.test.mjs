@@ -18,11 +18,17 @@ const section = (title) => {
   return doc.slice(start, end < 0 ? undefined : end);
 };
 const dirs = (dir) =>
-  readdirSync(join(ROOT, dir)).filter((n) => !n.startsWith(".") && n !== "node_modules" && statSync(join(ROOT, dir, n)).isDirectory());
+  readdirSync(join(ROOT, dir)).filter(
+    (n) => !n.startsWith(".") && n !== "node_modules" && statSync(join(ROOT, dir, n)).isDirectory(),
+  );
 
 test("the documented dependency rules are exactly the enforced ones", () => {
   const config = createRequire(import.meta.url)(join(ROOT, ".dependency-cruiser.cjs"));
-  const sqlRules = [...readFileSync(join(ROOT, "scripts/check-sql.ts"), "utf8").matchAll(/rule: "([a-z0-9-]+)"(?: \| "([a-z0-9-]+)")?(?: \| "([a-z0-9-]+)")?/g)]
+  const sqlRules = [
+    ...readFileSync(join(ROOT, "scripts/check-sql.ts"), "utf8").matchAll(
+      /rule: "([a-z0-9-]+)"(?: \| "([a-z0-9-]+)")?(?: \| "([a-z0-9-]+)")?/g,
+    ),
+  ]
     .flatMap((m) => m.slice(1))
     .filter(Boolean);
   assert.ok(sqlRules.length > 0, "scripts/check-sql.ts names its rules in Finding['rule']");
@@ -40,7 +46,11 @@ test("the documented dependency rules are exactly the enforced ones", () => {
 
 test("the folder tour has one row per folder", () => {
   const rows = [...section("Folders").matchAll(/^\| `([^`]+)`/gm)].map((m) => m[1]).sort();
-  const expected = [...dirs(".").map((d) => `${d}/`), ...dirs("src").map((d) => `src/${d}/`), "src/ (root files)"].sort();
+  const expected = [
+    ...dirs(".").map((d) => `${d}/`),
+    ...dirs("src").map((d) => `src/${d}/`),
+    "src/ (root files)",
+  ].sort();
   assert.deepEqual(
     rows.map((r) => (r === "src/" ? "src/ (root files)" : r)).sort(),
     expected.filter((d) => d !== "src/").sort(),

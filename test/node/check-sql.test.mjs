@@ -28,9 +28,21 @@ const TREE = {
     "  open(env.DB);",
     "}",
   ].join("\n"),
-  "src/db/queries.ts": ['export async function list(db: D1Database) {', '  return db.prepare("SELECT 1").all();', "}"].join("\n"),
-  "src/stream/other.ts": ["export function h(ctx: DurableObjectState) {", '  ctx.storage.sql.exec("SELECT 1");', "}"].join("\n"), // line 2: do-sql-outside-its-module
-  "src/stream/ticker.ts": ["export function h(ctx: DurableObjectState) {", '  ctx.storage.sql.exec("SELECT 1");', "}"].join("\n"),
+  "src/db/queries.ts": [
+    "export async function list(db: D1Database) {",
+    '  return db.prepare("SELECT 1").all();',
+    "}",
+  ].join("\n"),
+  "src/stream/other.ts": [
+    "export function h(ctx: DurableObjectState) {",
+    '  ctx.storage.sql.exec("SELECT 1");',
+    "}",
+  ].join("\n"), // line 2: do-sql-outside-its-module
+  "src/stream/ticker.ts": [
+    "export function h(ctx: DurableObjectState) {",
+    '  ctx.storage.sql.exec("SELECT 1");',
+    "}",
+  ].join("\n"),
 };
 
 function run(root) {
@@ -46,14 +58,14 @@ test("check-sql reports D1 use outside src/db and DO SQLite outside its module, 
   try {
     for (const [path, text] of Object.entries(TREE)) {
       mkdirSync(join(root, path, ".."), { recursive: true });
-      writeFileSync(join(root, path), text + "\n");
+      writeFileSync(join(root, path), `${text}\n`);
     }
     const { code, out } = run(root);
     assert.equal(code, 1, out);
     const found = out
       .split("\n")
       .filter((l) => /^src\//.test(l))
-      .map((l) => l.split(" ")[0] + " " + l.split(" ")[1])
+      .map((l) => `${l.split(" ")[0]} ${l.split(" ")[1]}`)
       .sort();
     assert.deepEqual(found, [
       "src/api/route.ts:2:10 d1-outside-db",

@@ -43,9 +43,16 @@ const MD_FILES = [
 
 const TEXT_EXTS = new Set([".ts", ".mts", ".cts", ".js", ".mjs", ".cjs", ".md", ".sh", ".toml", ".sql", ".json"]);
 /** The checkers' own sample strings and generated files are not references. */
-const SKIP_TEXT = [/^test\/node\/[\w-]+\.test\.mjs$/, /^test\/fixtures\//, /^src\/worker-configuration\.d\.ts$/, /(^|\/)package(-lock)?\.json$/];
+const SKIP_TEXT = [
+  /^test\/node\/[\w-]+\.test\.mjs$/,
+  /^test\/fixtures\//,
+  /^src\/worker-configuration\.d\.ts$/,
+  /(^|\/)package(-lock)?\.json$/,
+];
 const TEXT_FILES = [
-  ...["src", "sim", "test", "cli", "scripts", "bench", "docs"].flatMap((d) => walk(join(ROOT, d), (p) => TEXT_EXTS.has(extname(p)))),
+  ...["src", "sim", "test", "cli", "scripts", "bench", "docs"].flatMap((d) =>
+    walk(join(ROOT, d), (p) => TEXT_EXTS.has(extname(p))),
+  ),
   join(ROOT, "README.md"),
 ].filter((p) => existsSync(p) && !SKIP_TEXT.some((re) => re.test(rel(p))));
 
@@ -109,7 +116,10 @@ function linkProblems() {
     const raw = readFileSync(file, "utf8");
     const text = stripCode(raw);
     const targets = [
-      ...[...text.matchAll(/!?\[(?:[^\]\n]|\][^(\n])*?\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\)/g)].map((m) => [m.index, m[1]]),
+      ...[...text.matchAll(/!?\[(?:[^\]\n]|\][^(\n])*?\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\)/g)].map((m) => [
+        m.index,
+        m[1],
+      ]),
       ...[...text.matchAll(/^\s{0,3}\[[^\]\n]+\]:\s*<?(\S+?)>?(?:\s+"[^"]*")?\s*$/gm)].map((m) => [m.index, m[1]]),
     ];
     for (const [index, target] of targets) {
@@ -153,7 +163,10 @@ test("the checker itself: heading ids and link targets", () => {
   assert.equal(slug("Trade input formats (`POST /admin/ingest/trades`)"), "trade-input-formats-post-adminingesttrades");
   assert.equal(slug("Cost at Kalshi's rates (estimate)"), "cost-at-kalshis-rates-estimate");
   assert.equal(slug("Within Workers' limits"), "within-workers-limits");
-  assert.equal(slug("0001. Native Durable Object RPC, not itty-durable"), "0001-native-durable-object-rpc-not-itty-durable");
+  assert.equal(
+    slug("0001. Native Durable Object RPC, not itty-durable"),
+    "0001-native-durable-object-rpc-not-itty-durable",
+  );
   assert.equal(slug("Durability (alarms)"), "durability-alarms");
   const readme = join(ROOT, "README.md");
   assert.equal(checkTarget(readme, "https://example.com/x.md"), null);
@@ -161,8 +174,15 @@ test("the checker itself: heading ids and link targets", () => {
   assert.match(checkTarget(readme, "docs/sync.md#no-such-heading") ?? "", /no heading/);
   assert.match(checkTarget(readme, "docs/no-such-file.md") ?? "", /does not exist/);
   assert.deepEqual(
-    [..."see docs/decisions.md@553290f and docs/sync.md, (docs/x/y.md)".matchAll(PATH_RE)].map((m) => [m[1], m[2] ?? null]),
-    [["docs/decisions.md", "@553290f"], ["docs/sync.md", null], ["docs/x/y.md", null]],
+    [..."see docs/decisions.md@553290f and docs/sync.md, (docs/x/y.md)".matchAll(PATH_RE)].map((m) => [
+      m[1],
+      m[2] ?? null,
+    ]),
+    [
+      ["docs/decisions.md", "@553290f"],
+      ["docs/sync.md", null],
+      ["docs/x/y.md", null],
+    ],
   );
   assert.equal(stripCode("a `[x](nope.md)` b").includes("nope"), false);
 });

@@ -108,7 +108,8 @@ function scan() {
     const text = read(file);
     const at = (i, msg) => problems.push(`${file}:${lineOf(text, i)}: ${msg}`);
     for (const m of text.matchAll(OUTSIDE_PATH_RE)) at(m.index, `"${m[0]}" points outside the repository; cite ${DOC}`);
-    for (const m of text.matchAll(SOURCE_TAG_RE)) at(m.index, `source tag ${m[0]} of the old external notes does not resolve`);
+    for (const m of text.matchAll(SOURCE_TAG_RE))
+      at(m.index, `source tag ${m[0]} of the old external notes does not resolve`);
 
     if (file === DOC) {
       // Inside the reference, bare ids mean the reference itself.
@@ -147,7 +148,11 @@ test("docs/kalshi-wire.md has sections §1–§10 and quirks numbered from Q1 wi
   for (const s of ["2.1", "2.9", "2.13", "6.1", "6.8"]) assert.ok(SECTIONS.has(s), `§${s} missing`);
   const nums = [...QUIRKS].map((q) => Number(q.slice(1))).sort((a, b) => a - b);
   assert.ok(nums.length > 0, "no quirk table");
-  assert.deepEqual(nums, nums.map((_, i) => i + 1), "quirk ids must be Q1…Qn without gaps");
+  assert.deepEqual(
+    nums,
+    nums.map((_, i) => i + 1),
+    "quirk ids must be Q1…Qn without gaps",
+  );
 });
 
 test("every wire reference in the tree resolves inside the repository", () => {

@@ -14,7 +14,11 @@ function pem(label: string, der: ArrayBuffer): string {
 }
 
 async function keyPair(): Promise<{ privatePem: string; publicPem: string }> {
-  const kp = (await crypto.subtle.generateKey({ name: "RSA-PSS", modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: "SHA-256" }, true, ["sign", "verify"])) as CryptoKeyPair;
+  const kp = (await crypto.subtle.generateKey(
+    { name: "RSA-PSS", modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: "SHA-256" },
+    true,
+    ["sign", "verify"],
+  )) as CryptoKeyPair;
   return {
     privatePem: pem("PRIVATE KEY", (await crypto.subtle.exportKey("pkcs8", kp.privateKey)) as ArrayBuffer),
     publicPem: pem("PUBLIC KEY", (await crypto.subtle.exportKey("spki", kp.publicKey)) as ArrayBuffer),
@@ -25,7 +29,13 @@ describe("request signatures", () => {
   it("accepts unsigned and signed requests by default", async () => {
     const sim = newSim({ markets: 20 });
     expect((await sim.fetch(new Request("http://sim/trade-api/v2/markets?limit=1"))).status).toBe(200);
-    const signed = new Request("http://sim/trade-api/v2/markets?limit=1", { headers: { "KALSHI-ACCESS-KEY": "k", "KALSHI-ACCESS-TIMESTAMP": String(Date.now()), "KALSHI-ACCESS-SIGNATURE": "c2ln" } });
+    const signed = new Request("http://sim/trade-api/v2/markets?limit=1", {
+      headers: {
+        "KALSHI-ACCESS-KEY": "k",
+        "KALSHI-ACCESS-TIMESTAMP": String(Date.now()),
+        "KALSHI-ACCESS-SIGNATURE": "c2ln",
+      },
+    });
     expect((await sim.fetch(signed)).status).toBe(200);
   });
 
@@ -36,7 +46,9 @@ describe("request signatures", () => {
     expect(((await r.json()) as any).error.code).toBe("unauthorized");
     const ws = await fetch(w.ws.replace(/^ws/, "http"), { headers: { Upgrade: "websocket" } });
     expect(ws.status).toBe(401);
-    const partial = await fetch(`${env.SIM_ORIGIN}/trade-api/v2/markets?limit=1`, { headers: { "KALSHI-ACCESS-KEY": "only-key" } });
+    const partial = await fetch(`${env.SIM_ORIGIN}/trade-api/v2/markets?limit=1`, {
+      headers: { "KALSHI-ACCESS-KEY": "only-key" },
+    });
     expect(partial.status).toBe(401);
   });
 

@@ -21,7 +21,9 @@ function client(w: World, opts: { timeoutMs?: number; events?: ClientEvent[] } =
     timeoutMs: opts.timeoutMs ?? 5000,
     maxRetries: 5,
     now: () => t,
-    sleep: async (ms) => { t += ms; },
+    sleep: async (ms) => {
+      t += ms;
+    },
     random: () => 0.5,
     onEvent: (e) => opts.events?.push(e),
   });
@@ -43,7 +45,18 @@ async function truthTickers(w: World): Promise<string[]> {
 }
 
 async function worldWith(rules: FaultRule[]): Promise<World> {
-  const w = await createWorld({ seed: 17, markets: MARKETS, clock: "manual", mutation_rates: { price_change_per_hour: 0, metadata_change_per_hour: 0, new_markets_per_hour: 0, vanish_per_hour: 0, pause_per_hour: 0 } });
+  const w = await createWorld({
+    seed: 17,
+    markets: MARKETS,
+    clock: "manual",
+    mutation_rates: {
+      price_change_per_hour: 0,
+      metadata_change_per_hour: 0,
+      new_markets_per_hour: 0,
+      vanish_per_hour: 0,
+      pause_per_hour: 0,
+    },
+  });
   await control(w, "/faults", { rules });
   return w;
 }
@@ -53,7 +66,8 @@ function expectExactlyOnce(got: string[], truth: string[]): void {
   expect([...got].sort()).toEqual([...truth].sort());
 }
 
-const retries = (events: ClientEvent[]) => events.filter((e): e is Extract<ClientEvent, { type: "retry" }> => e.type === "retry");
+const retries = (events: ClientEvent[]) =>
+  events.filter((e): e is Extract<ClientEvent, { type: "retry" }> => e.type === "retry");
 
 describe("KalshiClient against injected faults", () => {
   it("rides out a 429 burst honouring Retry-After", async () => {
@@ -81,7 +95,10 @@ describe("KalshiClient against injected faults", () => {
     const events: ClientEvent[] = [];
     const { tickers } = await listing(client(w, { timeoutMs: 400, events }));
     expectExactlyOnce(tickers, await truthTickers(w));
-    expect(retries(events).map((e) => e.reason)).toEqual([expect.stringContaining("timeout"), expect.stringContaining("timeout")]);
+    expect(retries(events).map((e) => e.reason)).toEqual([
+      expect.stringContaining("timeout"),
+      expect.stringContaining("timeout"),
+    ]);
   });
 
   it("retries malformed pages (invalid JSON, wrong envelope, truncated body)", async () => {
@@ -97,7 +114,14 @@ describe("KalshiClient against injected faults", () => {
   });
 
   it("skips a drifted item and reports it with its ticker", async () => {
-    const w = await worldWith([{ type: "schema_drift", path: "/markets", nth: 4, drift: { field: "status", action: "rename", to: "market_status", item: 7 } }]);
+    const w = await worldWith([
+      {
+        type: "schema_drift",
+        path: "/markets",
+        nth: 4,
+        drift: { field: "status", action: "rename", to: "market_status", item: 7 },
+      },
+    ]);
     const { tickers, skipped } = await listing(client(w));
     expect(skipped).toHaveLength(1);
     const lost = skipped[0]!.ticker;
@@ -128,7 +152,14 @@ describe("KalshiClient against injected faults", () => {
     ]);
     await control(w, "/config", { reads_per_second: 15 });
     // Real time here: the simulator's own token bucket runs on the wall clock.
-    const c = new KalshiClient({ baseUrl: w.base, readsPerSecond: 12, timeoutMs: 600, maxRetries: 6, backoffBaseMs: 20, backoffMaxMs: 200 });
+    const c = new KalshiClient({
+      baseUrl: w.base,
+      readsPerSecond: 12,
+      timeoutMs: 600,
+      maxRetries: 6,
+      backoffBaseMs: 20,
+      backoffMaxMs: 200,
+    });
     const { tickers } = await listing(c);
     expectExactlyOnce(tickers, await truthTickers(w));
   });

@@ -5,13 +5,21 @@
 import { describe, expect, it } from "vitest";
 import { firstDiff, get, listAll, newSim, truth, START_MS, type Wire } from "./helpers";
 
-const NO_RATES = { price_change_per_hour: 0, metadata_change_per_hour: 0, new_markets_per_hour: 0, vanish_per_hour: 0, pause_per_hour: 0 };
-const H = 3_600_000, D = 24 * H;
+const NO_RATES = {
+  price_change_per_hour: 0,
+  metadata_change_per_hour: 0,
+  new_markets_per_hour: 0,
+  vanish_per_hour: 0,
+  pause_per_hour: 0,
+};
+const H = 3_600_000,
+  D = 24 * H;
 
 /** Invariants linking status, times and settlement fields at simulated time `nowMs`. */
 function checkInvariants(markets: Wire[], nowMs: number): void {
   for (const m of markets) {
-    const open = Date.parse(m.open_time as string), close = Date.parse(m.close_time as string);
+    const open = Date.parse(m.open_time as string),
+      close = Date.parse(m.close_time as string);
     const where = `${m.ticker} ${m.status}`;
     expect(Date.parse(m.created_time as string), where).toBeLessThanOrEqual(nowMs);
     switch (m.status) {
@@ -78,7 +86,9 @@ describe("clock", () => {
   it("opens initialized markets at open_time and walks closed → determined → finalized", async () => {
     const sim = newSim({ seed: 9, markets: 800, mutation_rates: NO_RATES });
     const t0 = await truth(sim);
-    const pre = t0.filter((m) => m.status === "initialized").sort((x, y) => Date.parse(x.open_time as string) - Date.parse(y.open_time as string))[0] as Wire;
+    const pre = t0
+      .filter((m) => m.status === "initialized")
+      .sort((x, y) => Date.parse(x.open_time as string) - Date.parse(y.open_time as string))[0] as Wire;
     expect(pre).toBeDefined();
     const opensAt = Date.parse(pre.open_time as string);
     sim.advance(opensAt - sim.nowMs() - 1000);
@@ -103,7 +113,10 @@ describe("clock", () => {
 
   it("follows the wall clock in realtime mode, on top of manual advances", async () => {
     let wall = 5_000;
-    const sim = newSim({ seed: 12, markets: 300, clock: "realtime", mutation_rates: NO_RATES }, { wallNow: () => wall });
+    const sim = newSim(
+      { seed: 12, markets: 300, clock: "realtime", mutation_rates: NO_RATES },
+      { wallNow: () => wall },
+    );
     expect(sim.nowMs()).toBe(START_MS);
     wall += 90_000;
     expect(sim.nowMs()).toBe(START_MS + 90_000);
@@ -113,7 +126,10 @@ describe("clock", () => {
     expect(state.now_ms).toBe(START_MS + 90_000 + H);
     expect(state.clock).toBe("realtime");
     // A REST request brings statuses up to the wall-clock time.
-    const next = (await truth(sim)).filter((m) => m.status === "active").map((m) => Date.parse(m.close_time as string)).sort((a, b) => a - b)[0] as number;
+    const next = (await truth(sim))
+      .filter((m) => m.status === "active")
+      .map((m) => Date.parse(m.close_time as string))
+      .sort((a, b) => a - b)[0] as number;
     wall += next - sim.nowMs();
     const closing = (await truth(sim)).filter((m) => Date.parse(m.close_time as string) === next);
     for (const m of closing) expect(m.status).not.toBe("active");
@@ -125,10 +141,15 @@ describe("clock", () => {
     const settled = (await listAll(sim, "/events", "events", { status: "settled", with_nested_markets: "true" })).items;
     const categorical = settled.filter((e) => e.markets[0]?.strike_type === "structured");
     // Range events with both tails ("below X" … "Y or above") partition the outcome too.
-    const ranges = settled.filter((e) => e.markets.some((m: Wire) => m.strike_type === "less") && e.markets.some((m: Wire) => m.strike_type === "greater"));
+    const ranges = settled.filter(
+      (e) =>
+        e.markets.some((m: Wire) => m.strike_type === "less") &&
+        e.markets.some((m: Wire) => m.strike_type === "greater"),
+    );
     expect(categorical.length).toBeGreaterThan(5);
     expect(ranges.length).toBeGreaterThan(5);
-    for (const e of [...categorical, ...ranges]) expect(e.markets.filter((m: Wire) => m.result === "yes").length, e.event_ticker).toBe(1);
+    for (const e of [...categorical, ...ranges])
+      expect(e.markets.filter((m: Wire) => m.result === "yes").length, e.event_ticker).toBe(1);
   });
 });
 
@@ -151,7 +172,9 @@ describe("mutations", () => {
     const cut = Math.floor(sim.nowMs() / 1000);
     const meta = sim.mutate({ metadata_changes: 5 }).metadata_changed as string[];
     expect(meta.length).toBe(5);
-    const upd = (await listAll(sim, "/markets", "markets", { min_updated_ts: String(cut), limit: "1000" })).items.map((m) => m.ticker);
+    const upd = (await listAll(sim, "/markets", "markets", { min_updated_ts: String(cut), limit: "1000" })).items.map(
+      (m) => m.ticker,
+    );
     for (const t of meta) expect(upd).toContain(t);
     for (const t of upd) expect(meta).toContain(t);
   });
@@ -163,9 +186,12 @@ describe("mutations", () => {
     expect(created).toHaveLength(25);
     const { items } = await listAll(sim, "/markets", "markets", { limit: "1000" });
     expect(items.slice(-25).map((m) => m.ticker)).toEqual(created);
-    const since = (await listAll(sim, "/markets", "markets", { min_created_ts: String(Math.floor(sim.nowMs() / 1000)) })).items.map((m) => m.ticker);
+    const since = (
+      await listAll(sim, "/markets", "markets", { min_created_ts: String(Math.floor(sim.nowMs() / 1000)) })
+    ).items.map((m) => m.ticker);
     expect(since.sort()).toEqual([...created].sort());
-    for (const t of created) expect(["initialized", "active"]).toContain((await get(sim, `/markets/${t}`)).body.market.status);
+    for (const t of created)
+      expect(["initialized", "active"]).toContain((await get(sim, `/markets/${t}`)).body.market.status);
   });
 
   it("vanishes and restores markets", async () => {
@@ -178,7 +204,11 @@ describe("mutations", () => {
     for (const t of gone) expect(listed.has(t)).toBe(false);
     expect(sim.mutate({ reappear: gone.slice(0, 2) }).reappeared).toEqual(gone.slice(0, 2));
     expect((await get(sim, `/markets/${gone[0]}`)).status).toBe(200);
-    expect((await get(sim, "/_sim/truth/markets?include_vanished=true&limit=10000")).body.markets.filter((m: any) => m._vanished).length).toBe(2);
+    expect(
+      (await get(sim, "/_sim/truth/markets?include_vanished=true&limit=10000")).body.markets.filter(
+        (m: any) => m._vanished,
+      ).length,
+    ).toBe(2);
   });
 
   it("applies scheduled fee changes when the clock passes them", async () => {
@@ -195,7 +225,17 @@ describe("mutations", () => {
   });
 
   it("applies configured mutation rates as the clock advances", async () => {
-    const sim = newSim({ seed: 33, markets: 1000, mutation_rates: { new_markets_per_hour: 10, vanish_per_hour: 1, metadata_change_per_hour: 0.01, price_change_per_hour: 0.5, pause_per_hour: 0.01 } });
+    const sim = newSim({
+      seed: 33,
+      markets: 1000,
+      mutation_rates: {
+        new_markets_per_hour: 10,
+        vanish_per_hour: 1,
+        metadata_change_per_hour: 0.01,
+        price_change_per_hour: 0.5,
+        pause_per_hour: 0.01,
+      },
+    });
     const before = (sim.state().counts as any).markets as number;
     sim.advance(12 * H);
     const counts = sim.state().counts as any;
@@ -205,13 +245,21 @@ describe("mutations", () => {
 
   it("is driven over the control API with validation", async () => {
     const sim = newSim({ seed: 34, markets: 100 });
-    const bad = await sim.fetch(new Request("http://sim/_sim/clock", { method: "POST", body: JSON.stringify({ advance_ms: -5 }) }));
+    const bad = await sim.fetch(
+      new Request("http://sim/_sim/clock", { method: "POST", body: JSON.stringify({ advance_ms: -5 }) }),
+    );
     expect(bad.status).toBe(400);
-    const back = await sim.fetch(new Request("http://sim/_sim/clock", { method: "POST", body: JSON.stringify({ set_ms: START_MS - 1 }) }));
+    const back = await sim.fetch(
+      new Request("http://sim/_sim/clock", { method: "POST", body: JSON.stringify({ set_ms: START_MS - 1 }) }),
+    );
     expect(back.status).toBe(400);
-    const ok = await sim.fetch(new Request("http://sim/_sim/clock", { method: "POST", body: JSON.stringify({ advance_ms: 60_000 }) }));
+    const ok = await sim.fetch(
+      new Request("http://sim/_sim/clock", { method: "POST", body: JSON.stringify({ advance_ms: 60_000 }) }),
+    );
     expect(((await ok.json()) as any).now_ms).toBe(START_MS + 60_000);
-    const mut = await sim.fetch(new Request("http://sim/_sim/mutate", { method: "POST", body: JSON.stringify({ vanish: ["NOPE-1"] }) }));
+    const mut = await sim.fetch(
+      new Request("http://sim/_sim/mutate", { method: "POST", body: JSON.stringify({ vanish: ["NOPE-1"] }) }),
+    );
     expect(mut.status).toBe(404);
   });
 });

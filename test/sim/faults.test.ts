@@ -6,7 +6,8 @@ import { describe, expect, it } from "vitest";
 import type { Simulator } from "../../sim/core/index";
 import { control, createWorld, newSim } from "./helpers";
 
-const req = (sim: Simulator, path: string, init?: RequestInit) => sim.fetch(new Request(`http://sim/trade-api/v2${path}`, init));
+const req = (sim: Simulator, path: string, init?: RequestInit) =>
+  sim.fetch(new Request(`http://sim/trade-api/v2${path}`, init));
 
 async function statuses(sim: Simulator, path: string, n: number): Promise<number[]> {
   const out: number[] = [];
@@ -26,7 +27,9 @@ describe("rate limit", () => {
     const r = await req(sim, "/markets?limit=1");
     expect(r.status).toBe(429);
     expect(Number(r.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
-    expect(await r.json()).toEqual({ error: { code: "too_many_requests", message: "too many requests", service: "exchange" } });
+    expect(await r.json()).toEqual({
+      error: { code: "too_many_requests", message: "too many requests", service: "exchange" },
+    });
     wall += 400; // 0.4 s at 5/s → 2 tokens
     expect(await statuses(sim, "/markets?limit=1", 3)).toEqual([200, 200, 429]);
     const stats = (await (await sim.fetch(new Request("http://sim/_sim/stats"))).json()) as any;
@@ -42,14 +45,24 @@ describe("rate limit", () => {
 
 describe("fault rules", () => {
   it("fires a 429 burst at the nth matching request only, on the configured path", async () => {
-    const sim = newSim({ markets: 50, faults: { rules: [{ type: "rate_limit", path: "/markets", nth: 2, times: 3, retry_after_s: 2 }] } });
+    const sim = newSim({
+      markets: 50,
+      faults: { rules: [{ type: "rate_limit", path: "/markets", nth: 2, times: 3, retry_after_s: 2 }] },
+    });
     expect(await statuses(sim, "/events?limit=1", 3)).toEqual([200, 200, 200]);
     const got: [number, string | null][] = [];
     for (let i = 0; i < 6; i++) {
       const r = await req(sim, "/markets?limit=1");
       got.push([r.status, r.headers.get("retry-after")]);
     }
-    expect(got).toEqual([[200, null], [429, "2"], [429, "2"], [429, "2"], [200, null], [200, null]]);
+    expect(got).toEqual([
+      [200, null],
+      [429, "2"],
+      [429, "2"],
+      [429, "2"],
+      [200, null],
+      [200, null],
+    ]);
   });
 
   it("fails a deterministic fraction of requests with 5xx", async () => {
@@ -65,7 +78,14 @@ describe("fault rules", () => {
 
   it("delays slow responses and honours the request's abort signal", async () => {
     const delays: number[] = [];
-    const sim = newSim({ markets: 30, faults: { rules: [{ type: "slow", path: "/markets", nth: [1, 3], delay_ms: 1500 }] } }, { sleep: async (ms) => { delays.push(ms); } });
+    const sim = newSim(
+      { markets: 30, faults: { rules: [{ type: "slow", path: "/markets", nth: [1, 3], delay_ms: 1500 }] } },
+      {
+        sleep: async (ms) => {
+          delays.push(ms);
+        },
+      },
+    );
     expect(await statuses(sim, "/markets?limit=1", 3)).toEqual([200, 200, 200]);
     expect(delays).toEqual([1500, 1500]);
 
@@ -95,10 +115,17 @@ describe("fault rules", () => {
   it("drifts the schema of the configured items: missing ticker, renamed status", async () => {
     const sim = newSim({
       markets: 50,
-      faults: { rules: [
-        { type: "schema_drift", path: "/markets", nth: 1, drift: { field: "ticker", action: "remove", item: 3 } },
-        { type: "schema_drift", path: "/markets/*", nth: 1, drift: { field: "status", action: "rename", to: "state" } },
-      ] },
+      faults: {
+        rules: [
+          { type: "schema_drift", path: "/markets", nth: 1, drift: { field: "ticker", action: "remove", item: 3 } },
+          {
+            type: "schema_drift",
+            path: "/markets/*",
+            nth: 1,
+            drift: { field: "status", action: "rename", to: "state" },
+          },
+        ],
+      },
     });
     const page = (await (await req(sim, "/markets?limit=10")).json()) as any;
     expect(page.markets.filter((m: any) => !("ticker" in m)).map((_: any, i: number) => i)).toHaveLength(1);
@@ -108,14 +135,19 @@ describe("fault rules", () => {
     const one = (await (await req(sim, `/markets/${t}`)).json()) as any;
     expect(one.market).not.toHaveProperty("status");
     expect(one.market.state).toBeTypeOf("string");
-    expect((((await (await req(sim, `/markets/${t}`)).json()) as any).market.status)).toBeTypeOf("string");
+    expect(((await (await req(sim, `/markets/${t}`)).json()) as any).market.status).toBeTypeOf("string");
   });
 
   it("drops the connection before headers (fetch-like TypeError) or in the middle of the body", async () => {
-    const sim = newSim({ markets: 50, faults: { rules: [
-      { type: "drop", path: "/markets", nth: 1, at: "before_headers" },
-      { type: "drop", path: "/markets", nth: 2, at: "mid_body" },
-    ] } });
+    const sim = newSim({
+      markets: 50,
+      faults: {
+        rules: [
+          { type: "drop", path: "/markets", nth: 1, at: "before_headers" },
+          { type: "drop", path: "/markets", nth: 2, at: "mid_body" },
+        ],
+      },
+    });
     await expect(req(sim, "/markets?limit=5")).rejects.toBeInstanceOf(TypeError);
     const res = await req(sim, "/markets?limit=5");
     expect(res.status).toBe(200);
@@ -134,28 +166,38 @@ describe("fault rules", () => {
 describe("faults through the Node server", () => {
   it("applies faults set with POST /_sim/faults, including a real dropped socket", async () => {
     const w = await createWorld({ seed: 2, markets: 200 });
-    await control(w, "/faults", { rules: [
-      { type: "rate_limit", path: "/markets", nth: 1, retry_after_s: 3 },
-      { type: "drop", path: "/markets", nth: 2 },
-      { type: "server_error", path: "/markets", nth: 3, status: 500 },
-    ] });
+    await control(w, "/faults", {
+      rules: [
+        { type: "rate_limit", path: "/markets", nth: 1, retry_after_s: 3 },
+        { type: "drop", path: "/markets", nth: 2 },
+        { type: "server_error", path: "/markets", nth: 3, status: 500 },
+      ],
+    });
     const r1 = await fetch(`${w.base}/markets?limit=200`);
     expect(r1.status).toBe(429);
     expect(r1.headers.get("retry-after")).toBe("3");
     await r1.text();
-    await expect((async () => { const r = await fetch(`${w.base}/markets?limit=200`); return r.text(); })()).rejects.toThrow();
+    await expect(
+      (async () => {
+        const r = await fetch(`${w.base}/markets?limit=200`);
+        return r.text();
+      })(),
+    ).rejects.toThrow();
     const r3 = await fetch(`${w.base}/markets?limit=200`);
     expect(r3.status).toBe(500);
     expect(((await r3.json()) as any).error.code).toBe("internal_server_error");
     const r4 = await fetch(`${w.base}/markets?limit=200`);
     expect(((await r4.json()) as any).markets).toHaveLength(200);
     const stats = await control(w, "/stats");
-    expect((stats.faults_fired as any)).toEqual({ rate_limit: 1, drop: 1, server_error: 1 });
+    expect(stats.faults_fired as any).toEqual({ rate_limit: 1, drop: 1, server_error: 1 });
   });
 
   it("rejects invalid fault settings with 400", async () => {
     const w = await createWorld({ seed: 2, markets: 10 });
-    const res = await fetch(`${w.control}/faults`, { method: "POST", body: JSON.stringify({ rules: [{ type: "explode" }] }) });
+    const res = await fetch(`${w.control}/faults`, {
+      method: "POST",
+      body: JSON.stringify({ rules: [{ type: "explode" }] }),
+    });
     expect(res.status).toBe(400);
     expect(((await res.json()) as any).error.details).toContain("rules.0.type");
   });

@@ -32,26 +32,39 @@ describe("GET /markets filters", () => {
 
   it("applies close, created, settled and updated timestamp bounds (Unix seconds)", async () => {
     const closes = all.map((m) => sec(m.close_time as string)).sort((a, b) => a - b);
-    const lo = closes[Math.floor(closes.length * 0.3)] as number, hi = closes[Math.floor(closes.length * 0.6)] as number;
-    const byClose = (await listAll(sim, "/markets", "markets", { min_close_ts: String(lo), max_close_ts: String(hi), limit: "1000" })).items;
-    expect(byClose.length).toBe(all.filter((m) => sec(m.close_time as string) >= lo && sec(m.close_time as string) <= hi).length);
-    const closedOnly = (await listAll(sim, "/markets", "markets", { min_close_ts: String(lo), status: "closed", limit: "1000" })).items;
+    const lo = closes[Math.floor(closes.length * 0.3)] as number,
+      hi = closes[Math.floor(closes.length * 0.6)] as number;
+    const byClose = (
+      await listAll(sim, "/markets", "markets", { min_close_ts: String(lo), max_close_ts: String(hi), limit: "1000" })
+    ).items;
+    expect(byClose.length).toBe(
+      all.filter((m) => sec(m.close_time as string) >= lo && sec(m.close_time as string) <= hi).length,
+    );
+    const closedOnly = (
+      await listAll(sim, "/markets", "markets", { min_close_ts: String(lo), status: "closed", limit: "1000" })
+    ).items;
     for (const m of closedOnly) expect(["closed", "determined", "disputed", "amended"]).toContain(m.status);
 
-    const settled = all.filter((m) => m.settlement_ts).map((m) => sec(m.settlement_ts as string)).sort((a, b) => a - b);
+    const settled = all
+      .filter((m) => m.settlement_ts)
+      .map((m) => sec(m.settlement_ts as string))
+      .sort((a, b) => a - b);
     const from = settled[Math.floor(settled.length / 2)] as number;
-    const bySettled = (await listAll(sim, "/markets", "markets", { min_settled_ts: String(from), limit: "1000" })).items;
+    const bySettled = (await listAll(sim, "/markets", "markets", { min_settled_ts: String(from), limit: "1000" }))
+      .items;
     expect(bySettled.length).toBe(settled.filter((s) => s >= from).length);
     for (const m of bySettled) expect(m.status).toBe("finalized");
 
     const created = all.map((m) => sec(m.created_time as string)).sort((a, b) => a - b);
     const cfrom = created[Math.floor(created.length * 0.8)] as number;
-    const byCreated = (await listAll(sim, "/markets", "markets", { min_created_ts: String(cfrom), limit: "1000" })).items;
+    const byCreated = (await listAll(sim, "/markets", "markets", { min_created_ts: String(cfrom), limit: "1000" }))
+      .items;
     expect(byCreated.length).toBe(created.filter((c) => c >= cfrom).length);
 
     const updated = all.map((m) => sec(m.updated_time as string)).sort((a, b) => a - b);
     const ufrom = updated[Math.floor(updated.length * 0.9)] as number;
-    const byUpdated = (await listAll(sim, "/markets", "markets", { min_updated_ts: String(ufrom), limit: "1000" })).items;
+    const byUpdated = (await listAll(sim, "/markets", "markets", { min_updated_ts: String(ufrom), limit: "1000" }))
+      .items;
     expect(byUpdated.length).toBe(updated.filter((u) => u >= ufrom).length);
   });
 
@@ -65,7 +78,9 @@ describe("GET /markets filters", () => {
     const series = (all[0] as Wire).event_ticker as string;
     const st = series.split("-")[0] as string;
     const bySeries = (await listAll(sim, "/markets", "markets", { series_ticker: st, limit: "1000" })).items;
-    expect(bySeries.length).toBe(all.filter((m) => (m.event_ticker as string).startsWith(`${st}-`) || m.event_ticker === st).length);
+    expect(bySeries.length).toBe(
+      all.filter((m) => (m.event_ticker as string).startsWith(`${st}-`) || m.event_ticker === st).length,
+    );
     expect((await get(sim, "/markets?series_ticker=NOPE")).body).toEqual({ markets: [], cursor: "" });
   });
 
@@ -84,7 +99,11 @@ describe("GET /markets filters", () => {
 
   it("emits sub-penny prices, fractional counts and omitted NO sides on some markets", () => {
     const subPenny = /^\d\.\d{2}(?!00)\d{2}$/; // e.g. "0.9990"
-    expect(all.some((m) => ["yes_bid_dollars", "yes_ask_dollars", "last_price_dollars"].some((k) => subPenny.test(m[k] as string)))).toBe(true);
+    expect(
+      all.some((m) =>
+        ["yes_bid_dollars", "yes_ask_dollars", "last_price_dollars"].some((k) => subPenny.test(m[k] as string)),
+      ),
+    ).toBe(true);
     expect(all.some((m) => (m.price_ranges as { step: string }[]).some((r) => r.step === "0.0010"))).toBe(true);
     expect(all.some((m) => !/\.00$/.test(m.volume_fp as string))).toBe(true);
     expect(all.some((m) => !("no_bid_dollars" in m))).toBe(true);
@@ -118,7 +137,9 @@ describe("historical cutoff", () => {
     const cut = Date.parse(cutoff.market_settled_ts);
     expect(cut).toBeLessThanOrEqual(h.nowMs() - 10 * 86_400_000);
     const everything = await truth(h);
-    const old = everything.filter((m) => m.settlement_ts && Date.parse(m.settlement_ts as string) < cut).map((m) => m.ticker);
+    const old = everything
+      .filter((m) => m.settlement_ts && Date.parse(m.settlement_ts as string) < cut)
+      .map((m) => m.ticker);
     expect(old.length).toBeGreaterThan(0);
     const live = (await listAll(h, "/markets", "markets", { limit: "1000" })).items.map((m) => m.ticker);
     const hist = (await listAll(h, "/historical/markets", "markets", { limit: "300" })).items.map((m) => m.ticker);
@@ -144,15 +165,19 @@ describe("GET /events and /series", () => {
   });
 
   it("filters events by derived status and min_close_ts, and nests markets on request", async () => {
-    const open = (await listAll(sim, "/events", "events", { status: "open", with_nested_markets: "true", limit: "50" })).items;
+    const open = (await listAll(sim, "/events", "events", { status: "open", with_nested_markets: "true", limit: "50" }))
+      .items;
     expect(open.length).toBeGreaterThan(0);
-    for (const e of open) expect(e.markets.some((m: Wire) => ["initialized", "active", "inactive"].includes(m.status))).toBe(true);
+    for (const e of open)
+      expect(e.markets.some((m: Wire) => ["initialized", "active", "inactive"].includes(m.status))).toBe(true);
     const settled = (await listAll(sim, "/events", "events", { status: "settled", with_nested_markets: "true" })).items;
     for (const e of settled) for (const m of e.markets) expect(m.status).toBe("finalized");
     const plain = (await get(sim, "/events?limit=5")).body.events;
     for (const e of plain) expect(e).not.toHaveProperty("markets");
     const t = Math.floor(START_MS / 1000) - 86400 * 400;
-    expect((await listAll(sim, "/events", "events", { min_close_ts: String(t) })).items.length).toBe((await listAll(sim, "/events", "events", {})).items.length);
+    expect((await listAll(sim, "/events", "events", { min_close_ts: String(t) })).items.length).toBe(
+      (await listAll(sim, "/events", "events", {})).items.length,
+    );
   });
 
   it("serves GET /events/{ticker} as {event, markets}", async () => {
@@ -170,7 +195,8 @@ describe("GET /events and /series", () => {
     const r = await get(sim, "/series");
     expect(Object.keys(r.body)).toEqual(["series"]);
     const cats = new Set(r.body.series.map((s: any) => s.category));
-    for (const c of ["Economics", "Financials", "Crypto", "Politics", "Climate and Weather", "Sports"]) expect(cats).toContain(c);
+    for (const c of ["Economics", "Financials", "Crypto", "Politics", "Climate and Weather", "Sports"])
+      expect(cats).toContain(c);
     for (const s of r.body.series) expect(s).not.toHaveProperty("volume_fp");
     expect(new Set(r.body.series.map((s: any) => s.fee_type)).size).toBeGreaterThan(1);
     const crypto = (await get(sim, "/series?category=Crypto&include_volume=true")).body.series;

@@ -26,7 +26,21 @@ async function listAll(base: string, path: string, key: string, query: Record<st
   }
 }
 
-const LEGACY_KEYS = ["yes_bid", "yes_ask", "no_bid", "no_ask", "last_price", "volume", "volume_24h", "open_interest", "liquidity", "notional_value", "tick_size", "response_price_units", "previous_price"];
+const LEGACY_KEYS = [
+  "yes_bid",
+  "yes_ask",
+  "no_bid",
+  "no_ask",
+  "last_price",
+  "volume",
+  "volume_24h",
+  "open_interest",
+  "liquidity",
+  "notional_value",
+  "tick_size",
+  "response_price_units",
+  "previous_price",
+];
 
 describe("default world (global setup)", () => {
   const base = `${env.SIM_ORIGIN}/trade-api/v2`;
@@ -38,7 +52,14 @@ describe("default world (global setup)", () => {
     expect(r.body.markets).toHaveLength(100); // default limit
     expect(typeof r.body.cursor).toBe("string");
     for (const m of r.body.markets) {
-      for (const k of ["yes_bid_dollars", "yes_ask_dollars", "last_price_dollars", "previous_price_dollars", "notional_value_dollars"]) expect(m[k]).toMatch(DOLLARS);
+      for (const k of [
+        "yes_bid_dollars",
+        "yes_ask_dollars",
+        "last_price_dollars",
+        "previous_price_dollars",
+        "notional_value_dollars",
+      ])
+        expect(m[k]).toMatch(DOLLARS);
       for (const k of ["volume_fp", "volume_24h_fp", "open_interest_fp"]) expect(m[k]).toMatch(FP);
       for (const k of ["created_time", "updated_time", "open_time", "close_time"]) expect(m[k]).toMatch(RFC3339);
       for (const k of LEGACY_KEYS) expect(m).not.toHaveProperty(k);
@@ -66,7 +87,12 @@ describe("limits and filter combinations", () => {
   const base = `${env.SIM_ORIGIN}/trade-api/v2`;
 
   it("rejects limits beyond the maxima with 400 (markets 1000, events 200)", async () => {
-    for (const url of [`${base}/markets?limit=1001`, `${base}/markets?limit=0`, `${base}/markets?limit=abc`, `${base}/events?limit=201`]) {
+    for (const url of [
+      `${base}/markets?limit=1001`,
+      `${base}/markets?limit=0`,
+      `${base}/markets?limit=abc`,
+      `${base}/events?limit=201`,
+    ]) {
       const r = await getJson(url);
       expect(r.status, url).toBe(400);
       expect(r.body.error.code).toBe("bad_request");
@@ -93,7 +119,12 @@ describe("limits and filter combinations", () => {
     }
     const q7 = await getJson(`${base}/markets?min_close_ts=1&status=open`);
     expect(q7.body.error.details).toBe(fixtureError.error.details);
-    for (const q of ["min_close_ts=1&status=closed", "min_settled_ts=1&status=settled", "min_created_ts=1&status=unopened", "min_updated_ts=1&mve_filter=exclude"]) {
+    for (const q of [
+      "min_close_ts=1&status=closed",
+      "min_settled_ts=1&status=settled",
+      "min_created_ts=1&status=unopened",
+      "min_updated_ts=1&mve_filter=exclude",
+    ]) {
       expect((await getJson(`${base}/markets?${q}`)).status, q).toBe(200);
     }
   });
@@ -131,7 +162,17 @@ describe("pagination over HTTP", () => {
   });
 
   it("keeps cursors stable while the world mutates between pages", async () => {
-    const w = await createWorld({ seed: 12, markets: 600, mutation_rates: { price_change_per_hour: 0, metadata_change_per_hour: 0, new_markets_per_hour: 0, vanish_per_hour: 0, pause_per_hour: 0 } });
+    const w = await createWorld({
+      seed: 12,
+      markets: 600,
+      mutation_rates: {
+        price_change_per_hour: 0,
+        metadata_change_per_hour: 0,
+        new_markets_per_hour: 0,
+        vanish_per_hour: 0,
+        pause_per_hour: 0,
+      },
+    });
     const before = new Set((await listAll(w.base, "/markets", "markets", { limit: "1000" })).map((m) => m.ticker));
     const seen: string[] = [];
     let cursor = "";
@@ -144,7 +185,12 @@ describe("pagination over HTTP", () => {
       seen.push(...r.body.markets.map((m: any) => m.ticker));
       if (++page === 3) {
         // Between pages: new markets, deletions, price and metadata changes, time passing.
-        const mut = await control(w, "/mutate", { new_markets: 40, vanish: 15, change_fraction: 0.5, metadata_changes: 10 });
+        const mut = await control(w, "/mutate", {
+          new_markets: 40,
+          vanish: 15,
+          change_fraction: 0.5,
+          metadata_changes: 10,
+        });
         vanished = mut.vanished as string[];
         await control(w, "/clock", { advance_ms: 6 * 3600_000 });
       }
@@ -163,7 +209,9 @@ describe("pagination over HTTP", () => {
     expect(first.body.events.length).toBe(Math.min(200, events.length));
     const series = events[0].series_ticker;
     const scoped = await listAll(w.base, "/markets", "markets", { series_ticker: series, limit: "7" });
-    const expected = (await listAll(w.base, "/markets", "markets", { limit: "1000" })).filter((m) => m.event_ticker.startsWith(`${series}-`));
+    const expected = (await listAll(w.base, "/markets", "markets", { limit: "1000" })).filter((m) =>
+      m.event_ticker.startsWith(`${series}-`),
+    );
     expect(scoped.map((m) => m.ticker).sort()).toEqual(expected.map((m) => m.ticker).sort());
   });
 });

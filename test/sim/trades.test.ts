@@ -15,13 +15,19 @@ interface Conn {
 }
 
 function connect(sim: Simulator): Conn {
-  const c: Conn = { msgs: [], session: undefined as unknown as WsSession, send: (o) => c.session.receive(JSON.stringify(o)) };
+  const c: Conn = {
+    msgs: [],
+    session: undefined as unknown as WsSession,
+    send: (o) => c.session.receive(JSON.stringify(o)),
+  };
   c.session = sim.openSession({ send: (t) => c.msgs.push(JSON.parse(t)), close: () => {} }, true);
   return c;
 }
 
 async function pump(sim: Simulator, n: number): Promise<number> {
-  const r = await sim.fetch(new Request("http://sim/_sim/feed/pump", { method: "POST", body: JSON.stringify({ trades: n }) }));
+  const r = await sim.fetch(
+    new Request("http://sim/_sim/feed/pump", { method: "POST", body: JSON.stringify({ trades: n }) }),
+  );
   return ((await r.json()) as { generated: number }).generated;
 }
 
@@ -39,7 +45,9 @@ describe("GET /markets/trades", () => {
   it("serves every trade the feed emitted, dropped frames included, in Kalshi's shape, newest first", async () => {
     const { sim, ws, tickers } = await streaming(5);
     expect(await pump(sim, 40)).toBe(40);
-    await sim.fetch(new Request("http://sim/_sim/clock", { method: "POST", body: JSON.stringify({ advance_ms: 3_000 }) }));
+    await sim.fetch(
+      new Request("http://sim/_sim/clock", { method: "POST", body: JSON.stringify({ advance_ms: 3_000 }) }),
+    );
     expect(await pump(sim, 20)).toBe(20);
     const delivered = ws.msgs.filter((m) => m.type === "trade");
     // The fault really lost frames: the seq numbers have holes and fewer trades arrived.
@@ -55,12 +63,35 @@ describe("GET /markets/trades", () => {
     for (const d of delivered) {
       const t = byId.get(d.msg.trade_id)!;
       expect(t, d.msg.trade_id).toBeDefined();
-      expect({ ticker: t.ticker, yes: t.yes_price_dollars, no: t.no_price_dollars, count: t.count_fp, side: t.taker_side, s: Math.floor(Date.parse(t.created_time) / 1000) }).toEqual({
-        ticker: d.msg.market_ticker, yes: d.msg.yes_price_dollars, no: d.msg.no_price_dollars, count: d.msg.count_fp, side: d.msg.taker_side, s: d.msg.ts,
+      expect({
+        ticker: t.ticker,
+        yes: t.yes_price_dollars,
+        no: t.no_price_dollars,
+        count: t.count_fp,
+        side: t.taker_side,
+        s: Math.floor(Date.parse(t.created_time) / 1000),
+      }).toEqual({
+        ticker: d.msg.market_ticker,
+        yes: d.msg.yes_price_dollars,
+        no: d.msg.no_price_dollars,
+        count: d.msg.count_fp,
+        side: d.msg.taker_side,
+        s: d.msg.ts,
       });
     }
     const t = items[0];
-    expect(Object.keys(t).sort()).toEqual(["count_fp", "created_time", "is_block_trade", "no_price_dollars", "taker_book_side", "taker_outcome_side", "taker_side", "ticker", "trade_id", "yes_price_dollars"]);
+    expect(Object.keys(t).sort()).toEqual([
+      "count_fp",
+      "created_time",
+      "is_block_trade",
+      "no_price_dollars",
+      "taker_book_side",
+      "taker_outcome_side",
+      "taker_side",
+      "ticker",
+      "trade_id",
+      "yes_price_dollars",
+    ]);
     expect(t.yes_price_dollars).toMatch(DOLLARS);
     expect(t.count_fp).toMatch(FP);
     expect(t.created_time).toMatch(RFC3339);
@@ -79,7 +110,9 @@ describe("GET /markets/trades", () => {
     const { sim, tickers } = await streaming(4);
     await pump(sim, 30);
     const firstS = Math.floor(sim.nowMs() / 1000);
-    await sim.fetch(new Request("http://sim/_sim/clock", { method: "POST", body: JSON.stringify({ advance_ms: 10_000 }) }));
+    await sim.fetch(
+      new Request("http://sim/_sim/clock", { method: "POST", body: JSON.stringify({ advance_ms: 10_000 }) }),
+    );
     await pump(sim, 30);
     const all = (await listAll(sim, "/markets/trades", "trades", { limit: "1000" })).items;
     expect(all.length).toBe(60);
@@ -93,7 +126,11 @@ describe("GET /markets/trades", () => {
     const late = (await get(sim, `/markets/trades?min_ts=${firstS + 1}&limit=1000`)).body.trades;
     expect(early.length).toBe(30);
     expect(late.length).toBe(30);
-    expect((await get(sim, `/markets/trades?min_ts=${firstS}&max_ts=${firstS}&ticker=${tickers[0]}`)).body.trades.every((t: any) => t.ticker === tickers[0])).toBe(true);
+    expect(
+      (await get(sim, `/markets/trades?min_ts=${firstS}&max_ts=${firstS}&ticker=${tickers[0]}`)).body.trades.every(
+        (t: any) => t.ticker === tickers[0],
+      ),
+    ).toBe(true);
     expect((await get(sim, "/markets/trades?ticker=NO-SUCH-MARKET")).body).toEqual({ trades: [], cursor: "" });
   });
 
@@ -111,7 +148,15 @@ describe("GET /markets/trades", () => {
 
   it("keeps a bounded tape per ticker", () => {
     const tape = new TradeTape(10);
-    for (let i = 0; i < 100; i++) tape.record({ tradeId: `a${i}`, ticker: i % 2 ? "A" : "B", timeMs: 1_000 * i, yesPrice: 5000, countH: 100, takerYes: true });
+    for (let i = 0; i < 100; i++)
+      tape.record({
+        tradeId: `a${i}`,
+        ticker: i % 2 ? "A" : "B",
+        timeMs: 1_000 * i,
+        yesPrice: 5000,
+        countH: 100,
+        takerYes: true,
+      });
     const a = tape.query({ ticker: "A", minTs: null, maxTs: null, limit: 1000, beforeSeq: null }).trades;
     expect(a.length).toBeGreaterThanOrEqual(10);
     expect(a.length).toBeLessThanOrEqual(10 + 16);

@@ -18,7 +18,9 @@ describe("unknown_status_share", () => {
     expect(frozen.length).toBeGreaterThan(all.length * SHARE * 0.5);
     expect(frozen.length).toBeLessThan(all.length * SHARE * 1.5);
     // Same seed, same markets; the share only changes the served word of the chosen ones.
-    const again = await truth(newSim({ seed: 23, markets: 1500, unknown_status_share: SHARE, unknown_status: "frozen" }));
+    const again = await truth(
+      newSim({ seed: 23, markets: 1500, unknown_status_share: SHARE, unknown_status: "frozen" }),
+    );
     expect(again.filter((m) => m.status === "frozen").map((m) => m.ticker)).toEqual(frozen.map((m) => m.ticker));
     const plain = await truth(newSim({ seed: 23, markets: 1500 }));
     expect(plain.length).toBe(all.length);
@@ -58,11 +60,18 @@ describe("unknown_status_share", () => {
     const settledFrozen = frozen.filter((m) => m.settlement_ts);
     expect(settledFrozen.length).toBeGreaterThan(0);
     const bySettled = (await listAll(sim, "/markets", "markets", { min_settled_ts: "0", limit: "1000" })).items;
-    expect(bySettled.filter((m) => m.status === "frozen").map((m) => m.ticker).sort()).toEqual(settledFrozen.map((m) => m.ticker).sort());
+    expect(
+      bySettled
+        .filter((m) => m.status === "frozen")
+        .map((m) => m.ticker)
+        .sort(),
+    ).toEqual(settledFrozen.map((m) => m.ticker).sort());
 
     const one = frozen[0] as Wire;
     expect((await get(sim, `/markets/${one.ticker}`)).body.market.status).toBe("frozen");
-    expect((await get(sim, `/markets?tickers=${one.ticker}`)).body.markets.map((m: Wire) => m.status)).toEqual(["frozen"]);
+    expect((await get(sim, `/markets?tickers=${one.ticker}`)).body.markets.map((m: Wire) => m.status)).toEqual([
+      "frozen",
+    ]);
     const byEvent = (await listAll(sim, "/markets", "markets", { event_ticker: one.event_ticker as string })).items;
     expect(byEvent.map((m) => m.ticker)).toContain(one.ticker);
     const ev = (await get(sim, `/events/${one.event_ticker as string}`)).body;
@@ -83,13 +92,25 @@ describe("unknown_status_share", () => {
   it("moves markets into and out of the unknown status on request, moving updated_time", async () => {
     const s = newSim({ seed: 25, markets: 300 });
     const before = (await truth(s)).find((m) => m.status === "active") as Wire;
-    await s.fetch(new Request("http://sim/_sim/clock", { method: "POST", body: JSON.stringify({ advance_ms: 60_000 }) }));
-    const set = await s.fetch(new Request("http://sim/_sim/mutate", { method: "POST", body: JSON.stringify({ set_unknown_status: [before.ticker] }) }));
+    await s.fetch(
+      new Request("http://sim/_sim/clock", { method: "POST", body: JSON.stringify({ advance_ms: 60_000 }) }),
+    );
+    const set = await s.fetch(
+      new Request("http://sim/_sim/mutate", {
+        method: "POST",
+        body: JSON.stringify({ set_unknown_status: [before.ticker] }),
+      }),
+    );
     expect(((await set.json()) as { unknown_status_set: string[] }).unknown_status_set).toEqual([before.ticker]);
     const during = (await get(s, `/markets/${before.ticker}`)).body.market;
     expect(during.status).toBe("frozen");
     expect(Date.parse(during.updated_time)).toBeGreaterThan(Date.parse(before.updated_time as string));
-    await s.fetch(new Request("http://sim/_sim/mutate", { method: "POST", body: JSON.stringify({ clear_unknown_status: [before.ticker] }) }));
+    await s.fetch(
+      new Request("http://sim/_sim/mutate", {
+        method: "POST",
+        body: JSON.stringify({ clear_unknown_status: [before.ticker] }),
+      }),
+    );
     expect((await get(s, `/markets/${before.ticker}`)).body.market.status).toBe("active");
   });
 

@@ -24,10 +24,24 @@ function connect(sim: Simulator, authenticated = true): Conn {
     msgs: [],
     closed: null,
     session: undefined as unknown as WsSession,
-    send(o) { c.session.receive(typeof o === "string" ? o : JSON.stringify(o)); },
-    take() { const m = c.msgs; c.msgs = []; return m; },
+    send(o) {
+      c.session.receive(typeof o === "string" ? o : JSON.stringify(o));
+    },
+    take() {
+      const m = c.msgs;
+      c.msgs = [];
+      return m;
+    },
   };
-  c.session = sim.openSession({ send: (t) => c.msgs.push(JSON.parse(t)), close: (code, _r, abrupt) => { c.closed = { code, abrupt }; } }, authenticated);
+  c.session = sim.openSession(
+    {
+      send: (t) => c.msgs.push(JSON.parse(t)),
+      close: (code, _r, abrupt) => {
+        c.closed = { code, abrupt };
+      },
+    },
+    authenticated,
+  );
   return c;
 }
 
@@ -57,7 +71,10 @@ describe("commands and replies", () => {
     ws.send({ id: 4, cmd: "list_subscriptions", params: {} });
     expect(ws.take()[0].msg.map((s: any) => s.channel)).toEqual(["ticker", "trade"]);
     ws.send({ id: 5, cmd: "unsubscribe", params: { sids: [1, 2] } });
-    expect(ws.take()).toEqual([{ id: 5, sid: 1, seq: 0, type: "unsubscribed" }, { id: 5, sid: 2, seq: 0, type: "unsubscribed" }]);
+    expect(ws.take()).toEqual([
+      { id: 5, sid: 1, seq: 0, type: "unsubscribed" },
+      { id: 5, sid: 2, seq: 0, type: "unsubscribed" },
+    ]);
   });
 
   it("returns Kalshi's error codes", async () => {
@@ -88,7 +105,10 @@ describe("commands and replies", () => {
     expect(ws.take()).toEqual([{ id: 11, type: "error", msg: { code: 6, msg: "Already subscribed" } }]);
     const upd: [unknown, number][] = [
       [{ id: 12, cmd: "update_subscription", params: { action: "add_markets", market_tickers: [a] } }, 4],
-      [{ id: 13, cmd: "update_subscription", params: { sids: [1, 2], action: "add_markets", market_tickers: [a] } }, 12],
+      [
+        { id: 13, cmd: "update_subscription", params: { sids: [1, 2], action: "add_markets", market_tickers: [a] } },
+        12,
+      ],
       [{ id: 14, cmd: "update_subscription", params: { sids: [9], action: "add_markets", market_tickers: [a] } }, 7],
       [{ id: 15, cmd: "update_subscription", params: { sids: [1], market_tickers: [a] } }, 15],
       [{ id: 16, cmd: "update_subscription", params: { sids: [1], action: "replace", market_tickers: [a] } }, 13],
@@ -141,7 +161,11 @@ describe("data messages", () => {
     const run = async () => {
       const sim = newSim({ seed: 77, markets: 300 });
       const ws = connect(sim);
-      ws.send({ id: 1, cmd: "subscribe", params: { channels: ["trade"], market_tickers: await activeTickers(sim, 5) } });
+      ws.send({
+        id: 1,
+        cmd: "subscribe",
+        params: { channels: ["trade"], market_tickers: await activeTickers(sim, 5) },
+      });
       sim.feed.pump(25);
       return JSON.stringify(ws.take());
     };
@@ -191,7 +215,16 @@ describe("data messages", () => {
   });
 
   it("publishes lifecycle messages for all markets as the clock moves", async () => {
-    const sim = newSim({ markets: 600, mutation_rates: { price_change_per_hour: 0, metadata_change_per_hour: 0, new_markets_per_hour: 0, vanish_per_hour: 0, pause_per_hour: 0 } });
+    const sim = newSim({
+      markets: 600,
+      mutation_rates: {
+        price_change_per_hour: 0,
+        metadata_change_per_hour: 0,
+        new_markets_per_hour: 0,
+        vanish_per_hour: 0,
+        pause_per_hour: 0,
+      },
+    });
     const ws = connect(sim);
     ws.send({ id: 1, cmd: "subscribe", params: { channels: ["market_lifecycle_v2"] } });
     ws.take();
@@ -234,21 +267,35 @@ describe("injected WebSocket faults", () => {
 describe("WebSocket through the Node server", () => {
   it("accepts an upgrade on the world's ws path and streams pumped trades", async () => {
     const w = await createWorld({ seed: 6, markets: 200, trade_rate_per_s: 0 });
-    const tickers = ((await (await fetch(`${w.base}/markets?status=open&limit=2`)).json()) as any).markets.map((m: any) => m.ticker);
+    const tickers = ((await (await fetch(`${w.base}/markets?status=open&limit=2`)).json()) as any).markets.map(
+      (m: any) => m.ticker,
+    );
     const res = await fetch(w.ws.replace(/^ws/, "http"), { headers: { Upgrade: "websocket" } });
     expect(res.status).toBe(101);
     const sock = res.webSocket!;
     sock.accept();
     const got: any[] = [];
-    const waitFor = (pred: () => boolean) => new Promise<void>((resolve, reject) => {
-      const t0 = Date.now();
-      const tick = () => (pred() ? resolve() : Date.now() - t0 > 5000 ? reject(new Error(`timeout: ${JSON.stringify(got)}`)) : setTimeout(tick, 10));
-      tick();
-    });
+    const waitFor = (pred: () => boolean) =>
+      new Promise<void>((resolve, reject) => {
+        const t0 = Date.now();
+        const tick = () =>
+          pred()
+            ? resolve()
+            : Date.now() - t0 > 5000
+              ? reject(new Error(`timeout: ${JSON.stringify(got)}`))
+              : setTimeout(tick, 10);
+        tick();
+      });
     let closed = false;
-    sock.addEventListener("message", (e) => { got.push(JSON.parse(e.data as string)); });
-    sock.addEventListener("close", () => { closed = true; });
-    sock.addEventListener("error", () => { closed = true; });
+    sock.addEventListener("message", (e) => {
+      got.push(JSON.parse(e.data as string));
+    });
+    sock.addEventListener("close", () => {
+      closed = true;
+    });
+    sock.addEventListener("error", () => {
+      closed = true;
+    });
     sock.send(JSON.stringify({ id: 1, cmd: "subscribe", params: { channels: ["trade"], market_tickers: tickers } }));
     await waitFor(() => got.length >= 1);
     expect(got[0]).toEqual({ id: 1, type: "subscribed", msg: { channel: "trade", sid: 1 } });

@@ -32,16 +32,33 @@ describe("WebSocket upgrade request", () => {
 
   it("with credentials: KALSHI-ACCESS-* headers that verify for GET + the WS path", async () => {
     const { privatePem, publicPem } = await keyPair();
-    const req = await wsUpgradeRequest("ws://127.0.0.1:8788/w/w3/trade-api/ws/v2", { keyId: "key-1", privateKeyPem: privatePem });
+    const req = await wsUpgradeRequest("ws://127.0.0.1:8788/w/w3/trade-api/ws/v2", {
+      keyId: "key-1",
+      privateKeyPem: privatePem,
+    });
     expect(req.url).toBe("http://127.0.0.1:8788/w/w3/trade-api/ws/v2");
     expect(req.headers["KALSHI-ACCESS-KEY"]).toBe("key-1");
-    const verify = (path: string) => checkAuth(new Headers(req.headers), "GET", path, { required: true, publicKeys: { "key-1": publicPem }, nowMs: Date.now() });
+    const verify = (path: string) =>
+      checkAuth(new Headers(req.headers), "GET", path, {
+        required: true,
+        publicKeys: { "key-1": publicPem },
+        nowMs: Date.now(),
+      });
     expect(await verify("/w/w3/trade-api/ws/v2")).toEqual({ ok: true, keyId: "key-1" });
     expect(await verify("/trade-api/ws/v2")).toMatchObject({ ok: false });
   });
 
   it("an upgrade the server refuses is reported in health and retried with backoff", async () => {
-    const res = await fetch(`${env.SIM_ORIGIN}/_sim/worlds`, { method: "POST", body: JSON.stringify({ seed: 3, markets: 200, require_auth: true, trade_rate_per_s: 0, start_time_ms: PINNED_START_MS }) });
+    const res = await fetch(`${env.SIM_ORIGIN}/_sim/worlds`, {
+      method: "POST",
+      body: JSON.stringify({
+        seed: 3,
+        markets: 200,
+        require_auth: true,
+        trade_rate_per_s: 0,
+        start_time_ms: PINNED_START_MS,
+      }),
+    });
     const world = (await res.json()) as { ws_url: string };
     const ingest = env.INGEST.get(env.INGEST.idFromName("sim-auth"));
     try {

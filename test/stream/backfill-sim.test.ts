@@ -19,7 +19,10 @@ const CONFIG = { seed: 43, markets: 1200, start_time_ms: START, clock: "manual",
 async function settled(feed: string, n: number): Promise<IngestHealth> {
   return until(`${feed} settled`, async () => {
     const h = await ingest(feed).health();
-    const subs = h.connected && h.subscriptions.length > 0 && h.subscriptions.every((s) => s.sid !== null && s.markets === n && !s.subscribing);
+    const subs =
+      h.connected &&
+      h.subscriptions.length > 0 &&
+      h.subscriptions.every((s) => s.sid !== null && s.markets === n && !s.subscribing);
     return subs && !h.backfill.running && h.backfill.pending_tickers === 0 ? h : null;
   });
 }
@@ -53,11 +56,16 @@ describe("trade recovery against the simulator", () => {
     await ingest("bf-clean").start({ feed: "bf-clean", ws_url: clean.ws_url, markets: tickers });
     await ingest("bf-lossy").start({ feed: "bf-lossy", ws_url: lossy.ws_url, markets: tickers });
     try {
-      for (const [world, feed] of [[clean, "bf-clean"], [lossy, "bf-lossy"]] as const) {
+      for (const [world, feed] of [
+        [clean, "bf-clean"],
+        [lossy, "bf-lossy"],
+      ] as const) {
         let done = 0;
-        for (let step = 0; done < TOTAL; step++) {
+        for (let _step = 0; done < TOTAL; _step++) {
           await settled(feed, tickers.length);
-          done += (await sim<{ generated: number }>(`${world.control_url}/feed/pump`, { trades: Math.min(25, TOTAL - done) })).generated;
+          done += (
+            await sim<{ generated: number }>(`${world.control_url}/feed/pump`, { trades: Math.min(25, TOTAL - done) })
+          ).generated;
           // Move the simulated clock so trades spread over several seconds (backfill windows are in seconds).
           await sim(`${world.control_url}/clock`, { advance_ms: 1_500 });
         }
@@ -111,18 +119,25 @@ describe("trade recovery against the simulator", () => {
   it("a backfill whose requests keep failing is counted and tried again until it succeeds", async () => {
     const world = await sim<World>(`${env.SIM_ORIGIN}/_sim/worlds`, CONFIG);
     // Lost frames, and the first 6 trade-tape requests answer 503: the client's 1 + 5 attempts all fail.
-    await sim(`${world.control_url}/faults`, { ws: { drop_every: 7 }, rules: [{ type: "server_error", path: "/markets/trades", nth: 1, times: 6 }] });
+    await sim(`${world.control_url}/faults`, {
+      ws: { drop_every: 7 },
+      rules: [{ type: "server_error", path: "/markets/trades", nth: 1, times: 6 }],
+    });
     const tickers = await openTickers(world, 3);
     await ingest("bf-err").start({ feed: "bf-err", ws_url: world.ws_url, markets: tickers });
     try {
       await settled("bf-err", tickers.length);
       const TOTAL = (await sim<{ generated: number }>(`${world.control_url}/feed/pump`, { trades: 40 })).generated;
       expect(TOTAL).toBe(40);
-      const h = await until("backfill recovered after errors", async () => {
-        await ingest("bf-err").drain();
-        const hh = await ingest("bf-err").health();
-        return total(await retained("bf-err", tickers)) === TOTAL && hh.backfill.pending_tickers === 0 ? hh : null;
-      }, 40_000);
+      const h = await until(
+        "backfill recovered after errors",
+        async () => {
+          await ingest("bf-err").drain();
+          const hh = await ingest("bf-err").health();
+          return total(await retained("bf-err", tickers)) === TOTAL && hh.backfill.pending_tickers === 0 ? hh : null;
+        },
+        40_000,
+      );
       expect(h.protocol.trades).toBeLessThan(TOTAL);
       expect(h.backfill.errors).toBeGreaterThanOrEqual(1);
       expect(h.backfill.abandoned).toBe(0);

@@ -14,12 +14,20 @@ import { normalizeTrade } from "../../src/stream/normalize";
 const START = Date.UTC(2026, 10, 20, 12, 0, 0);
 
 async function world(nTickers: number) {
-  const sim = new Simulator({ seed: 9, markets: 500, start_time_ms: START, trade_rate_per_s: 0, faults: { ws: { drop_every: 4 } } });
+  const sim = new Simulator({
+    seed: 9,
+    markets: 500,
+    start_time_ms: START,
+    trade_rate_per_s: 0,
+    faults: { ws: { drop_every: 4 } },
+  });
   const res = await sim.fetch(new Request(`http://sim/trade-api/v2/markets?status=open&limit=${nTickers}`));
   const tickers = ((await res.json()) as { markets: { ticker: string }[] }).markets.map((m) => m.ticker);
   const frames: any[] = [];
   const session: WsSession = sim.openSession({ send: (t) => frames.push(JSON.parse(t)), close: () => {} }, true);
-  session.receive(JSON.stringify({ id: 1, cmd: "subscribe", params: { channels: ["trade"], market_tickers: tickers } }));
+  session.receive(
+    JSON.stringify({ id: 1, cmd: "subscribe", params: { channels: ["trade"], market_tickers: tickers } }),
+  );
   let requests = 0;
   const client = new KalshiClient({
     baseUrl: "http://sim/trade-api/v2",
@@ -37,15 +45,50 @@ async function world(nTickers: number) {
 describe("normalizeRestTrade", () => {
   it("gives the same stream trade as the WebSocket frame (ts floored to the second unless the stream has ts_ms)", () => {
     const rest = TradeSchema.parse({
-      trade_id: "t-1", ticker: "M", count_fp: "2.50", yes_price_dollars: "0.3100", no_price_dollars: "0.6900",
-      taker_outcome_side: "no", taker_book_side: "ask", created_time: "2026-03-12T17:00:01.734Z",
+      trade_id: "t-1",
+      ticker: "M",
+      count_fp: "2.50",
+      yes_price_dollars: "0.3100",
+      no_price_dollars: "0.6900",
+      taker_outcome_side: "no",
+      taker_book_side: "ask",
+      created_time: "2026-03-12T17:00:01.734Z",
     });
-    const ws = normalizeTrade({ trade_id: "t-1", market_ticker: "M", count_fp: "2.50", yes_price_dollars: "0.3100", no_price_dollars: "0.6900", taker_side: "no", ts: 1773334801 });
+    const ws = normalizeTrade({
+      trade_id: "t-1",
+      market_ticker: "M",
+      count_fp: "2.50",
+      yes_price_dollars: "0.3100",
+      no_price_dollars: "0.6900",
+      taker_side: "no",
+      ts: 1773334801,
+    });
     expect(normalizeRestTrade(rest, false)).toEqual(ws);
     expect(normalizeRestTrade(rest, true)).toMatchObject({ ok: true, value: { ts: 1773334801734 } });
-    const legacy = TradeSchema.parse({ trade_id: "t-2", ticker: "M", count: 4, yes_price: 55, taker_side: "yes", created_time: "2026-03-12T17:00:00Z" });
-    expect(normalizeRestTrade(legacy, false)).toMatchObject({ ok: true, value: { price_dollars: "0.5500", count_fp: "4.00", taker_side: "yes" } });
-    expect(normalizeRestTrade(TradeSchema.parse({ trade_id: "t-3", ticker: "M", count_fp: "1.00", yes_price_dollars: "0.5000", created_time: "2026-03-12T17:00:00Z" }), false)).toMatchObject({ ok: false });
+    const legacy = TradeSchema.parse({
+      trade_id: "t-2",
+      ticker: "M",
+      count: 4,
+      yes_price: 55,
+      taker_side: "yes",
+      created_time: "2026-03-12T17:00:00Z",
+    });
+    expect(normalizeRestTrade(legacy, false)).toMatchObject({
+      ok: true,
+      value: { price_dollars: "0.5500", count_fp: "4.00", taker_side: "yes" },
+    });
+    expect(
+      normalizeRestTrade(
+        TradeSchema.parse({
+          trade_id: "t-3",
+          ticker: "M",
+          count_fp: "1.00",
+          yes_price_dollars: "0.5000",
+          created_time: "2026-03-12T17:00:00Z",
+        }),
+        false,
+      ),
+    ).toMatchObject({ ok: false });
   });
 });
 
@@ -85,10 +128,16 @@ describe("fetchBackfill against the simulator", () => {
 
     const global = await fetchBackfill(w.client, job, { toS, msResolution: false, perTickerMax: 2 });
     expect(global.requests).toBe(1);
-    expect([...global.trades].sort((a, b) => a.trade_id.localeCompare(b.trade_id))).toEqual([...perTicker.trades].sort((a, b) => a.trade_id.localeCompare(b.trade_id)));
+    expect([...global.trades].sort((a, b) => a.trade_id.localeCompare(b.trade_id))).toEqual(
+      [...perTicker.trades].sort((a, b) => a.trade_id.localeCompare(b.trade_id)),
+    );
 
     // Only the job's tickers are kept.
-    const two = await fetchBackfill(w.client, { tickers: new Set(w.tickers.slice(0, 2)), fromS }, { toS, msResolution: false, perTickerMax: 0 });
+    const two = await fetchBackfill(
+      w.client,
+      { tickers: new Set(w.tickers.slice(0, 2)), fromS },
+      { toS, msResolution: false, perTickerMax: 0 },
+    );
     expect(two.trades.every((t) => w.tickers.slice(0, 2).includes(t.ticker))).toBe(true);
   });
 
@@ -98,11 +147,23 @@ describe("fetchBackfill against the simulator", () => {
     const s = Math.floor(w.sim.nowMs() / 1000);
     const before = w.requests();
     const job = { tickers: new Set(w.tickers), fromS: s };
-    const cut = await fetchBackfill(w.client, job, { toS: s, msResolution: false, perTickerMax: 0, pageSize: 10, maxPages: 2 });
+    const cut = await fetchBackfill(w.client, job, {
+      toS: s,
+      msResolution: false,
+      perTickerMax: 0,
+      pageSize: 10,
+      maxPages: 2,
+    });
     expect(cut.truncated).toBe(true);
     expect(cut.trades.length).toBe(20);
     expect(w.requests() - before).toBe(2);
-    const whole = await fetchBackfill(w.client, job, { toS: s, msResolution: false, perTickerMax: 0, pageSize: 10, maxPages: 3 });
+    const whole = await fetchBackfill(w.client, job, {
+      toS: s,
+      msResolution: false,
+      perTickerMax: 0,
+      pageSize: 10,
+      maxPages: 3,
+    });
     expect(whole.truncated).toBe(false);
     expect(whole.next).toBeNull();
     expect(whole.trades.length).toBe(30);
@@ -115,7 +176,11 @@ describe("fetchBackfill against the simulator", () => {
       const fromS = Math.floor(w.sim.nowMs() / 1000);
       await w.pump(95);
       const toS = Math.floor(w.sim.nowMs() / 1000);
-      const whole = await fetchBackfill(w.client, { tickers: new Set(w.tickers), fromS }, { toS, msResolution: false, perTickerMax });
+      const whole = await fetchBackfill(
+        w.client,
+        { tickers: new Set(w.tickers), fromS },
+        { toS, msResolution: false, perTickerMax },
+      );
       expect(whole.next).toBeNull();
       expect(whole.trades.length).toBe(95);
 
@@ -124,7 +189,13 @@ describe("fetchBackfill against the simulator", () => {
       let jobs = 0;
       while (job) {
         // "Now" moves on between jobs and trades keep coming: a continuation keeps its window's end.
-        const r = await fetchBackfill(w.client, job, { toS: Math.floor(w.sim.nowMs() / 1000), msResolution: false, perTickerMax, pageSize: 10, maxPages: 2 });
+        const r = await fetchBackfill(w.client, job, {
+          toS: Math.floor(w.sim.nowMs() / 1000),
+          msResolution: false,
+          perTickerMax,
+          pageSize: 10,
+          maxPages: 2,
+        });
         w.sim.advance(5_000);
         await w.pump(5);
         expect(r.truncated).toBe(r.next !== null);
@@ -141,7 +212,12 @@ describe("fetchBackfill against the simulator", () => {
   it("the queue runs a continuation first, and puts a failed one back with its cursor", () => {
     const q = new BackfillQueue();
     q.add(["A"], 100);
-    const cont: BackfillJob = { tickers: new Set(["B", "C"]), fromS: 50, toS: 200, resume: { ticker: "B", cursor: "c1" } };
+    const cont: BackfillJob = {
+      tickers: new Set(["B", "C"]),
+      fromS: 50,
+      toS: 200,
+      resume: { ticker: "B", cursor: "c1" },
+    };
     q.continueWith(cont);
     expect(q.pendingTickers).toBe(3);
     expect(q.take()).toBe(cont);
@@ -156,7 +232,11 @@ describe("fetchBackfill against the simulator", () => {
 
 describe("restBaseFromWs", () => {
   it("maps Kalshi's and the simulator's WebSocket URLs to their REST base", () => {
-    expect(restBaseFromWs("wss://api.elections.kalshi.com/trade-api/ws/v2")).toBe("https://api.elections.kalshi.com/trade-api/v2");
-    expect(restBaseFromWs("ws://127.0.0.1:8788/w/abc/trade-api/ws/v2")).toBe("http://127.0.0.1:8788/w/abc/trade-api/v2");
+    expect(restBaseFromWs("wss://api.elections.kalshi.com/trade-api/ws/v2")).toBe(
+      "https://api.elections.kalshi.com/trade-api/v2",
+    );
+    expect(restBaseFromWs("ws://127.0.0.1:8788/w/abc/trade-api/ws/v2")).toBe(
+      "http://127.0.0.1:8788/w/abc/trade-api/v2",
+    );
   });
 });

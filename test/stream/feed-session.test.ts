@@ -30,27 +30,69 @@ describe("wire normalization", () => {
     const n = normalizeTrade(tradeFix.msg);
     expect(n).toEqual({
       ok: true,
-      value: { type: "trade", ticker: "KXBTCD-26MAR1213-T69499.99", trade_id: "5d937db7-0c71-43cb-0b60-b56a4387af64", ts: 1773331880000, price_dollars: "0.8900", count_fp: "3.00", taker_side: "yes" },
+      value: {
+        type: "trade",
+        ticker: "KXBTCD-26MAR1213-T69499.99",
+        trade_id: "5d937db7-0c71-43cb-0b60-b56a4387af64",
+        ts: 1773331880000,
+        price_dollars: "0.8900",
+        count_fp: "3.00",
+        taker_side: "yes",
+      },
     });
     expect(StreamTradeSchema.safeParse(n.ok && n.value).success).toBe(true);
-    expect(normalizeTrade(tradeLegacy.msg)).toMatchObject({ ok: true, value: { price_dollars: "0.3600", count_fp: "136.00", taker_side: "no" } });
+    expect(normalizeTrade(tradeLegacy.msg)).toMatchObject({
+      ok: true,
+      value: { price_dollars: "0.3600", count_fp: "136.00", taker_side: "no" },
+    });
   });
 
   it("trade: later generations and refusals", () => {
     const base = { trade_id: "t1", market_ticker: "M", ts: 1, ts_ms: 1500 };
-    expect(normalizeTrade({ ...base, no_price_dollars: "0.1100", count_fp: "0.11", taker_outcome_side: "no" })).toMatchObject({ ok: true, value: { price_dollars: "0.8900", ts: 1500, count_fp: "0.11", taker_side: "no" } });
-    expect(normalizeTrade({ ...base, yes_price: 36, count: 2, taker_book_side: "bid" })).toMatchObject({ ok: true, value: { price_dollars: "0.3600", count_fp: "2.00", taker_side: "yes" } });
-    expect(normalizeTrade({ ...base, trade_id: null, yes_price_dollars: "0.5", count_fp: "1" })).toMatchObject({ ok: false });
-    expect(normalizeTrade({ ...base, yes_price_dollars: "0.5", count_fp: "0.00", taker_side: "yes" })).toMatchObject({ ok: false, reason: expect.stringMatching(/positive count/) });
-    expect(normalizeTrade({ ...base, yes_price_dollars: "0.12345", count_fp: "1", taker_side: "yes" })).toMatchObject({ ok: false });
-    expect(normalizeTrade({ ...base, yes_price_dollars: "0.5", count_fp: "1" })).toMatchObject({ ok: false, reason: expect.stringMatching(/taker side/) });
+    expect(
+      normalizeTrade({ ...base, no_price_dollars: "0.1100", count_fp: "0.11", taker_outcome_side: "no" }),
+    ).toMatchObject({ ok: true, value: { price_dollars: "0.8900", ts: 1500, count_fp: "0.11", taker_side: "no" } });
+    expect(normalizeTrade({ ...base, yes_price: 36, count: 2, taker_book_side: "bid" })).toMatchObject({
+      ok: true,
+      value: { price_dollars: "0.3600", count_fp: "2.00", taker_side: "yes" },
+    });
+    expect(normalizeTrade({ ...base, trade_id: null, yes_price_dollars: "0.5", count_fp: "1" })).toMatchObject({
+      ok: false,
+    });
+    expect(normalizeTrade({ ...base, yes_price_dollars: "0.5", count_fp: "0.00", taker_side: "yes" })).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/positive count/),
+    });
+    expect(normalizeTrade({ ...base, yes_price_dollars: "0.12345", count_fp: "1", taker_side: "yes" })).toMatchObject({
+      ok: false,
+    });
+    expect(normalizeTrade({ ...base, yes_price_dollars: "0.5", count_fp: "1" })).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/taker side/),
+    });
   });
 
   it("ticker: 2026-07 (NO side derived, ts_ms), 2026-03 (NO side sent), legacy cents", () => {
     const a = normalizeTicker(tickerFix.msg, NOW);
-    expect(a).toMatchObject({ ok: true, value: { ts: 1784475900544, price_dollars: "0.9990", yes_bid_dollars: "0.0000", yes_ask_dollars: "1.0000", no_bid_dollars: "0.0000", no_ask_dollars: "1.0000", no_side_derived: true, volume_fp: "2233487.48", last_trade_size_fp: "0.11" } });
+    expect(a).toMatchObject({
+      ok: true,
+      value: {
+        ts: 1784475900544,
+        price_dollars: "0.9990",
+        yes_bid_dollars: "0.0000",
+        yes_ask_dollars: "1.0000",
+        no_bid_dollars: "0.0000",
+        no_ask_dollars: "1.0000",
+        no_side_derived: true,
+        volume_fp: "2233487.48",
+        last_trade_size_fp: "0.11",
+      },
+    });
     expect(StreamTickerSchema.safeParse(a.ok && a.value).success).toBe(true);
-    expect(normalizeTicker(ticker2026_03.msg, NOW)).toMatchObject({ ok: true, value: { ts: 1773336904000, no_bid_dollars: "0.0100", no_ask_dollars: "0.0300", no_side_derived: false } });
+    expect(normalizeTicker(ticker2026_03.msg, NOW)).toMatchObject({
+      ok: true,
+      value: { ts: 1773336904000, no_bid_dollars: "0.0100", no_ask_dollars: "0.0300", no_side_derived: false },
+    });
     const legacy = normalizeTicker(tickerLegacy.msg, NOW);
     expect(legacy.ok).toBe(true);
     expect(StreamTickerSchema.safeParse(legacy.ok && legacy.value).success).toBe(true);
@@ -62,7 +104,13 @@ describe("FeedSession", () => {
     const s = new FeedSession(undefined, () => NOW);
     expect(s.setMarkets(markets(600))).toEqual([]); // not open yet
     const open = s.onOpen();
-    expect(open.map((c) => [c.cmd, c.cmd === "subscribe" ? c.params.channels : null, "market_tickers" in c.params ? c.params.market_tickers.length : 0])).toEqual([
+    expect(
+      open.map((c) => [
+        c.cmd,
+        c.cmd === "subscribe" ? c.params.channels : null,
+        "market_tickers" in c.params ? c.params.market_tickers.length : 0,
+      ]),
+    ).toEqual([
       ["subscribe", ["trade"], 256],
       ["subscribe", ["ticker"], 256],
       ["subscribe", ["orderbook_delta"], 256],
@@ -82,10 +130,17 @@ describe("FeedSession", () => {
     ]);
     // The open set changes: delete what closed, add what opened, per sid.
     const next = s.setMarkets([...markets(600).slice(10), "KXNEW-1"]);
-    expect(next.map((c) => (c.cmd === "update_subscription" ? [c.params.sids[0], c.params.action, c.params.market_tickers.length] : c.cmd))).toEqual([
-      [1, "delete_markets", 10], [1, "add_markets", 1],
-      [2, "delete_markets", 10], [2, "add_markets", 1],
-      [3, "delete_markets", 10], [3, "add_markets", 1],
+    expect(
+      next.map((c) =>
+        c.cmd === "update_subscription" ? [c.params.sids[0], c.params.action, c.params.market_tickers.length] : c.cmd,
+      ),
+    ).toEqual([
+      [1, "delete_markets", 10],
+      [1, "add_markets", 1],
+      [2, "delete_markets", 10],
+      [2, "add_markets", 1],
+      [3, "delete_markets", 10],
+      [3, "add_markets", 1],
     ]);
   });
 
@@ -106,12 +161,31 @@ describe("FeedSession", () => {
     // The frame after the hole is still a good trade; the gap names the lost window: from the last
     // trade received on the sid, for every market of the subscription.
     expect(gap.events.map((e) => e.kind)).toEqual(["gap", "trade"]);
-    expect(gap.events[0]).toEqual({ kind: "gap", channel: "trade", sid: 1, expected: 12, got: 13, fromTs: 1773331880000, tickers: ["KXBTCD-26MAR1213-T69499.99", "KXBTCD-26MAR1317-T66499.99"] });
-    expect(gap.commands.map((c) => [c.cmd, c.cmd === "unsubscribe" ? c.params.sids : c.cmd === "subscribe" ? c.params.channels : null])).toEqual([
+    expect(gap.events[0]).toEqual({
+      kind: "gap",
+      channel: "trade",
+      sid: 1,
+      expected: 12,
+      got: 13,
+      fromTs: 1773331880000,
+      tickers: ["KXBTCD-26MAR1213-T69499.99", "KXBTCD-26MAR1317-T66499.99"],
+    });
+    expect(
+      gap.commands.map((c) => [
+        c.cmd,
+        c.cmd === "unsubscribe" ? c.params.sids : c.cmd === "subscribe" ? c.params.channels : null,
+      ]),
+    ).toEqual([
       ["unsubscribe", [1]],
       ["subscribe", ["trade"]],
     ]);
-    expect(s.stats).toMatchObject({ duplicate_frames: 1, gaps: 1, gaps_by_channel: { trade: 1 }, trades: 3, resubscribes: 1 });
+    expect(s.stats).toMatchObject({
+      duplicate_frames: 1,
+      gaps: 1,
+      gaps_by_channel: { trade: 1 },
+      trades: 3,
+      resubscribes: 1,
+    });
     expect(s.channelSettled("trade")).toBe(false);
     const [unsub, resub] = gap.commands;
     s.onFrame(frame({ id: unsub!.id, sid: 1, seq: 13, type: "unsubscribed" }));
@@ -126,15 +200,34 @@ describe("FeedSession", () => {
     expect(snap.events).toHaveLength(1);
     const top = snap.events[0]!;
     expect(top.kind === "book" && StreamBookSchema.parse(top.book)).toMatchObject({
-      yes_bid_dollars: "0.4500", yes_bid_size_fp: "300.00", no_bid_dollars: "0.5200", no_bid_size_fp: "40.00", yes_ask_dollars: "0.4800", yes_ask_size_fp: "40.00", no_ask_dollars: "0.5500",
+      yes_bid_dollars: "0.4500",
+      yes_bid_size_fp: "300.00",
+      no_bid_dollars: "0.5200",
+      no_bid_size_fp: "40.00",
+      yes_ask_dollars: "0.4800",
+      yes_ask_size_fp: "40.00",
+      no_ask_dollars: "0.5500",
     });
     const d = s.onFrame(frame({ ...deltaFix, sid: 3, seq: 2 })); // −50 at yes 0.45
-    expect(d.events[0]).toMatchObject({ kind: "book", book: { yes_bid_dollars: "0.4500", yes_bid_size_fp: "250.00", ts: Date.parse("2026-03-13T17:35:04.118Z") } });
-    const d2 = s.onFrame(frame({ ...deltaFix, sid: 3, seq: 3, msg: { ...deltaFix.msg, delta_fp: "-250.00", delta: -250 } }));
-    expect(d2.events[0]).toMatchObject({ kind: "book", book: { yes_bid_dollars: "0.4400", yes_bid_size_fp: "120.00", no_ask_dollars: "0.5600" } });
+    expect(d.events[0]).toMatchObject({
+      kind: "book",
+      book: { yes_bid_dollars: "0.4500", yes_bid_size_fp: "250.00", ts: Date.parse("2026-03-13T17:35:04.118Z") },
+    });
+    const d2 = s.onFrame(
+      frame({ ...deltaFix, sid: 3, seq: 3, msg: { ...deltaFix.msg, delta_fp: "-250.00", delta: -250 } }),
+    );
+    expect(d2.events[0]).toMatchObject({
+      kind: "book",
+      book: { yes_bid_dollars: "0.4400", yes_bid_size_fp: "120.00", no_ask_dollars: "0.5600" },
+    });
     const g = s.onFrame(frame({ ...deltaFix, sid: 3, seq: 5 }));
     expect(g.events.map((e) => e.kind)).toEqual(["gap"]);
-    expect(g.commands.map((c) => [c.cmd, c.cmd === "unsubscribe" ? c.params.sids : c.cmd === "subscribe" ? c.params.channels : null])).toEqual([
+    expect(
+      g.commands.map((c) => [
+        c.cmd,
+        c.cmd === "unsubscribe" ? c.params.sids : c.cmd === "subscribe" ? c.params.channels : null,
+      ]),
+    ).toEqual([
       ["unsubscribe", [3]],
       ["subscribe", ["orderbook_delta"]],
     ]);
@@ -142,7 +235,7 @@ describe("FeedSession", () => {
     expect(s.onFrame(frame({ ...deltaFix, sid: 3, seq: 6 })).events).toEqual([]);
   });
 
-  it("\"Market not found\" on subscribe bisects the batch: the other markets are subscribed, the unknown one left out", () => {
+  it('"Market not found" on subscribe bisects the batch: the other markets are subscribed, the unknown one left out', () => {
     const s = new FeedSession(["trade"], () => NOW);
     const all = markets(8);
     s.setMarkets(all);
@@ -177,19 +270,31 @@ describe("FeedSession", () => {
     expect(s.notFoundMarkets()).toEqual([]);
   });
 
-  it("\"Market not found\" on update_subscription add_markets re-adds the rest of the batch", () => {
+  it('"Market not found" on update_subscription add_markets re-adds the rest of the batch', () => {
     const s = new FeedSession(["trade"], () => NOW);
     s.setMarkets(["A", "B"]);
     subscribed(s, s.onOpen(), { trade: 3 });
     const [add] = s.setMarkets(["A", "B", "C", "D", "GONE", "E"]);
-    expect(add).toMatchObject({ cmd: "update_subscription", params: { action: "add_markets", market_tickers: ["C", "D", "E", "GONE"] } });
-    const halves = s.onFrame(frame({ id: add!.id, type: "error", msg: { code: 16, msg: "Market not found" } })).commands;
-    expect(halves.map((c) => c.cmd !== "unsubscribe" && c.params.market_tickers)).toEqual([["C", "D"], ["E", "GONE"]]);
+    expect(add).toMatchObject({
+      cmd: "update_subscription",
+      params: { action: "add_markets", market_tickers: ["C", "D", "E", "GONE"] },
+    });
+    const halves = s.onFrame(
+      frame({ id: add!.id, type: "error", msg: { code: 16, msg: "Market not found" } }),
+    ).commands;
+    expect(halves.map((c) => c.cmd !== "unsubscribe" && c.params.market_tickers)).toEqual([
+      ["C", "D"],
+      ["E", "GONE"],
+    ]);
     s.onFrame(frame({ id: halves[0]!.id, sid: 3, seq: 0, type: "ok" }));
-    const quarters = s.onFrame(frame({ id: halves[1]!.id, type: "error", msg: { code: 16, msg: "Market not found" } })).commands;
+    const quarters = s.onFrame(
+      frame({ id: halves[1]!.id, type: "error", msg: { code: 16, msg: "Market not found" } }),
+    ).commands;
     expect(quarters.map((c) => c.cmd !== "unsubscribe" && c.params.market_tickers)).toEqual([["E"], ["GONE"]]);
     s.onFrame(frame({ id: quarters[0]!.id, sid: 3, seq: 0, type: "ok" }));
-    expect(s.onFrame(frame({ id: quarters[1]!.id, type: "error", msg: { code: 16, msg: "Market not found" } })).commands).toEqual([]);
+    expect(
+      s.onFrame(frame({ id: quarters[1]!.id, type: "error", msg: { code: 16, msg: "Market not found" } })).commands,
+    ).toEqual([]);
     expect(s.notFoundMarkets()).toEqual(["GONE"]);
     expect(s.subscriptions()[0]).toMatchObject({ sid: 3, markets: 5 });
     expect(s.channelSettled("trade")).toBe(true);
@@ -204,7 +309,9 @@ describe("FeedSession", () => {
     const again = s.retry();
     expect(again.map((c) => c.cmd)).toEqual(["subscribe"]);
     s.onClose();
-    expect(s.subscriptions()).toEqual([{ channel: "trade", sid: null, markets: 0, subscribing: false, refused: false }]);
+    expect(s.subscriptions()).toEqual([
+      { channel: "trade", sid: null, markets: 0, subscribing: false, refused: false },
+    ]);
     const [sub2] = s.onOpen();
     // "Authentication required" is not retried on this connection.
     s.onFrame(frame({ id: sub2!.id, type: "error", msg: { code: 9, msg: "Authentication required" } }));
@@ -215,14 +322,23 @@ describe("FeedSession", () => {
   it("ticker frames: envelope checked on arrival, message validated and normalized when resolved", () => {
     const s = new FeedSession(undefined, () => NOW);
     const ok = s.onFrame(frame({ ...tickerFix, sid: 2 })).events;
-    expect(ok).toEqual([{ kind: "ticker", frame: { market: tickerFix.msg.market_ticker, msg: tickerFix.msg, receivedAt: NOW } }]);
+    expect(ok).toEqual([
+      { kind: "ticker", frame: { market: tickerFix.msg.market_ticker, msg: tickerFix.msg, receivedAt: NOW } },
+    ]);
     const e = ok[0]!;
-    expect(e.kind === "ticker" && s.resolveTicker(e.frame)).toEqual((normalizeTicker(tickerFix.msg, NOW) as { value: unknown }).value);
+    expect(e.kind === "ticker" && s.resolveTicker(e.frame)).toEqual(
+      (normalizeTicker(tickerFix.msg, NOW) as { value: unknown }).value,
+    );
     // A bad field is found when the message is resolved (only the newest per market ever is).
-    const bad = s.onFrame(frame({ type: "ticker", sid: 2, msg: { market_ticker: "X", yes_bid_dollars: "abc" } })).events[0]!;
+    const bad = s.onFrame(frame({ type: "ticker", sid: 2, msg: { market_ticker: "X", yes_bid_dollars: "abc" } }))
+      .events[0]!;
     expect(s.stats.invalid).toBe(0);
     expect(bad.kind === "ticker" && s.resolveTicker(bad.frame)).toBeNull();
-    expect(s.stats).toMatchObject({ invalid: 1, tickers: 2, last_error: expect.stringMatching(/unparseable ticker message/) });
+    expect(s.stats).toMatchObject({
+      invalid: 1,
+      tickers: 2,
+      last_error: expect.stringMatching(/unparseable ticker message/),
+    });
     // Without a market the frame is refused on arrival.
     expect(s.onFrame(frame({ type: "ticker", sid: 2, msg: { yes_bid_dollars: "0.5" } })).events).toEqual([]);
     expect(s.stats.invalid).toBe(2);

@@ -1,8 +1,23 @@
 import { describe, expect, it } from "vitest";
-import { flushNow, FORWARD_DELAY_MS, FORWARD_MAX_DELAY_MS, groupByTicker, nextFlushDelay, tickerObjectName } from "../../src/stream/forward";
+import {
+  flushNow,
+  FORWARD_DELAY_MS,
+  FORWARD_MAX_DELAY_MS,
+  groupByTicker,
+  nextFlushDelay,
+  tickerObjectName,
+} from "../../src/stream/forward";
 import type { StreamTrade } from "../../src/stream/messages";
 
-const trade = (ticker: string, id: string): StreamTrade => ({ type: "trade", ticker, trade_id: id, ts: 1, price_dollars: "0.5000", count_fp: "1.00", taker_side: "yes" });
+const trade = (ticker: string, id: string): StreamTrade => ({
+  type: "trade",
+  ticker,
+  trade_id: id,
+  ts: 1,
+  price_dollars: "0.5000",
+  count_fp: "1.00",
+  taker_side: "yes",
+});
 
 describe("nextFlushDelay", () => {
   it("waits the base delay when flushes are quick or unknown", () => {

@@ -3,9 +3,13 @@ import type { StreamTrade } from "../../src/stream/messages";
 
 export const T0 = Date.UTC(2026, 2, 12, 17, 0, 0);
 
-export function makeTrades(ticker: string, n: number, opts: { seed?: number; spacingMs?: number; start?: number } = {}): StreamTrade[] {
+export function makeTrades(
+  ticker: string,
+  n: number,
+  opts: { seed?: number; spacingMs?: number; start?: number } = {},
+): StreamTrade[] {
   let seed = opts.seed ?? 7;
-  const rnd = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+  const rnd = () => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32;
   const out: StreamTrade[] = [];
   let price = 5000;
   const start = opts.start ?? T0;
@@ -29,7 +33,7 @@ export function makeTrades(ticker: string, n: number, opts: { seed?: number; spa
 export function shuffled<T>(xs: readonly T[], seed = 3): T[] {
   const a = [...xs];
   let s = seed;
-  const rnd = () => ((s = (s * 1103515245 + 12345) >>> 0) / 2 ** 32);
+  const rnd = () => (s = (s * 1103515245 + 12345) >>> 0) / 2 ** 32;
   for (let i = a.length - 1; i > 0; i--) {
     const j = Math.floor(rnd() * (i + 1));
     [a[i], a[j]] = [a[j]!, a[i]!];

@@ -16,7 +16,11 @@ const CONFIG = { seed: 42, markets: 1500, start_time_ms: START, clock: "manual",
 async function subscribed(feed: string, n: number): Promise<IngestHealth> {
   return until(`${feed} subscribed`, async () => {
     const h = await ingest(feed).health();
-    return h.connected && h.subscriptions.length > 0 && h.subscriptions.every((s) => s.sid !== null && s.markets === n && !s.subscribing) ? h : null;
+    return h.connected &&
+      h.subscriptions.length > 0 &&
+      h.subscriptions.every((s) => s.sid !== null && s.markets === n && !s.subscribing)
+      ? h
+      : null;
   });
 }
 
@@ -25,7 +29,9 @@ async function pumpAll(world: World, feed: string, n: number, total: number, ste
   let done = 0;
   while (done < total) {
     await subscribed(feed, n);
-    const r = await sim<{ generated: number }>(`${world.control_url}/feed/pump`, { trades: Math.min(step, total - done) });
+    const r = await sim<{ generated: number }>(`${world.control_url}/feed/pump`, {
+      trades: Math.min(step, total - done),
+    });
     done += r.generated;
   }
 }
@@ -79,14 +85,24 @@ describe("WebSocket ingest against the simulator", () => {
         expect(b.stats.last_trade, t).toEqual(a.stats.last_trade);
         // The newest ticker message reached the object (conflated at each flush, parsed only then):
         // it carries the market's final volume and last price, as the exchange's REST view does.
-        const { market } = await sim<{ market: { volume_fp: string; last_price_dollars: string } }>(`${clean.base_url}/markets/${t}`);
-        expect(a.ticker_message, t).toMatchObject({ ticker: t, volume_fp: market.volume_fp, price_dollars: market.last_price_dollars });
+        const { market } = await sim<{ market: { volume_fp: string; last_price_dollars: string } }>(
+          `${clean.base_url}/markets/${t}`,
+        );
+        expect(a.ticker_message, t).toMatchObject({
+          ticker: t,
+          volume_fp: market.volume_fp,
+          price_dollars: market.last_price_dollars,
+        });
       }
       expect(traded).toBeGreaterThan(3);
 
       // The per-day registry got the feed's tickers, in batches.
       const day = new Date(START).toISOString().slice(0, 10);
-      const { results } = await env.DB.prepare("SELECT ticker FROM ticker_days WHERE feed = 'sim-clean' AND day = ? ORDER BY ticker").bind(day).all<{ ticker: string }>();
+      const { results } = await env.DB.prepare(
+        "SELECT ticker FROM ticker_days WHERE feed = 'sim-clean' AND day = ? ORDER BY ticker",
+      )
+        .bind(day)
+        .all<{ ticker: string }>();
       expect(results.length).toBe(traded);
       const hc = await ingest("sim-clean").health();
       expect(hc.registry.statements).toBeLessThan(hc.protocol.data_messages);

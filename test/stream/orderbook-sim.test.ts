@@ -26,10 +26,18 @@ describe("orderbook_delta against the simulator", () => {
   it("top of book after snapshots, deltas and gap-driven resubscribes equals the simulator's", async () => {
     const res = await fetch(`${env.SIM_ORIGIN}/_sim/worlds`, {
       method: "POST",
-      body: JSON.stringify({ seed: 9, markets: 1500, clock: "manual", trade_rate_per_s: 0, start_time_ms: PINNED_START_MS }),
+      body: JSON.stringify({
+        seed: 9,
+        markets: 1500,
+        clock: "manual",
+        trade_rate_per_s: 0,
+        start_time_ms: PINNED_START_MS,
+      }),
     });
     const world = (await res.json()) as { base_url: string; ws_url: string; control_url: string };
-    const page = (await (await fetch(`${world.base_url}/markets?status=open&limit=1000`)).json()) as { markets: { ticker: string }[] };
+    const page = (await (await fetch(`${world.base_url}/markets?status=open&limit=1000`)).json()) as {
+      markets: { ticker: string }[];
+    };
     const tickers = page.markets.map((m) => m.ticker).slice(0, 8);
 
     // Signed upgrade (the simulator accepts any well-formed signature when it has no public keys).
@@ -69,7 +77,8 @@ describe("orderbook_delta against the simulator", () => {
         await settled();
       }
       for (const t of tickers) {
-        const m = ((await (await fetch(`${world.base_url}/markets/${t}`)).json()) as { market: Record<string, string> }).market;
+        const m = ((await (await fetch(`${world.base_url}/markets/${t}`)).json()) as { market: Record<string, string> })
+          .market;
         const top = tops.get(t)!;
         expect(top.yes_bid_dollars ?? "0.0000", t).toBe(m.yes_bid_dollars);
         expect(top.yes_ask_dollars ?? "1.0000", t).toBe(m.yes_ask_dollars);

@@ -34,12 +34,26 @@ describe("TickerDayRegistry", () => {
     const { rows, newPairs } = await r.flush(env.DB);
     expect(rows).toBe(expected.size);
     expect(newPairs).toBe(expected.size);
-    const { results } = await env.DB.prepare("SELECT day, ticker, first_ts, last_ts, messages FROM ticker_days WHERE feed = 'registry-test'").all<{
-      day: string; ticker: string; first_ts: number; last_ts: number; messages: number;
+    const { results } = await env.DB.prepare(
+      "SELECT day, ticker, first_ts, last_ts, messages FROM ticker_days WHERE feed = 'registry-test'",
+    ).all<{
+      day: string;
+      ticker: string;
+      first_ts: number;
+      last_ts: number;
+      messages: number;
     }>();
-    const got = new Map(results.map((x) => [`${x.day}|${x.ticker}`, { first: x.first_ts, last: x.last_ts, messages: x.messages }]));
+    const got = new Map(
+      results.map((x) => [`${x.day}|${x.ticker}`, { first: x.first_ts, last: x.last_ts, messages: x.messages }]),
+    );
     expect(got).toEqual(expected);
-    expect([...got.keys()].sort()).toEqual(["1970-01-01|KXA-1", "2026-11-24|KXA-1", "2026-11-25|KXA-1", "2026-11-25|KXB-1", "2026-11-26|KXB-1"]);
+    expect([...got.keys()].sort()).toEqual([
+      "1970-01-01|KXA-1",
+      "2026-11-24|KXA-1",
+      "2026-11-25|KXA-1",
+      "2026-11-25|KXB-1",
+      "2026-11-26|KXB-1",
+    ]);
   });
 
   it("adds to the stored counts on the next flush and reports only new pairs", async () => {
@@ -49,7 +63,9 @@ describe("TickerDayRegistry", () => {
     r.note("KXC-1", at("2026-11-25T09:00:00Z"), 3);
     r.note("KXD-1", at("2026-11-25T11:00:00Z"));
     expect((await r.flush(env.DB)).newPairs).toBe(1);
-    const row = await env.DB.prepare("SELECT first_ts, last_ts, messages FROM ticker_days WHERE feed = 'registry-test-2' AND ticker = 'KXC-1'").first();
+    const row = await env.DB.prepare(
+      "SELECT first_ts, last_ts, messages FROM ticker_days WHERE feed = 'registry-test-2' AND ticker = 'KXC-1'",
+    ).first();
     expect(row).toEqual({ first_ts: at("2026-11-25T09:00:00Z"), last_ts: at("2026-11-25T10:00:00Z"), messages: 4 });
   });
 });
@@ -61,35 +77,52 @@ function calendarDay(ms: number): string {
   return `${d.getUTCFullYear()}-${p(d.getUTCMonth() + 1)}-${p(d.getUTCDate())}`;
 }
 
-describe.each(INSTANTS.map((instant, k) => ({ ...instant, k })))("TickerDayRegistry around $name ($iso)", ({ ms, k }) => {
-  it("files a time-ordered stream that crosses midnight, then late messages, under each message's UTC day", async () => {
-    const feed = `registry-instant-${k}`;
-    const midnight = utcMidnight(ms) + 86_400_000; // the next UTC midnight after the instant
-    // In order: every 7 minutes from 2 h before the instant to 2 h after the next midnight, the
-    // last millisecond before midnight and midnight itself; then messages from the day before.
-    const stamps: number[] = [];
-    for (let t = ms - 2 * 3_600_000; t <= midnight + 2 * 3_600_000; t += 7 * 60_000) stamps.push(t);
-    stamps.push(midnight - 1, midnight, midnight + 1);
-    stamps.sort((a, b) => a - b);
-    stamps.push(utcMidnight(ms) - 1, ms - 86_400_000, midnight - 1);
-    const r = new TickerDayRegistry(feed);
-    const expected = new Map<string, { first: number; last: number; messages: number }>();
-    stamps.forEach((ts, i) => {
-      const ticker = i % 3 === 0 ? "KXB-1" : "KXA-1";
-      r.note(ticker, ts);
-      const key = `${calendarDay(ts)}|${ticker}`;
-      const e = expected.get(key);
-      if (!e) expected.set(key, { first: ts, last: ts, messages: 1 });
-      else (e.first = Math.min(e.first, ts)), (e.last = Math.max(e.last, ts)), e.messages++;
+describe.each(INSTANTS.map((instant, k) => ({ ...instant, k })))(
+  "TickerDayRegistry around $name ($iso)",
+  ({ ms, k }) => {
+    it("files a time-ordered stream that crosses midnight, then late messages, under each message's UTC day", async () => {
+      const feed = `registry-instant-${k}`;
+      const midnight = utcMidnight(ms) + 86_400_000; // the next UTC midnight after the instant
+      // In order: every 7 minutes from 2 h before the instant to 2 h after the next midnight, the
+      // last millisecond before midnight and midnight itself; then messages from the day before.
+      const stamps: number[] = [];
+      for (let t = ms - 2 * 3_600_000; t <= midnight + 2 * 3_600_000; t += 7 * 60_000) stamps.push(t);
+      stamps.push(midnight - 1, midnight, midnight + 1);
+      stamps.sort((a, b) => a - b);
+      stamps.push(utcMidnight(ms) - 1, ms - 86_400_000, midnight - 1);
+      const r = new TickerDayRegistry(feed);
+      const expected = new Map<string, { first: number; last: number; messages: number }>();
+      stamps.forEach((ts, i) => {
+        const ticker = i % 3 === 0 ? "KXB-1" : "KXA-1";
+        r.note(ticker, ts);
+        const key = `${calendarDay(ts)}|${ticker}`;
+        const e = expected.get(key);
+        if (!e) expected.set(key, { first: ts, last: ts, messages: 1 });
+        else (e.first = Math.min(e.first, ts)), (e.last = Math.max(e.last, ts)), e.messages++;
+      });
+      // The instant's day, the next and the one before, for both tickers.
+      expect(new Set([...expected.keys()].map((key) => key.split("|")[0]))).toEqual(
+        new Set([calendarDay(ms - 86_400_000), calendarDay(ms), calendarDay(midnight)]),
+      );
+      await r.flush(env.DB);
+      const { results } = await env.DB.prepare(
+        "SELECT day, ticker, first_ts, last_ts, messages FROM ticker_days WHERE feed = ?",
+      )
+        .bind(feed)
+        .all<{
+          day: string;
+          ticker: string;
+          first_ts: number;
+          last_ts: number;
+          messages: number;
+        }>();
+      expect(
+        new Map(
+          results.map((x) => [`${x.day}|${x.ticker}`, { first: x.first_ts, last: x.last_ts, messages: x.messages }]),
+        ),
+      ).toEqual(expected);
+      expect(utcDay(midnight - 1)).toBe(calendarDay(midnight - 1));
+      expect(utcDay(midnight)).toBe(calendarDay(midnight));
     });
-    // The instant's day, the next and the one before, for both tickers.
-    expect(new Set([...expected.keys()].map((key) => key.split("|")[0]))).toEqual(new Set([calendarDay(ms - 86_400_000), calendarDay(ms), calendarDay(midnight)]));
-    await r.flush(env.DB);
-    const { results } = await env.DB.prepare("SELECT day, ticker, first_ts, last_ts, messages FROM ticker_days WHERE feed = ?").bind(feed).all<{
-      day: string; ticker: string; first_ts: number; last_ts: number; messages: number;
-    }>();
-    expect(new Map(results.map((x) => [`${x.day}|${x.ticker}`, { first: x.first_ts, last: x.last_ts, messages: x.messages }]))).toEqual(expected);
-    expect(utcDay(midnight - 1)).toBe(calendarDay(midnight - 1));
-    expect(utcDay(midnight)).toBe(calendarDay(midnight));
-  });
-});
+  },
+);

@@ -12,7 +12,15 @@ import { createApiApp } from "../../src/api/factory";
 import { ingestAdminApp } from "../../src/api/ingest-admin";
 import { tickersApp } from "../../src/api/tickers";
 import type { StreamTrade } from "../../src/stream/messages";
-import { convertTrades, IngestTradeSchema, seedTakerSide, seedTradeId, seedYesPriceDollars, toStreamTrade, type SeedTrade } from "../../src/stream/trade-input";
+import {
+  convertTrades,
+  IngestTradeSchema,
+  seedTakerSide,
+  seedTradeId,
+  seedYesPriceDollars,
+  toStreamTrade,
+  type SeedTrade,
+} from "../../src/stream/trade-input";
 import tradeLegacy from "../fixtures/kalshi/ws-trade-legacy.json";
 import tradeFix from "../fixtures/kalshi/ws-trade.json";
 import { makeTrades, T0 } from "./helpers";
@@ -24,7 +32,8 @@ app.route("/", tickersApp).route("/", ingestAdminApp);
 
 const AUTH = { Authorization: "Bearer test-admin-token", "Content-Type": "application/json" };
 const get = (path: string) => app.request(path, {}, env);
-const post = (body: unknown) => app.request("/admin/ingest/trades", { method: "POST", headers: AUTH, body: JSON.stringify(body) }, env);
+const post = (body: unknown) =>
+  app.request("/admin/ingest/trades", { method: "POST", headers: AUTH, body: JSON.stringify(body) }, env);
 
 beforeAll(async () => {
   await applyD1Migrations(env.DB, env.TEST_MIGRATIONS);
@@ -34,7 +43,10 @@ beforeAll(async () => {
 // The same trades in each format
 
 /** Units of a StreamTrade (price 1/10000 $, count 1/100). */
-const units = (t: StreamTrade) => ({ price: Math.round(Number(t.price_dollars) * 10_000), count: Math.round(Number(t.count_fp) * 100) });
+const units = (t: StreamTrade) => ({
+  price: Math.round(Number(t.price_dollars) * 10_000),
+  count: Math.round(Number(t.count_fp) * 100),
+});
 
 /** The seed's form of a trade, cycling through the four (side, taker_side) pairs that mean it. */
 function asSeed(t: StreamTrade, i: number, withId = true): SeedTrade {
@@ -45,7 +57,16 @@ function asSeed(t: StreamTrade, i: number, withId = true): SeedTrade {
   // yes+buy / no+sell take YES; yes+sell / no+buy take NO.
   const taker_side = (side === "yes") === takerBoughtYes ? "buy" : "sell";
   const cents = (viaNo ? 10_000 - price : price) / 100;
-  return { type: "trade", ticker: t.ticker, price: cents, count: count / 100, side, taker_side, ts: t.ts, ...(withId ? { trade_id: t.trade_id } : {}) };
+  return {
+    type: "trade",
+    ticker: t.ticker,
+    price: cents,
+    count: count / 100,
+    side,
+    taker_side,
+    ts: t.ts,
+    ...(withId ? { trade_id: t.trade_id } : {}),
+  };
 }
 
 /** A Kalshi frame of a trade, cycling through the wire generations the stream reads. */
@@ -58,23 +79,58 @@ function asKalshiFrame(t: StreamTrade, i: number): unknown {
   let msg: Record<string, unknown>;
   switch (i % 5) {
     case 0: // 2026-03+: dollar strings, count_fp, taker_side, ts seconds (fixture ws-trade.json)
-      msg = { ...base, yes_price_dollars: t.price_dollars, no_price_dollars: seedYesPriceDollars("no", price / 100), count_fp: t.count_fp, taker_side: t.taker_side, ts: sec };
+      msg = {
+        ...base,
+        yes_price_dollars: t.price_dollars,
+        no_price_dollars: seedYesPriceDollars("no", price / 100),
+        count_fp: t.count_fp,
+        taker_side: t.taker_side,
+        ts: sec,
+      };
       break;
     case 1: // legacy integers (fixture ws-trade-legacy.json) when the values are whole
-      msg = wholeCents && wholeCount
-        ? { ...base, yes_price: price / 100, no_price: 100 - price / 100, count: count / 100, taker_side: t.taker_side, ts: sec }
-        : { ...base, yes_price_dollars: t.price_dollars, count_fp: t.count_fp, taker_side: t.taker_side, ts: sec };
+      msg =
+        wholeCents && wholeCount
+          ? {
+              ...base,
+              yes_price: price / 100,
+              no_price: 100 - price / 100,
+              count: count / 100,
+              taker_side: t.taker_side,
+              ts: sec,
+            }
+          : { ...base, yes_price_dollars: t.price_dollars, count_fp: t.count_fp, taker_side: t.taker_side, ts: sec };
       break;
     case 2: // NO price only, 2026-05 taker_outcome_side
-      msg = { ...base, no_price_dollars: seedYesPriceDollars("no", price / 100), count_fp: t.count_fp, taker_outcome_side: t.taker_side, ts: sec };
+      msg = {
+        ...base,
+        no_price_dollars: seedYesPriceDollars("no", price / 100),
+        count_fp: t.count_fp,
+        taker_outcome_side: t.taker_side,
+        ts: sec,
+      };
       break;
     case 3: // taker_book_side (bid ≡ yes, ask ≡ no) and ts_ms
-      msg = { ...base, yes_price_dollars: t.price_dollars, count_fp: t.count_fp, taker_book_side: t.taker_side === "yes" ? "bid" : "ask", ts: sec, ts_ms: t.ts };
+      msg = {
+        ...base,
+        yes_price_dollars: t.price_dollars,
+        count_fp: t.count_fp,
+        taker_book_side: t.taker_side === "yes" ? "bid" : "ask",
+        ts: sec,
+        ts_ms: t.ts,
+      };
       break;
     default: // 3-decimal dollar strings as in Kalshi's WS docs, when exact
-      msg = price % 10 === 0
-        ? { ...base, yes_price_dollars: (price / 10_000).toFixed(3), count_fp: t.count_fp, taker_side: t.taker_side, ts: sec }
-        : { ...base, yes_price_dollars: t.price_dollars, count_fp: t.count_fp, taker_side: t.taker_side, ts: sec };
+      msg =
+        price % 10 === 0
+          ? {
+              ...base,
+              yes_price_dollars: (price / 10_000).toFixed(3),
+              count_fp: t.count_fp,
+              taker_side: t.taker_side,
+              ts: sec,
+            }
+          : { ...base, yes_price_dollars: t.price_dollars, count_fp: t.count_fp, taker_side: t.taker_side, ts: sec };
   }
   return { type: "trade", sid: 7, seq: 100 + i, msg };
 }
@@ -99,7 +155,9 @@ describe("the same trades in the three formats", () => {
     const ssmd = retick(base, "KXFMT-SSMD");
     const seed = retick(base, "KXFMT-SEED").map((t, i) => asSeed(t, i));
     const kalshi = retick(base, "KXFMT-WS").map((t, i) => asKalshiFrame(t, i));
-    const mixed = retick(base, "KXFMT-MIX").map((t, i) => (i % 3 === 0 ? t : i % 3 === 1 ? asSeed(t, i) : asKalshiFrame(t, i)));
+    const mixed = retick(base, "KXFMT-MIX").map((t, i) =>
+      i % 3 === 0 ? t : i % 3 === 1 ? asSeed(t, i) : asKalshiFrame(t, i),
+    );
     for (const trades of [ssmd, seed, kalshi, mixed]) {
       const res = await post({ trades });
       expect(res.status, JSON.stringify(await res.clone().json())).toBe(200);
@@ -115,7 +173,10 @@ describe("the same trades in the three formats", () => {
 
   it("seed trades without trade_id get deterministic ids: equal to ssmd trades carrying those ids, a replay deduplicates", async () => {
     const seedNoId = retick(base, "KXFMT-SEEDNOID").map((t, i) => asSeed(t, i, false));
-    const ssmdSameIds = retick(base, "KXFMT-SSMDID").map((t, i) => ({ ...t, trade_id: seedTradeId(asSeed(t, i, false)) }));
+    const ssmdSameIds = retick(base, "KXFMT-SSMDID").map((t, i) => ({
+      ...t,
+      trade_id: seedTradeId(asSeed(t, i, false)),
+    }));
     expect((await post({ trades: seedNoId })).status).toBe(200);
     expect((await post({ trades: ssmdSameIds })).status).toBe(200);
     expect(await stateOf("KXFMT-SEEDNOID")).toEqual(await stateOf("KXFMT-SSMDID"));
@@ -123,7 +184,15 @@ describe("the same trades in the three formats", () => {
   });
 
   it("accepts the seed's documented message as is", async () => {
-    const doc = { type: "trade", ticker: "KXSEEDDOC-1", price: 45, count: 10, side: "yes", taker_side: "buy", ts: 1703635200000 };
+    const doc = {
+      type: "trade",
+      ticker: "KXSEEDDOC-1",
+      price: 45,
+      count: 10,
+      side: "yes",
+      taker_side: "buy",
+      ts: 1703635200000,
+    };
     const res = await post({ trades: [doc] });
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ received: 1, added: 1 });
@@ -159,10 +228,27 @@ describe("conversion into the internal trade", () => {
     const cur = toStreamTrade(IngestTradeSchema.parse(tradeFix));
     expect(cur).toEqual({
       ok: true,
-      value: { type: "trade", ticker: "KXBTCD-26MAR1213-T69499.99", trade_id: "5d937db7-0c71-43cb-0b60-b56a4387af64", ts: 1773331880000, price_dollars: "0.8900", count_fp: "3.00", taker_side: "yes" },
+      value: {
+        type: "trade",
+        ticker: "KXBTCD-26MAR1213-T69499.99",
+        trade_id: "5d937db7-0c71-43cb-0b60-b56a4387af64",
+        ts: 1773331880000,
+        price_dollars: "0.8900",
+        count_fp: "3.00",
+        taker_side: "yes",
+      },
     });
     const legacy = toStreamTrade(IngestTradeSchema.parse(tradeLegacy));
-    expect(legacy).toMatchObject({ ok: true, value: { ticker: "KXHIGHNY-26MAR13-B53.5", price_dollars: "0.3600", count_fp: "136.00", taker_side: "no", ts: 1773331880000 } });
+    expect(legacy).toMatchObject({
+      ok: true,
+      value: {
+        ticker: "KXHIGHNY-26MAR13-B53.5",
+        price_dollars: "0.3600",
+        count_fp: "136.00",
+        taker_side: "no",
+        ts: 1773331880000,
+      },
+    });
   });
 
   it("numbers identical seed trades in a batch per ticker", () => {
@@ -181,7 +267,9 @@ describe("conversion into the internal trade", () => {
 // ---------------------------------------------------------------------------------------------
 // Errors
 
-type ErrorBody = { error: { code: string; message: string; details: { parameter: string; issue: string; message: string }[] } };
+type ErrorBody = {
+  error: { code: string; message: string; details: { parameter: string; issue: string; message: string }[] };
+};
 
 describe("errors name the trade and say why", () => {
   const ok = makeTrades("KXERR", 1)[0]!;
@@ -197,14 +285,26 @@ describe("errors name the trade and say why", () => {
 
   it("a bad field of a seed trade", async () => {
     const e = await refused([ok, { ...seed, price: 145 }]);
-    expect(e.details).toEqual([{ parameter: "trades.1.price", issue: "too_big", message: "trade 1 (seed format): must be a price in cents, 0..100" }]);
+    expect(e.details).toEqual([
+      {
+        parameter: "trades.1.price",
+        issue: "too_big",
+        message: "trade 1 (seed format): must be a price in cents, 0..100",
+      },
+    ]);
     expect(e.message).toContain("'trades.1.price'");
   });
 
   it("a seed ts in seconds, a count with 3 decimals, an unknown side", async () => {
-    const e = await refused([{ ...seed, ts: 1703635200 }, { ...seed, count: 1.125 }, { ...seed, side: "maybe" }]);
+    const e = await refused([
+      { ...seed, ts: 1703635200 },
+      { ...seed, count: 1.125 },
+      { ...seed, side: "maybe" },
+    ]);
     expect(e.details.map((d) => d.parameter)).toEqual(["trades.0.ts", "trades.1.count", "trades.2.side"]);
-    expect(e.details[0]!.message).toBe("trade 0 (seed format): must be Unix milliseconds (this looks like Unix seconds: multiply by 1000)");
+    expect(e.details[0]!.message).toBe(
+      "trade 0 (seed format): must be Unix milliseconds (this looks like Unix seconds: multiply by 1000)",
+    );
     expect(e.details[1]!.message).toMatch(/^trade 1 \(seed format\): must have at most 2 decimals/);
   });
 
@@ -221,7 +321,11 @@ describe("errors name the trade and say why", () => {
     delete noSide.msg.taker_side;
     const e = await refused([ok, noId, noSide]);
     expect(e.details).toEqual([
-      { parameter: "trades.1", issue: "invalid_trade", message: "trade 1 (kalshi format): trade without trade_id (cannot be deduplicated)" },
+      {
+        parameter: "trades.1",
+        issue: "invalid_trade",
+        message: "trade 1 (kalshi format): trade without trade_id (cannot be deduplicated)",
+      },
       { parameter: "trades.2", issue: "invalid_trade", message: "trade 2 (kalshi format): trade without taker side" },
     ]);
   });
@@ -240,14 +344,24 @@ describe("errors name the trade and say why", () => {
   });
 
   it("something that is no trade format at all; unknown fields", async () => {
-    const e = await refused([{ type: "trade", ticker: "X" }, { ...seed, venue: "kalshi" }]);
+    const e = await refused([
+      { type: "trade", ticker: "X" },
+      { ...seed, venue: "kalshi" },
+    ]);
     expect(e.details[0]).toMatchObject({ parameter: "trades.0", issue: "invalid_union" });
     expect(e.details[0]!.message).toMatch(/^trade 0: not a trade in any accepted format/);
-    expect(e.details[1]).toEqual({ parameter: "trades.1.venue", issue: "unknown_parameter", message: "trade 1 (seed format): unknown parameter 'trades.1.venue'" });
+    expect(e.details[1]).toEqual({
+      parameter: "trades.1.venue",
+      issue: "unknown_parameter",
+      message: "trade 1 (seed format): unknown parameter 'trades.1.venue'",
+    });
   });
 
   it("nothing of a refused batch is applied", async () => {
-    await refused([{ ...ok, ticker: "KXERR-NONE" }, { ...seed, price: -1 }]);
+    await refused([
+      { ...ok, ticker: "KXERR-NONE" },
+      { ...seed, price: -1 },
+    ]);
     expect((await get("/tickers/KXERR-NONE")).status).toBe(404);
   });
 });

@@ -13,7 +13,9 @@ describe("packTrades", () => {
         const { packed, rejected } = packTrades(trades);
         expect(rejected).toBe(0);
         const sent = structuredClone(packed);
-        expect(Array.from({ length: sent.ids.length }, (_, i) => unpackTrade(sent, i))).toEqual(trades.map(toBuilderTrade));
+        expect(Array.from({ length: sent.ids.length }, (_, i) => unpackTrade(sent, i))).toEqual(
+          trades.map(toBuilderTrade),
+        );
       }),
       { numRuns: 50 },
     );
@@ -21,7 +23,13 @@ describe("packTrades", () => {
 
   it("leaves out and counts what is not a valid stream trade, without failing the batch", () => {
     const [a, b, c] = makeTrades("KX-T", 3);
-    const bad: StreamTrade[] = [a!, { ...b!, price_dollars: "1.5000" }, { ...b!, count_fp: "0.00" }, { ...b!, ts: 1.5 }, c!];
+    const bad: StreamTrade[] = [
+      a!,
+      { ...b!, price_dollars: "1.5000" },
+      { ...b!, count_fp: "0.00" },
+      { ...b!, ts: 1.5 },
+      c!,
+    ];
     const { packed, rejected } = packTrades(bad);
     expect(rejected).toBe(3);
     expect(packed.ids).toEqual([a!.trade_id, c!.trade_id]);

@@ -16,7 +16,13 @@ import { DAY_MS, INSTANTS, utcDayOf, utcMidnight } from "../instants";
 import { clearD1, coordinator, createWorld, drive, simNow, type SimWorld } from "../sync/harness";
 import { makeTrades } from "./helpers";
 
-const QUIET = { price_change_per_hour: 0, metadata_change_per_hour: 0, new_markets_per_hour: 0, vanish_per_hour: 0, pause_per_hour: 0 };
+const QUIET = {
+  price_change_per_hour: 0,
+  metadata_change_per_hour: 0,
+  new_markets_per_hour: 0,
+  vanish_per_hour: 0,
+  pause_per_hour: 0,
+};
 const ADMIN = { Authorization: "Bearer test-admin-token", "Content-Type": "application/json" };
 
 interface ApiMarket {
@@ -70,11 +76,23 @@ describe.each(INSTANTS.map((instant, k) => ({ ...instant, k })))("agent workflow
 
   beforeAll(async () => {
     await clearD1();
-    w = await createWorld({ seed: 77, markets: 1500, start_time_ms: ms, reads_per_second: null, mutation_rates: QUIET, trade_rate_per_s: 0 });
+    w = await createWorld({
+      seed: 77,
+      markets: 1500,
+      start_time_ms: ms,
+      reads_per_second: null,
+      mutation_rates: QUIET,
+      trade_rate_per_s: 0,
+    });
     now = await simNow(w);
     expect(now).toBe(ms);
     const stub = coordinator(`stream-workflow-${k}`);
-    const started = await stub.start("full", "admin", { baseUrl: w.base, nowMs: now, pageSize: 200, readsPerSecond: 1000 });
+    const started = await stub.start("full", "admin", {
+      baseUrl: w.base,
+      nowMs: now,
+      pageSize: 200,
+      readsPerSecond: 1000,
+    });
     const run = await drive(stub, started.run.run_id, { deadlineMs: 40_000 });
     expect(run.status, JSON.stringify(run.progress.errors)).toBe("succeeded");
   }, 60_000);
@@ -90,8 +108,15 @@ describe.each(INSTANTS.map((instant, k) => ({ ...instant, k })))("agent workflow
     const economics = await marketTickers(`category=Economics&status=open&closing_before=${before}`);
     expect(economics.length).toBeGreaterThanOrEqual(4);
     expect(economics.length).toBeLessThan(openEconomics.length);
-    expect(economics).toEqual(openEconomics.filter((m) => Date.parse(m.close_time!) < Date.parse(`${before}T00:00:00Z`)).map((m) => m.ticker).sort());
-    const others = (await marketTickers("status=open")).filter((t) => !economics.includes(t) && !streamedEarlier.has(t));
+    expect(economics).toEqual(
+      openEconomics
+        .filter((m) => Date.parse(m.close_time!) < Date.parse(`${before}T00:00:00Z`))
+        .map((m) => m.ticker)
+        .sort(),
+    );
+    const others = (await marketTickers("status=open")).filter(
+      (t) => !economics.includes(t) && !streamedEarlier.has(t),
+    );
     expect(others.length).toBeGreaterThan(0);
 
     // Stream data that day for half of the Economics markets and a few others.
@@ -107,16 +132,29 @@ describe.each(INSTANTS.map((instant, k) => ({ ...instant, k })))("agent workflow
       streamedEarlier.add(t);
     });
     expect(new Set(all.map((t) => utcDayOf(t.ts)))).toEqual(new Set([day]));
-    const res = await SELF.fetch("https://ssmd.test/admin/ingest/trades", { method: "POST", headers: ADMIN, body: JSON.stringify({ trades: all }) });
+    const res = await SELF.fetch("https://ssmd.test/admin/ingest/trades", {
+      method: "POST",
+      headers: ADMIN,
+      body: JSON.stringify({ trades: all }),
+    });
     expect(res.status, await res.clone().text()).toBe(200);
-    expect(await res.json()).toMatchObject({ received: all.length, added: all.length, tickers: streamed.length, rpc_calls: streamed.length });
+    expect(await res.json()).toMatchObject({
+      received: all.length,
+      added: all.length,
+      tickers: streamed.length,
+      rpc_calls: streamed.length,
+    });
 
     // Client-side intersection: GET /tickers and the list_tickers tool give the day's tickers.
     const listed = await get(`/tickers?feed=kalshi&date=${day}`);
     expect(listed.status).toBe(200);
     const dayTickers = new Set<string>(listed.body.tickers.map((t: { ticker: string }) => t.ticker));
     expect([...dayTickers].sort()).toEqual([...streamed].sort());
-    const tool = await SELF.fetch("https://ssmd.test/tools/list_tickers", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ feed: "kalshi", date: day }) });
+    const tool = await SELF.fetch("https://ssmd.test/tools/list_tickers", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ feed: "kalshi", date: day }),
+    });
     expect(tool.status).toBe(200);
     expect(await tool.json()).toEqual(listed.body);
     const wanted = economics.filter((t) => dayTickers.has(t));
@@ -124,12 +162,21 @@ describe.each(INSTANTS.map((instant, k) => ({ ...instant, k })))("agent workflow
     // Nothing was streamed the day before or after.
     for (const other of [utcDayOf(now - DAY_MS), utcDayOf(now + DAY_MS)]) {
       const { body } = await get(`/tickers?feed=kalshi&date=${other}`);
-      expect(body.tickers.filter((t: { ticker: string }) => dayTickers.has(t.ticker)), other).toEqual([]);
+      expect(
+        body.tickers.filter((t: { ticker: string }) => dayTickers.has(t.ticker)),
+        other,
+      ).toEqual([]);
     }
 
     // Server-side intersection.
-    expect(await marketTickers(`category=Economics&status=open&closing_before=${before}&has_stream_on=${day}`)).toEqual(wanted);
-    expect(await marketTickers(`category=Economics&status=open&closing_before=${before}&has_stream_on=${utcDayOf(now + DAY_MS)}`)).toEqual([]);
+    expect(await marketTickers(`category=Economics&status=open&closing_before=${before}&has_stream_on=${day}`)).toEqual(
+      wanted,
+    );
+    expect(
+      await marketTickers(
+        `category=Economics&status=open&closing_before=${before}&has_stream_on=${utcDayOf(now + DAY_MS)}`,
+      ),
+    ).toEqual([]);
 
     // Both builders for each.
     for (const t of wanted) {
@@ -144,7 +191,13 @@ describe.each(INSTANTS.map((instant, k) => ({ ...instant, k })))("agent workflow
   it("the WebSocket ingest subscribes to the open markets in D1 (in batches of 256) and streams them", async () => {
     const ws = w.base.replace(/^http/, "ws").replace("/trade-api/v2", "/trade-api/ws/v2");
     // Opened by the world's now (the ingest's market clock is set to it below).
-    const open = (await env.DB.prepare("SELECT ticker FROM markets WHERE status = 'open' AND deleted_at IS NULL AND (open_ts IS NULL OR open_ts <= ?)").bind(now).all<{ ticker: string }>()).results;
+    const open = (
+      await env.DB.prepare(
+        "SELECT ticker FROM markets WHERE status = 'open' AND deleted_at IS NULL AND (open_ts IS NULL OR open_ts <= ?)",
+      )
+        .bind(now)
+        .all<{ ticker: string }>()
+    ).results;
     expect(open.length).toBeGreaterThan(256);
     const feed = `sim-d1-${k}`;
     const ingest = env.INGEST.get(env.INGEST.idFromName(feed));
@@ -161,12 +214,21 @@ describe.each(INSTANTS.map((instant, k) => ({ ...instant, k })))("agent workflow
         h = await ingest.health();
       }
       expect(h.markets).toBe(open.length);
-      const pump = (await (await fetch(`${w.control}/feed/pump`, { method: "POST", body: JSON.stringify({ trades: 60 }) })).json()) as { generated: number };
+      const pump = (await (
+        await fetch(`${w.control}/feed/pump`, { method: "POST", body: JSON.stringify({ trades: 60 }) })
+      ).json()) as { generated: number };
       expect(pump.generated).toBe(60);
-      for (let i = 0; i < 200 && (await ingest.drain()).forward.added < 60; i++) await new Promise((r) => setTimeout(r, 25));
+      for (let i = 0; i < 200 && (await ingest.drain()).forward.added < 60; i++)
+        await new Promise((r) => setTimeout(r, 25));
       const after = await ingest.health();
       expect(after.forward).toMatchObject({ added: 60, failures: 0 });
-      const days = (await env.DB.prepare("SELECT day, count(*) AS n, sum(messages) AS m FROM ticker_days WHERE feed = ? GROUP BY day").bind(feed).all<{ day: string; n: number; m: number }>()).results;
+      const days = (
+        await env.DB.prepare(
+          "SELECT day, count(*) AS n, sum(messages) AS m FROM ticker_days WHERE feed = ? GROUP BY day",
+        )
+          .bind(feed)
+          .all<{ day: string; n: number; m: number }>()
+      ).results;
       // The simulator stamps its trades with its own clock: they are filed under its day.
       expect(days.map((d) => d.day)).toEqual([utcDayOf(now)]);
       expect(days[0]!.n).toBeGreaterThan(0);

@@ -6,16 +6,42 @@ import { abortAllDurableObjects, applyD1Migrations, env, evictDurableObject } fr
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { StartSyncOptions } from "../../src/sync/coordinator";
 import type { SyncRunStatus } from "../../src/sync/types";
-import { clearD1, control, coordinator, createWorld, d1Markets, diffWindow, drive, simNow, truthMarkets, type SimWorld } from "./harness";
+import {
+  clearD1,
+  control,
+  coordinator,
+  createWorld,
+  d1Markets,
+  diffWindow,
+  drive,
+  simNow,
+  truthMarkets,
+  type SimWorld,
+} from "./harness";
 
-const QUIET = { price_change_per_hour: 0, metadata_change_per_hour: 0, new_markets_per_hour: 0, vanish_per_hour: 0, pause_per_hour: 0 };
+const QUIET = {
+  price_change_per_hour: 0,
+  metadata_change_per_hour: 0,
+  new_markets_per_hour: 0,
+  vanish_per_hour: 0,
+  pause_per_hour: 0,
+};
 
 let n = 0;
 const fresh = () => coordinator(`faults-test-${++n}`);
 
 function opts(w: SimWorld, nowMs: number, extra: StartSyncOptions = {}): StartSyncOptions {
   // Fast retries so fault tests stay quick; the logic is the production one.
-  return { baseUrl: w.base, nowMs, pageSize: 25, readsPerSecond: 1000, maxPagesPerStep: 10, backoffBaseMs: 5, listingRetryMs: [10, 10], ...extra };
+  return {
+    baseUrl: w.base,
+    nowMs,
+    pageSize: 25,
+    readsPerSecond: 1000,
+    maxPagesPerStep: 10,
+    backoffBaseMs: 5,
+    listingRetryMs: [10, 10],
+    ...extra,
+  };
 }
 
 /** A world with `rules` installed AFTER a clean first full sync, plus `vanished` markets gone. */
@@ -27,7 +53,13 @@ async function syncedWorld(seed: number, stubName = fresh()) {
   return { w, now, stub: stubName };
 }
 
-async function runFull(stub: ReturnType<typeof fresh>, w: SimWorld, now: number, extra: StartSyncOptions = {}, beforeStep?: (i: number) => Promise<void>): Promise<SyncRunStatus> {
+async function runFull(
+  stub: ReturnType<typeof fresh>,
+  w: SimWorld,
+  now: number,
+  extra: StartSyncOptions = {},
+  beforeStep?: (i: number) => Promise<void>,
+): Promise<SyncRunStatus> {
   const started = await stub.start("full", "admin", opts(w, now, extra));
   return drive(stub, started.run.run_id, { beforeStep, deadlineMs: 45_000 });
 }
@@ -42,14 +74,23 @@ const transient: Array<[string, Array<Record<string, unknown>>]> = [
   ["10 % 5xx", [{ type: "server_error", fraction: 0.1 }]],
   ["slow pages", [{ type: "slow", path: "/markets", fraction: 0.25, delay_ms: 300 }]],
   ["one malformed page", [{ type: "malformed", path: "/markets", nth: 4, mode: "truncated_json" }]],
-  ["a dropped connection", [{ type: "drop", path: "/markets", nth: 3, at: "mid_body" }, { type: "drop", path: "/events", nth: 1, at: "before_headers" }]],
+  [
+    "a dropped connection",
+    [
+      { type: "drop", path: "/markets", nth: 3, at: "mid_body" },
+      { type: "drop", path: "/events", nth: 1, at: "before_headers" },
+    ],
+  ],
 ];
 
 describe("transient faults", () => {
   for (const [name, rules] of transient) {
     it(`${name}: completes, D1 equals the truth, vanished markets (only) soft-deleted`, async () => {
       const { w, stub } = await syncedWorld(21 + transient.findIndex(([n2]) => n2 === name));
-      const gone = (await truthMarkets(w)).filter((m) => m.status === "active").slice(0, 2).map((m) => m.ticker);
+      const gone = (await truthMarkets(w))
+        .filter((m) => m.status === "active")
+        .slice(0, 2)
+        .map((m) => m.ticker);
       await control(w, "/mutate", { vanish: gone });
       await control(w, "/faults", { rules });
       const now = await simNow(w);
@@ -71,9 +112,14 @@ describe("transient faults", () => {
 describe("faults that make a listing incomplete", () => {
   it("a malformed item: skipped and reported by ticker, nothing soft-deleted", async () => {
     const { w, stub } = await syncedWorld(31);
-    const gone = (await truthMarkets(w)).filter((m) => m.status === "active").slice(0, 2).map((m) => m.ticker);
+    const gone = (await truthMarkets(w))
+      .filter((m) => m.status === "active")
+      .slice(0, 2)
+      .map((m) => m.ticker);
     await control(w, "/mutate", { vanish: gone });
-    await control(w, "/faults", { rules: [{ type: "schema_drift", path: "/markets", nth: 2, drift: { field: "status", action: "remove" } }] });
+    await control(w, "/faults", {
+      rules: [{ type: "schema_drift", path: "/markets", nth: 2, drift: { field: "status", action: "remove" } }],
+    });
     const now = await simNow(w);
     const run = await runFull(stub, w, now);
 
@@ -88,10 +134,15 @@ describe("faults that make a listing incomplete", () => {
 
   it("a listing that keeps failing: the run fails, resumes nothing twice, soft-deletes nothing", async () => {
     const { w, stub } = await syncedWorld(32);
-    const gone = (await truthMarkets(w)).filter((m) => m.status === "active").slice(0, 2).map((m) => m.ticker);
+    const gone = (await truthMarkets(w))
+      .filter((m) => m.status === "active")
+      .slice(0, 2)
+      .map((m) => m.ticker);
     await control(w, "/mutate", { vanish: gone });
     // Every /markets request from the 3rd on fails: retries are exhausted, listings fail.
-    await control(w, "/faults", { rules: [{ type: "server_error", path: "/markets", nth: 3, times: 100_000, status: 500 }] });
+    await control(w, "/faults", {
+      rules: [{ type: "server_error", path: "/markets", nth: 3, times: 100_000, status: 500 }],
+    });
     const now = await simNow(w);
     const run = await runFull(stub, w, now, { maxRetries: 1 });
 

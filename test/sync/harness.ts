@@ -43,11 +43,16 @@ export async function createWorld(config: Record<string, unknown>): Promise<SimW
 }
 
 export async function control(w: SimWorld, path: string, body?: unknown): Promise<Record<string, unknown>> {
-  const res = await fetch(`${w.control}${path}`, body === undefined ? {} : {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(body),
-  });
+  const res = await fetch(
+    `${w.control}${path}`,
+    body === undefined
+      ? {}
+      : {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify(body),
+        },
+  );
   return (await ok(res, `sim ${path}`)) as Record<string, unknown>;
 }
 
@@ -91,14 +96,20 @@ export async function drive(
 }
 
 /** All of a world's true markets (wire JSON), including vanished ones when asked. */
-export async function truthMarkets(w: SimWorld, includeVanished = false): Promise<Array<Market & { _vanished?: boolean }>> {
+export async function truthMarkets(
+  w: SimWorld,
+  includeVanished = false,
+): Promise<Array<Market & { _vanished?: boolean }>> {
   const out: Array<Market & { _vanished?: boolean }> = [];
   let cursor = "";
   for (;;) {
     const q = new URLSearchParams({ limit: "10000" });
     if (cursor) q.set("cursor", cursor);
     if (includeVanished) q.set("include_vanished", "true");
-    const page = (await ok(await fetch(`${w.control}/truth/markets?${q}`), "truth")) as { markets: Market[]; cursor: string };
+    const page = (await ok(await fetch(`${w.control}/truth/markets?${q}`), "truth")) as {
+      markets: Market[];
+      cursor: string;
+    };
     out.push(...page.markets);
     if (!page.cursor) return out;
     cursor = page.cursor;
@@ -145,7 +156,8 @@ export async function diffWindow(w: SimWorld, nowMs: number, limit = 20): Promis
       if (row.series_ticker === null) problems.push(`${wire.ticker}: series_ticker not denormalized`);
       for (const c of COLUMNS) {
         const want = typeof expected[c] === "boolean" ? (expected[c] ? 1 : 0) : expected[c];
-        if (row[c] !== want) problems.push(`${wire.ticker}.${c}: D1 ${JSON.stringify(row[c])} ≠ truth ${JSON.stringify(want)}`);
+        if (row[c] !== want)
+          problems.push(`${wire.ticker}.${c}: D1 ${JSON.stringify(row[c])} ≠ truth ${JSON.stringify(want)}`);
       }
     }
     if (problems.length >= limit) break;
@@ -164,5 +176,7 @@ export async function eventStatusProblems(): Promise<string[]> {
 }
 
 export async function clearD1(): Promise<void> {
-  await env.DB.batch(["markets", "events", "series", "series_fees", "sync_runs"].map((t) => env.DB.prepare(`DELETE FROM ${t}`)));
+  await env.DB.batch(
+    ["markets", "events", "series", "series_fees", "sync_runs"].map((t) => env.DB.prepare(`DELETE FROM ${t}`)),
+  );
 }

@@ -7,9 +7,26 @@ import { applyD1Migrations, env } from "cloudflare:test";
 import { beforeAll, beforeEach, expect, it } from "vitest";
 import { missingEvents } from "../../src/db/upsert";
 import { EVENTS_SETTLEMENT_LOOKBACK_S, FULL_WINDOW_S } from "../../src/sync/plan";
-import { clearD1, control, coordinator, createWorld, diffWindow, drive, eventStatusProblems, inFullWindow, simNow, truthMarkets } from "./harness";
+import {
+  clearD1,
+  control,
+  coordinator,
+  createWorld,
+  diffWindow,
+  drive,
+  eventStatusProblems,
+  inFullWindow,
+  simNow,
+  truthMarkets,
+} from "./harness";
 
-const QUIET = { price_change_per_hour: 0, metadata_change_per_hour: 0, new_markets_per_hour: 0, vanish_per_hour: 0, pause_per_hour: 0 };
+const QUIET = {
+  price_change_per_hour: 0,
+  metadata_change_per_hour: 0,
+  new_markets_per_hour: 0,
+  vanish_per_hour: 0,
+  pause_per_hour: 0,
+};
 
 beforeAll(async () => {
   await applyD1Migrations(env.DB, env.TEST_MIGRATIONS);
@@ -26,19 +43,33 @@ it("a first load lists multivariate events and late-settled events instead of fe
   const truth = await truthMarkets(w);
   const startMs = now - FULL_WINDOW_S * 1000;
   const lastClose = new Map<string, number>();
-  for (const m of truth) lastClose.set(m.event_ticker, Math.max(lastClose.get(m.event_ticker) ?? 0, m.close_time ? Date.parse(m.close_time) : 0));
+  for (const m of truth)
+    lastClose.set(
+      m.event_ticker,
+      Math.max(lastClose.get(m.event_ticker) ?? 0, m.close_time ? Date.parse(m.close_time) : 0),
+    );
   const late = new Set(
     truth
-      .filter((m) => m.mve_collection_ticker === undefined && inFullWindow(m, now) && lastClose.get(m.event_ticker)! < startMs)
+      .filter(
+        (m) =>
+          m.mve_collection_ticker === undefined && inFullWindow(m, now) && lastClose.get(m.event_ticker)! < startMs,
+      )
       .map((m) => m.event_ticker),
   );
   expect(late.size).toBeGreaterThan(0);
   for (const t of late) expect(lastClose.get(t)!).toBeGreaterThanOrEqual(startMs - EVENTS_SETTLEMENT_LOOKBACK_S * 1000);
-  const mveTotal = ((await (await fetch(`${w.base}/events/multivariate?limit=200`)).json()) as { events: unknown[] }).events.length;
+  const mveTotal = ((await (await fetch(`${w.base}/events/multivariate?limit=200`)).json()) as { events: unknown[] })
+    .events.length;
   expect(mveTotal).toBeGreaterThan(10);
   await control(w, "/stats/reset", {});
   const stub = coordinator("mve-fixup-1");
-  const started = await stub.start("full", "admin", { baseUrl: w.base, nowMs: now, pageSize: 20, readsPerSecond: 1000, maxPagesPerStep: 10 });
+  const started = await stub.start("full", "admin", {
+    baseUrl: w.base,
+    nowMs: now,
+    pageSize: 20,
+    readsPerSecond: 1000,
+    maxPagesPerStep: 10,
+  });
   const run = await drive(stub, started.run.run_id);
   expect(run.status, JSON.stringify(run.progress.errors)).toBe("succeeded");
   expect(await diffWindow(w, now)).toEqual([]);

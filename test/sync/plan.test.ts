@@ -35,7 +35,11 @@ describe("buildPlan", () => {
       // Every market closing in or after the window, whatever its status (an unknown one too).
       { id: "markets:window#0", kind: "markets", query: { min_close_ts: start } },
       // Closed before the window, settled in its first week.
-      { id: "markets:settled-late", kind: "markets", query: { min_settled_ts: start, max_settled_ts: start + 7 * DAY_S } },
+      {
+        id: "markets:settled-late",
+        kind: "markets",
+        query: { min_settled_ts: start, max_settled_ts: start + 7 * DAY_S },
+      },
     ]);
     expect(plan.mustContain).toEqual([
       { status: "open" },
@@ -75,7 +79,13 @@ describe("buildPlan", () => {
   });
 
   it("sharded window listing covers every close time from the window start, with overlapping boundaries", () => {
-    for (const [mode, shards] of [["full", 2], ["full", 4], ["full", 7], ["incremental", 2], ["incremental", 7]] as const) {
+    for (const [mode, shards] of [
+      ["full", 2],
+      ["full", 4],
+      ["full", 7],
+      ["incremental", 2],
+      ["incremental", 7],
+    ] as const) {
       const plan = buildPlan(mode, NOW, { shards });
       const start = plan.window_start_s;
       const win = plan.listings.filter((l) => l.id.startsWith("markets:window#"));
@@ -100,16 +110,25 @@ describe("buildPlan", () => {
 describe("timeShards", () => {
   it("covers every instant of the range", () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 1e6 }), fc.integer({ min: 1, max: 1e6 }), fc.integer({ min: 1, max: 8 }), fc.integer({ min: 0, max: 2e6 }), (from, len, n, x) => {
-        const to = from + len;
-        const bounds = Array.from({ length: n - 1 }, (_, i) => Math.floor(from + (len * (i + 1)) / n));
-        const shards = timeShards(from, to, bounds);
-        const t = from + (x % (len + 1));
-        // Under both inclusive and exclusive endpoint semantics, some shard contains t.
-        const incl = shards.some(([lo, hi]) => (lo === undefined || t >= lo) && (hi === undefined || t <= hi));
-        const excl = shards.some(([lo, hi], i) => (lo === undefined || i === 0 || t > lo) && (hi === undefined || i === shards.length - 1 || t < hi));
-        return incl && excl;
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 1e6 }),
+        fc.integer({ min: 1, max: 1e6 }),
+        fc.integer({ min: 1, max: 8 }),
+        fc.integer({ min: 0, max: 2e6 }),
+        (from, len, n, x) => {
+          const to = from + len;
+          const bounds = Array.from({ length: n - 1 }, (_, i) => Math.floor(from + (len * (i + 1)) / n));
+          const shards = timeShards(from, to, bounds);
+          const t = from + (x % (len + 1));
+          // Under both inclusive and exclusive endpoint semantics, some shard contains t.
+          const incl = shards.some(([lo, hi]) => (lo === undefined || t >= lo) && (hi === undefined || t <= hi));
+          const excl = shards.some(
+            ([lo, hi], i) =>
+              (lo === undefined || i === 0 || t > lo) && (hi === undefined || i === shards.length - 1 || t < hi),
+          );
+          return incl && excl;
+        },
+      ),
     );
   });
 });

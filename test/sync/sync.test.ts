@@ -23,7 +23,13 @@ import {
   type SimWorld,
 } from "./harness";
 
-const QUIET = { price_change_per_hour: 0, metadata_change_per_hour: 0, new_markets_per_hour: 0, vanish_per_hour: 0, pause_per_hour: 0 };
+const QUIET = {
+  price_change_per_hour: 0,
+  metadata_change_per_hour: 0,
+  new_markets_per_hour: 0,
+  vanish_per_hour: 0,
+  pause_per_hour: 0,
+};
 
 function worldConfig(seed: number, extra: Record<string, unknown> = {}) {
   return { seed, markets: 300, reads_per_second: null, mutation_rates: QUIET, ...extra };
@@ -56,7 +62,7 @@ describe.each(AT_INSTANTS)("full sync at $name ($iso)", ({ ms, k }) => {
     const run = await drive(stub, started.run.run_id);
     // The run changed every scope: each cache generation was bumped once.
     const gen1 = await gen();
-    gen1.forEach((g, i) => expect(g).not.toBe(gen0[i]));
+    for (const [i, g] of gen1.entries()) expect(g).not.toBe(gen0[i]);
 
     expect(run.status, JSON.stringify(run)).toBe("succeeded");
     expect(run.progress.listings_done).toBe(run.progress.listings_total);
@@ -71,7 +77,9 @@ describe.each(AT_INSTANTS)("full sync at $name ($iso)", ({ ms, k }) => {
     expect([...(await d1Markets()).values()].filter((m) => m.deleted_at === null).length).toBe(inWindow);
 
     // sync_runs mirrors the run record.
-    const mirrored = await env.DB.prepare("SELECT status, stats FROM sync_runs WHERE id = ?").bind(run.run_id).first<{ status: string; stats: string }>();
+    const mirrored = await env.DB.prepare("SELECT status, stats FROM sync_runs WHERE id = ?")
+      .bind(run.run_id)
+      .first<{ status: string; stats: string }>();
     expect(mirrored!.status).toBe("succeeded");
     expect(JSON.parse(mirrored!.stats).pages).toBe(run.progress.pages);
 
@@ -102,7 +110,10 @@ describe.each(AT_INSTANTS)("full sync at $name ($iso)", ({ ms, k }) => {
       expect(mutated.changed).toBeGreaterThan(0);
       if (quarter === 1) {
         // Vanish two active markets (an incremental window must contain active markets).
-        const active = (await truthMarkets(w)).filter((m) => m.status === "active").slice(0, 2).map((m) => m.ticker);
+        const active = (await truthMarkets(w))
+          .filter((m) => m.status === "active")
+          .slice(0, 2)
+          .map((m) => m.ticker);
         await control(w, "/mutate", { vanish: active });
         vanishedOpen = active;
       }
@@ -143,10 +154,14 @@ describe.each(AT_INSTANTS)("soft deletes at $name ($iso)", ({ ms, k }) => {
     // the vanished settled market is one that stays in the window and closed in it (a market that
     // closed before the window is no soft-delete candidate: src/sync/plan.ts, mustContain).
     const settledMs = (m: (typeof truth)[number]) => Date.parse(m.settlement_ts!);
-    const settled = truth.filter((m) => m.status === "finalized" && inFullWindow(m, t0)).sort((a, b) => settledMs(a) - settledMs(b));
+    const settled = truth
+      .filter((m) => m.status === "finalized" && inFullWindow(m, t0))
+      .sort((a, b) => settledMs(a) - settledMs(b));
     expect(settled.length).toBeGreaterThanOrEqual(2);
     const advance = Math.max(DAY_MS, settledMs(settled[0]!) - (t0 - 30 * DAY_MS) + 60_000);
-    const staying = settled.find((m) => inFullWindow(m, t0 + advance) && Date.parse(m.close_time!) >= t0 + advance - 30 * DAY_MS);
+    const staying = settled.find(
+      (m) => inFullWindow(m, t0 + advance) && Date.parse(m.close_time!) >= t0 + advance - 30 * DAY_MS,
+    );
     expect(staying, "a settled market that stays in the window").toBeDefined();
     const vanished = [pick("active"), pick("initialized"), staying!.ticker];
     await control(w, "/mutate", { vanish: vanished });
@@ -154,7 +169,9 @@ describe.each(AT_INSTANTS)("soft deletes at $name ($iso)", ({ ms, k }) => {
     // Later some settled markets have aged out of the window: they are not "deleted".
     await control(w, "/clock", { advance_ms: advance });
     const t1 = await simNow(w);
-    const agedOut = truth.filter((m) => inFullWindow(m, t0) && !inFullWindow(m, t1) && !vanished.includes(m.ticker)).map((m) => m.ticker);
+    const agedOut = truth
+      .filter((m) => inFullWindow(m, t0) && !inFullWindow(m, t1) && !vanished.includes(m.ticker))
+      .map((m) => m.ticker);
     expect(agedOut.length).toBeGreaterThan(0);
 
     // A small scan chunk: the reconcile scan pages its index ranges (~20 queries, 10 per step).
@@ -181,7 +198,10 @@ describe("single flight", () => {
     const w = await createWorld(worldConfig(14));
     const stub = freshCoordinator();
     const now = await simNow(w);
-    const [a, b] = await Promise.all([stub.start("full", "cron", opts(w, now)), stub.start("full", "admin", opts(w, now))]);
+    const [a, b] = await Promise.all([
+      stub.start("full", "cron", opts(w, now)),
+      stub.start("full", "admin", opts(w, now)),
+    ]);
     expect([a.outcome, b.outcome].sort()).toEqual(["joined", "started"]);
     expect(a.run.run_id).toBe(b.run.run_id);
     const c = await stub.start("incremental", "cron", opts(w, now));

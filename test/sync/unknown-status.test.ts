@@ -10,11 +10,30 @@ import { normalizeMarket } from "../../src/kalshi/normalize";
 import { MarketSchema, type Market } from "../../src/kalshi/schemas";
 import type { StartSyncOptions } from "../../src/sync/coordinator";
 import type { SyncRunStatus } from "../../src/sync/types";
-import { clearD1, control, coordinator, createWorld, d1Markets, DAY_MS, diffWindow, drive, eventStatusProblems, simNow, truthMarkets, type SimWorld } from "./harness";
+import {
+  clearD1,
+  control,
+  coordinator,
+  createWorld,
+  d1Markets,
+  DAY_MS,
+  diffWindow,
+  drive,
+  eventStatusProblems,
+  simNow,
+  truthMarkets,
+  type SimWorld,
+} from "./harness";
 
 const START_MS = Date.UTC(2026, 10, 20, 12);
 const WORD = "frozen";
-const QUIET = { price_change_per_hour: 0, metadata_change_per_hour: 0, new_markets_per_hour: 0, vanish_per_hour: 0, pause_per_hour: 0 };
+const QUIET = {
+  price_change_per_hour: 0,
+  metadata_change_per_hour: 0,
+  new_markets_per_hour: 0,
+  vanish_per_hour: 0,
+  pause_per_hour: 0,
+};
 
 const worldConfig = (seed: number) => ({
   seed,
@@ -33,7 +52,11 @@ function opts(w: SimWorld, nowMs: number, extra: StartSyncOptions = {}): StartSy
 let n = 0;
 const fresh = () => coordinator(`unknown-status-${++n}`);
 
-async function sync(stub: ReturnType<typeof coordinator>, mode: "full" | "incremental", o: StartSyncOptions): Promise<SyncRunStatus> {
+async function sync(
+  stub: ReturnType<typeof coordinator>,
+  mode: "full" | "incremental",
+  o: StartSyncOptions,
+): Promise<SyncRunStatus> {
   const started = await stub.start(mode, "admin", o);
   expect(started.outcome).toBe("started");
   const run = await drive(stub, started.run.run_id);
@@ -75,7 +98,8 @@ function rowDiff(row: Record<string, unknown> | undefined, wire: Market): string
   const want = normalizeMarket(MarketSchema.parse(wire)) as Record<string, unknown>;
   for (const [k, v] of Object.entries(want)) {
     const expected = typeof v === "boolean" ? (v ? 1 : 0) : v;
-    if (row[k] !== expected) return `${wire.ticker}.${k}: D1 ${JSON.stringify(row[k])} ≠ truth ${JSON.stringify(expected)}`;
+    if (row[k] !== expected)
+      return `${wire.ticker}.${k}: D1 ${JSON.stringify(row[k])} ≠ truth ${JSON.stringify(expected)}`;
   }
   return null;
 }
@@ -95,8 +119,13 @@ describe("markets in a status no Kalshi filter selects", () => {
     expect(frozen.length).toBeGreaterThan(10);
     // The simulator really hides them from every status filter (what made the old plan lose them).
     for (const status of ["unopened", "open", "paused", "closed", "settled"]) {
-      const page = (await (await fetch(`${w.base}/markets?status=${status}&limit=1000`)).json()) as { markets: Market[] };
-      expect(page.markets.some((m) => m.status === WORD), status).toBe(false);
+      const page = (await (await fetch(`${w.base}/markets?status=${status}&limit=1000`)).json()) as {
+        markets: Market[];
+      };
+      expect(
+        page.markets.some((m) => m.status === WORD),
+        status,
+      ).toBe(false);
     }
 
     const stub = fresh();
@@ -108,7 +137,9 @@ describe("markets in a status no Kalshi filter selects", () => {
     for (const m of frozen) expect(rowDiff(d1.get(m.ticker), m)).toBeNull();
     for (const m of frozen) expect(d1.get(m.ticker)).toMatchObject({ status_raw: WORD, status: "unknown" });
     // D1 holds exactly the window, every status included.
-    expect([...d1.values()].filter((r) => r.deleted_at === null).length).toBe(truth.filter((m) => inWindow(m, now)).length);
+    expect([...d1.values()].filter((r) => r.deleted_at === null).length).toBe(
+      truth.filter((m) => inWindow(m, now)).length,
+    );
 
     // GET /markets: unfiltered, and status=unknown selects exactly them.
     const all = await listAll("");
@@ -119,13 +150,21 @@ describe("markets in a status no Kalshi filter selects", () => {
     for (const m of unknown) expect(m).toMatchObject({ status: "unknown", status_raw: WORD });
     // No other status word selects them.
     for (const status of ["open", "closed", "settled"]) {
-      expect((await listAll(`status=${status}`)).some((m) => m.status_raw === WORD), status).toBe(false);
+      expect(
+        (await listAll(`status=${status}`)).some((m) => m.status_raw === WORD),
+        status,
+      ).toBe(false);
     }
 
     // GET /markets/{ticker}, GET /events/{t} and the event's market_count.
     const one = frozen[0]!;
     const detail = await get(`/markets/${encodeURIComponent(one.ticker)}`);
-    expect(detail.market).toMatchObject({ ticker: one.ticker, status: "unknown", status_raw: WORD, yes_bid_dollars: one.yes_bid_dollars ?? null });
+    expect(detail.market).toMatchObject({
+      ticker: one.ticker,
+      status: "unknown",
+      status_raw: WORD,
+      yes_bid_dollars: one.yes_bid_dollars ?? null,
+    });
     expect(detail.market.event.event_ticker).toBe(one.event_ticker);
     for (const m of frozen.slice(0, 8)) {
       const ev = await get(`/events/${encodeURIComponent(m.event_ticker)}`);
@@ -134,9 +173,9 @@ describe("markets in a status no Kalshi filter selects", () => {
       const expected = truth.filter((t) => t.event_ticker === m.event_ticker && inWindow(t, now)).length;
       expect(ev.markets.length).toBe(expected);
       expect(ev.event.market_count).toBe(expected);
-      const listedEvent = (await get(`/events?series=${encodeURIComponent(ev.event.series_ticker)}&limit=1000`)).events.find(
-        (e: { event_ticker: string }) => e.event_ticker === m.event_ticker,
-      );
+      const listedEvent = (
+        await get(`/events?series=${encodeURIComponent(ev.event.series_ticker)}&limit=1000`)
+      ).events.find((e: { event_ticker: string }) => e.event_ticker === m.event_ticker);
       expect(listedEvent.market_count).toBe(expected);
     }
 
@@ -152,14 +191,20 @@ describe("markets in a status no Kalshi filter selects", () => {
     expect(run.progress.drift_total).toMatchObject({ runs: 1, unknown_status: { items: drift.unknown_status.items } });
 
     const health = await get("/healthz");
-    expect(health.drift.last_run).toMatchObject({ run_id: run.run_id, mode: "full", unknown_status: { items: drift.unknown_status.items } });
+    expect(health.drift.last_run).toMatchObject({
+      run_id: run.run_id,
+      mode: "full",
+      unknown_status: { items: drift.unknown_status.items },
+    });
     expect(health.drift.total).toMatchObject({ runs: 1 });
 
     // A second full run: nothing deleted, the totals add up and survive in the coordinator's storage.
     const again = await sync(stub, "full", opts(w, now));
     expect(again.progress.soft_deleted).toBe(0);
     expect(again.progress.drift_total!.runs).toBe(2);
-    expect(again.progress.drift_total!.unknown_status.items).toBe(drift.unknown_status.items + again.progress.drift!.unknown_status.items);
+    expect(again.progress.drift_total!.unknown_status.items).toBe(
+      drift.unknown_status.items + again.progress.drift!.unknown_status.items,
+    );
     const health2 = await get("/healthz");
     expect(health2.drift.last_run.run_id).toBe(again.run_id);
     expect(health2.drift.total.runs).toBe(2);
@@ -181,7 +226,9 @@ describe("markets in a status no Kalshi filter selects", () => {
     const becoming = truth.find((m) => m.status === "active" && d1Before.get(m.ticker)?.status_raw === "active")!;
     await control(w, "/mutate", { set_unknown_status: [becoming.ticker] });
     const start1 = t1 - DAY_MS;
-    const frozenOpen = truth.filter((m) => m.status === WORD && Date.parse(m.close_time!) >= start1 && m.ticker !== becoming.ticker);
+    const frozenOpen = truth.filter(
+      (m) => m.status === WORD && Date.parse(m.close_time!) >= start1 && m.ticker !== becoming.ticker,
+    );
     const gone = frozenOpen[frozenOpen.length - 1]!;
     await control(w, "/mutate", { vanish: [gone.ticker] });
     truth = await truthMarkets(w);
@@ -207,7 +254,11 @@ describe("markets in a status no Kalshi filter selects", () => {
     const unknown = (await get("/markets?status=unknown&limit=1000")).markets.map((m: { ticker: string }) => m.ticker);
     expect(unknown).toContain(becoming.ticker);
     expect(unknown).not.toContain(gone.ticker);
-    expect((await get("/markets?status=unknown&include_deleted=true&limit=1000")).markets.map((m: { ticker: string }) => m.ticker)).toContain(gone.ticker);
+    expect(
+      (await get("/markets?status=unknown&include_deleted=true&limit=1000")).markets.map(
+        (m: { ticker: string }) => m.ticker,
+      ),
+    ).toContain(gone.ticker);
   });
 
   it("counts unknown fields per object type and malformed items, with examples", async () => {
@@ -216,8 +267,16 @@ describe("markets in a status no Kalshi filter selects", () => {
     await control(w, "/faults", {
       rules: [
         // A field Kalshi added (renamed here): kept in `extra`, counted as unknown.
-        { type: "schema_drift", path: "/events", drift: { field: "sub_title", action: "rename", to: "sub_title_v2", item: 0, items: 3 } },
-        { type: "schema_drift", path: "/series", drift: { field: "contract_url", action: "rename", to: "contract_link", item: 0, items: 2 } },
+        {
+          type: "schema_drift",
+          path: "/events",
+          drift: { field: "sub_title", action: "rename", to: "sub_title_v2", item: 0, items: 3 },
+        },
+        {
+          type: "schema_drift",
+          path: "/series",
+          drift: { field: "contract_url", action: "rename", to: "contract_link", item: 0, items: 2 },
+        },
         // A market without its status: malformed, skipped.
         { type: "schema_drift", path: "/markets", nth: 2, drift: { field: "status", action: "remove" } },
       ],
@@ -233,9 +292,13 @@ describe("markets in a status no Kalshi filter selects", () => {
     expect(drift.unknown_fields.series.fields).toEqual({ contract_link: 2 });
     expect(drift.unknown_fields.series.items).toBe(2);
     expect(drift.malformed.items).toBe(1);
-    expect(drift.malformed.examples).toEqual([{ kind: "market", ticker: expect.any(String), issues: expect.stringContaining("status") }]);
+    expect(drift.malformed.examples).toEqual([
+      { kind: "market", ticker: expect.any(String), issues: expect.stringContaining("status") },
+    ]);
     // Kept losslessly: the renamed field is in the event's `extra`.
-    const ev = await env.DB.prepare("SELECT extra FROM events WHERE extra LIKE '%sub_title_v2%' LIMIT 1").first<{ extra: string }>();
+    const ev = await env.DB.prepare("SELECT extra FROM events WHERE extra LIKE '%sub_title_v2%' LIMIT 1").first<{
+      extra: string;
+    }>();
     expect(ev).not.toBeNull();
     const health = await get("/healthz");
     expect(health.drift.last_run.malformed.items).toBe(1);

@@ -41,7 +41,12 @@ async function row(ticker: string) {
 
 beforeEach(async () => {
   await applyD1Migrations(db, env.TEST_MIGRATIONS);
-  await db.batch([db.prepare("DELETE FROM markets"), db.prepare("DELETE FROM events"), db.prepare("DELETE FROM series"), db.prepare("DELETE FROM series_fees")]);
+  await db.batch([
+    db.prepare("DELETE FROM markets"),
+    db.prepare("DELETE FROM events"),
+    db.prepare("DELETE FROM series"),
+    db.prepare("DELETE FROM series_fees"),
+  ]);
 });
 
 describe("jsonBatches", () => {
@@ -80,27 +85,64 @@ describe("upsertMarkets", () => {
   });
 
   it("never hides a change and never rewrites an unchanged row, whatever the values (pre-filter)", async () => {
-    const base = market("P-1", { floor_strike: 66499.99, cap_strike: 1, title: "naïve \"quote\" \\ back\nline\t€ 😀", custom_strike: { a: [1, 2.5] } });
+    const base = market("P-1", {
+      floor_strike: 66499.99,
+      cap_strike: 1,
+      title: 'naïve "quote" \\ back\nline\t€ 😀',
+      custom_strike: { a: [1, 2.5] },
+    });
     await upsertMarkets(db, [base], 1);
     let t = 2;
     await fc.assert(
       fc.asyncProperty(
-        fc.constantFrom("title", "floor_strike", "cap_strike", "yes_bid_dollars", "close_ts", "can_close_early", "rules_primary", "extra"),
-        fc.oneof(fc.string(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.integer(), fc.constant(null), fc.boolean()),
+        fc.constantFrom(
+          "title",
+          "floor_strike",
+          "cap_strike",
+          "yes_bid_dollars",
+          "close_ts",
+          "can_close_early",
+          "rules_primary",
+          "extra",
+        ),
+        fc.oneof(
+          fc.string(),
+          fc.double({ noNaN: true, noDefaultInfinity: true }),
+          fc.integer(),
+          fc.constant(null),
+          fc.boolean(),
+        ),
         async (column, raw) => {
           const current = (await row("P-1"))!;
           const kind = typeof base[column as keyof typeof base];
-          const picked = column === "floor_strike" || column === "cap_strike" ? (typeof raw === "number" ? raw : null)
-            : column === "close_ts" ? (typeof raw === "number" ? Math.trunc(raw) % 1e13 : null)
-            : column === "can_close_early" ? (typeof raw === "boolean" ? raw : null)
-            : typeof raw === "string" ? raw : raw === null ? null : String(raw);
+          const picked =
+            column === "floor_strike" || column === "cap_strike"
+              ? typeof raw === "number"
+                ? raw
+                : null
+              : column === "close_ts"
+                ? typeof raw === "number"
+                  ? Math.trunc(raw) % 1e13
+                  : null
+                : column === "can_close_early"
+                  ? typeof raw === "boolean"
+                    ? raw
+                    : null
+                  : typeof raw === "string"
+                    ? raw
+                    : raw === null
+                      ? null
+                      : String(raw);
           const value = picked === 0 ? 0 : picked; // no -0 on the wire
           void kind;
           const next = { ...(await storedContent("P-1")), [column]: value };
           const stored = typeof value === "boolean" ? (value ? 1 : 0) : value;
-          const changed = !Object.is(current[column], stored) && !(typeof stored === "number" && current[column] === stored);
+          const changed =
+            !Object.is(current[column], stored) && !(typeof stored === "number" && current[column] === stored);
           const r = await upsertMarkets(db, [next as typeof base], ++t);
-          expect(r.changed.length, `${column} ${JSON.stringify(current[column])} → ${JSON.stringify(value)}`).toBe(changed ? 1 : 0);
+          expect(r.changed.length, `${column} ${JSON.stringify(current[column])} → ${JSON.stringify(value)}`).toBe(
+            changed ? 1 : 0,
+          );
           expect((await row("P-1"))![column]).toEqual(stored);
           expect((await upsertMarkets(db, [next as typeof base], ++t)).rows_written).toBe(0);
         },
@@ -110,7 +152,11 @@ describe("upsertMarkets", () => {
   });
 
   it("stores every normalized column as given (null, booleans, numbers, JSON text)", async () => {
-    const r = market("M-X", { floor_strike: 12.5, can_close_early: true, price_ranges: [{ start: "0.0000", end: "1.0000", step: "0.0010" }] });
+    const r = market("M-X", {
+      floor_strike: 12.5,
+      can_close_early: true,
+      price_ranges: [{ start: "0.0000", end: "1.0000", step: "0.0010" }],
+    });
     await upsertMarkets(db, [r], 1);
     const stored = (await row("M-X"))!;
     for (const [k, v] of Object.entries(r)) {
@@ -128,7 +174,11 @@ describe("upsertMarkets", () => {
     // A market whose event arrives later is filled in by denormalizeMarkets.
     await upsertMarkets(db, [market("M-2", { event_ticker: "EV-LATE" })], 1);
     expect((await row("M-2"))!.series_ticker).toBeNull();
-    await upsertEvents(db, [normalizeEvent({ ...ev, event_ticker: "EV-LATE", series_ticker: "S2", category: "Sports" })], 2);
+    await upsertEvents(
+      db,
+      [normalizeEvent({ ...ev, event_ticker: "EV-LATE", series_ticker: "S2", category: "Sports" })],
+      2,
+    );
     const d = await denormalizeMarkets(db, ["EV-LATE", ev.event_ticker], 2);
     expect(d.rows_written).toBeGreaterThan(0);
     expect((await row("M-2"))!).toMatchObject({ series_ticker: "S2", category: "Sports", updated_at: 2 });
@@ -155,8 +205,19 @@ describe("deriveEventStatuses", () => {
   it("derives from live markets and writes only changes", async () => {
     const ev = EventSchema.parse(eventsFixture.events[0]);
     await upsertEvents(db, [normalizeEvent(ev)], 1);
-    await upsertMarkets(db, [market("A", { event_ticker: ev.event_ticker, status: "finalized" }), market("B", { event_ticker: ev.event_ticker, status: "active" })], 1);
-    const status = async () => (await db.prepare("SELECT status FROM events WHERE event_ticker = ?").bind(ev.event_ticker).first<{ status: string }>())!.status;
+    await upsertMarkets(
+      db,
+      [
+        market("A", { event_ticker: ev.event_ticker, status: "finalized" }),
+        market("B", { event_ticker: ev.event_ticker, status: "active" }),
+      ],
+      1,
+    );
+    const status = async () =>
+      (await db
+        .prepare("SELECT status FROM events WHERE event_ticker = ?")
+        .bind(ev.event_ticker)
+        .first<{ status: string }>())!.status;
     expect(await status()).toBe("unknown");
     expect((await deriveEventStatuses(db, [ev.event_ticker], 2)).changed).toBe(1);
     expect(await status()).toBe("open");
@@ -176,7 +237,11 @@ describe("series and fees", () => {
     const again = await upsertSeries(db, [s], 20);
     expect(again.rows_written + again.fee_rows_written).toBe(0);
     await upsertSeries(db, [{ ...s, fee_multiplier: 0.5 }], 30);
-    const fees = await db.prepare("SELECT effective_ts, fee_multiplier, source FROM series_fees WHERE series_ticker = 'KXBTCD' ORDER BY effective_ts").all();
+    const fees = await db
+      .prepare(
+        "SELECT effective_ts, fee_multiplier, source FROM series_fees WHERE series_ticker = 'KXBTCD' ORDER BY effective_ts",
+      )
+      .all();
     expect(fees.results).toEqual([
       { effective_ts: 0, fee_multiplier: 1, source: "series" },
       { effective_ts: 30, fee_multiplier: 0.5, source: "series" },
@@ -186,13 +251,17 @@ describe("series and fees", () => {
     expect(dedupeFeeChanges(feed)).toHaveLength(2);
     const fc = await upsertFeeChanges(db, feed, 40);
     expect(fc.rows_written).toBeGreaterThan(0);
-    const fed = (await db.prepare("SELECT * FROM series_fees WHERE series_ticker = 'KXFEDDECISION'").first<Record<string, unknown>>())!;
+    const fed = (await db
+      .prepare("SELECT * FROM series_fees WHERE series_ticker = 'KXFEDDECISION'")
+      .first<Record<string, unknown>>())!;
     expect(JSON.parse(fed.change_ids as string)).toEqual([feed[0]!.id, feed[1]!.id].sort());
     expect(fed.effective_ts).toBe(Date.parse("2025-07-01T04:00:00Z"));
     expect((await upsertFeeChanges(db, feed, 50)).rows_written).toBe(0);
     // A third id for the same change is added; the others are kept.
     await upsertFeeChanges(db, [{ ...feed[0]!, id: "zzz" }], 60);
-    const merged = (await db.prepare("SELECT change_ids FROM series_fees WHERE series_ticker = 'KXFEDDECISION'").first<{ change_ids: string }>())!;
+    const merged = (await db
+      .prepare("SELECT change_ids FROM series_fees WHERE series_ticker = 'KXFEDDECISION'")
+      .first<{ change_ids: string }>())!;
     expect(JSON.parse(merged.change_ids)).toEqual([feed[0]!.id, feed[1]!.id, "zzz"].sort());
   });
 });

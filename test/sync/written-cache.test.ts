@@ -25,7 +25,8 @@ beforeEach(clearD1);
 /** Kalshi where the window listing (`min_close_ts`) returns `open` and `min_updated_ts` returns `updated`; everything else is empty. */
 function scriptedKalshi(open: unknown[], updated: unknown[]): { fetch: typeof fetch; markets: string[] } {
   const markets: string[] = [];
-  const json = (body: unknown, status = 200) => new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
+  const json = (body: unknown, status = 200) =>
+    new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
   const f = async (input: RequestInfo | URL): Promise<Response> => {
     const url = new URL(String(input));
     const path = url.pathname.replace("/trade-api/v2", "");
@@ -49,11 +50,25 @@ async function incrementalRun(name: string, open: unknown[], updated: unknown[])
     const store = new SyncStore(state.storage);
     const now = PINNED_START_MS;
     const plan = buildPlan("incremental", now, { shards: 1 });
-    let run = store.createRun({ id: `run-${name}`, mode: "incremental", trigger: "admin", baseUrl: BASE, now, plan, options: { shards: 1, lanes: 1 } });
+    let run = store.createRun({
+      id: `run-${name}`,
+      mode: "incremental",
+      trigger: "admin",
+      baseUrl: BASE,
+      now,
+      plan,
+      options: { shards: 1, lanes: 1 },
+    });
     const client = new KalshiClient({ baseUrl: BASE, fetch: k.fetch, readsPerSecond: 1000 });
     let written: WrittenCache | null = null;
     for (let step = 0; step < 50; step++) {
-      const runner: SyncRunner = new SyncRunner(run, { db: env.DB, client, store }, { maxPages: 100, maxMs: 20_000, lanes: 1 }, null, written);
+      const runner: SyncRunner = new SyncRunner(
+        run,
+        { db: env.DB, client, store },
+        { maxPages: 100, maxMs: 20_000, lanes: 1 },
+        null,
+        written,
+      );
       const r = await runner.step();
       written = runner.written;
       run = store.getRun(run.id)!;
@@ -64,7 +79,11 @@ async function incrementalRun(name: string, open: unknown[], updated: unknown[])
 }
 
 const storedYesBid = async (ticker: string) =>
-  (await env.DB.prepare("SELECT yes_bid_dollars AS v FROM markets WHERE ticker = ?").bind(ticker).first<{ v: string }>())?.v;
+  (
+    await env.DB.prepare("SELECT yes_bid_dollars AS v FROM markets WHERE ticker = ?")
+      .bind(ticker)
+      .first<{ v: string }>()
+  )?.v;
 
 it("the same content listed twice is written once", async () => {
   const m = fixture("rest-markets-page").markets[0];
