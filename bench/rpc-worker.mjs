@@ -1,6 +1,6 @@
 // Bench-only Worker (bundled by bench/rpc-compare.ts and bench/ingest.ts with esbuild, run in
-// Miniflare/workerd). Plain JS so the Node-typed bench project does not type-check Workers code;
-// everything it runs is the production TypeScript from src/stream.
+// Miniflare/workerd). Plain JS, type-checked (JSDoc) with the Workers code by tsconfig.json rather
+// than by the Node-typed tsconfig.node.json; everything it runs is the production TypeScript from src/stream.
 //
 //   TICKER  → TickerObject (native Durable Object RPC)      — production class
 //   ITTY    → IttyTicker (itty-durable 2.4: fetch + JSON)   — same TickerState behind it
@@ -16,17 +16,37 @@ import { TickerState } from "../src/stream/ticker.ts";
 export { TickerObject } from "../src/stream/ticker.ts";
 export { IngestObject } from "../src/stream/ingest.ts";
 
+/** @typedef {import("../src/stream/messages.ts").StreamTrade} StreamTrade */
+/**
+ * The bench Worker's bindings (bench/rpc-harness.ts): the production objects, itty's, and D1.
+ * @typedef {{ TICKER: Env["TICKER"], INGEST: Env["INGEST"], ITTY: DurableObjectNamespace, DB: D1Database }} BenchEnv
+ */
+
 // Kept outside the itty object: itty-durable JSON-serializes the object's own fields.
+/** @type {WeakMap<object, TickerState>} */
 const cores = new WeakMap();
 
 export class IttyTicker extends createDurable() {
+  /**
+   * @param {string} ticker
+   * @param {StreamTrade[]} trades
+   */
   applyTrades(ticker, trades) {
-    let core = cores.get(this.state);
-    if (!core) cores.set(this.state, (core = new TickerState(this.state.storage.sql)));
+    // itty-durable types `state` as {}: it is the Durable Object's state.
+    const state = /** @type {DurableObjectState} */ (this.state);
+    let core = cores.get(state);
+    if (!core) cores.set(state, (core = new TickerState(state.storage.sql)));
     return core.applyTrades(ticker, trades);
   }
 }
 
+/**
+ * `n` deterministic trades over `tickers` tickers named after `run`.
+ * @param {string | null} run
+ * @param {number} n
+ * @param {number} tickers
+ * @returns {StreamTrade[]}
+ */
 function makeTrades(run, n, tickers) {
   const out = new Array(n);
   let seed = 12345;
@@ -49,6 +69,10 @@ function makeTrades(run, n, tickers) {
 const IngestBody = z.object({ trades: z.array(StreamTradeSchema).min(1).max(MAX_TRADES_PER_BATCH) });
 
 export default {
+  /**
+   * @param {Request} req
+   * @param {BenchEnv} env
+   */
   async fetch(req, env) {
     const url = new URL(req.url);
     if (url.pathname === "/rpc") {
@@ -84,7 +108,7 @@ export default {
           added += r.added;
         } catch (e) {
           errors++;
-          firstError ??= String(e?.message || e).slice(0, 200);
+          firstError ??= String(/** @type {{ message?: string } | undefined} */ (e)?.message || e).slice(0, 200);
         }
       });
       const ms = Date.now() - t0;
@@ -113,7 +137,7 @@ export default {
       return Response.json(await env.INGEST.get(env.INGEST.idFromName(feed)).stop());
     }
     if (url.pathname === "/ticker") {
-      const t = url.searchParams.get("t");
+      const t = String(url.searchParams.get("t"));
       return Response.json(await env.TICKER.get(env.TICKER.idFromName(t)).snapshot());
     }
     return new Response("not found", { status: 404 });

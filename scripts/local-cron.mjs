@@ -7,28 +7,46 @@
  */
 import { readFileSync } from "node:fs";
 
+/**
+ * The `crons = [...]` of wrangler.toml's [triggers] (empty when there are none).
+ * @param {string} wranglerTomlPath
+ * @returns {string[]}
+ */
 export function readCrons(wranglerTomlPath) {
   const toml = readFileSync(wranglerTomlPath, "utf8");
   const m = toml.match(/^\s*crons\s*=\s*\[([^\]]*)\]/m);
   if (!m) return [];
-  return [...m[1].matchAll(/"([^"]+)"/g)].map((x) => x[1]);
+  return [...(m[1] ?? "").matchAll(/"([^"]+)"/g)].map((x) => x[1] ?? "");
 }
 
+/**
+ * @param {string} field  one cron field
+ * @param {number} value
+ * @param {number} min  the field's smallest value (what `*` starts from)
+ */
 function fieldMatches(field, value, min) {
   return field.split(",").some((part) => {
-    const [range, stepText] = part.split("/");
+    // split() always yields a first element; the defaults below are for the type checker only.
+    const [range = "", stepText] = part.split("/");
     const step = stepText === undefined ? 1 : Number(stepText);
-    let lo, hi;
+    /** @type {number} */ let lo;
+    /** @type {number} */ let hi;
     if (range === "*") [lo, hi] = [min, Infinity];
-    else if (range.includes("-")) [lo, hi] = range.split("-").map(Number);
+    else if (range.includes("-")) [lo = Number.NaN, hi = Number.NaN] = range.split("-").map(Number);
     else [lo, hi] = stepText === undefined ? [Number(range), Number(range)] : [Number(range), Infinity];
     return value >= lo && value <= hi && (value - lo) % step === 0;
   });
 }
 
-/** Whether a five-field UTC cron expression matches the minute containing `date`. */
+/**
+ * Whether a five-field UTC cron expression matches the minute containing `date`.
+ * @param {string} expr
+ * @param {Date} date
+ */
 export function cronMatches(expr, date) {
   const [min, hour, dom, mon, dow] = expr.trim().split(/\s+/);
+  if (min === undefined || hour === undefined || dom === undefined || mon === undefined || dow === undefined)
+    throw new Error(`cron expression '${expr}' does not have five fields`);
   return (
     fieldMatches(min, date.getUTCMinutes(), 0) &&
     fieldMatches(hour, date.getUTCHours(), 0) &&
@@ -38,7 +56,13 @@ export function cronMatches(expr, date) {
   );
 }
 
-/** Calls `fire(cron)` for every cron matching each new minute until `signal` aborts. */
+/**
+ * Calls `fire(cron)` for every cron matching each new minute until `signal` aborts.
+ * @param {readonly string[]} crons
+ * @param {(cron: string) => void} fire
+ * @param {{ signal?: AbortSignal, now?: () => number }} [options]
+ * @returns {() => void} stops the scheduler
+ */
 export function startLocalCron(crons, fire, { signal, now = () => Date.now() } = {}) {
   let lastMinute = Math.floor(now() / 60_000);
   const timer = setInterval(() => {

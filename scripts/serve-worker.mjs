@@ -33,6 +33,9 @@ export const SCHEDULED_PATH = "/cdn-cgi/local/scheduled";
 /**
  * Bundles the Worker with wrangler (esbuild, nodejs_compat polyfills, exactly the deploy bundle)
  * into a fresh temporary directory; returns it.
+ * @param {string} root  project root (wrangler.toml)
+ * @param {NodeJS.ProcessEnv} [env]  wrangler's environment
+ * @returns {Promise<string>}
  */
 export async function bundleWorker(root, env = process.env) {
   const outdir = mkdtempSync(join(tmpdir(), "ssmd-worker-"));
@@ -42,7 +45,9 @@ export async function bundleWorker(root, env = process.env) {
       env,
       maxBuffer: 16 * 1024 * 1024,
     });
-  } catch (e) {
+  } catch (err) {
+    // execFile's rejection: an Error carrying the child's captured output.
+    const e = /** @type {Error & { stdout?: string, stderr?: string }} */ (err);
     rmSync(outdir, { recursive: true, force: true });
     const detail = `${e.stderr ?? ""}${e.stdout ?? ""}`.trim().split("\n").slice(-20).join("\n");
     throw new Error(`wrangler deploy --dry-run failed: ${detail || e.message}`);
@@ -91,7 +96,11 @@ export async function serveWorker(o) {
           modules: true,
           modulesRoot: o.bundleDir,
           scriptPath: join(o.bundleDir, "index.js"),
-          bindings: { ...workerOptions.bindings, ...o.vars },
+          // wrangler's types leave `bindings` untyped here (its miniflare types are not this miniflare's).
+          bindings: {
+            .../** @type {Record<string, import("miniflare").Json> | undefined} */ (workerOptions.bindings),
+            ...o.vars,
+          },
         },
       ],
     }),
@@ -117,6 +126,7 @@ async function main() {
     },
   });
   const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+  /** @type {Record<string, string>} */
   const vars = {};
   for (const v of values.var) {
     const i = v.indexOf(":");

@@ -30,7 +30,10 @@ const useSim = !env.KALSHI_BASE_URL;
 const kalshiBase = env.KALSHI_BASE_URL ?? `http://127.0.0.1:${simPort}/trade-api/v2`;
 const kalshiWs = env.KALSHI_WS_URL ?? (useSim ? `ws://127.0.0.1:${simPort}/trade-api/ws/v2` : wsUrlOf(kalshiBase));
 
-/** KALSHI_BASE_URL given without KALSHI_WS_URL: Kalshi's layout, …/trade-api/v2 → ws(s)://…/trade-api/ws/v2. */
+/**
+ * KALSHI_BASE_URL given without KALSHI_WS_URL: Kalshi's layout, …/trade-api/v2 → ws(s)://…/trade-api/ws/v2.
+ * @param {string} base
+ */
 function wsUrlOf(base) {
   const u = new URL(base);
   if (!/\/trade-api\/v2\/?$/.test(u.pathname)) {
@@ -45,17 +48,30 @@ const origin = `http://127.0.0.1:${port}`;
 /** `npm run dev` / `--dev`: wrangler dev (hot reload); otherwise the bundle under Miniflare. */
 const devMode = process.argv.includes("--dev") || env.npm_lifecycle_event === "dev";
 
+/** @type {import("node:child_process").ChildProcess[]} */
 const children = [];
 const stop = new AbortController();
-const log = (msg) => process.stderr.write(`[ssmd] ${msg}\n`);
+const log = (/** @type {string} */ msg) => process.stderr.write(`[ssmd] ${msg}\n`);
 const childEnv = { ...env, WRANGLER_SEND_METRICS: "false", NO_D1_WARNING: "true", CI: env.CI ?? "true" };
 
+/**
+ * Starts a child process (stopped by shutdown()).
+ * @param {string} cmd
+ * @param {string[]} args
+ * @param {{ stdio?: import("node:child_process").StdioOptions }} [opts]
+ */
 function run(cmd, args, opts = {}) {
   const child = spawn(cmd, args, { cwd: root, env: childEnv, stdio: opts.stdio ?? "inherit" });
   children.push(child);
   return child;
 }
 
+/**
+ * Runs a child process to its end; rejects unless it exits 0.
+ * @param {string} cmd
+ * @param {string[]} args
+ * @returns {Promise<void>}
+ */
 function runToEnd(cmd, args) {
   return new Promise((resolve, reject) => {
     const child = run(cmd, args);
@@ -63,6 +79,11 @@ function runToEnd(cmd, args) {
   });
 }
 
+/**
+ * Polls `url` until it answers below 500.
+ * @param {string} url
+ * @param {string} what  named in the timeout error
+ */
 async function waitFor(url, what, timeoutMs = 120_000) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {

@@ -54,7 +54,7 @@ test("the service stops when the process that started it dies", async () => {
     assert.match(output, /the process that started ssmd exited: stopping/);
   } finally {
     try {
-      process.kill(-parent.pid, "SIGKILL");
+      if (parent.pid !== undefined) process.kill(-parent.pid, "SIGKILL");
     } catch {}
     rmSync(persist, { recursive: true, force: true });
   }

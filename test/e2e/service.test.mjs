@@ -21,10 +21,18 @@ const simPort = port + 1000;
 const origin = `http://127.0.0.1:${port}`;
 const token = "e2e-admin-token";
 const persist = mkdtempSync(join(tmpdir(), "ssmd-e2e-"));
+/** `npm start`'s process (set by before()). */
+/** @type {import("node:child_process").ChildProcess | undefined} */
 let service;
 let output = "";
 
 const execFileP = promisify(execFile);
+/**
+ * Runs the `ssmd` bin against the service; never throws.
+ * @param {string[]} args
+ * @param {Record<string, string>} [extraEnv]
+ * @returns {Promise<{ code: number | string, stdout: string, stderr: string }>}
+ */
 async function cli(args, extraEnv = {}) {
   try {
     const { stdout, stderr } = await execFileP(process.execPath, [join(root, "cli", "bin.mjs"), ...args], {
@@ -32,18 +40,27 @@ async function cli(args, extraEnv = {}) {
       timeout: 120_000,
     });
     return { code: 0, stdout, stderr };
-  } catch (e) {
+  } catch (err) {
+    // execFile's rejection: the exit code (or an error code such as ETIMEDOUT) and the output so far.
+    const e = /** @type {{ code?: number | string, stdout?: string, stderr?: string }} */ (err);
     return { code: e.code ?? 1, stdout: e.stdout ?? "", stderr: e.stderr ?? "" };
   }
 }
 
+/**
+ * @param {string} path
+ * @param {RequestInit} [init]
+ * @returns {Promise<{ status: number, body: any }>}
+ */
 async function getJson(path, init) {
   const r = await fetch(origin + path, init);
   return { status: r.status, body: await r.json() };
 }
 
+/** @typedef {{ trigger: string, status: string, mode: string }} SyncRun  an entry of GET /admin/sync's `runs` */
+
 before(async () => {
-  service = spawn(process.execPath, [join(root, "scripts", "start.mjs")], {
+  const child = spawn(process.execPath, [join(root, "scripts", "start.mjs")], {
     cwd: root,
     env: {
       ...process.env,
@@ -56,18 +73,19 @@ before(async () => {
     stdio: ["ignore", "pipe", "pipe"],
     detached: true,
   });
-  service.stdout.on("data", (d) => (output += d));
-  service.stderr.on("data", (d) => (output += d));
+  service = child;
+  child.stdout.on("data", (d) => (output += d));
+  child.stderr.on("data", (d) => (output += d));
   const deadline = Date.now() + 180_000;
   while (!output.includes("[ssmd] ready")) {
-    if (service.exitCode !== null) throw new Error(`npm start exited ${service.exitCode}:\n${output}`);
+    if (child.exitCode !== null) throw new Error(`npm start exited ${child.exitCode}:\n${output}`);
     if (Date.now() > deadline) throw new Error(`service not ready in 180s:\n${output}`);
     await new Promise((r) => setTimeout(r, 500));
   }
 });
 
 after(() => {
-  if (service && service.exitCode === null) {
+  if (service?.pid !== undefined && service.exitCode === null) {
     try {
       process.kill(-service.pid, "SIGTERM");
     } catch {}
@@ -179,7 +197,9 @@ test("trades pushed over HTTP feed the ticker's builders and the day's ticker re
   assert.equal(pushed.status, 200, await pushed.clone().text());
 
   // The day of the trades themselves: `now`'s day can be the next one (a run just after midnight UTC).
-  const day = new Date(trades[trades.length - 1].ts).toISOString().slice(0, 10);
+  const last = trades.at(-1);
+  assert.ok(last);
+  const day = new Date(last.ts).toISOString().slice(0, 10);
   const listed = await getJson(`/tickers?feed=kalshi&date=${day}`);
   assert.equal(listed.status, 200);
   assert.ok(JSON.stringify(listed.body).includes(ticker), `${ticker} not in the day's registry`);
@@ -229,8 +249,10 @@ test("a client that sends no Accept-Encoding (curl's default) gets plain JSON, f
   const path = "/markets?status=open&limit=40";
   await (await fetch(origin + path)).arrayBuffer(); // fill (fetch accepts gzip)
   // node:http sends no Accept-Encoding unless told to.
+  /** @type {{ headers: import("node:http").IncomingHttpHeaders, body: string }} */
   const res = await new Promise((resolve, reject) => {
     get(origin + path, (r) => {
+      /** @type {Buffer[]} */
       const chunks = [];
       r.on("data", (c) => chunks.push(c));
       r.on("end", () => resolve({ headers: r.headers, body: Buffer.concat(chunks).toString("utf8") }));
@@ -244,16 +266,19 @@ test("a client that sends no Accept-Encoding (curl's default) gets plain JSON, f
 test("the local cron endpoint runs scheduled(): the quarter-hour cron starts an incremental sync", async () => {
   const headers = { authorization: `Bearer ${token}` };
   const before = (await getJson("/admin/sync?limit=50", { headers })).body.runs.filter(
-    (r) => r.trigger === "cron",
+    (/** @type {SyncRun} */ r) => r.trigger === "cron",
   ).length;
   const r = await fetch(`${origin}${SCHEDULED_PATH}?cron=${encodeURIComponent("*/15 * * * *")}`);
   assert.equal(r.status, 200, await r.text());
   const deadline = Date.now() + 30_000;
   for (;;) {
-    const runs = (await getJson("/admin/sync?limit=50", { headers })).body.runs.filter((x) => x.trigger === "cron");
+    /** @type {SyncRun[]} */
+    const runs = (await getJson("/admin/sync?limit=50", { headers })).body.runs.filter(
+      (/** @type {SyncRun} */ x) => x.trigger === "cron",
+    );
     // A new cron run, or (if the local quarter-hour ticker fired just before) the one it joined.
     if (runs.length > before || runs.some((x) => x.status === "running")) {
-      assert.equal(runs[0].mode, "incremental");
+      assert.equal(runs[0]?.mode, "incremental");
       break;
     }
     if (Date.now() > deadline) assert.fail("no cron-triggered sync run within 30s");
@@ -262,9 +287,11 @@ test("the local cron endpoint runs scheduled(): the quarter-hour cron starts an 
 });
 
 test("SIGTERM stops the service cleanly: exit 0, Worker and simulator ports closed", async () => {
+  const started = service;
+  assert.ok(started, "before() started the service");
   assert.equal(await portOpen(port), true);
-  const exited = new Promise((resolve) => service.once("exit", (code, signal) => resolve({ code, signal })));
-  service.kill("SIGTERM");
+  const exited = new Promise((resolve) => started.once("exit", (code, signal) => resolve({ code, signal })));
+  started.kill("SIGTERM");
   const result = await Promise.race([exited, new Promise((r) => setTimeout(() => r("timeout"), 15_000))]);
   assert.deepEqual(result, { code: 0, signal: null });
   const deadline = Date.now() + 5_000;
