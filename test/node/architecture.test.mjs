@@ -1,7 +1,8 @@
 // docs/architecture.md states the dependency rules the checker enforces and tours the folders:
 // - its "Dependency rules" list names exactly the rules of .dependency-cruiser.cjs and of
 //   scripts/check-sql.ts (by name, each once);
-// - its "Folders" table has one row per folder of the repository and of src/ (plus src/'s root files).
+// - its "Folders" table has one row per folder of the repository and of src/ (plus src/'s root files),
+//   and README.md's tour ("Where things are") has the same rows.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync, statSync } from "node:fs";
@@ -16,6 +17,13 @@ const section = (title) => {
   assert.ok(start >= 0, `docs/architecture.md has no "## ${title}"`);
   const end = doc.indexOf("\n## ", start + 1);
   return doc.slice(start, end < 0 ? undefined : end);
+};
+/** The folder column (`| \`src/db/\` | …`) of the table under a "## " heading of a markdown text. */
+const folderRows = (text, title) => {
+  const start = text.indexOf(`\n## ${title}\n`);
+  assert.ok(start >= 0, `no "## ${title}"`);
+  const end = text.indexOf("\n## ", start + 1);
+  return [...text.slice(start, end < 0 ? undefined : end).matchAll(/^\| `([^`]+)`/gm)].map((m) => m[1]).sort();
 };
 const dirs = (dir) =>
   readdirSync(join(ROOT, dir)).filter(
@@ -55,4 +63,11 @@ test("the folder tour has one row per folder", () => {
     rows.map((r) => (r === "src/" ? "src/ (root files)" : r)).sort(),
     expected.filter((d) => d !== "src/").sort(),
   );
+});
+
+test("the README's tour of the folders has the rows of docs/architecture.md's table", () => {
+  const readme = readFileSync(join(ROOT, "README.md"), "utf8");
+  const tour = folderRows(readme, "Where things are");
+  assert.ok(tour.length > 0, 'README.md "Where things are" is a table of folders');
+  assert.deepEqual(tour, folderRows(doc, "Folders"));
 });
