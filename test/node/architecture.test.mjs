@@ -12,20 +12,24 @@ import { fileURLToPath } from "node:url";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const doc = readFileSync(join(ROOT, "docs/architecture.md"), "utf8");
-const section = (title) => {
+const section = (/** @type {string} */ title) => {
   const start = doc.indexOf(`\n## ${title}\n`);
   assert.ok(start >= 0, `docs/architecture.md has no "## ${title}"`);
   const end = doc.indexOf("\n## ", start + 1);
   return doc.slice(start, end < 0 ? undefined : end);
 };
-/** The folder column (`| \`src/db/\` | …`) of the table under a "## " heading of a markdown text. */
+/**
+ * The folder column (`| \`src/db/\` | …`) of the table under a "## " heading of a markdown text.
+ * @param {string} text
+ * @param {string} title
+ */
 const folderRows = (text, title) => {
   const start = text.indexOf(`\n## ${title}\n`);
   assert.ok(start >= 0, `no "## ${title}"`);
   const end = text.indexOf("\n## ", start + 1);
   return [...text.slice(start, end < 0 ? undefined : end).matchAll(/^\| `([^`]+)`/gm)].map((m) => m[1]).sort();
 };
-const dirs = (dir) =>
+const dirs = (/** @type {string} */ dir) =>
   readdirSync(join(ROOT, dir)).filter(
     (n) => !n.startsWith(".") && n !== "node_modules" && statSync(join(ROOT, dir, n)).isDirectory(),
   );
@@ -40,8 +44,10 @@ test("the documented dependency rules are exactly the enforced ones", () => {
     .flatMap((m) => m.slice(1))
     .filter(Boolean);
   assert.ok(sqlRules.length > 0, "scripts/check-sql.ts names its rules in Finding['rule']");
-  for (const r of config.forbidden) assert.equal(r.severity, "error", r.name);
-  const enforced = [...config.forbidden.map((r) => r.name), ...sqlRules].sort();
+  /** @type {{ name: string, severity: string }[]} */
+  const forbidden = config.forbidden;
+  for (const r of forbidden) assert.equal(r.severity, "error", r.name);
+  const enforced = [...forbidden.map((r) => r.name), ...sqlRules].sort();
   const documented = [...section("Dependency rules").matchAll(/^- `([a-z0-9-]+)` —/gm)].map((m) => m[1]).sort();
   assert.deepEqual(documented, enforced);
   assert.match(section("Dependency rules"), /npm run lint:deps/);

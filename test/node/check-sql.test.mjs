@@ -45,10 +45,13 @@ const TREE = {
   ].join("\n"),
 };
 
+/** @param {string} root */
 function run(root) {
   try {
     return { code: 0, out: execFileSync(TSX, [SCRIPT, "--root", root], { encoding: "utf8" }) };
-  } catch (e) {
+  } catch (err) {
+    // execFileSync's error: the exit status and the output.
+    const e = /** @type {{ status: number | null, stdout: unknown }} */ (err);
     return { code: e.status, out: String(e.stdout) };
   }
 }

@@ -14,8 +14,14 @@ import { dirname, extname, join, normalize, relative, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
-const rel = (p) => relative(ROOT, p).split(sep).join("/");
+const rel = (/** @type {string} */ p) => relative(ROOT, p).split(sep).join("/");
 
+/**
+ * Files under `dir` (no dot-folders, no node_modules) that `keep` accepts.
+ * @param {string} dir
+ * @param {(path: string) => boolean} keep
+ * @param {string[]} [out]
+ */
 function walk(dir, keep, out = []) {
   let names;
   try {
@@ -32,9 +38,10 @@ function walk(dir, keep, out = []) {
   return out;
 }
 
-const isMd = (p) => extname(p) === ".md";
+const isMd = (/** @type {string} */ p) => extname(p) === ".md";
 const MD_FILES = [
   join(ROOT, "README.md"),
+  join(ROOT, "CONTRIBUTING.md"),
   ...walk(join(ROOT, "docs"), isMd),
   ...readdirSync(join(ROOT, "bench/results"), { withFileTypes: true })
     .filter((d) => d.isFile() && isMd(d.name))
@@ -54,16 +61,17 @@ const TEXT_FILES = [
     walk(join(ROOT, d), (p) => TEXT_EXTS.has(extname(p))),
   ),
   join(ROOT, "README.md"),
+  join(ROOT, "CONTRIBUTING.md"),
 ].filter((p) => existsSync(p) && !SKIP_TEXT.some((re) => re.test(rel(p))));
 
 /** Markdown text without fenced code blocks and inline code spans (same length, so offsets keep their lines). */
-function stripCode(md) {
-  const blank = (s) => s.replace(/[^\n]/g, " ");
+function stripCode(/** @type {string} */ md) {
+  const blank = (/** @type {string} */ s) => s.replace(/[^\n]/g, " ");
   return md.replace(/^(```|~~~)[^\n]*\n[\s\S]*?^\1[^\n]*$/gm, blank).replace(/(`+)[^\n]*?\1/g, blank);
 }
 
 /** GitHub's heading id (github-slugger): lower case, punctuation and symbols dropped, spaces → '-'. */
-function slug(text) {
+function slug(/** @type {string} */ text) {
   return text
     .replace(/!?\[([^\]]*)\]\([^)]*\)/g, "$1")
     .trim()
@@ -72,14 +80,17 @@ function slug(text) {
     .replace(/ /g, "-");
 }
 
+/** @type {Map<string, Set<string>>} */
 const anchorCache = new Map();
+/** @param {string} file */
 function anchorsOf(file) {
-  if (anchorCache.has(file)) return anchorCache.get(file);
+  const cached = anchorCache.get(file);
+  if (cached) return cached;
   const text = readFileSync(file, "utf8").replace(/^(```|~~~)[^\n]*\n[\s\S]*?^\1[^\n]*$/gm, "");
   const ids = new Set();
   const seen = new Map();
   for (const m of text.matchAll(/^#{1,6}\s+(.+?)\s*#*\s*$/gm)) {
-    const base = slug(m[1]);
+    const base = slug(m[1] ?? "");
     const n = seen.get(base) ?? 0;
     seen.set(base, n + 1);
     ids.add(n === 0 ? base : `${base}-${n}`);
@@ -89,6 +100,10 @@ function anchorsOf(file) {
   return ids;
 }
 
+/**
+ * @param {string} text
+ * @param {number} index
+ */
 function lineOf(text, index) {
   let n = 1;
   for (let i = 0; i < index; i++) if (text.charCodeAt(i) === 10) n++;
@@ -96,9 +111,13 @@ function lineOf(text, index) {
 }
 
 /** Problems with one link target as written in `file`, or null. */
+/**
+ * @param {string} file
+ * @param {string} target
+ */
 function checkTarget(file, target) {
   if (/^[a-z][a-z0-9+.-]*:/i.test(target)) return null; // http:, https:, mailto:
-  const [pathPart, anchor] = target.split("#", 2);
+  const [pathPart = "", anchor] = target.split("#", 2);
   const path = decodeURI(pathPart);
   const dest = path === "" ? file : normalize(join(dirname(file), path));
   if (!rel(dest) || rel(dest).startsWith("..")) return `${target}: outside the repository`;
@@ -115,12 +134,11 @@ function linkProblems() {
   for (const file of MD_FILES) {
     const raw = readFileSync(file, "utf8");
     const text = stripCode(raw);
+    /** @type {(m: RegExpExecArray) => [index: number, target: string]} */
+    const at = (m) => [m.index, m[1] ?? ""];
     const targets = [
-      ...[...text.matchAll(/!?\[(?:[^\]\n]|\][^(\n])*?\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\)/g)].map((m) => [
-        m.index,
-        m[1],
-      ]),
-      ...[...text.matchAll(/^\s{0,3}\[[^\]\n]+\]:\s*<?(\S+?)>?(?:\s+"[^"]*")?\s*$/gm)].map((m) => [m.index, m[1]]),
+      ...[...text.matchAll(/!?\[(?:[^\]\n]|\][^(\n])*?\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\)/g)].map(at),
+      ...[...text.matchAll(/^\s{0,3}\[[^\]\n]+\]:\s*<?(\S+?)>?(?:\s+"[^"]*")?\s*$/gm)].map(at),
     ];
     for (const [index, target] of targets) {
       links++;
@@ -141,7 +159,8 @@ function mentionProblems() {
     for (const m of text.matchAll(PATH_RE)) {
       if (m[2]) continue; // pinned to a commit: history
       mentions++;
-      if (!existsSync(join(ROOT, m[1]))) problems.push(`${rel(file)}:${lineOf(text, m.index)}: ${m[1]} does not exist`);
+      const path = m[1] ?? "";
+      if (!existsSync(join(ROOT, path))) problems.push(`${rel(file)}:${lineOf(text, m.index)}: ${path} does not exist`);
     }
   }
   return { problems, mentions };

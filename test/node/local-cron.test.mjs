@@ -4,7 +4,7 @@ import { cronMatches, readCrons } from "../../scripts/local-cron.mjs";
 import { fileURLToPath } from "node:url";
 
 test("cronMatches handles the forms wrangler.toml uses", () => {
-  const at = (h, m) => new Date(Date.UTC(2026, 10, 25, h, m));
+  const at = (/** @type {number} */ h, /** @type {number} */ m) => new Date(Date.UTC(2026, 10, 25, h, m));
   assert.equal(cronMatches("*/15 * * * *", at(10, 45)), true);
   assert.equal(cronMatches("*/15 * * * *", at(10, 46)), false);
   assert.equal(cronMatches("30 14 * * *", at(14, 30)), true);

@@ -19,16 +19,17 @@ const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const DOC = "docs/kalshi-wire.md";
 const SELF = "test/node/wire-refs.test.mjs";
 const SCAN_DIRS = ["src", "sim", "test", "cli", "scripts", "bench", "docs"];
-const SCAN_ROOT_FILES = ["README.md"];
+const SCAN_ROOT_FILES = ["README.md", "CONTRIBUTING.md"];
 const EXTS = new Set([".ts", ".mts", ".cts", ".js", ".mjs", ".cjs", ".md", ".sh", ".toml", ".sql"]);
 /** Data and generated files: their text is not ours to cite from. */
 const SKIP = [/^test\/fixtures\//, /^src\/worker-configuration\.d\.ts$/, /(^|\/)node_modules\//];
 
-const rel = (p) => relative(ROOT, p).split(sep).join("/");
+const rel = (/** @type {string} */ p) => relative(ROOT, p).split(sep).join("/");
 
 function listFiles() {
+  /** @type {string[]} */
   const out = [];
-  const walk = (dir) => {
+  const walk = (/** @type {string} */ dir) => {
     let names;
     try {
       names = readdirSync(dir);
@@ -53,10 +54,10 @@ function listFiles() {
   return out.sort();
 }
 
-const read = (r) => readFileSync(join(ROOT, r), "utf8");
+const read = (/** @type {string} */ r) => readFileSync(join(ROOT, r), "utf8");
 
 /** Section ids from headings (`## 2. …`, `### 2.13 …`) of a markdown text. */
-function headingIds(md) {
+function headingIds(/** @type {string} */ md) {
   const ids = new Set();
   for (const m of md.matchAll(/^#{2,4}\s+(\d+(?:\.\d+)*)[.\s]/gm)) ids.add(m[1]);
   return ids;
@@ -64,7 +65,7 @@ function headingIds(md) {
 
 const wire = read(DOC);
 const SECTIONS = headingIds(wire);
-const QUIRKS = new Set([...wire.matchAll(/^\|\s*(Q\d+)\s*\|/gm)].map((m) => m[1]));
+const QUIRKS = new Set([...wire.matchAll(/^\|\s*(Q\d+)\s*\|/gm)].map((m) => m[1] ?? ""));
 
 const SEC_ID = String.raw`§\s?\d+(?:\.\d+)*(?:[–-]§?\d+(?:\.\d+)*)?`;
 const Q_ID = String.raw`Q\d+(?:[–-]Q?\d+)?`;
@@ -83,9 +84,10 @@ const BARE_SEC_RE = /§\s?\d+(?:\.\d+)*/g;
 const OTHER_DOC_RE = /docs\/(?!kalshi-wire\.md)[\w.-]+\.md|\bRFC\s?\d+/;
 
 /** Problems with one id (`§2.1`, `§6.4–6.6`, `Q8–Q11`), or [] when it resolves. */
-function checkId(id) {
+function checkId(/** @type {string} */ id) {
   if (id.startsWith("Q")) {
-    const [a, b] = id.split(/[–-]/).map((x) => Number(x.replace("Q", "")));
+    // split() always yields a first element: the default is for the type checker.
+    const [a = Number.NaN, b] = id.split(/[–-]/).map((x) => Number(x.replace("Q", "")));
     const missing = [];
     for (let n = a; n <= (b ?? a); n++) if (!QUIRKS.has(`Q${n}`)) missing.push(`Q${n}`);
     if (b !== undefined && b < a) missing.push(id);
@@ -95,6 +97,10 @@ function checkId(id) {
   return ends.filter((s) => !SECTIONS.has(s)).map((s) => `section §${s} is not a heading of ${DOC}`);
 }
 
+/**
+ * @param {string} text
+ * @param {number} index
+ */
 function lineOf(text, index) {
   let n = 1;
   for (let i = 0; i < index; i++) if (text.charCodeAt(i) === 10) n++;
@@ -102,11 +108,13 @@ function lineOf(text, index) {
 }
 
 function scan() {
+  /** @type {string[]} */
   const problems = [];
   const refs = [];
   for (const file of listFiles()) {
     const text = read(file);
-    const at = (i, msg) => problems.push(`${file}:${lineOf(text, i)}: ${msg}`);
+    const at = (/** @type {number} */ i, /** @type {string} */ msg) =>
+      problems.push(`${file}:${lineOf(text, i)}: ${msg}`);
     for (const m of text.matchAll(OUTSIDE_PATH_RE)) at(m.index, `"${m[0]}" points outside the repository; cite ${DOC}`);
     for (const m of text.matchAll(SOURCE_TAG_RE))
       at(m.index, `source tag ${m[0]} of the old external notes does not resolve`);
@@ -169,7 +177,8 @@ test("§10 lists exactly the fixtures in test/fixtures/kalshi", () => {
 });
 
 test("the checker itself: grammar of prefixed and bare references", () => {
-  const m = (s) => [...s.matchAll(GROUP_RE)].map((x) => [...x[0].matchAll(ID_RE)].map((y) => y[0]));
+  const m = (/** @type {string} */ s) =>
+    [...s.matchAll(GROUP_RE)].map((x) => [...x[0].matchAll(ID_RE)].map((y) => y[0]));
   assert.deepEqual(m("see docs/kalshi-wire.md §6, Q4/Q5/Q12."), [["§6", "Q4", "Q5", "Q12"]]);
   assert.deepEqual(m("(docs/kalshi-wire.md Q8–Q11, §2.12)"), [["Q8–Q11", "§2.12"]]);
   assert.deepEqual(m("docs/kalshi-wire.md §2.11 and §4"), [["§2.11", "§4"]]);

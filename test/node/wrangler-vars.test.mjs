@@ -17,6 +17,7 @@ const PRODUCTION = {
 };
 
 /** Hosts that only reach this machine (or nothing): 127.0.0.0/8, localhost, ::1, 0.0.0.0, ::. */
+/** @param {string} hostname */
 function isLoopbackHost(hostname) {
   const h = hostname.toLowerCase().replace(/^\[|\]$/g, "");
   return (
@@ -32,10 +33,15 @@ function isLoopbackHost(hostname) {
 }
 
 /** Every URL inside a string value (anywhere in the value, e.g. a comma-separated list). */
+/** @param {unknown} value */
 function urlsIn(value) {
   return [...String(value).matchAll(/\b[a-z][a-z0-9+.-]*:\/\/[^\s,"']+/gi)].map((m) => m[0]);
 }
 
+/**
+ * `NAME: url` for every loopback URL in a vars table.
+ * @param {Record<string, unknown> | undefined} vars
+ */
 function loopbackVars(vars) {
   const bad = [];
   for (const [name, value] of Object.entries(vars ?? {})) {
