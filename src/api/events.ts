@@ -17,7 +17,7 @@ import {
 import { presentEvent, presentMarket } from "./present";
 import { cachedJson } from "./respond";
 import { EventDetailSchema, EventListSchema } from "./schemas";
-import { defineTool } from "./tools";
+import { defineTool, pathArg, pathRequest, routeOutput } from "./tools";
 
 export const EventsQuerySchema = z.strictObject({
   category: tokenParam("Category, exact (e.g. Economics)"),
@@ -86,9 +86,20 @@ export const eventsApp = createApiApp()
 export const eventTools = [
   defineTool({
     name: "list_events",
+    title: "List events",
     description:
-      "List Kalshi events (groups of related markets) filtered by category, status (derived from its markets; see the `status` parameter) or series, each with its market count; paginated with `cursor`.",
+      "List Kalshi events (groups of related markets) filtered by category, status (derived from the event's markets; see the `status` parameter) or series, each with its market count; ordered by event_ticker. Paging: the answer's `cursor` is null on the last page; otherwise pass it back unchanged, with the same filters, for the next page. Use get_event for an event's markets.",
     input: EventsQuerySchema,
+    output: routeOutput(listRoute),
     request: (args) => ({ path: "/events", query: args }),
+  }),
+  defineTool({
+    name: "get_event",
+    title: "Get an event with its markets",
+    description:
+      "Get one Kalshi event by event ticker, with all its markets (not paged; soft-deleted ones only with `include_deleted`). Market prices are in cents with exact `*_dollars` twins in dollars; volumes in contracts. Unknown event → error not_found.",
+    input: z.strictObject({ event_ticker: pathArg("Event ticker, e.g. KXCPI-26MAR"), ...EventDetailQuery.shape }),
+    output: routeOutput(getRoute),
+    request: (args) => pathRequest(args, "event_ticker", (t) => `/events/${t}`),
   }),
 ];

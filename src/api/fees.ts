@@ -10,7 +10,7 @@ import { instantParam, tokenParam } from "./params";
 import { feeInForce, presentFeeTier } from "./present";
 import { cachedJson } from "./respond";
 import { FeeTierSchema, SeriesFeeSchema } from "./schemas";
-import { defineTool } from "./tools";
+import { defineTool, routeOutput } from "./tools";
 
 export const DEFAULT_TIER = "default";
 
@@ -175,9 +175,11 @@ function quoteOrThrow(input: Parameters<typeof quoteFee>[0]): FeeQuote {
 export const feeTools = [
   defineTool({
     name: "get_fees",
+    title: "Fees and fee quotes",
     description:
-      "Kalshi trading fees: maker/taker coefficients of a fee tier (default 'default'); with `series`, that series' fee type and multiplier in force at `at` (default now); with `price` and `contracts` (and `role`), an exact fee quote for the order as Kalshi rounds it.",
+      "Kalshi trading fees. Always: the maker/taker coefficients of a fee tier (default 'default'; unitless multipliers of C·P·(1−P)). With `series`: that series' fee type and multiplier in force at `at` (ISO-8601; default now). Quote mode — with `price` (dollars, 0..1, e.g. \"0.55\") and `contracts` (and optionally `role` maker|taker, default taker; `action`; `precision`): the exact fee of that fill as Kalshi rounds it, every amount a `*_dollars` string in dollars (`fee_dollars` = what the fill costs). Without `series` the general table applies (makers pay nothing). A flat-fee series cannot be quoted → error unsupported_fee_type.",
     input: FeesQuerySchema,
+    output: routeOutput(feesRoute),
     request: (args) => ({ path: "/fees", query: args }),
   }),
 ];

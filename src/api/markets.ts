@@ -21,7 +21,7 @@ import {
 import { presentMarketWithEvent } from "./present";
 import { cachedJson } from "./respond";
 import { MarketDetailSchema, MarketListSchema } from "./schemas";
-import { defineTool } from "./tools";
+import { defineTool, pathArg, pathRequest, routeOutput } from "./tools";
 
 export const MarketsQuerySchema = z.strictObject({
   category: tokenParam("Series category, exact (e.g. Economics)"),
@@ -98,17 +98,20 @@ export const marketsApp = createApiApp()
 export const marketTools = [
   defineTool({
     name: "list_markets",
+    title: "List markets",
     description:
-      "List Kalshi markets from ssmd's security master, filtered by category, status (see the `status` parameter: `active` = tradeable now; `open` also includes not-yet-open and paused markets), exact raw status, series, close time window; paginated with `cursor`. Each market includes prices (cents and exact dollar strings), volume, open interest, its normalized status and Kalshi's raw status, and its event.",
+      "List Kalshi markets from ssmd's security master (each with its event), filtered by category, status (see the `status` parameter: `active` = tradeable now; `open` also includes not-yet-open and paused markets), exact raw status (`status_raw`), series, close-time window [`closing_after`, `closing_before`) (ISO-8601 date or timestamp with zone) and `has_stream_on` (YYYY-MM-DD: only markets with stream data that UTC day). Ordered by (close_time, ticker). Paging: the answer's `cursor` is null on the last page; otherwise pass it back unchanged, with the same filters, for the next page. Units: a price named as Kalshi/the seed names it (`yes_bid`, `last_price`, …) is in cents (fractional below a cent); its `*_dollars` twin is the exact dollar string; volume and open interest are contracts (`*_fp`: exact strings).",
     input: MarketsQuerySchema,
+    output: routeOutput(listRoute),
     request: (args) => ({ path: "/markets", query: args }),
   }),
   defineTool({
     name: "get_market",
-    description: "Get one Kalshi market by ticker, with its event metadata, prices, volume and status.",
-    input: z.strictObject({
-      ticker: z.string().min(1).max(200).meta({ description: "Market ticker, e.g. KXBTCD-26MAR1317-T65499.99" }),
-    }),
-    request: (args) => ({ path: `/markets/${encodeURIComponent(args.ticker ?? "")}` }),
+    title: "Get a market",
+    description:
+      "Get one Kalshi market by ticker, with its event metadata, prices (cents; `*_dollars` twins in dollars), volume and open interest (contracts), normalized and raw status, times (RFC 3339). Also answers for a soft-deleted market (`deleted_at` set). Unknown ticker → error not_found.",
+    input: z.strictObject({ ticker: pathArg("Market ticker, e.g. KXBTCD-26MAR1317-T65499.99") }),
+    output: routeOutput(getRoute),
+    request: (args) => pathRequest(args, "ticker", (t) => `/markets/${t}`),
   }),
 ];

@@ -8,6 +8,7 @@ import { boolParam, cursorParam, decodeCursor, encodeCursor, limitParam, tickerP
 import { feeInForce, presentFeeEntry, presentSeries } from "./present";
 import { cachedJson } from "./respond";
 import { SeriesDetailSchema, SeriesListSchema } from "./schemas";
+import { defineTool, pathArg, pathRequest, routeOutput } from "./tools";
 
 export const SeriesQuerySchema = z.strictObject({
   category: tokenParam("Category, exact (e.g. Economics)"),
@@ -77,3 +78,24 @@ export const seriesApp = createApiApp()
       },
     });
   });
+
+export const seriesTools = [
+  defineTool({
+    name: "list_series",
+    title: "List series",
+    description:
+      "List Kalshi series (templates of recurring events, e.g. KXCPI) filtered by category, each with its fee type (quadratic | quadratic_with_maker_fees | flat) and fee multiplier; ordered by ticker. Paging: the answer's `cursor` is null on the last page; otherwise pass it back unchanged, with the same filters, for the next page.",
+    input: SeriesQuerySchema,
+    output: routeOutput(listRoute),
+    request: (args) => ({ path: "/series", query: args }),
+  }),
+  defineTool({
+    name: "get_series",
+    title: "Get a series with its fee schedule",
+    description:
+      "Get one Kalshi series by ticker, with the fee entry in force now (`fee_in_force`) and its whole fee schedule (`fee_schedule`, oldest first, future changes included; `effective_ts` in Unix ms). Unknown series → error not_found. For a fee amount use get_fees.",
+    input: z.strictObject({ series_ticker: pathArg("Series ticker, e.g. KXCPI") }),
+    output: routeOutput(getRoute),
+    request: (args) => pathRequest(args, "series_ticker", (t) => `/series/${t}`),
+  }),
+];

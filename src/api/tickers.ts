@@ -19,7 +19,7 @@ import { invalidParameter, notFound } from "./errors";
 import { createApiApp, type AppEnv } from "./factory";
 import { jsonContent, notFoundError, readErrors } from "./openapi-helpers";
 import { cursorParam, decodeCursor, encodeCursor, limitParam, tickerPath } from "./params";
-import { defineTool } from "./tools";
+import { defineTool, pathArg, pathRequest, routeOutput } from "./tools";
 
 const LIVE_CACHE_CONTROL = "no-store";
 const REGISTRY_CACHE_CONTROL = "public, max-age=10, must-revalidate";
@@ -251,12 +251,41 @@ export const tickersApp = createApiApp()
     return c.json({ ticker, volume_profile: vp }, 200);
   });
 
+const BUILDER_UNITS =
+  "price_history: last, vwap, high, low, volatility in cents (fractional) with *_dollars twins in dollars, returns unitless (fractional change); volume_profile: buyVolume, sellVolume, totalVolume, average in contracts, ratio = buy/total (0..1).";
+
 export const tickerTools = [
   defineTool({
     name: "list_tickers",
+    title: "Tickers with stream data on a day",
     description:
-      "List the Kalshi market tickers that had stream data (trades, ticker or order book updates) on a UTC day. Arguments: feed ('kalshi'), date (YYYY-MM-DD). Read each ticker's builders at GET /tickers/{ticker} (price_history: last, vwap, high, low, volatility in cents with *_dollars twins in dollars, returns unitless; volume_profile: volumes in contracts).",
+      "List the Kalshi market tickers that had stream data (trades, ticker or order book updates) on a UTC day (`date`, YYYY-MM-DD, required; `feed` 'kalshi'), with the first/last message time (Unix ms) and message count; ordered by ticker. Paging: the answer's `cursor` is null on the last page; otherwise pass it back unchanged, with the same date, for the next page. Then read a ticker's stream state and builders with get_ticker (or get_price_history / get_volume_profile for another window). To intersect with market filters in one call use list_markets' `has_stream_on`.",
     input: TickersQuerySchema,
+    output: routeOutput(listRoute),
     request: (args) => ({ path: "/tickers", query: args }),
+  }),
+  defineTool({
+    name: "get_ticker",
+    title: "Stream state and builders of a ticker",
+    description: `Live stream state of one market ticker: the latest ticker message, top of book (orderbook), price_history over the last 100 trades, volume_profile over the 5 minutes ending at the latest trade, and ingest stats. Units — ${BUILDER_UNITS} Times are Unix ms. A ticker without stream data → error not_found.`,
+    input: z.strictObject({ ticker: pathArg("Market ticker, e.g. KXBTCD-26MAR1317-T65499.99") }),
+    output: routeOutput(detailRoute),
+    request: (args) => pathRequest(args, "ticker", (t) => `/tickers/${t}`),
+  }),
+  defineTool({
+    name: "get_price_history",
+    title: "Price history builder over the last N trades",
+    description: `price_history of one market ticker over its last \`window\` trades (default ${DEFAULT_PRICE_WINDOW}, max ${MAX_PRICE_WINDOW}): last, vwap, high, low and volatility in cents (fractional) with *_dollars twins in dollars, returns unitless. A ticker without stream data → error not_found.`,
+    input: z.strictObject({ ticker: pathArg("Market ticker"), ...PriceWindowQuery.shape }),
+    output: routeOutput(priceRoute),
+    request: (args) => pathRequest(args, "ticker", (t) => `/tickers/${t}/price_history`),
+  }),
+  defineTool({
+    name: "get_volume_profile",
+    title: "Volume profile builder over a time window",
+    description: `volume_profile of one market ticker over a time window ending at its latest trade: \`window\` as a duration (250ms, 90s, 5m, 1h; default 5m, max ${MAX_VOLUME_WINDOW_MS / 60_000}m) or \`window_ms\` (not both). buyVolume, sellVolume, totalVolume, average in contracts; ratio = buy/total (0..1). A ticker without stream data → error not_found.`,
+    input: z.strictObject({ ticker: pathArg("Market ticker"), ...VolumeWindowQuery.shape }),
+    output: routeOutput(volumeRoute),
+    request: (args) => pathRequest(args, "ticker", (t) => `/tickers/${t}/volume_profile`),
   }),
 ];

@@ -2,7 +2,14 @@
 import { eventTools } from "./events";
 import { feeTools } from "./fees";
 import { marketTools } from "./markets";
+import { seriesTools } from "./series";
 import { tickerTools } from "./tickers";
 import type { ToolDefinition } from "./tools";
 
-export const TOOLS: readonly ToolDefinition[] = [...marketTools, ...eventTools, ...feeTools, ...tickerTools];
+export const TOOLS: readonly ToolDefinition[] = [
+  ...marketTools,
+  ...eventTools,
+  ...seriesTools,
+  ...feeTools,
+  ...tickerTools,
+];

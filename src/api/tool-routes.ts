@@ -6,13 +6,32 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { ApiError, ErrorResponseSchema } from "./errors";
 import { createApiApp } from "./factory";
 import { jsonContent, readErrors } from "./openapi-helpers";
-import { toolInputJsonSchema, toolRequestPath, type Dispatch, type ToolDefinition } from "./tools";
+import {
+  READ_TOOL_ANNOTATIONS,
+  toolInputJsonSchema,
+  toolOutputJsonSchema,
+  toolRequestPath,
+  type Dispatch,
+  type ToolDefinition,
+} from "./tools";
 
 const ToolManifestEntry = z
   .object({
     name: z.string(),
+    title: z.string(),
     description: z.string(),
+    annotations: z
+      .object({
+        readOnlyHint: z.boolean(),
+        destructiveHint: z.boolean(),
+        idempotentHint: z.boolean(),
+        openWorldHint: z.boolean(),
+      })
+      .openapi({ description: "MCP tool annotations (every ssmd tool is a read)" }),
     input_schema: z.record(z.string(), z.unknown()).openapi({ description: "JSON Schema of the arguments object" }),
+    output_schema: z
+      .record(z.string(), z.unknown())
+      .openapi({ description: "JSON Schema of the answer: the REST route's response schema" }),
     method: z.literal("POST"),
     path: z.string(),
   })
@@ -24,8 +43,11 @@ export function toolManifest(tools: readonly ToolDefinition[]): z.infer<typeof T
   return {
     tools: tools.map((t) => ({
       name: t.name,
+      title: t.title,
       description: t.description,
+      annotations: { ...READ_TOOL_ANNOTATIONS },
       input_schema: toolInputJsonSchema(t),
+      output_schema: toolOutputJsonSchema(t),
       method: "POST" as const,
       path: `/tools/${t.name}`,
     })),
@@ -36,7 +58,8 @@ const manifestRoute = createRoute({
   method: "get",
   path: "/tools",
   tags: ["tools"],
-  summary: "Agent tool manifest: name, description and JSON Schema of each tool's arguments",
+  summary:
+    "Agent tool manifest: name, title, description, annotations and the JSON Schemas of each tool's arguments and answer",
   request: { query: z.strictObject({}) },
   responses: { 200: jsonContent(ToolManifest, "The tools"), ...readErrors },
 });

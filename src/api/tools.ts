@@ -1,7 +1,8 @@
 /**
  * Agent tools, each defined once: its zod input schema IS the REST route's query (or path)
- * schema, so validation, the HTTP route and the tool's JSON Schema cannot drift apart, and a
- * call is answered by the REST route itself (same JSON, same cache).
+ * schema and its output schema IS the route's 200 response schema, so validation, the HTTP route
+ * and the tool's JSON Schemas cannot drift apart, and a call is answered by the REST route itself
+ * (same JSON, same cache).
  *
  * Tool arguments arrive as JSON; they are turned into the strings a query string would carry
  * (10 → "10", true → "true") and validated by the same schema the route uses.
@@ -12,11 +13,46 @@ import { ApiError, validationError } from "./errors";
 
 export interface ToolDefinition {
   name: string;
+  /** Short human-readable name (MCP `title`). */
+  title: string;
   description: string;
   /** A z.strictObject over string-valued arguments (the route's query schema, or its path params). */
   input: z.ZodObject;
+  /** The REST route's own 200 response schema (see `routeOutput`): the tool's output schema. */
+  output: z.ZodObject;
   /** The REST request that answers a call with these (already validated, stringified) arguments. */
   request(args: Record<string, string>): { path: string; query?: Record<string, string> };
+}
+
+/**
+ * Every tool is a read: MCP annotations (hints to clients; ssmd's tools only read its own
+ * database and ticker objects, never the open world).
+ */
+export const READ_TOOL_ANNOTATIONS = {
+  readOnlyHint: true,
+  destructiveHint: false,
+  idempotentHint: true,
+  openWorldHint: false,
+} as const;
+
+/** A route's 200 JSON schema, taken from its createRoute config (the tool's output is never declared twice). */
+export function routeOutput<S extends z.ZodObject>(route: {
+  responses: { 200: { content: { "application/json": { schema: S } } } };
+}): S {
+  return route.responses[200].content["application/json"].schema;
+}
+
+/** A path parameter as a tool argument (same bounds as the route's `tickerPath`). */
+export const pathArg = (description: string) => z.string().min(1).max(200).meta({ description });
+
+/** The `key` argument goes into the path (URI-encoded), the others into the query string: `{ticker: "A", window: "5"}` → `/tickers/A/price_history?window=5`. */
+export function pathRequest(
+  args: Record<string, string>,
+  key: string,
+  build: (id: string) => string,
+): { path: string; query: Record<string, string> } {
+  const { [key]: id, ...query } = args;
+  return { path: build(encodeURIComponent(id ?? "")), query };
 }
 
 export function defineTool<T extends ToolDefinition>(tool: T): T {
@@ -26,14 +62,16 @@ export function defineTool<T extends ToolDefinition>(tool: T): T {
 
 type JsonSchema = Record<string, unknown>;
 
-/** JSON Schema of a tool's arguments, from its zod schema (types come from the params' `.meta`). */
-export function toolInputJsonSchema(tool: ToolDefinition): JsonSchema {
-  const schema = z.toJSONSchema(tool.input, {
-    io: "input",
+/**
+ * zod → JSON Schema, the one path for tool arguments and answers. Query params are strings on the
+ * wire but declared (`.meta`) as integer/boolean for callers: the string-level constraints
+ * (pattern, "true"/"false" enum) that describe the wire form are dropped for those.
+ */
+function jsonSchemaOf(schema: z.ZodType, io: "input" | "output"): JsonSchema {
+  const out = z.toJSONSchema(schema, {
+    io,
     unrepresentable: "any",
     override: ({ zodSchema, jsonSchema }) => {
-      // Query params are strings on the wire but declared as integer/boolean for callers: drop
-      // the string-level constraints (pattern, "true"/"false" enum) that describe the wire form.
       const declared = z.globalRegistry.get(zodSchema as unknown as z.ZodType)?.type;
       if (declared === "integer" || declared === "boolean" || declared === "number") {
         delete jsonSchema.pattern;
@@ -43,8 +81,18 @@ export function toolInputJsonSchema(tool: ToolDefinition): JsonSchema {
       }
     },
   }) as JsonSchema;
-  delete schema.$schema;
-  return schema;
+  delete out.$schema;
+  return out;
+}
+
+/** JSON Schema of a tool's arguments, from its zod schema (types come from the params' `.meta`). */
+export function toolInputJsonSchema(tool: ToolDefinition): JsonSchema {
+  return jsonSchemaOf(tool.input, "input");
+}
+
+/** JSON Schema of a tool's answer: the REST route's response schema, as the route emits it. */
+export function toolOutputJsonSchema(tool: ToolDefinition): JsonSchema {
+  return jsonSchemaOf(tool.output, "output");
 }
 
 /** JSON arguments → query-string form. Objects/arrays are rejected naming the argument. */

@@ -2,6 +2,7 @@
 import { SELF } from "cloudflare:test";
 import fc from "fast-check";
 import { beforeAll, expect, it } from "vitest";
+import { TOOLS } from "../../src/api/tool-registry";
 import { migrate, syntheticCatalog, writeCatalog, type Catalog } from "./helpers";
 
 let cat: Catalog;
@@ -33,6 +34,10 @@ const KEYS = [
   "date",
   "feed",
   "window",
+  "window_ms",
+  "ticker",
+  "event_ticker",
+  "series_ticker",
 ];
 const VALUES = [
   "open",
@@ -140,7 +145,7 @@ it("random query strings on every read route never produce a 5xx", async () => {
 });
 
 it("random tool calls never produce a 5xx", async () => {
-  const name = fc.constantFrom("list_markets", "get_market", "list_events", "get_fees", "list_tickers", "nope");
+  const name = fc.constantFrom(...TOOLS.map((t) => t.name), "nope");
   const args = fc.oneof(
     fc
       .dictionary(

@@ -2,12 +2,55 @@
 import { SELF } from "cloudflare:test";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { AjvJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/ajv";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { TOOLS } from "../../src/api/tool-registry";
 import { migrate, syntheticCatalog, writeCatalog, type Catalog } from "./helpers";
 
 let cat: Catalog;
 const BASE = "https://ssmd.test";
-const EXPECTED_TOOLS = ["list_markets", "get_market", "list_events", "get_fees", "list_tickers"];
+const AUTH = { Authorization: "Bearer test-admin-token", "Content-Type": "application/json" };
+const EXPECTED_TOOLS = [
+  "list_markets",
+  "get_market",
+  "list_events",
+  "get_event",
+  "list_series",
+  "get_series",
+  "get_fees",
+  "list_tickers",
+  "get_ticker",
+  "get_price_history",
+  "get_volume_profile",
+];
+const READ_ANNOTATIONS = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false };
+/** A market with stream data (trades ingested in beforeAll) and the UTC day they fall on. */
+let streamed: string;
+let day: string;
+
+/** One call of every tool, with the REST path that answers it. */
+function everyToolCall(): Array<[string, Record<string, unknown>, string]> {
+  const m = cat.markets[0]!;
+  const enc = encodeURIComponent;
+  return [
+    ["list_markets", { status: "open", limit: 3 }, "/markets?status=open&limit=3"],
+    ["get_market", { ticker: m.ticker }, `/markets/${enc(m.ticker)}`],
+    ["list_events", { limit: 3 }, "/events?limit=3"],
+    ["get_event", { event_ticker: m.event_ticker }, `/events/${enc(m.event_ticker)}`],
+    [
+      "get_event",
+      { event_ticker: m.event_ticker, include_deleted: true },
+      `/events/${enc(m.event_ticker)}?include_deleted=true`,
+    ],
+    ["list_series", { category: "Economics" }, "/series?category=Economics"],
+    ["get_series", { series_ticker: "KXCPI" }, "/series/KXCPI"],
+    ["get_fees", { series: "KXCPI", price: "0.50", contracts: 10 }, "/fees?series=KXCPI&price=0.50&contracts=10"],
+    ["list_tickers", { date: day }, `/tickers?date=${day}`],
+    ["get_ticker", { ticker: streamed }, `/tickers/${enc(streamed)}`],
+    ["get_price_history", { ticker: streamed, window: 5 }, `/tickers/${enc(streamed)}/price_history?window=5`],
+    ["get_volume_profile", { ticker: streamed, window: "1h" }, `/tickers/${enc(streamed)}/volume_profile?window=1h`],
+  ];
+}
 
 async function callTool(name: string, args: unknown): Promise<Response> {
   return SELF.fetch(`${BASE}/tools/${name}`, {
@@ -25,6 +68,25 @@ beforeAll(async () => {
   await migrate();
   cat = syntheticCatalog(40, 5);
   await writeCatalog(cat);
+  // Stream data on one market (the seed's trade format), so the ticker tools have something to read.
+  streamed = cat.markets[1]!.ticker;
+  const ts0 = Math.floor(Date.now() / 1000) * 1000 - 60_000;
+  day = new Date(ts0).toISOString().slice(0, 10);
+  const trades = Array.from({ length: 8 }, (_, i) => ({
+    type: "trade",
+    ticker: streamed,
+    price: 40 + i,
+    count: 1 + i,
+    side: "yes",
+    taker_side: i % 2 ? "buy" : "sell",
+    ts: ts0 + i * 1000,
+  }));
+  const res = await SELF.fetch(`${BASE}/admin/ingest/trades`, {
+    method: "POST",
+    headers: AUTH,
+    body: JSON.stringify({ trades }),
+  });
+  expect(res.status, await res.clone().text()).toBe(200);
 });
 
 describe("GET /tools", () => {
@@ -33,6 +95,16 @@ describe("GET /tools", () => {
     expect(res.status).toBe(200);
     const { tools } = (await res.json()) as { tools: any[] };
     expect(tools.map((t) => t.name).sort()).toEqual([...EXPECTED_TOOLS].sort());
+    for (const t of tools) {
+      expect(t.title, t.name).toMatch(/\S/);
+      expect(t.annotations, t.name).toEqual(READ_ANNOTATIONS);
+      expect(t.output_schema.type, t.name).toBe("object");
+      expect(t.input_schema.type, t.name).toBe("object");
+      // Units and paging are spelled out where they apply.
+      if (t.name.startsWith("list_")) expect(t.description, t.name).toMatch(/cursor/);
+      // A tool description never points at a route the model cannot call.
+      expect(t.description, t.name).not.toMatch(/GET \//);
+    }
     const lm = tools.find((t) => t.name === "list_markets");
     expect(lm.path).toBe("/tools/list_markets");
     expect(lm.input_schema.type).toBe("object");
@@ -63,6 +135,44 @@ describe("GET /tools", () => {
     ]);
     const gm = tools.find((t) => t.name === "get_market");
     expect(gm.input_schema.required).toEqual(["ticker"]);
+    expect(tools.find((t) => t.name === "get_event").input_schema.required).toEqual(["event_ticker"]);
+    expect(Object.keys(tools.find((t) => t.name === "get_volume_profile").input_schema.properties).sort()).toEqual([
+      "ticker",
+      "window",
+      "window_ms",
+    ]);
+    // The output schema is the route's response schema: list_markets answers markets + cursor.
+    expect(lm.output_schema.required).toEqual(["markets", "cursor"]);
+    expect(lm.output_schema.properties.markets.items.properties.last_price_dollars).toBeDefined();
+    const fees = tools.find((t) => t.name === "get_fees");
+    expect(Object.keys(fees.input_schema.properties)).toEqual(
+      expect.arrayContaining(["price", "contracts", "role", "action", "precision"]),
+    );
+  });
+
+  it("each tool's output schema is the one the route declares in /openapi.json", async () => {
+    const doc = (await (await SELF.fetch(`${BASE}/openapi.json`)).json()) as any;
+    const { tools } = (await (await SELF.fetch(`${BASE}/tools`)).json()) as { tools: any[] };
+    const routeOf: Record<string, string> = {
+      list_markets: "/markets",
+      get_market: "/markets/{ticker}",
+      list_events: "/events",
+      get_event: "/events/{event_ticker}",
+      list_series: "/series",
+      get_series: "/series/{series_ticker}",
+      get_fees: "/fees",
+      list_tickers: "/tickers",
+      get_ticker: "/tickers/{ticker}",
+      get_price_history: "/tickers/{ticker}/price_history",
+      get_volume_profile: "/tickers/{ticker}/volume_profile",
+    };
+    expect(Object.keys(routeOf).sort()).toEqual([...EXPECTED_TOOLS].sort());
+    const resolve = (s: any): any => (s?.$ref ? doc.components.schemas[s.$ref.split("/").pop()] : s);
+    for (const t of tools) {
+      const op = doc.paths[routeOf[t.name]!].get;
+      const declared = resolve(op.responses["200"].content["application/json"].schema);
+      expect(Object.keys(t.output_schema.properties).sort(), t.name).toEqual(Object.keys(declared.properties).sort());
+    }
   });
 });
 
@@ -95,6 +205,23 @@ describe("POST /tools/{name}", () => {
       await callTool("get_fees", { series: "KXCPI", price: "0.50", contracts: 10, role: "maker" })
     ).json()) as any;
     expect(fees.quote.fee_dollars).toBe("0.05");
+  });
+
+  it("every tool answers what its REST route answers, and the answer parses with the route's schema", async () => {
+    const called = new Set<string>();
+    for (const [name, args, path] of everyToolCall()) {
+      const tool = await callTool(name, args);
+      const expected = await rest(path);
+      expect(expected.status, `${path} ${expected.text.slice(0, 300)}`).toBe(200);
+      expect(tool.status, name).toBe(200);
+      const body = await tool.json();
+      expect(body, name).toEqual(JSON.parse(expected.text));
+      const def = TOOLS.find((t) => t.name === name)!;
+      const parsed = def.output.strict().safeParse(body);
+      expect(parsed.success, `${name}: ${JSON.stringify(parsed.error?.issues.slice(0, 3))}`).toBe(true);
+      called.add(name);
+    }
+    expect([...called].sort()).toEqual([...EXPECTED_TOOLS].sort());
   });
 
   it("pages with the cursor the tool returned", async () => {
@@ -153,12 +280,79 @@ describe("POST /mcp (Streamable HTTP, SDK client)", () => {
     await client?.close();
   });
 
-  it("lists the same tools with the same JSON Schemas as /tools", async () => {
+  it("initialize: the server sends instructions (units, cursors, times, the workflow)", () => {
+    const instructions = client.getInstructions() ?? "";
+    for (const word of [
+      "cents",
+      "_dollars",
+      "cursor",
+      "YYYY-MM-DD",
+      "Unix milliseconds",
+      "has_stream_on",
+      "list_tickers",
+      "get_ticker",
+    ])
+      expect(instructions, word).toContain(word);
+    expect(client.getServerVersion()?.name).toBe("ssmd");
+  });
+
+  it("lists the same tools with the same JSON Schemas as /tools, each with title, annotations, outputSchema", async () => {
     const { tools } = await client.listTools();
     const manifest = ((await (await SELF.fetch(`${BASE}/tools`)).json()) as { tools: any[] }).tools;
     expect(tools.map((t) => t.name).sort()).toEqual([...EXPECTED_TOOLS].sort());
     for (const t of tools) {
-      expect(t.inputSchema).toEqual(manifest.find((m) => m.name === t.name).input_schema);
+      const m = manifest.find((x) => x.name === t.name);
+      expect(t.inputSchema).toEqual(m.input_schema);
+      expect(t.outputSchema).toEqual(m.output_schema);
+      expect(t.outputSchema?.type).toBe("object");
+      expect(t.title).toBe(m.title);
+      expect(t.description).toBe(m.description);
+      expect(t.annotations).toEqual({ title: m.title, ...READ_ANNOTATIONS });
+    }
+  });
+
+  it("tools/call of every tool: structuredContent is the route's JSON and validates against the output schema", async () => {
+    // The SDK client validates structuredContent against the listed outputSchema (JSON Schema)
+    // itself and throws on a mismatch; the route's zod schema is checked here as well, strictly.
+    const { tools } = await client.listTools();
+    const ajv = new AjvJsonSchemaValidator();
+    for (const [name, args, path] of everyToolCall()) {
+      const result = await client.callTool({ name, arguments: args });
+      expect(result.isError, `${name} ${JSON.stringify(result.content)}`).toBe(false);
+      const expected = JSON.parse((await rest(path)).text);
+      expect(result.structuredContent, name).toEqual(expected);
+      const text = (result.content as Array<{ type: string; text: string }>)[0]!.text;
+      expect(JSON.parse(text)).toEqual(expected);
+      const def = TOOLS.find((t) => t.name === name)!;
+      const parsed = def.output.strict().safeParse(result.structuredContent);
+      expect(parsed.success, `${name}: ${JSON.stringify(parsed.error?.issues.slice(0, 3))}`).toBe(true);
+      // And explicitly against the JSON Schema the client was given (a mangled answer fails it).
+      const validate = ajv.getValidator(tools.find((t) => t.name === name)!.outputSchema!);
+      const structured = result.structuredContent as Record<string, unknown>;
+      expect(validate(structured).valid, name).toBe(true);
+      const [firstKey] = Object.keys(structured);
+      expect(validate({ ...structured, [firstKey!]: 12345 }).valid, name).toBe(false);
+      expect(validate({ ...structured, unexpected: 1 }).valid, name).toBe(false);
+    }
+  });
+
+  it("an API error is a tool error carrying the API's code and message", async () => {
+    const cases: Array<[string, Record<string, unknown>, string]> = [
+      ["get_market", { ticker: "NOPE-1" }, "not_found"],
+      ["get_event", { event_ticker: "NOPE-E" }, "not_found"],
+      ["get_series", { series_ticker: "NOPE" }, "not_found"],
+      ["get_ticker", { ticker: cat.markets[2]!.ticker }, "not_found"],
+      ["get_price_history", { ticker: streamed, window: 0 }, "invalid_body"], // the tool schema refuses it,
+      ["get_volume_profile", { ticker: streamed, window: "5m", window_ms: 1000 }, "invalid_parameter"],
+      ["get_fees", { series: "KXFED", price: "0.50", contracts: 1 }, "unsupported_fee_type"],
+    ];
+    for (const [name, args, code] of cases) {
+      const result = await client.callTool({ name, arguments: args });
+      expect(result.isError, name).toBe(true);
+      expect(result.structuredContent).toBeUndefined();
+      const err = JSON.parse((result.content as Array<{ text: string }>)[0]!.text);
+      expect(err.error.code, `${name} ${JSON.stringify(err)}`).toBe(code);
+      expect(err.error.message).toMatch(/\S/);
     }
   });
 

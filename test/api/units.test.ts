@@ -25,6 +25,8 @@ const QUIET = {
 
 /** The seed's own field names that are not snake_case: kept verbatim (docs/api.md). */
 const SEED_NAMES = new Set(["buyVolume", "sellVolume", "totalVolume"]);
+/** The MCP spec's tool annotation names, which GET /tools repeats verbatim. */
+const MCP_NAMES = new Set(["readOnlyHint", "destructiveHint", "idempotentHint", "openWorldHint"]);
 const SNAKE = /^[a-z][a-z0-9]*(_[a-z0-9]+)*$/;
 /** `*_dollars` fields that are fee amounts (any size ≥ 0), not per-contract prices. */
 const DOLLAR_AMOUNTS = new Set(["raw_fee_dollars", "trade_fee_dollars", "rounding_fee_dollars", "fee_dollars"]);
@@ -132,7 +134,8 @@ describe("the OpenAPI document", () => {
   it("field names are snake_case, except the seed's own names", () => {
     const bad: string[] = [];
     for (const { at, props } of responseObjects())
-      for (const k of Object.keys(props)) if (!SNAKE.test(k) && !SEED_NAMES.has(k)) bad.push(`${at}.${k}`);
+      for (const k of Object.keys(props))
+        if (!SNAKE.test(k) && !SEED_NAMES.has(k) && !MCP_NAMES.has(k)) bad.push(`${at}.${k}`);
     expect(bad).toEqual([]);
   });
 });
@@ -217,6 +220,8 @@ function checkUnits(route: string, body: unknown): { pairs: Set<string>; problem
     if (v === null || typeof v !== "object") return;
     const o = v as Record<string, unknown>;
     for (const [k, x] of Object.entries(o)) {
+      // A tool's JSON Schemas (GET /tools) describe answers; they are not one.
+      if (k === "input_schema" || k === "output_schema") continue;
       if (k.endsWith("_dollars") && x !== null && x !== undefined) {
         const dollars = Number(x);
         if (!Number.isFinite(dollars)) {

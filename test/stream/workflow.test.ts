@@ -185,6 +185,16 @@ describe.each(INSTANTS.map((instant, k) => ({ ...instant, k })))("agent workflow
       const bt = trades.get(t)!.map(toBuilderTrade);
       expect(body.price_history).toEqual(PriceHistoryBuilder.of(bt).snapshot());
       expect(body.volume_profile).toEqual(VolumeProfileBuilder.of(bt).snapshot());
+      // The get_ticker tool (what the MCP instructions send an agent to) answers the same.
+      const tool = await SELF.fetch("https://ssmd.test/tools/get_ticker", {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ ticker: t }),
+      });
+      expect(tool.status).toBe(200);
+      const viaTool = (await tool.json()) as typeof body;
+      expect(viaTool.price_history).toEqual(body.price_history);
+      expect(viaTool.volume_profile).toEqual(body.volume_profile);
     }
   });
 
