@@ -1,7 +1,7 @@
 // Every link between the repository's documents resolves.
 //
 // - Every relative Markdown link (`[text](path)`, `[text](path#anchor)`, `[text](#anchor)`,
-//   reference definitions `[id]: path`) in README.md, docs/**/*.md and bench/results/*.md points at
+//   reference definitions `[id]: path`) in README.md, CONTRIBUTING.md, docs/**/*.md and bench/results/*.md points at
 //   a file or folder that exists, and an anchor into a Markdown file names one of its headings
 //   (GitHub's heading ids).
 // - Every document path named in plain text anywhere in the tree (`docs/….md`,
@@ -166,7 +166,7 @@ function mentionProblems() {
   return { problems, mentions };
 }
 
-test("every relative Markdown link in README.md, docs/ and bench/results/ resolves (file and heading)", () => {
+test("every relative Markdown link in README.md, CONTRIBUTING.md, docs/ and bench/results/ resolves (file and heading)", () => {
   const { problems, links } = linkProblems();
   assert.ok(links > 100, `expected the docs to link to each other (found ${links} links)`);
   assert.deepEqual(problems, [], `broken links:\n${problems.join("\n")}`);
