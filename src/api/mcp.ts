@@ -5,7 +5,18 @@
  */
 import { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
-import { CallToolRequestSchema, ListToolsRequestSchema, type CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import {
+  CallToolRequestSchema,
+  ErrorCode,
+  GetPromptRequestSchema,
+  ListPromptsRequestSchema,
+  ListResourcesRequestSchema,
+  ListResourceTemplatesRequestSchema,
+  ListToolsRequestSchema,
+  McpError,
+  ReadResourceRequestSchema,
+  type CallToolResult,
+} from "@modelcontextprotocol/sdk/types.js";
 import type { Context } from "hono";
 import { ApiError, errorBody } from "./errors";
 import type { AppEnv } from "./factory";
@@ -32,15 +43,96 @@ export const MCP_INSTRUCTIONS = [
   "Errors come back as tool errors (isError) whose text is the API error {error: {code, message, details}}: e.g. not_found for an unknown ticker, invalid_parameter naming the argument.",
 ].join("\n");
 
+/**
+ * Resource templates: a market, an event (with its markets) and a ticker's stream state, each read
+ * from the REST route it names — the same JSON a tool call answers.
+ */
+export const MCP_RESOURCE_TEMPLATES = [
+  {
+    uriTemplate: "ssmd://markets/{ticker}",
+    name: "market",
+    title: "A market",
+    description: "GET /markets/{ticker}: the market with its event (prices in cents, *_dollars in dollars).",
+    route: (id: string) => `/markets/${encodeURIComponent(id)}`,
+  },
+  {
+    uriTemplate: "ssmd://events/{event_ticker}",
+    name: "event",
+    title: "An event with its markets",
+    description: "GET /events/{event_ticker}: the event and every market it holds.",
+    route: (id: string) => `/events/${encodeURIComponent(id)}`,
+  },
+  {
+    uriTemplate: "ssmd://tickers/{ticker}",
+    name: "ticker",
+    title: "A ticker's stream state",
+    description: "GET /tickers/{ticker}: latest ticker message, top of book, price_history and volume_profile.",
+    route: (id: string) => `/tickers/${encodeURIComponent(id)}`,
+  },
+] as const;
+
+/** The seed's workflow as a prompt: screen, intersect with the day's stream, read the builders. */
+export const WORKFLOW_PROMPT = {
+  name: "stream_signals",
+  title: "Signals on streamed markets",
+  description:
+    "Open markets of a category closing before a date that had stream data on a day, then both builders for each.",
+  arguments: [
+    { name: "closing_before", description: "Date (YYYY-MM-DD) or timestamp with a zone", required: true },
+    { name: "day", description: "UTC day with stream data (YYYY-MM-DD)", required: true },
+    { name: "category", description: "Series category (default Economics)", required: false },
+  ],
+};
+
+function workflowText(a: Record<string, string | undefined>): string {
+  const category = a.category || "Economics";
+  return [
+    `Find ${category} markets that are open and close before ${a.closing_before}, and that had stream data on ${a.day}.`,
+    `1. Call list_markets {category: "${category}", status: "open", closing_before: "${a.closing_before}", has_stream_on: "${a.day}"} and follow \`cursor\` until it is null.`,
+    "2. For each market, call get_ticker {ticker} for the latest ticker, top of book, price_history and volume_profile (get_price_history / get_volume_profile for other windows).",
+    "3. Build signals from those values. Prices are in cents; *_dollars fields are dollars.",
+  ].join("\n");
+}
+
 function buildServer(
   tools: readonly ToolDefinition[],
   version: string,
   call: (tool: ToolDefinition, args: unknown) => Promise<CallToolResult>,
+  read: (path: string) => Promise<{ ok: boolean; text: string }>,
 ): Server {
   const server = new Server(
     { name: "ssmd", title: "ssmd: Kalshi security master", version },
-    { capabilities: { tools: {} }, instructions: MCP_INSTRUCTIONS },
+    { capabilities: { tools: {}, resources: {}, prompts: {} }, instructions: MCP_INSTRUCTIONS },
   );
+  // Every resource is one of the templates' (there is no fixed list worth sending).
+  server.setRequestHandler(ListResourcesRequestSchema, async () => ({ resources: [] }));
+  server.setRequestHandler(ListResourceTemplatesRequestSchema, async () => ({
+    resourceTemplates: MCP_RESOURCE_TEMPLATES.map(({ route: _route, ...t }) => ({
+      ...t,
+      mimeType: "application/json",
+    })),
+  }));
+  server.setRequestHandler(ReadResourceRequestSchema, async (req) => {
+    const m = /^ssmd:\/\/(markets|events|tickers)\/([^/]+)$/.exec(req.params.uri);
+    const template = m && MCP_RESOURCE_TEMPLATES.find((t) => t.uriTemplate.startsWith(`ssmd://${m[1]}/`));
+    if (!m || !template) throw new McpError(ErrorCode.InvalidParams, `unknown resource '${req.params.uri}'`);
+    const { ok, text } = await read(template.route(decodeURIComponent(m[2]!)));
+    // -32002: the MCP specification's "resource not found"; the API's error body is the data.
+    if (!ok) throw new McpError(-32002, `resource not found: ${req.params.uri}`, JSON.parse(text));
+    return { contents: [{ uri: req.params.uri, mimeType: "application/json", text }] };
+  });
+  server.setRequestHandler(ListPromptsRequestSchema, async () => ({ prompts: [WORKFLOW_PROMPT] }));
+  server.setRequestHandler(GetPromptRequestSchema, async (req) => {
+    if (req.params.name !== WORKFLOW_PROMPT.name)
+      throw new McpError(ErrorCode.InvalidParams, `unknown prompt '${req.params.name}'`);
+    const args = req.params.arguments ?? {};
+    for (const a of WORKFLOW_PROMPT.arguments)
+      if (a.required && !args[a.name]) throw new McpError(ErrorCode.InvalidParams, `missing argument '${a.name}'`);
+    return {
+      description: WORKFLOW_PROMPT.description,
+      messages: [{ role: "user" as const, content: { type: "text" as const, text: workflowText(args) } }],
+    };
+  });
   const listed = tools.map((t) => ({
     name: t.name,
     title: t.title,
@@ -89,7 +181,11 @@ export async function handleMcp(
     }
     return result;
   };
-  const server = buildServer(tools, SSMD_VERSION, call);
+  const read = async (path: string) => {
+    const res = await dispatch(new Request(new URL(path, c.req.url)), c.env, c.executionCtx);
+    return { ok: res.ok, text: await res.text() };
+  };
+  const server = buildServer(tools, SSMD_VERSION, call, read);
   const transport = new WebStandardStreamableHTTPServerTransport({
     sessionIdGenerator: undefined,
     enableJsonResponse: true,

@@ -396,6 +396,44 @@ describe("POST /mcp (Streamable HTTP, SDK client)", () => {
     expect(((await res.json()) as any).error.code).toBe("forbidden_origin");
   });
 
+  it("resource templates read the same JSON as the REST routes; an unknown one is resource-not-found", async () => {
+    const { resourceTemplates } = await client.listResourceTemplates();
+    expect(resourceTemplates.map((t) => t.uriTemplate)).toEqual([
+      "ssmd://markets/{ticker}",
+      "ssmd://events/{event_ticker}",
+      "ssmd://tickers/{ticker}",
+    ]);
+    expect((await client.listResources()).resources).toEqual([]);
+    const m = cat.markets[0]!;
+    const enc = encodeURIComponent;
+    for (const [uri, path] of [
+      [`ssmd://markets/${enc(m.ticker)}`, `/markets/${enc(m.ticker)}`],
+      [`ssmd://events/${enc(m.event_ticker)}`, `/events/${enc(m.event_ticker)}`],
+      [`ssmd://tickers/${enc(streamed)}`, `/tickers/${enc(streamed)}`],
+    ] as const) {
+      const { contents } = await client.readResource({ uri });
+      const r = await rest(path);
+      expect(r.status, path).toBe(200);
+      expect(contents).toHaveLength(1);
+      expect(contents[0]!.mimeType).toBe("application/json");
+      expect(JSON.parse((contents[0] as { text: string }).text)).toEqual(JSON.parse(r.text));
+    }
+    await expect(client.readResource({ uri: "ssmd://markets/NO-SUCH-MARKET" })).rejects.toMatchObject({ code: -32002 });
+    await expect(client.readResource({ uri: "ssmd://nope/x" })).rejects.toMatchObject({ code: -32602 });
+  });
+
+  it("offers the seed's workflow as a prompt that names the tools and the arguments given", async () => {
+    const { prompts } = await client.listPrompts();
+    expect(prompts.map((p) => p.name)).toEqual(["stream_signals"]);
+    const got = await client.getPrompt({ name: "stream_signals", arguments: { closing_before: "2027-01-01", day } });
+    const text = (got.messages[0]!.content as { text: string }).text;
+    for (const word of ["list_markets", "get_ticker", "Economics", "2027-01-01", day, "has_stream_on", "cursor"])
+      expect(text, word).toContain(word);
+    await expect(client.getPrompt({ name: "stream_signals", arguments: { day } })).rejects.toMatchObject({
+      code: -32602,
+    });
+  });
+
   it("GET /mcp is 405 (stateless server, no SSE stream)", async () => {
     const res = await SELF.fetch(`${BASE}/mcp`, { headers: { Accept: "text/event-stream" } });
     expect(res.status).toBe(405);
