@@ -8,23 +8,19 @@ import { portOpen } from "./net.mjs";
 import { get } from "node:http";
 import { SCHEDULED_PATH } from "../../scripts/serve-worker.mjs";
 import assert from "node:assert/strict";
-import { spawn, execFile } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, dirname } from "node:path";
-import { fileURLToPath } from "node:url";
+import { execFile } from "node:child_process";
+import { join } from "node:path";
 import { promisify } from "node:util";
+import { root, startService } from "./start-service.mjs";
 
-const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const port = 18787 + Math.floor(Math.random() * 500);
 const simPort = port + 1000;
 const origin = `http://127.0.0.1:${port}`;
 const token = "e2e-admin-token";
-const persist = mkdtempSync(join(tmpdir(), "ssmd-e2e-"));
 /** `npm start`'s process (set by before()). */
 /** @type {import("node:child_process").ChildProcess | undefined} */
 let service;
-let output = "";
+let stopService = () => {};
 
 const execFileP = promisify(execFile);
 /**
@@ -60,38 +56,12 @@ async function getJson(path, init) {
 /** @typedef {{ trigger: string, status: string, mode: string }} SyncRun  an entry of GET /admin/sync's `runs` */
 
 before(async () => {
-  const child = spawn(process.execPath, [join(root, "scripts", "start.mjs")], {
-    cwd: root,
-    env: {
-      ...process.env,
-      SSMD_PORT: String(port),
-      SSMD_SIM_PORT: String(simPort),
-      SSMD_SIM_MARKETS: "3000",
-      SSMD_PERSIST_DIR: persist,
-      SSMD_ADMIN_TOKEN: token,
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-    detached: true,
-  });
-  service = child;
-  child.stdout.on("data", (d) => (output += d));
-  child.stderr.on("data", (d) => (output += d));
-  const deadline = Date.now() + 180_000;
-  while (!output.includes("[ssmd] ready")) {
-    if (child.exitCode !== null) throw new Error(`npm start exited ${child.exitCode}:\n${output}`);
-    if (Date.now() > deadline) throw new Error(`service not ready in 180s:\n${output}`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
+  const started = await startService({ port, token, markets: 3000 });
+  service = started.child;
+  stopService = started.stop;
 });
 
-after(() => {
-  if (service?.pid !== undefined && service.exitCode === null) {
-    try {
-      process.kill(-service.pid, "SIGTERM");
-    } catch {}
-  }
-  rmSync(persist, { recursive: true, force: true });
-});
+after(() => stopService());
 
 test("healthz reports version and reachable D1, KV and Kalshi source", async () => {
   const { status, body } = await getJson("/healthz");
