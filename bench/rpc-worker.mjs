@@ -9,7 +9,7 @@ import { createDurable } from "itty-durable/itty-durable.js";
 import { proxyDurable } from "itty-durable/proxy-durable.js";
 import { z } from "zod";
 import { mapLimit } from "../src/lib/async.ts";
-import { MAX_TRADES_PER_BATCH } from "../src/stream/ingest.ts";
+import { MAX_TRADES_PER_BATCH } from "../src/stream/forwarder.ts";
 import { StreamTradeSchema } from "../src/stream/messages.ts";
 import { TickerState } from "../src/stream/ticker.ts";
 

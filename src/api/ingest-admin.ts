@@ -5,7 +5,8 @@
  */
 import { IngestHealthSchema } from "../stream/health";
 import { createRoute, z } from "@hono/zod-openapi";
-import { INGEST_NAME, MAX_TRADES_PER_BATCH, type IngestObject } from "../stream/ingest";
+import { IngestTradesResultSchema, MAX_TRADES_PER_BATCH } from "../stream/forwarder";
+import { INGEST_NAME, type IngestObject } from "../stream/ingest";
 import { convertTrades, IngestTradeSchema, TRADE_FORMAT_SCHEMAS, tradeFormatOf } from "../stream/trade-input";
 import { detailsError, zodIssuesToDetails, type ErrorDetail } from "./errors";
 import { createApiApp } from "./factory";
@@ -65,20 +66,6 @@ function tradesBodyHook(result: { success: boolean; error?: z.ZodError }): undef
   }
   throw detailsError(details, "json");
 }
-
-const IngestTradesResultSchema = z
-  .object({
-    received: z.number().int(),
-    tickers: z.number().int(),
-    rpc_calls: z.number().int().openapi({ description: "Ticker-object RPCs made (one per ticker in the batch)" }),
-    added: z.number().int(),
-    duplicates: z.number().int(),
-    outside: z.number().int().openapi({ description: "Older than every queryable window (below the prune frontier)" }),
-    rejected: z.number().int(),
-    failed: z.array(z.object({ ticker: z.string(), trades: z.number().int(), error: z.string() })),
-    registry_rows: z.number().int(),
-  })
-  .openapi("IngestTradesResult");
 
 const FeedName = z
   .string()

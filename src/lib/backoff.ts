@@ -34,19 +34,19 @@ export const RETRY_POLICIES = {
    */
   kalshiRequest: { baseMs: 250, maxMs: 10_000, jitter: 1, maxRetryAfterMs: 60_000 },
   /**
-   * The market-data WebSocket reconnect (src/stream/ingest.ts): equal jitter from 1 s to 60 s —
+   * The market-data WebSocket reconnect (src/stream/connection.ts): equal jitter from 1 s to 60 s —
    * never reconnect instantly into an outage, never wait more than a minute of lost trades (the
    * REST backfill recovers the gap).
    */
   streamReconnect: { baseMs: 1_000, maxMs: 60_000, jitter: 0.5 },
   /**
-   * A failed REST backfill job (src/stream/ingest.ts): a flat 5 s, 3 tries — the job is re-queued whole,
+   * A failed REST backfill job (src/stream/backfill-runner.ts): a flat 5 s, 3 tries — the job is re-queued whole,
    * and the alarm tick retries it; the client's own request retries already backed off.
    */
   backfillRetryMs: 5_000,
   backfillMaxAttempts: 3,
   /**
-   * A failed trade forward to a ticker object (src/stream/ingest.ts): no delay, the next flush
+   * A failed trade forward to a ticker object (src/stream/forwarder.ts): no delay, the next flush
    * (tens of ms later) retries it, at most this many times before the batch is dropped (ticker
    * objects deduplicate, so a retry never double-counts).
    */

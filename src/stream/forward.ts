@@ -4,7 +4,7 @@
  */
 import { mapLimit } from "../lib/async";
 import { errorMessage } from "../lib/errors";
-import type { StreamTrade } from "./messages";
+import type { StreamBook, StreamTicker, StreamTrade } from "./messages";
 import { FEED } from "./registry";
 import type { ApplyTradesResult, TickerObject } from "./ticker";
 import { packTrades } from "./trade-pack";
@@ -37,6 +37,25 @@ export function flushNow(nowMs: number, dueAtMs: number, lastFrameAtMs: number |
   return nowMs >= dueAtMs || nowMs - (lastFrameAtMs ?? Number.NEGATIVE_INFINITY) >= FORWARD_DELAY_MS;
 }
 
+/** What one ticker-object call carries: the ticker's trades (packed on the way) and its latest messages. */
+export interface TickerBatchIn {
+  trades: StreamTrade[];
+  ticker_message?: StreamTicker;
+  orderbook?: StreamBook;
+}
+
+/** A ticker whose call failed, with the batch it carried (the caller retries or reports it). */
+export interface ForwardFailure {
+  ticker: string;
+  batch: TickerBatchIn;
+  error: string;
+}
+
+export interface ForwardResult extends ApplyTradesResult {
+  rpc_calls: number;
+  failed: ForwardFailure[];
+}
+
 /** Groups trades by ticker, keeping each ticker's arrival order. */
 export function groupByTicker(trades: readonly StreamTrade[]): Map<string, StreamTrade[]> {
   const out = new Map<string, StreamTrade[]>();
@@ -46,12 +65,6 @@ export function groupByTicker(trades: readonly StreamTrade[]): Map<string, Strea
     else out.set(t.ticker, [t]);
   }
   return out;
-}
-
-export interface ForwardResult extends ApplyTradesResult {
-  tickers: number;
-  rpc_calls: number;
-  failed: { ticker: string; trades: number; error: string }[];
 }
 
 /**
@@ -70,33 +83,30 @@ export function tickerStub(
   return ns.get(ns.idFromName(tickerObjectName(ticker, feed)));
 }
 
-export async function forwardTrades(
+/**
+ * Forwards one batch per ticker, at most `concurrency` calls at a time: the one path of the stream's
+ * flushes and of HTTP-pushed trades (./forwarder.ts). `rejected` counts trades not in the stream
+ * format (refused by `packTrades` before the call) and those the ticker object refused.
+ */
+export async function forwardBatches(
   ns: DurableObjectNamespace<TickerObject>,
-  trades: readonly StreamTrade[],
+  batches: Iterable<[string, TickerBatchIn]>,
   feed: string = FEED,
   concurrency = FORWARD_CONCURRENCY,
 ): Promise<ForwardResult> {
-  const groups = [...groupByTicker(trades)];
-  const res: ForwardResult = {
-    tickers: groups.length,
-    rpc_calls: 0,
-    added: 0,
-    duplicates: 0,
-    outside: 0,
-    rejected: 0,
-    failed: [],
-  };
-  await mapLimit(groups, concurrency, async ([ticker, batch]) => {
+  const res: ForwardResult = { rpc_calls: 0, added: 0, duplicates: 0, outside: 0, rejected: 0, failed: [] };
+  await mapLimit([...batches], concurrency, async ([ticker, batch]) => {
     res.rpc_calls++;
     try {
-      const { packed, rejected } = packTrades(batch);
-      const r = await tickerStub(ns, ticker, feed).applyBatch(ticker, { trades: packed });
+      const { packed, rejected } = packTrades(batch.trades);
+      res.rejected += rejected;
+      const r = await tickerStub(ns, ticker, feed).applyBatch(ticker, { ...batch, trades: packed });
       res.added += r.added;
       res.duplicates += r.duplicates;
       res.outside += r.outside;
-      res.rejected += r.rejected + rejected;
+      res.rejected += r.rejected;
     } catch (e) {
-      res.failed.push({ ticker, trades: batch.length, error: errorMessage(e) });
+      res.failed.push({ ticker, batch, error: errorMessage(e) });
     }
   });
   return res;

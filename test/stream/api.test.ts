@@ -11,7 +11,7 @@ import { createApiApp } from "../../src/api/factory";
 import { ingestAdminApp } from "../../src/api/ingest-admin";
 import { parseDuration, tickersApp } from "../../src/api/tickers";
 import { toBuilderTrade } from "../../src/stream/normalize";
-import { MAX_TRADES_PER_BATCH } from "../../src/stream/ingest";
+import { MAX_TRADES_PER_BATCH } from "../../src/stream/forwarder";
 import { makeTrades, T0 } from "./helpers";
 
 const app = createApiApp();

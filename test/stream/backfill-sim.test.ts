@@ -9,7 +9,7 @@
 import { applyD1Migrations, env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { tickerStub } from "../../src/stream/forward";
-import type { IngestHealth } from "../../src/stream/ingest";
+import type { IngestHealth } from "../../src/stream/health";
 import { ingest, sim, until, type World } from "./sim-world";
 
 const START = Date.UTC(2026, 10, 20, 15, 0, 0);

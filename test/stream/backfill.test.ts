@@ -8,7 +8,7 @@ import { Simulator, type WsSession } from "../../sim/core/index";
 import { KalshiClient } from "../../src/kalshi/client";
 import { TradeSchema } from "../../src/kalshi/schemas";
 import { BackfillQueue, fetchBackfill, normalizeRestTrade, type BackfillJob } from "../../src/stream/backfill";
-import { restBaseFromWs } from "../../src/stream/ingest";
+import { restBaseFromWs } from "../../src/stream/backfill-runner";
 import { normalizeTrade } from "../../src/stream/normalize";
 
 const START = Date.UTC(2026, 10, 20, 12, 0, 0);
