@@ -9,7 +9,7 @@ import { WS_ERRORS } from "../../sim/core/ws";
 import { WS_ERROR_CODES } from "../../src/kalshi/schemas";
 
 describe("wire facts: simulator and client agree", () => {
-  it("WebSocket error codes: sim/core/ws.ts WS_ERRORS = src/kalshi/schemas.ts WS_ERROR_CODES", () => {
+  it("WebSocket error codes: sim/core/ws/protocol.ts WS_ERRORS = src/kalshi/schemas.ts WS_ERROR_CODES", () => {
     expect(WS_ERRORS).toEqual(WS_ERROR_CODES);
   });
 
