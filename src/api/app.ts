@@ -18,6 +18,7 @@ import { healthApp } from "./health";
 import { ingestAdminApp } from "./ingest-admin";
 import { marketsApp } from "./markets";
 import { handleMcp } from "./mcp";
+import { screenApp } from "./screen";
 import { seriesApp } from "./series";
 import { tickersApp } from "./tickers";
 import { TOOLS } from "./tool-registry";
@@ -77,6 +78,7 @@ export const app = base
   .route("/", seriesApp)
   .route("/", feesApp)
   .route("/", tickersApp)
+  .route("/", screenApp)
   .route("/", adminApp)
   .route("/", ingestAdminApp)
   .route("/", createToolRoutes(TOOLS, dispatch));

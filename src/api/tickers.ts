@@ -83,7 +83,7 @@ export const TickersQuerySchema = z.strictObject({
 
 const TickerPath = z.strictObject({ ticker: tickerPath("ticker", "Market ticker") });
 
-const PriceWindowQuery = z.strictObject({
+export const PriceWindowQuery = z.strictObject({
   window: z
     .string()
     .regex(/^[0-9]{1,7}$/, "must be a whole number of trades")
@@ -115,7 +115,7 @@ export function parseDuration(s: string): number | null {
   return Number(m[1]) * UNIT_MS[m[2] as keyof typeof UNIT_MS];
 }
 
-const VolumeWindowQuery = z.strictObject({
+export const VolumeWindowQuery = z.strictObject({
   window: z
     .string()
     .optional()

@@ -2,6 +2,7 @@
 import { eventTools } from "./events";
 import { feeTools } from "./fees";
 import { marketTools } from "./markets";
+import { screenTools } from "./screen";
 import { seriesTools } from "./series";
 import { tickerTools } from "./tickers";
 import type { ToolDefinition } from "./tools";
@@ -12,4 +13,5 @@ export const TOOLS: readonly ToolDefinition[] = [
   ...seriesTools,
   ...feeTools,
   ...tickerTools,
+  ...screenTools,
 ];

@@ -69,6 +69,12 @@ export interface TickerSnapshot {
   stats: TickerStats;
 }
 
+/** Both builders of a ticker over a screen's windows. */
+export interface ScreenSummary {
+  price_history: PriceHistory;
+  volume_profile: VolumeProfile;
+}
+
 export interface TickerBatch {
   /** This ticker's trades, in columns (`packTrades`). */
   trades?: PackedTrades;
@@ -339,6 +345,18 @@ export class TickerState {
     return { status: "ok", value: b.snapshot() };
   }
 
+  /**
+   * Both builders over the given windows and nothing else (no book, ticker message or stats):
+   * the per-ticker summary a screen fans out to (GET /screen). O(1) at the default windows.
+   */
+  screenSummary(priceWindow: number, volumeWindowMs: number): WindowAnswer<ScreenSummary> {
+    const ph = this.priceHistory(priceWindow);
+    if (ph.status !== "ok") return ph;
+    const vp = this.volumeProfile(volumeWindowMs);
+    if (vp.status !== "ok") return vp;
+    return { status: "ok", value: { price_history: ph.value, volume_profile: vp.value } };
+  }
+
   /** The retained trades, newest last (at most `limit`). */
   recentTrades(limit = 100): StreamTrade[] {
     if (this.ticker === null) return [];
@@ -406,6 +424,9 @@ export class TickerObject extends DurableObject<Env> {
   }
   async volumeProfile(windowMs?: number): Promise<WindowAnswer<VolumeProfile>> {
     return this.state.volumeProfile(windowMs);
+  }
+  async screenSummary(priceWindow: number, volumeWindowMs: number): Promise<WindowAnswer<ScreenSummary>> {
+    return this.state.screenSummary(priceWindow, volumeWindowMs);
   }
   async recentTrades(limit?: number): Promise<StreamTrade[]> {
     return this.state.recentTrades(limit);

@@ -22,6 +22,7 @@ const EXPECTED_TOOLS = [
   "get_ticker",
   "get_price_history",
   "get_volume_profile",
+  "screen_markets",
 ];
 const READ_ANNOTATIONS = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false };
 /** A market with stream data (trades ingested in beforeAll) and the UTC day they fall on. */
@@ -49,6 +50,11 @@ function everyToolCall(): Array<[string, Record<string, unknown>, string]> {
     ["get_ticker", { ticker: streamed }, `/tickers/${enc(streamed)}`],
     ["get_price_history", { ticker: streamed, window: 5 }, `/tickers/${enc(streamed)}/price_history?window=5`],
     ["get_volume_profile", { ticker: streamed, window: "1h" }, `/tickers/${enc(streamed)}/volume_profile?window=1h`],
+    [
+      "screen_markets",
+      { has_stream_on: day, where: "totalVolume>=1", sort: "vwap" },
+      `/screen?has_stream_on=${day}&where=totalVolume%3E%3D1&sort=vwap`,
+    ],
   ];
 }
 
@@ -165,6 +171,7 @@ describe("GET /tools", () => {
       get_ticker: "/tickers/{ticker}",
       get_price_history: "/tickers/{ticker}/price_history",
       get_volume_profile: "/tickers/{ticker}/volume_profile",
+      screen_markets: "/screen",
     };
     expect(Object.keys(routeOf).sort()).toEqual([...EXPECTED_TOOLS].sort());
     const resolve = (s: any): any => (s?.$ref ? doc.components.schemas[s.$ref.split("/").pop()] : s);
