@@ -85,3 +85,61 @@ export function refVolumeProfile(trades: BuilderTrade[], windowMs: number) {
     average: w.length === 0 ? null : total / 100 / w.length,
   };
 }
+
+/**
+ * Candles the plain way: unique trades sorted by (ts, id), cut into periods of `periodMs` by
+ * integer division, every period of [from, to) listed; prices in cents and dollars, volumes in contracts.
+ */
+export function refCandles(trades: BuilderTrade[], periodMs: number, fromMs: number, toMs: number) {
+  const all = uniqueSorted(trades);
+  const out = [];
+  for (let s = Math.floor(fromMs / periodMs) * periodMs; s < toMs; s += periodMs) {
+    const w = all.filter((t) => t.ts >= s && t.ts < s + periodMs);
+    if (w.length === 0) {
+      const none = {
+        open: null,
+        high: null,
+        low: null,
+        close: null,
+        open_dollars: null,
+        close_dollars: null,
+        vwap: null,
+      };
+      out.push({
+        start_ts: s,
+        end_ts: s + periodMs,
+        ...none,
+        volume: 0,
+        buy_volume: 0,
+        sell_volume: 0,
+        trade_count: 0,
+      });
+      continue;
+    }
+    const prices = w.map((t) => t.price);
+    let pv = 0;
+    let vol = 0;
+    let buy = 0;
+    for (const t of w) {
+      pv += t.price * t.count;
+      vol += t.count;
+      if (t.takerSide === "yes") buy += t.count;
+    }
+    out.push({
+      start_ts: s,
+      end_ts: s + periodMs,
+      open: prices[0]! / 100,
+      high: Math.max(...prices) / 100,
+      low: Math.min(...prices) / 100,
+      close: prices[prices.length - 1]! / 100,
+      open_dollars: prices[0]! / 10000,
+      close_dollars: prices[prices.length - 1]! / 10000,
+      vwap: pv / vol / 100,
+      volume: vol / 100,
+      buy_volume: buy / 100,
+      sell_volume: (vol - buy) / 100,
+      trade_count: w.length,
+    });
+  }
+  return out;
+}
