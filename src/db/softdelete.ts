@@ -1,7 +1,7 @@
 /**
  * Soft-delete queries. A market is soft-deleted (deleted_at set) only by the sync's reconcile
  * phase, after a complete window did not return it AND a targeted `GET /markets?tickers=` did not
- * either (src/sync/runner.ts). Nothing here writes a row that is not being deleted.
+ * either (src/sync/phase-scan.ts, phase-verify.ts). Nothing here writes a row that is not being deleted.
  */
 
 /** A stored-state predicate over `markets` (all bounds in Unix ms, inclusive); the sync plan lists them. */

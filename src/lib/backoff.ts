@@ -52,7 +52,7 @@ export const RETRY_POLICIES = {
    */
   forwardMaxAttempts: 5,
   /**
-   * A failed sync listing (src/sync/runner.ts), resumed from its committed cursor: 5 s, then 20 s,
+   * A failed sync listing (src/sync/phase-listings.ts), resumed from its committed cursor: 5 s, then 20 s,
    * `syncListingMaxAttempts` in all — the client already retried each request; what is left is a
    * longer outage, worth one quick and one slower retry before the run records the listing failed.
    */

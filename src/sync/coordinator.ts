@@ -22,7 +22,8 @@ import { errorMessage } from "../lib/errors";
 import { log } from "../lib/log";
 import { createRsaPssSigner } from "../kalshi/sign";
 import { buildPlan } from "./plan";
-import { SyncRunner, type StepLimits, type StepResult } from "./runner";
+import { SyncRunner } from "./runner";
+import type { StepLimits, StepResult } from "./step-context";
 import { SyncStore, toStatus, type RunOptions, type RunRow } from "./store";
 import type { StartSyncResult, SyncMode, SyncProgress, SyncRunStatus, SyncTrigger } from "./types";
 

@@ -1,0 +1,158 @@
+/**
+ * The sync's writer: wire items of one page → normalized rows → the changed-rows-only upserts of
+ * src/db/upsert.ts, with what follows a change (markets take their event's series and category,
+ * events their status from their markets), the run's counters, drift and touched cache scopes.
+ * Idempotent: a replayed page writes nothing. The normalizers (bound to the tables' shapes) are
+ * handed in by the runner.
+ */
+import {
+  denormalizeMarkets,
+  deriveEventStatuses,
+  marketRowText,
+  seriesCategories,
+  upsertEvents,
+  upsertFeeChanges,
+  upsertMarketTexts,
+  upsertSeries,
+} from "../db/upsert";
+import type { Event, Market, Series } from "../kalshi/schemas";
+import { noteEvents, noteMarkets, noteSeries } from "./drift";
+import { hash53 } from "./seen";
+import type { StepContext } from "./step-context";
+
+export interface Normalizers {
+  market(m: Market): Parameters<typeof marketRowText>[0];
+  event(e: Event, seriesCategory: string | undefined): Parameters<typeof upsertEvents>[1][number];
+  series(s: Series): Parameters<typeof upsertSeries>[1][number];
+}
+
+/**
+ * Market content an incremental run has already written, by ticker hash → hash of the row's JSON
+ * text. Its listings overlap heavily (a market created, opened or settled within the day is also
+ * in `min_updated_ts`; ~40 % of the items at 200k markets): an item whose row text equals what this
+ * run already wrote is validated and counted as seen like any other, but not sent to D1 again —
+ * D1 already holds exactly that content (nothing else writes markets while a run's listings go).
+ * Kept in memory across the run's steps (an eviction only loses the saving). A 53-bit hash
+ * collision could hide a change until the next run; ~1e-16 per comparison.
+ */
+export interface WrittenCache {
+  runId: string;
+  rows: Map<number, number>;
+}
+/** Entries per run at most (~40–60 bytes each in V8): beyond it, rows are simply written again. */
+const WRITTEN_CACHE_MAX = 300_000;
+
+export class SyncWriter {
+  constructor(
+    private readonly ctx: StepContext,
+    private readonly normalize: Normalizers,
+    /** Rows written by this run (incremental only; see WrittenCache). */
+    private writtenCache: WrittenCache | null,
+  ) {}
+
+  get written(): WrittenCache | null {
+    return this.writtenCache;
+  }
+
+  /** The run's WrittenCache: incremental runs only (a full sync's listings hardly overlap). */
+  private writtenRows(): Map<number, number> | null {
+    const run = this.ctx.run;
+    if (run.mode !== "incremental") return null;
+    if (!this.writtenCache || this.writtenCache.runId !== run.id)
+      this.writtenCache = { runId: run.id, rows: new Map() };
+    return this.writtenCache.rows;
+  }
+
+  /** Upserts the items' rows; `dedupe`: leave out rows this run already wrote unchanged (WrittenCache). */
+  async markets(items: readonly Market[], dedupe = false): Promise<void> {
+    if (items.length === 0) return;
+    const ctx = this.ctx;
+    noteMarkets(ctx.drift, items);
+    const now = ctx.now();
+    let texts = items.map((m) => marketRowText(this.normalize.market(m)));
+    const written = dedupe ? this.writtenRows() : null;
+    const keys: number[] = [];
+    const hashes: number[] = [];
+    if (written) {
+      const keep: string[] = [];
+      for (let i = 0; i < texts.length; i++) {
+        const key = hash53(items[i]!.ticker);
+        const h = hash53(texts[i]!);
+        if (written.get(key) === h) continue;
+        keep.push(texts[i]!);
+        keys.push(key);
+        hashes.push(h);
+      }
+      ctx.run.progress.already_written = (ctx.run.progress.already_written ?? 0) + (texts.length - keep.length);
+      texts = keep;
+      if (texts.length === 0) return;
+    }
+    const r = await upsertMarketTexts(ctx.db, texts, now);
+    if (written) {
+      // Only after D1 acknowledged the rows: an upsert that failed leaves nothing to skip.
+      for (let i = 0; i < keys.length; i++)
+        if (written.size < WRITTEN_CACHE_MAX || written.has(keys[i]!)) written.set(keys[i]!, hashes[i]!);
+    }
+    ctx.count("markets", r.rows_written, r.changed.length);
+    ctx.run.progress.undeleted += r.undeleted.length;
+    if (r.changed.length > 0) {
+      ctx.scope("markets");
+      await this.deriveEvents(r.events, now);
+    }
+  }
+
+  /** Re-derives the status of these events from their markets. */
+  async deriveEvents(eventTickers: readonly string[], now: number): Promise<void> {
+    if (eventTickers.length === 0) return;
+    const d = await deriveEventStatuses(this.ctx.db, eventTickers, now);
+    this.ctx.count("events", d.rows_written, d.changed);
+    if (d.changed > 0) this.ctx.scope("events");
+  }
+
+  async events(items: readonly Event[]): Promise<void> {
+    if (items.length === 0) return;
+    const ctx = this.ctx;
+    noteEvents(ctx.drift, items);
+    const now = ctx.now();
+    const cats = await seriesCategories(
+      ctx.db,
+      items.map((e) => e.series_ticker),
+    );
+    const r = await upsertEvents(
+      ctx.db,
+      items.map((e) => this.normalize.event(e, cats.get(e.series_ticker))),
+      now,
+    );
+    ctx.count("events", r.rows_written, r.changed.length);
+    if (r.changed.length === 0) return;
+    ctx.scope("events");
+    const d = await denormalizeMarkets(ctx.db, r.changed, now);
+    ctx.count("markets", d.rows_written, d.changed);
+    if (d.changed > 0) ctx.scope("markets");
+    await this.deriveEvents(r.changed, now);
+  }
+
+  async series(items: readonly Series[]): Promise<void> {
+    if (items.length === 0) return;
+    const ctx = this.ctx;
+    noteSeries(ctx.drift, items);
+    const r = await upsertSeries(
+      ctx.db,
+      items.map((s) => this.normalize.series(s)),
+      ctx.now(),
+      undefined,
+      ctx.sourceNow(),
+    );
+    ctx.count("series", r.rows_written, r.changed.length);
+    ctx.count("series_fees", r.fee_rows_written, r.fee_rows_written > 0 ? 1 : 0);
+    if (r.changed.length > 0) ctx.scope("series");
+    if (r.fee_rows_written > 0) ctx.scope("fees");
+  }
+
+  async feeChanges(items: Parameters<typeof upsertFeeChanges>[1]): Promise<void> {
+    const ctx = this.ctx;
+    const r = await upsertFeeChanges(ctx.db, items, ctx.now());
+    ctx.count("series_fees", r.rows_written, r.changed_series.length);
+    if (r.rows_written > 0) ctx.scope("fees");
+  }
+}
