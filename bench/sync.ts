@@ -213,12 +213,14 @@ async function main() {
   for (const f of readdirSync("migrations")
     .filter((x) => x.endsWith(".sql"))
     .sort()) {
-    const text = readFileSync(join("migrations", f), "utf8").replaceAll("--> statement-breakpoint", "\n");
-    const code = text
-      .split("\n")
-      .filter((l) => !l.trim().startsWith("--"))
-      .join(" ");
-    for (const stmt of code.split(/;\s*/)) if (stmt.trim()) await db.prepare(stmt).run();
+    // One statement per breakpoint (a trigger's body holds semicolons of its own).
+    for (const stmt of readFileSync(join("migrations", f), "utf8").split("--> statement-breakpoint")) {
+      const code = stmt
+        .split("\n")
+        .filter((l) => !l.trim().startsWith("--"))
+        .join("\n");
+      if (code.trim()) await db.prepare(code).run();
+    }
   }
   const ns = await mf.getDurableObjectNamespace("SYNC");
   const stub = ns.get(ns.idFromName("global")) as unknown as {

@@ -7,6 +7,7 @@
 import { and, asc, eq, gt, gte, inArray, isNotNull, isNull, lt, or, sql, type SQL } from "drizzle-orm";
 import type { D1Database } from "@cloudflare/workers-types";
 import { drizzle, type DrizzleD1Database } from "drizzle-orm/d1";
+import { ftsQueries, type FtsQueries } from "./fts";
 import {
   MARKET_STATUS_FILTERS,
   normalizeMarketStatus,
@@ -148,6 +149,65 @@ export async function listMarkets(
   );
 }
 
+// ---------------------------------------------------------------------------------------------
+// Search (q=): FTS5 over the *_fts tables, docs/decisions/0081-fts5-external-content-triggers.md.
+// Relevance is a bucket computed from the row's own text only (0 best), so a row's place in the
+// order does not move when other rows change and the keyset cursor (bucket, then the list's own
+// order) stays exact across pages.
+
+/** (bucket, close_ts, ticker) of the last market of a search page. */
+export type MarketSearchKey = [bucket: number, closeTs: number | null, ticker: string];
+
+/**
+ * The rows of `<table>_fts` matching every word, each with its bucket — 0: the words are the
+ * ticker's (a phrase of its tokens); 1: a phrase of the title; 2: all in the title; else
+ * `otherwise`. A derived table with LIMIT -1 (no limit): SQLite does not flatten it into the outer
+ * join, so the bucket's three FTS queries run once, not again for each use of `bucket`.
+ */
+function hits(table: "markets" | "events", f: FtsQueries, more: SQL = sql``) {
+  const fts = sql.identifier(`${table}_fts`);
+  const inSet = (match: string) => sql`rowid IN (SELECT rowid FROM ${fts} WHERE ${fts} MATCH ${match})`;
+  return sql`(SELECT rowid AS rid, CASE WHEN ${inSet(f.tickerPhrase)} THEN 0 WHEN ${inSet(f.titlePhrase)} THEN 1 WHEN ${inSet(f.titleAll)} THEN 2 ELSE 3 END AS bucket FROM ${fts} WHERE ${fts} MATCH ${f.all}${more} LIMIT -1) AS "hit"`;
+}
+const hitBucket = sql<number>`"hit"."bucket"`.mapWith(Number);
+
+/** The page query of GET /markets?q= (exported for bench/search.ts). */
+export function marketsSearchPageQuery(
+  db: Db,
+  filter: MarketFilter,
+  words: readonly string[],
+  limit: number,
+  after: MarketSearchKey | null,
+) {
+  const conds = marketConditions(db, filter);
+  if (after) {
+    const [b, closeTs, ticker] = after;
+    conds.push(or(sql`${hitBucket} > ${b}`, and(sql`${hitBucket} = ${b}`, afterMarketKey([closeTs, ticker])))!);
+  }
+  return db
+    .select({ market: markets, event: eventMetaColumns, bucket: hitBucket })
+    .from(markets)
+    .innerJoin(hits("markets", ftsQueries(words, "ticker")), sql`"hit"."rid" = ${markets}.rowid`)
+    .leftJoin(events, eq(events.event_ticker, markets.event_ticker))
+    .where(and(...conds))
+    .orderBy(hitBucket, asc(markets.close_ts), asc(markets.ticker))
+    .limit(limit + 1);
+}
+
+export async function searchMarkets(
+  db: Db,
+  filter: MarketFilter,
+  words: readonly string[],
+  limit: number,
+  after: MarketSearchKey | null,
+): Promise<Page<MarketWithEventRow, MarketSearchKey>> {
+  return pageOf(
+    await marketsSearchPageQuery(db, filter, words, limit, after),
+    limit,
+    (r): MarketSearchKey => [r.bucket, r.market.close_ts, r.market.ticker],
+  );
+}
+
 export function marketQuery(db: Db, ticker: string) {
   return db
     .select({ market: markets, event: eventMetaColumns })
@@ -185,12 +245,17 @@ const marketCount =
   );
 
 /** The page query of GET /events. */
-export function eventsPageQuery(db: Db, filter: EventFilter, limit: number, after: string | null) {
+function eventConditions(filter: EventFilter): SQL[] {
   const c: SQL[] = [];
   if (filter.category !== undefined) c.push(eq(events.category, filter.category));
   if (filter.status !== undefined) c.push(eq(events.status, filter.status));
   if (filter.series !== undefined) c.push(eq(events.series_ticker, filter.series));
   if (!filter.includeDeleted) c.push(isNull(events.deleted_at));
+  return c;
+}
+
+export function eventsPageQuery(db: Db, filter: EventFilter, limit: number, after: string | null) {
+  const c = eventConditions(filter);
   if (after !== null) c.push(gt(events.event_ticker, after));
   return db
     .select({ event: events, market_count: marketCount })
@@ -207,6 +272,52 @@ export async function listEvents(
   after: string | null,
 ): Promise<Page<EventWithCount, string>> {
   return pageOf(await eventsPageQuery(db, filter, limit, after), limit, (r) => r.event.event_ticker);
+}
+
+/** (bucket, event_ticker) of the last event of a search page. */
+export type EventSearchKey = [bucket: number, eventTicker: string];
+
+/**
+ * The page query of GET /events?q=: events whose own text matches (buckets 0–3, as for markets,
+ * 3 = the words are spread over ticker, title and sub_title) or whose series' ticker or title does
+ * (bucket 4), in (bucket, event_ticker) order.
+ */
+export function eventsSearchPageQuery(
+  db: Db,
+  filter: EventFilter,
+  words: readonly string[],
+  limit: number,
+  after: EventSearchKey | null,
+) {
+  const f = ftsQueries(words, "event_ticker");
+  // Bucket 4: events of a matching series whose own text does not match.
+  const viaSeries = sql` UNION ALL SELECT e.rowid, 4 FROM ${events} AS e WHERE e.series_ticker IN (SELECT ticker FROM ${series} WHERE rowid IN (SELECT rowid FROM series_fts WHERE series_fts MATCH ${f.all})) AND e.rowid NOT IN (SELECT rowid FROM events_fts WHERE events_fts MATCH ${f.all})`;
+  const c = eventConditions(filter);
+  if (after) {
+    const [b, ticker] = after;
+    c.push(or(sql`${hitBucket} > ${b}`, and(sql`${hitBucket} = ${b}`, gt(events.event_ticker, ticker)))!);
+  }
+  return db
+    .select({ event: events, market_count: marketCount, bucket: hitBucket })
+    .from(events)
+    .innerJoin(hits("events", f, viaSeries), sql`"hit"."rid" = ${events}.rowid`)
+    .where(and(...c))
+    .orderBy(hitBucket, asc(events.event_ticker))
+    .limit(limit + 1);
+}
+
+export async function searchEvents(
+  db: Db,
+  filter: EventFilter,
+  words: readonly string[],
+  limit: number,
+  after: EventSearchKey | null,
+): Promise<Page<EventWithCount, EventSearchKey>> {
+  return pageOf(
+    await eventsSearchPageQuery(db, filter, words, limit, after),
+    limit,
+    (r): EventSearchKey => [r.bucket, r.event.event_ticker],
+  );
 }
 
 export async function getEvent(

@@ -1,0 +1,184 @@
+/**
+ * Full-text search in D1 (workerd's SQLite): the FTS5 tables of migrations/0004_full_text_search.sql
+ * exist, their triggers keep them in step with the sync's writers (changed-rows upserts,
+ * soft-deletes) and with plain DELETEs, diacritics are folded, and no text a client
+ * can send in `q` is an FTS5 error.
+ */
+import { applyD1Migrations, env } from "cloudflare:test";
+import { beforeAll, describe, expect, it } from "vitest";
+import { marketsSearchPageQuery, openDb, searchEvents, searchMarkets } from "../../src/db/queries";
+import { softDeleteMarkets } from "../../src/db/softdelete";
+import type { MarketContent, MarketRow } from "../../src/db/schema";
+import { upsertMarkets } from "../../src/db/upsert";
+import { searchWords } from "../../src/domain/search";
+import { createSimWorld, fetchCatalog, writeCatalog, type Catalog } from "../api/helpers";
+
+const NOW = Date.UTC(2026, 10, 20, 12);
+let cat: Catalog;
+
+/** FTS5's own check of an external-content index against its table (throws when they differ). */
+async function integrity(): Promise<void> {
+  for (const t of ["markets_fts", "events_fts", "series_fts"])
+    await env.DB.prepare(`INSERT INTO ${t} (${t}, rank) VALUES ('integrity-check', 1)`).run();
+}
+
+async function found(q: string, includeDeleted = false): Promise<string[]> {
+  const page = await searchMarkets(openDb(env.DB), { includeDeleted }, searchWords(q), 1000, null);
+  return page.rows.map((r) => r.market.ticker);
+}
+
+/** The stored content of a market (what the sync's upsert takes), with `change` applied. */
+async function stored(ticker: string, change: Partial<MarketContent>): Promise<MarketContent> {
+  const row = await env.DB.prepare("SELECT * FROM markets WHERE ticker = ?").bind(ticker).first<MarketRow>();
+  const { first_seen_at, updated_at, deleted_at, series_ticker, category, ...content } = row!;
+  return { ...content, ...change };
+}
+
+/** A market written again by the sync's changed-rows upsert. */
+async function rewrite(ticker: string, change: Partial<MarketContent>, at: number): Promise<string[]> {
+  return (await upsertMarkets(env.DB, [await stored(ticker, change)], at)).changed;
+}
+
+beforeAll(async () => {
+  await applyD1Migrations(env.DB, env.TEST_MIGRATIONS);
+  cat = await fetchCatalog(await createSimWorld({ seed: 7, markets: 120, reads_per_second: null }));
+  await writeCatalog(cat);
+  // The upsert inserts too: a new market written by the sync's writer.
+  const m = cat.markets[0]!;
+  await env.DB.prepare("DELETE FROM markets WHERE ticker = ?").bind(m.ticker).run();
+});
+
+describe("FTS5 in D1", () => {
+  it("indexes every row stored, inserts by the sync's upsert included", async () => {
+    const first = cat.markets[0]!;
+    expect(await found(first.ticker, true)).toEqual([]);
+    const row = { ...(await stored(cat.markets[1]!.ticker, {})), ticker: first.ticker, title: first.title ?? null };
+    expect((await upsertMarkets(env.DB, [row], NOW)).changed).toEqual([first.ticker]);
+    expect(await found(first.ticker)).toEqual([first.ticker]);
+    await integrity();
+    for (const t of ["markets", "events", "series"]) {
+      const n = await env.DB.prepare(
+        `SELECT (SELECT count(*) FROM ${t}) AS rows, (SELECT count(*) FROM ${t}_fts) AS fts`,
+      ).first<{ rows: number; fts: number }>();
+      expect(n!.fts, t).toBe(n!.rows);
+      expect(n!.rows, t).toBeGreaterThan(0);
+    }
+    const m = cat.markets[5]!;
+    expect(await found(m.ticker)).toEqual([m.ticker]);
+  });
+
+  it("follows a title change through the upsert, and folds diacritics both ways", async () => {
+    const m = cat.markets[3]!;
+    expect(await rewrite(m.ticker, { title: "Société Générale résultats ?" }, NOW + 1)).toEqual([m.ticker]);
+    await integrity();
+    expect(await found("Societe generale")).toEqual([m.ticker]);
+    expect(await found("SOCIÉTÉ")).toEqual([m.ticker]);
+    expect(await found("resultats")).toEqual([m.ticker]);
+    // The old title's words no longer find it by title alone.
+    await rewrite(m.ticker, { title: "Zürich Überlingen" }, NOW + 2);
+    await integrity();
+    expect(await found("Societe")).toEqual([]);
+    expect(await found("zurich uberlingen")).toEqual([m.ticker]);
+  });
+
+  it("a price-only change does not touch the index (the trigger's WHEN)", async () => {
+    const m = cat.markets[8]!;
+    const before = await env.DB.prepare("SELECT count(*) AS n FROM markets_fts_data").first<{ n: number }>();
+    expect(await rewrite(m.ticker, { title: "Zürich Überlingen", yes_bid_dollars: "0.4200" }, NOW + 3)).toEqual([
+      m.ticker,
+    ]);
+    const after = await env.DB.prepare("SELECT count(*) AS n FROM markets_fts_data").first<{ n: number }>();
+    // One title change wrote index segments; the price change after it wrote none.
+    expect(after!.n).toBeGreaterThan(before!.n);
+    const again = await env.DB.prepare("SELECT count(*) AS n FROM markets_fts_data").first<{ n: number }>();
+    expect(await rewrite(m.ticker, { yes_bid_dollars: "0.4400" }, NOW + 5)).toEqual([m.ticker]);
+    expect((await env.DB.prepare("SELECT count(*) AS n FROM markets_fts_data").first<{ n: number }>())!.n).toBe(
+      again!.n,
+    );
+    await integrity();
+  });
+
+  it("a soft-deleted market leaves the results (and is found with include_deleted)", async () => {
+    const m = cat.markets[10]!;
+    expect(await found(m.ticker)).toEqual([m.ticker]);
+    await softDeleteMarkets(env.DB, [m.ticker], NOW + 6);
+    expect(await found(m.ticker)).toEqual([]);
+    expect(await found(m.ticker, true)).toEqual([m.ticker]);
+    await integrity();
+  });
+
+  it("a hard DELETE leaves the index consistent", async () => {
+    const m = cat.markets[11]!;
+    await env.DB.prepare("DELETE FROM markets WHERE ticker = ?").bind(m.ticker).run();
+    await integrity();
+    expect(await found(m.ticker, true)).toEqual([]);
+  });
+
+  it("events are found by their own text and by their series' title", async () => {
+    // An event none of the tests above changed a market of.
+    const ev = cat.events.find((e) => e.event_ticker === cat.markets.at(-1)!.event_ticker)!;
+    const s = cat.series.find((x) => x.ticker === ev.series_ticker)!;
+    const byTicker = await searchEvents(openDb(env.DB), {}, searchWords(ev.event_ticker), 100, null);
+    expect(byTicker.rows.map((r) => r.event.event_ticker)).toEqual([ev.event_ticker]);
+    expect(byTicker.rows[0]!.market_count).toBe(cat.markets.filter((m) => m.event_ticker === ev.event_ticker).length);
+    const bySeries = await searchEvents(openDb(env.DB), {}, searchWords(s.title), 1000, null);
+    const tickers = bySeries.rows.map((r) => r.event.event_ticker);
+    for (const e of cat.events.filter((x) => x.series_ticker === s.ticker)) expect(tickers).toContain(e.event_ticker);
+  });
+
+  it("no q a client can send is an FTS5 error", async () => {
+    const nasty = [
+      '"',
+      '""',
+      '"unterminated',
+      "*",
+      "bitcoin*",
+      "NEAR(bitcoin price)",
+      "NEAR",
+      "a OR b",
+      "NOT bitcoin",
+      "AND",
+      "-bitcoin",
+      "- -",
+      "title:bitcoin",
+      "ticker : x",
+      "{title}: x",
+      "^price",
+      "(bitcoin",
+      "bitcoin)",
+      "+",
+      "a'b",
+      "😀 fed",
+      "x".repeat(200),
+      "\u0000fed",
+      "rank",
+      "markets_fts",
+    ];
+    for (const q of nasty) {
+      const words = searchWords(q);
+      if (words.length === 0) continue;
+      await expect(found(q), q).resolves.toBeInstanceOf(Array);
+      const after = await searchMarkets(openDb(env.DB), {}, words, 10, [2, null, ""]);
+      expect(after.rows.length, q).toBeGreaterThanOrEqual(0);
+    }
+    expect(searchWords('- * ( ) "')).toEqual([]);
+  });
+
+  it("the search page query is driven by the index, not a scan of markets", async () => {
+    const { sql, params } = marketsSearchPageQuery(
+      openDb(env.DB),
+      { category: "Crypto" },
+      searchWords("bitcoin"),
+      100,
+      null,
+    ).toSQL();
+    const { results } = await env.DB.prepare(`EXPLAIN QUERY PLAN ${sql}`)
+      .bind(...params)
+      .all<{ detail: string }>();
+    const plan = results.map((r) => r.detail).join("\n");
+    expect(plan).toMatch(/SCAN markets_fts VIRTUAL TABLE INDEX/);
+    // The matches are computed once (not flattened into the join): a lookup by rowid.
+    expect(plan).toMatch(/SEARCH hit USING AUTOMATIC COVERING INDEX \(rid=\?\)|SCAN hit/);
+    expect(plan).not.toMatch(/SCAN markets\b(?!_fts| USING INDEX)/);
+  });
+});
