@@ -33,7 +33,7 @@ async function main() {
   const { contentColumns, buildUpsert, realColumns } = await import("../src/db/upsert");
   const { markets } = await import("../src/db/schema");
   const { KalshiClient } = await import("../src/kalshi/client");
-  const { normalizeMarket } = await import("../src/kalshi/normalize");
+  const { normalizeMarket } = await import("../src/sync/normalizers");
   const MARKETS_UPSERT = buildUpsert({
     table: "markets",
     pk: "ticker",

@@ -3,116 +3,100 @@
  * generate /openapi.json, type the `hc` client and describe tool outputs.
  */
 import { z } from "@hono/zod-openapi";
+import { eventMetaColumns } from "../db/queries";
+import { events, markets, series } from "../db/schema";
 import { NORMALIZED_STATUSES } from "../domain/status";
+import { dollarsToCents, fpToNumber } from "../lib/decimal";
+import { Iso, Time, tableOutput } from "./output";
 
-const Dollars = z
-  .string()
-  .nullable()
-  .openapi({ description: 'Exact decimal dollars as Kalshi sent them, e.g. "0.5600"' });
-const Fp = z
-  .string()
-  .nullable()
-  .openapi({ description: 'Exact fixed-point count as Kalshi sent it, e.g. "2233487.48"' });
 const Cents = z
   .number()
   .nullable()
   .openapi({ description: "Cents (may be fractional for sub-penny prices); null when absent" });
 const Count = z.number().nullable().openapi({ description: "Contracts (may be fractional); null when absent" });
-const Time = z.string().nullable().openapi({ description: "RFC 3339 timestamp as Kalshi sent it" });
-const Json = z.unknown().openapi({ description: "JSON value as Kalshi sent it" });
-const Iso = z.string().nullable().openapi({ format: "date-time", description: "ssmd bookkeeping time (UTC)" });
 
 export const NormalizedStatus = z.enum(NORMALIZED_STATUSES);
+type Status = z.infer<typeof NormalizedStatus>;
+const STATUSES = new Set<string>(NORMALIZED_STATUSES);
+const asStatus = (s: string): Status => (STATUSES.has(s) ? (s as Status) : "unknown");
+const status = { schema: NormalizedStatus, present: asStatus };
 
-export const EventMetaSchema = z
-  .object({
-    event_ticker: z.string(),
-    title: z.string(),
-    category: z.string().nullable(),
-    series_ticker: z.string(),
-    strike_date: Time,
-    mutually_exclusive: z.boolean(),
-    status: NormalizedStatus,
-  })
-  .openapi("EventMeta");
+/** A malformed stored decimal yields null in the numeric view (the lossless string still shows it). */
+function safe<T>(f: (s: string | null) => T, s: string | null): T | null {
+  try {
+    return f(s);
+  } catch {
+    return null;
+  }
+}
 
-export const MarketSchema = z
-  .object({
-    ticker: z.string(),
-    event_ticker: z.string(),
-    series_ticker: z.string().nullable(),
-    category: z.string().nullable(),
-    market_type: z.string(),
-    title: z.string().nullable(),
-    subtitle: z.string().nullable(),
-    yes_sub_title: z.string().nullable(),
-    no_sub_title: z.string().nullable(),
-    status: NormalizedStatus,
-    status_raw: z.string().openapi({
-      description:
-        "Kalshi's status word exactly as sent (initialized, active, inactive, closed, determined, finalized, …, or a word ssmd does not know: then `status` is unknown)",
-    }),
-    created_time: Time,
-    updated_time: Time,
-    open_time: Time,
-    close_time: Time,
-    expected_expiration_time: Time,
-    expiration_time: Time,
-    latest_expiration_time: Time,
-    settlement_timer_seconds: z.number().int().nullable(),
-    settlement_ts: Time,
-    fee_waiver_expiration_time: Time,
-    yes_bid: Cents,
-    yes_ask: Cents,
-    no_bid: Cents,
-    no_ask: Cents,
-    last_price: Cents,
-    volume: Count,
-    volume_24h: Count,
-    open_interest: Count,
-    yes_bid_dollars: Dollars,
-    yes_ask_dollars: Dollars,
-    no_bid_dollars: Dollars,
-    no_ask_dollars: Dollars,
-    no_side_derived: z
-      .boolean()
-      .openapi({ description: "true when Kalshi omitted the NO side and ssmd derived it as 1 − YES" }),
-    last_price_dollars: Dollars,
-    previous_yes_bid_dollars: Dollars,
-    previous_yes_ask_dollars: Dollars,
-    previous_price_dollars: Dollars,
-    yes_bid_size_fp: Fp,
-    yes_ask_size_fp: Fp,
-    volume_fp: Fp,
-    volume_24h_fp: Fp,
-    open_interest_fp: Fp,
-    notional_value_dollars: Dollars,
-    result: z.string().nullable(),
-    expiration_value: z.string().nullable(),
-    settlement_value_dollars: Dollars,
-    can_close_early: z.boolean().nullable(),
-    fractional_trading_enabled: z.boolean().nullable(),
-    early_close_condition: z.string().nullable(),
-    price_level_structure: z.string().nullable(),
-    price_ranges: Json,
-    strike_type: z.string().nullable(),
-    floor_strike: z.number().nullable(),
-    cap_strike: z.number().nullable(),
-    functional_strike: z.string().nullable(),
-    custom_strike: Json,
-    rules_primary: z.string().nullable(),
-    rules_secondary: z.string().nullable(),
-    mve_collection_ticker: z.string().nullable(),
-    mve_selected_legs: Json,
-    primary_participant_key: z.string().nullable(),
-    is_provisional: z.boolean().nullable(),
-    extra: Json.openapi({ description: "Fields Kalshi sent that ssmd has no column for (object), or null" }),
-    first_seen_at: Iso,
-    updated_at: Iso,
-    deleted_at: Iso.openapi({ description: "When ssmd saw the market vanish from a complete listing; null if live" }),
-  })
-  .openapi("Market");
-export type MarketOut = z.infer<typeof MarketSchema>;
+type MarketRowLike = {
+  [K in
+    | "yes_bid_dollars"
+    | "yes_ask_dollars"
+    | "no_bid_dollars"
+    | "no_ask_dollars"
+    | "last_price_dollars"
+    | "volume_fp"
+    | "volume_24h_fp"
+    | "open_interest_fp"]: string | null;
+};
+/** The seed's cents/contracts view of the exact strings, placed before them. */
+const cents = (column: keyof MarketRowLike) => ({
+  schema: Cents,
+  before: "yes_bid_dollars" as const,
+  present: (m: MarketRowLike) => safe(dollarsToCents, m[column]),
+});
+const count = (column: keyof MarketRowLike) => ({
+  schema: Count,
+  before: "yes_bid_dollars" as const,
+  present: (m: MarketRowLike) => safe(fpToNumber, m[column]),
+});
+
+/**
+ * A market: every column of the markets table (src/db/schema.ts) but the sort keys `open_ts` /
+ * `close_ts` (the same instants as `open_time` / `close_time`), plus the cents view.
+ */
+export const MARKET_OUTPUT = tableOutput(markets, {
+  hidden: ["open_ts", "close_ts"],
+  override: { status },
+  describe: {
+    status_raw:
+      "Kalshi's status word exactly as sent (initialized, active, inactive, closed, determined, finalized, …, or a word ssmd does not know: then `status` is unknown)",
+    no_side_derived: "true when Kalshi omitted the NO side and ssmd derived it as 1 − YES",
+    extra: "Fields Kalshi sent that ssmd has no column for (object), or null",
+    deleted_at: "When ssmd saw the market vanish from a complete listing; null if live",
+  },
+  views: {
+    yes_bid: cents("yes_bid_dollars"),
+    yes_ask: cents("yes_ask_dollars"),
+    no_bid: cents("no_bid_dollars"),
+    no_ask: cents("no_ask_dollars"),
+    last_price: cents("last_price_dollars"),
+    volume: count("volume_fp"),
+    volume_24h: count("volume_24h_fp"),
+    open_interest: count("open_interest_fp"),
+  },
+});
+
+/** An event: every column of the events table, its derived `status` described. */
+export const EVENT_OUTPUT = tableOutput(events, {
+  override: { status },
+  describe: { status: "Derived from the event's markets (Kalshi's events carry no status)" },
+});
+
+/** A series: every column of the series table. */
+export const SERIES_OUTPUT = tableOutput(series, {
+  describe: { fee_type: "quadratic | quadratic_with_maker_fees | flat" },
+});
+
+/** The event columns joined onto a market (src/db/queries.ts `eventMetaColumns`), in that order. */
+export const EVENT_META_OUTPUT = EVENT_OUTPUT.pick(
+  Object.keys(eventMetaColumns) as Array<keyof typeof eventMetaColumns>,
+);
+export const EventMetaSchema = z.object(EVENT_META_OUTPUT.shape).openapi("EventMeta");
+
+export const MarketSchema = z.object(MARKET_OUTPUT.shape).openapi("Market");
 
 export const MarketWithEventSchema = MarketSchema.extend({ event: EventMetaSchema.nullable() }).openapi(
   "MarketWithEvent",
@@ -130,24 +114,7 @@ export const MarketDetailSchema = z.object({ market: MarketWithEventSchema }).op
 
 export const EventSchema = z
   .object({
-    event_ticker: z.string(),
-    series_ticker: z.string(),
-    title: z.string(),
-    sub_title: z.string().nullable(),
-    category: z.string().nullable(),
-    collateral_return_type: z.string().nullable(),
-    mutually_exclusive: z.boolean(),
-    available_on_brokers: z.boolean().nullable(),
-    product_metadata: Json,
-    strike_date: Time,
-    strike_period: z.string().nullable(),
-    status: NormalizedStatus.openapi({
-      description: "Derived from the event's markets (Kalshi's events carry no status)",
-    }),
-    extra: Json,
-    first_seen_at: Iso,
-    updated_at: Iso,
-    deleted_at: Iso,
+    ...EVENT_OUTPUT.shape,
     market_count: z.number().int().openapi({ description: "Markets of this event that are not soft-deleted" }),
   })
   .openapi("Event");
@@ -182,28 +149,7 @@ export const FeeScheduleEntrySchema = z
   .openapi("FeeScheduleEntry");
 export type FeeScheduleEntryOut = z.infer<typeof FeeScheduleEntrySchema>;
 
-export const SeriesSchema = z
-  .object({
-    ticker: z.string(),
-    title: z.string(),
-    category: z.string(),
-    frequency: z.string(),
-    tags: Json,
-    settlement_sources: Json,
-    contract_url: z.string().nullable(),
-    contract_terms_url: z.string().nullable(),
-    fee_type: z.string().openapi({ description: "quadratic | quadratic_with_maker_fees | flat" }),
-    fee_multiplier: z.number(),
-    additional_prohibitions: Json,
-    product_metadata: Json,
-    volume_fp: Fp,
-    extra: Json,
-    first_seen_at: Iso,
-    updated_at: Iso,
-    deleted_at: Iso,
-  })
-  .openapi("Series");
-export type SeriesOut = z.infer<typeof SeriesSchema>;
+export const SeriesSchema = z.object(SERIES_OUTPUT.shape).openapi("Series");
 
 export const SeriesListSchema = z
   .object({ series: z.array(SeriesSchema), cursor: z.string().nullable() })

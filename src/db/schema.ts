@@ -12,15 +12,18 @@
  * - Nothing is hard-deleted by a sync: a market that vanished gets `deleted_at`.
  */
 import { sql } from "drizzle-orm";
-import { index, integer, primaryKey, real, sqliteTable, text } from "drizzle-orm/sqlite-core";
-import type {
-  EventContent as EventContentOf,
-  MarketContent as MarketContentOf,
-  SeriesContent as SeriesContentOf,
-} from "../domain/content";
+import { customType, index, integer, primaryKey, real, sqliteTable, text } from "drizzle-orm/sqlite-core";
+
+/**
+ * A text column holding a JSON value (object or array) as Kalshi sent it: stored and read as text
+ * (drizzle's own `mode: "json"` would parse it on every read), normalized with JSON.stringify and
+ * presented parsed. It is the only custom column type, so `dataType === "custom"` marks JSON
+ * (src/db/shape.ts); the SQL type stays `text`, so it needs no migration.
+ */
+const jsonText = customType<{ data: string; driverData: string }>({ dataType: () => "text" });
 
 const bookkeeping = {
-  extra: text("extra"),
+  extra: jsonText("extra"),
   first_seen_at: integer("first_seen_at").notNull(),
   updated_at: integer("updated_at").notNull(),
   deleted_at: integer("deleted_at"),
@@ -33,14 +36,14 @@ export const series = sqliteTable(
     title: text("title").notNull(),
     category: text("category").notNull(),
     frequency: text("frequency").notNull(),
-    tags: text("tags"), // JSON array
-    settlement_sources: text("settlement_sources"), // JSON array
+    tags: jsonText("tags"),
+    settlement_sources: jsonText("settlement_sources"),
     contract_url: text("contract_url"),
     contract_terms_url: text("contract_terms_url"),
     fee_type: text("fee_type").notNull(),
     fee_multiplier: real("fee_multiplier").notNull(),
-    additional_prohibitions: text("additional_prohibitions"), // JSON array
-    product_metadata: text("product_metadata"), // JSON
+    additional_prohibitions: jsonText("additional_prohibitions"),
+    product_metadata: jsonText("product_metadata"),
     volume_fp: text("volume_fp"),
     ...bookkeeping,
   },
@@ -59,7 +62,7 @@ export const events = sqliteTable(
     collateral_return_type: text("collateral_return_type"),
     mutually_exclusive: integer("mutually_exclusive", { mode: "boolean" }).notNull(),
     available_on_brokers: integer("available_on_brokers", { mode: "boolean" }),
-    product_metadata: text("product_metadata"), // JSON
+    product_metadata: jsonText("product_metadata"),
     strike_date: text("strike_date"),
     strike_period: text("strike_period"),
     /** Derived from the event's markets (Kalshi's REST events carry no status): see docs/data-model.md. */
@@ -86,10 +89,10 @@ export const markets = sqliteTable(
     subtitle: text("subtitle"),
     yes_sub_title: text("yes_sub_title"),
     no_sub_title: text("no_sub_title"),
-    /** Kalshi's status exactly as sent (initialized, active, inactive, closed, determined, ...). */
-    status_raw: text("status_raw").notNull(),
     /** open | closed | settled | unknown — see src/domain/status.ts. */
     status: text("status").notNull(),
+    /** Kalshi's status exactly as sent (initialized, active, inactive, closed, determined, ...). */
+    status_raw: text("status_raw").notNull(),
     created_time: text("created_time"),
     updated_time: text("updated_time"),
     open_time: text("open_time"),
@@ -125,16 +128,16 @@ export const markets = sqliteTable(
     fractional_trading_enabled: integer("fractional_trading_enabled", { mode: "boolean" }),
     early_close_condition: text("early_close_condition"),
     price_level_structure: text("price_level_structure"),
-    price_ranges: text("price_ranges"), // JSON
+    price_ranges: jsonText("price_ranges"),
     strike_type: text("strike_type"),
     floor_strike: real("floor_strike"),
     cap_strike: real("cap_strike"),
     functional_strike: text("functional_strike"),
-    custom_strike: text("custom_strike"), // JSON
+    custom_strike: jsonText("custom_strike"),
     rules_primary: text("rules_primary"),
     rules_secondary: text("rules_secondary"),
     mve_collection_ticker: text("mve_collection_ticker"),
-    mve_selected_legs: text("mve_selected_legs"), // JSON
+    mve_selected_legs: jsonText("mve_selected_legs"),
     primary_participant_key: text("primary_participant_key"),
     is_provisional: integer("is_provisional", { mode: "boolean" }),
     ...bookkeeping,
@@ -223,20 +226,18 @@ export type FeeTierRow = typeof feeTiers.$inferSelect;
 export type SyncRunRow = typeof syncRuns.$inferSelect;
 export type TickerDayRow = typeof tickerDays.$inferSelect;
 
+/** ssmd's own bookkeeping columns (not Kalshi's content). */
+export const BOOKKEEPING = ["first_seen_at", "updated_at", "deleted_at"] as const;
+type Bookkeeping = (typeof BOOKKEEPING)[number];
+
 /**
- * Columns ssmd fills from Kalshi (everything but its own bookkeeping): the domain types of
- * src/domain/content.ts, which the wire layer produces without importing src/db. Each must equal the
- * type drizzle derives from its table — checked here at compile time.
+ * What ssmd stores of a Kalshi series, event and market: the columns filled from Kalshi, i.e. the
+ * table without its bookkeeping and without what the database derives itself (an event's `status`
+ * from its markets, a market's `series_ticker` and `category` from its event). These are what the
+ * wire layer's normalizers produce (src/kalshi/normalize.ts, through the shapes of src/db/shape.ts).
  */
-export type { EventContent, MarketContent, SeriesContent } from "../domain/content";
-type Content<T> = Omit<T, "first_seen_at" | "updated_at" | "deleted_at">;
-type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
-// Compiles only while each domain type equals its table's content (a `true` there would not fit `false`).
-const contentMatchesTables: [
-  Equal<SeriesContentOf, Content<SeriesRow>>,
-  Equal<EventContentOf, Omit<Content<EventRow>, "status">>,
-  Equal<MarketContentOf, Omit<Content<MarketRow>, "series_ticker" | "category">>,
-] = [true, true, true];
-void contentMatchesTables;
+export type SeriesContent = Omit<SeriesRow, Bookkeeping>;
+export type EventContent = Omit<EventRow, Bookkeeping | "status">;
+export type MarketContent = Omit<MarketRow, Bookkeeping | "series_ticker" | "category">;
 
 export { sql };

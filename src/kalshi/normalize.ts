@@ -12,72 +12,38 @@
  *   flagged with `no_side_derived`;
  * - `open_ts`/`close_ts` are Unix ms parsed from `open_time`/`close_time`.
  */
-import type { EventContent, MarketContent, SeriesContent } from "../domain/content";
+import type { ColumnKind as Kind, ContentShape } from "../domain/content";
 import { centsToDollars, complementDollars, intCountToFp } from "../lib/decimal";
 import type { Event, Market, Series } from "./schemas";
 import { normalizeMarketStatus } from "../domain/status";
 
-type Kind = "text" | "json" | "bool" | "number";
-
-/** Wire key → column of the same name, and how the value is stored. */
-const MARKET_COLUMNS = {
-  ticker: "text",
-  event_ticker: "text",
-  market_type: "text",
-  title: "text",
-  subtitle: "text",
-  yes_sub_title: "text",
-  no_sub_title: "text",
-  created_time: "text",
-  updated_time: "text",
-  open_time: "text",
-  close_time: "text",
-  expected_expiration_time: "text",
-  expiration_time: "text",
-  latest_expiration_time: "text",
-  settlement_timer_seconds: "number",
-  settlement_ts: "text",
-  fee_waiver_expiration_time: "text",
-  yes_bid_dollars: "text",
-  yes_ask_dollars: "text",
-  no_bid_dollars: "text",
-  no_ask_dollars: "text",
-  last_price_dollars: "text",
-  previous_yes_bid_dollars: "text",
-  previous_yes_ask_dollars: "text",
-  previous_price_dollars: "text",
-  yes_bid_size_fp: "text",
-  yes_ask_size_fp: "text",
-  volume_fp: "text",
-  volume_24h_fp: "text",
-  open_interest_fp: "text",
-  notional_value_dollars: "text",
-  result: "text",
-  expiration_value: "text",
-  settlement_value_dollars: "text",
-  can_close_early: "bool",
-  fractional_trading_enabled: "bool",
-  early_close_condition: "text",
-  price_level_structure: "text",
-  price_ranges: "json",
-  strike_type: "text",
-  floor_strike: "number",
-  cap_strike: "number",
-  functional_strike: "text",
-  custom_strike: "json",
-  rules_primary: "text",
-  rules_secondary: "text",
-  mve_collection_ticker: "text",
-  mve_selected_legs: "json",
-  primary_participant_key: "text",
-  is_provisional: "bool",
-} as const satisfies Partial<Record<keyof MarketContent, Kind>>;
+/**
+ * Which wire field fills which column, and how, is read from the table (a `ContentShape` from
+ * src/db/shape.ts, handed in by src/sync): every content column is filled from the wire field of the
+ * same name, except the columns below, which the normalizers derive. A column added to the table is
+ * therefore filled (and its field leaves `extra`) with no edit here.
+ */
+const MARKET_DERIVED = ["status_raw", "status", "open_ts", "close_ts", "no_side_derived", "extra"] as const;
+const EVENT_DERIVED = ["category", "extra"] as const;
+const SERIES_DERIVED = ["extra"] as const;
 
 /** Wire `status` goes to `status_raw` (the normalized value to `status`). */
 const MARKET_RENAMED = { status: "status_raw" } as const;
 
+/** The columns the market derivations write: a market table must have them (checked where the shape is passed). */
+type MarketDerivations = {
+  status_raw: string;
+  status: string;
+  open_ts: number | null;
+  close_ts: number | null;
+  no_side_derived: boolean;
+  extra: string | null;
+} & Record<(typeof LEGACY_CENTS)[number][1] | (typeof LEGACY_COUNTS)[number][1], string | null>;
+type EventDerivations = { category: string | null; extra: string | null };
+type SeriesDerivations = { volume_fp: string | null; extra: string | null };
+
 /** Legacy integer-cent fields and the dollar column they fill when that column's string is absent. */
-const LEGACY_CENTS: ReadonlyArray<readonly [legacy: keyof Market, column: keyof MarketContent]> = [
+const LEGACY_CENTS = [
   ["yes_bid", "yes_bid_dollars"],
   ["yes_ask", "yes_ask_dollars"],
   ["no_bid", "no_bid_dollars"],
@@ -88,14 +54,14 @@ const LEGACY_CENTS: ReadonlyArray<readonly [legacy: keyof Market, column: keyof 
   ["previous_price", "previous_price_dollars"],
   ["notional_value", "notional_value_dollars"],
   ["settlement_value", "settlement_value_dollars"],
-];
+] as const satisfies ReadonlyArray<readonly [legacy: keyof Market, column: string]>;
 
 /** Legacy integer counts and the `_fp` column they fill when absent. */
-const LEGACY_COUNTS: ReadonlyArray<readonly [legacy: keyof Market, column: keyof MarketContent]> = [
+const LEGACY_COUNTS = [
   ["volume", "volume_fp"],
   ["volume_24h", "volume_24h_fp"],
   ["open_interest", "open_interest_fp"],
-];
+] as const satisfies ReadonlyArray<readonly [legacy: keyof Market, column: string]>;
 
 function store(kind: Kind, v: unknown): string | number | boolean | null {
   if (v === undefined || v === null) return null;
@@ -131,8 +97,6 @@ function extraOf(obj: Record<string, unknown>, known: ReadonlySet<string>): stri
   return out === "" ? null : `${out}}`;
 }
 
-const MARKET_KNOWN = new Set<string>([...Object.keys(MARKET_COLUMNS), ...Object.keys(MARKET_RENAMED)]);
-
 /** A legacy integer that has no exact decimal form (e.g. 1e21) fills nothing; it stays in `extra`. */
 function orNull(convert: (n: number) => string, n: number): string | null {
   try {
@@ -142,9 +106,9 @@ function orNull(convert: (n: number) => string, n: number): string | null {
   }
 }
 
-/** Column tables as arrays, built once (normalizers run per item: ~1000 per page). */
-function entries<K extends string>(columns: Record<K, Kind>): ReadonlyArray<readonly [K, Kind]> {
-  return Object.entries(columns) as Array<[K, Kind]>;
+/** The columns filled from the wire field of the same name: the shape's, minus the derived ones. */
+function wireColumns<R>(shape: ContentShape<R>, derived: readonly string[]): ReadonlyArray<readonly [string, Kind]> {
+  return shape.columns.filter(([name]) => !derived.includes(name));
 }
 
 /** RFC 3339 → Unix ms (null when absent). The schema already rejected unparseable strings. */
@@ -154,129 +118,113 @@ export function isoToMs(s: string | null | undefined): number | null {
   return Number.isNaN(ms) ? null : ms;
 }
 
-const MARKET_ENTRIES = entries(MARKET_COLUMNS);
 /**
- * Every key of a market row, in the order normalizeMarket fills them: each row starts as a copy of
- * this (one object shape for all rows, no per-key shape transitions).
+ * The market normalizer for a table shape: `normalize` (wire → row) and `toWire`, its inverse. The
+ * column list is built once (normalizers run per item: ~1000 per page).
  */
-const MARKET_ROW_TEMPLATE: Readonly<Record<string, unknown>> = Object.fromEntries(
-  [...Object.keys(MARKET_COLUMNS), "no_side_derived", "status_raw", "status", "open_ts", "close_ts", "extra"].map(
-    (k) => [k, null],
-  ),
-);
+export function marketNormalizer<R extends MarketDerivations>(shape: ContentShape<R>) {
+  const ENTRIES = wireColumns(shape, MARKET_DERIVED);
+  const KNOWN = new Set<string>([...ENTRIES.map(([k]) => k), ...Object.keys(MARKET_RENAMED)]);
+  /**
+   * Every key of a market row, in the order normalize fills them: each row starts as a copy of this
+   * (one object shape for all rows, no per-key shape transitions).
+   */
+  const ROW_TEMPLATE: Readonly<Record<string, unknown>> = Object.fromEntries(
+    [...ENTRIES.map(([k]) => k), ...MARKET_DERIVED].map((k) => [k, null]),
+  );
 
-export function normalizeMarket(m: Market): MarketContent {
-  const wire = m as Record<string, unknown>;
-  const row: Record<string, unknown> = { ...MARKET_ROW_TEMPLATE };
-  for (let i = 0; i < MARKET_ENTRIES.length; i++) {
-    const [key, kind] = MARKET_ENTRIES[i]!;
-    row[key] = store(kind, wire[key]);
+  function normalize(m: Market): R {
+    const wire = m as Record<string, unknown>;
+    const row: Record<string, unknown> = { ...ROW_TEMPLATE };
+    for (let i = 0; i < ENTRIES.length; i++) {
+      const [key, kind] = ENTRIES[i]!;
+      row[key] = store(kind, wire[key]);
+    }
+    // Legacy integers fill a missing string column; the integers themselves stay in `extra`.
+    for (let i = 0; i < LEGACY_CENTS.length; i++) {
+      const [legacy, column] = LEGACY_CENTS[i]!;
+      const cents = wire[legacy];
+      if (typeof cents === "number" && row[column] == null) row[column] = orNull(centsToDollars, cents);
+    }
+    for (let i = 0; i < LEGACY_COUNTS.length; i++) {
+      const [legacy, column] = LEGACY_COUNTS[i]!;
+      const n = wire[legacy];
+      if (typeof n === "number" && row[column] == null) row[column] = orNull(intCountToFp, n);
+    }
+    // NO side from the YES side when Kalshi omitted it (a YES bid at p is a NO ask at 1 − p).
+    let noSideDerived = false;
+    if (
+      row.no_bid_dollars == null &&
+      row.no_ask_dollars == null &&
+      (row.yes_ask_dollars != null || row.yes_bid_dollars != null)
+    ) {
+      row.no_bid_dollars = row.yes_ask_dollars != null ? complementDollars(row.yes_ask_dollars as string) : null;
+      row.no_ask_dollars = row.yes_bid_dollars != null ? complementDollars(row.yes_bid_dollars as string) : null;
+      noSideDerived = true;
+    }
+    row.no_side_derived = noSideDerived;
+    row.status_raw = m.status;
+    row.status = normalizeMarketStatus(m.status);
+    row.open_ts = isoToMs(m.open_time);
+    row.close_ts = isoToMs(m.close_time);
+    row.extra = extraOf(wire, KNOWN);
+    return row as R;
   }
-  // Legacy integers fill a missing string column; the integers themselves stay in `extra`.
-  for (let i = 0; i < LEGACY_CENTS.length; i++) {
-    const [legacy, column] = LEGACY_CENTS[i]!;
-    const cents = wire[legacy];
-    if (typeof cents === "number" && row[column] == null) row[column] = orNull(centsToDollars, cents);
-  }
-  for (let i = 0; i < LEGACY_COUNTS.length; i++) {
-    const [legacy, column] = LEGACY_COUNTS[i]!;
-    const n = wire[legacy];
-    if (typeof n === "number" && row[column] == null) row[column] = orNull(intCountToFp, n);
-  }
-  // NO side from the YES side when Kalshi omitted it (a YES bid at p is a NO ask at 1 − p).
-  let noSideDerived = false;
-  if (
-    row.no_bid_dollars == null &&
-    row.no_ask_dollars == null &&
-    (row.yes_ask_dollars != null || row.yes_bid_dollars != null)
-  ) {
-    row.no_bid_dollars = row.yes_ask_dollars != null ? complementDollars(row.yes_ask_dollars as string) : null;
-    row.no_ask_dollars = row.yes_bid_dollars != null ? complementDollars(row.yes_bid_dollars as string) : null;
-    noSideDerived = true;
-  }
-  row.no_side_derived = noSideDerived;
-  row.status_raw = m.status;
-  row.status = normalizeMarketStatus(m.status);
-  row.open_ts = isoToMs(m.open_time);
-  row.close_ts = isoToMs(m.close_time);
-  row.extra = extraOf(wire, MARKET_KNOWN);
-  return row as MarketContent;
-}
 
-/**
- * Rebuild the Kalshi wire object from a row (inverse of normalizeMarket): the wire columns plus
- * `extra`. A derived NO side is left out (`no_side_derived`); `*_dollars`/`*_fp` strings that were
- * filled from legacy integers are returned beside those integers (which come back from `extra`).
- */
-export function marketToWire(row: MarketContent): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [key, kind] of MARKET_ENTRIES) {
-    const v = load(kind, row[key]);
-    if (v !== undefined) out[key] = v;
+  /**
+   * Rebuild the Kalshi wire object from a row (inverse of normalize): the wire columns plus
+   * `extra`. A derived NO side is left out (`no_side_derived`); `*_dollars`/`*_fp` strings that were
+   * filled from legacy integers are returned beside those integers (which come back from `extra`).
+   */
+  function toWire(row: R): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    const r = row as Record<string, unknown>;
+    for (const [key, kind] of ENTRIES) {
+      const v = load(kind, r[key]);
+      if (v !== undefined) out[key] = v;
+    }
+    out.status = row.status_raw;
+    if (row.no_side_derived) {
+      delete out.no_bid_dollars;
+      delete out.no_ask_dollars;
+    }
+    const extra = row.extra ? (JSON.parse(row.extra) as Record<string, unknown>) : {};
+    return { ...out, ...extra };
   }
-  out.status = row.status_raw;
-  if (row.no_side_derived) {
-    delete out.no_bid_dollars;
-    delete out.no_ask_dollars;
-  }
-  const extra = row.extra ? (JSON.parse(row.extra) as Record<string, unknown>) : {};
-  return { ...out, ...extra };
+
+  return { normalize, toWire };
 }
 
 // ---------------------------------------------------------------------------------------------
 // Events and series
 
-const EVENT_COLUMNS = {
-  event_ticker: "text",
-  series_ticker: "text",
-  title: "text",
-  sub_title: "text",
-  collateral_return_type: "text",
-  mutually_exclusive: "bool",
-  available_on_brokers: "bool",
-  product_metadata: "json",
-  strike_date: "text",
-  strike_period: "text",
-} as const satisfies Partial<Record<keyof EventContent, Kind>>;
+/** `category` is derived; nested `markets` are normalized as markets of their own. */
+const EVENT_NESTED = ["markets"];
 
-/** `category` has a column; nested `markets` are normalized as markets of their own. */
-const EVENT_KNOWN = new Set<string>([...Object.keys(EVENT_COLUMNS), "category", "markets"]);
-const EVENT_ENTRIES = entries(EVENT_COLUMNS);
-
-/** `category`: the event's own (deprecated) category when non-empty, else its series' category. */
-export function normalizeEvent(e: Event, seriesCategory?: string | null): EventContent {
-  const row: Record<string, unknown> = {};
-  for (const [key, kind] of EVENT_ENTRIES) row[key] = store(kind, (e as Record<string, unknown>)[key]);
-  row.category = e.category ? e.category : seriesCategory ? seriesCategory : null;
-  row.extra = extraOf(e, EVENT_KNOWN);
-  return row as EventContent;
+/** The event normalizer for a table shape. `category`: the event's own (deprecated) category when non-empty, else its series' category. */
+export function eventNormalizer<R extends EventDerivations>(shape: ContentShape<R>) {
+  const ENTRIES = wireColumns(shape, EVENT_DERIVED);
+  const KNOWN = new Set<string>([...ENTRIES.map(([k]) => k), "category", ...EVENT_NESTED]);
+  return (e: Event, seriesCategory?: string | null): R => {
+    const row: Record<string, unknown> = {};
+    for (const [key, kind] of ENTRIES) row[key] = store(kind, (e as Record<string, unknown>)[key]);
+    row.category = e.category ? e.category : seriesCategory ? seriesCategory : null;
+    row.extra = extraOf(e, KNOWN);
+    return row as R;
+  };
 }
 
-const SERIES_COLUMNS = {
-  ticker: "text",
-  title: "text",
-  category: "text",
-  frequency: "text",
-  tags: "json",
-  settlement_sources: "json",
-  contract_url: "text",
-  contract_terms_url: "text",
-  fee_type: "text",
-  fee_multiplier: "number",
-  additional_prohibitions: "json",
-  product_metadata: "json",
-  volume_fp: "text",
-} as const satisfies Partial<Record<keyof SeriesContent, Kind>>;
-
-const SERIES_KNOWN = new Set<string>(Object.keys(SERIES_COLUMNS));
-const SERIES_ENTRIES = entries(SERIES_COLUMNS);
-
-export function normalizeSeries(s: Series): SeriesContent {
-  const row: Record<string, unknown> = {};
-  for (const [key, kind] of SERIES_ENTRIES) row[key] = store(kind, (s as Record<string, unknown>)[key]);
-  // Legacy integer `volume` (docs/kalshi-wire.md Q13) fills volume_fp only when the string is absent; it stays in extra.
-  const volume = s.volume;
-  if (row.volume_fp == null && typeof volume === "number") row.volume_fp = orNull(intCountToFp, volume);
-  row.extra = extraOf(s, SERIES_KNOWN);
-  return row as SeriesContent;
+/** The series normalizer for a table shape. */
+export function seriesNormalizer<R extends SeriesDerivations>(shape: ContentShape<R>) {
+  const ENTRIES = wireColumns(shape, SERIES_DERIVED);
+  const KNOWN = new Set<string>(ENTRIES.map(([k]) => k));
+  return (s: Series): R => {
+    const row: Record<string, unknown> = {};
+    for (const [key, kind] of ENTRIES) row[key] = store(kind, (s as Record<string, unknown>)[key]);
+    // Legacy integer `volume` (docs/kalshi-wire.md Q13) fills volume_fp only when the string is absent; it stays in extra.
+    const volume = s.volume;
+    if (row.volume_fp == null && typeof volume === "number") row.volume_fp = orNull(intCountToFp, volume);
+    row.extra = extraOf(s, KNOWN);
+    return row as R;
+  };
 }

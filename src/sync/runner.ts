@@ -11,7 +11,7 @@
  *
  * What they share is ./step-context.ts (run, budget, bookkeeping) and the writer (./writer.ts).
  */
-import { normalizeEvent, normalizeMarket, normalizeSeries } from "../kalshi/normalize";
+import { normalizeEvent, normalizeMarket, normalizeSeries } from "./normalizers";
 import { finalizePhase } from "./phase-finalize";
 import { fixupPhase } from "./phase-fixup";
 import { listingsPhase } from "./phase-listings";

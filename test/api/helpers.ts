@@ -17,7 +17,7 @@ import {
   type Market,
   type Series,
 } from "../../src/kalshi/schemas";
-import { normalizeEvent, normalizeMarket, normalizeSeries } from "../../src/kalshi/normalize";
+import { normalizeEvent, normalizeMarket, normalizeSeries } from "../../src/sync/normalizers";
 import { deriveEventStatus } from "../../src/domain/status";
 import { PINNED_START_MS } from "../instants";
 

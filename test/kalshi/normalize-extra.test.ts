@@ -6,7 +6,7 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { normalizeEvent, normalizeMarket } from "../../src/kalshi/normalize";
+import { normalizeEvent, normalizeMarket } from "../../src/sync/normalizers";
 import { EventSchema, MarketSchema } from "../../src/kalshi/schemas";
 import { fixture } from "./fixtures";
 

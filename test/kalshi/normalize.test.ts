@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { marketToWire, normalizeEvent, normalizeMarket, normalizeSeries } from "../../src/kalshi/normalize";
+import { marketToWire, normalizeEvent, normalizeMarket, normalizeSeries } from "../../src/sync/normalizers";
 import { EventSchema, MarketSchema, SeriesSchema } from "../../src/kalshi/schemas";
 import { fixture } from "./fixtures";
 

@@ -5,7 +5,7 @@
 import { env, runDurableObjectAlarm } from "cloudflare:test";
 import { contentColumns } from "../../src/db/upsert";
 import { markets } from "../../src/db/schema";
-import { normalizeMarket } from "../../src/kalshi/normalize";
+import { normalizeMarket } from "../../src/sync/normalizers";
 import { MarketSchema, type Market } from "../../src/kalshi/schemas";
 import { deriveEventStatus } from "../../src/domain/status";
 import type { SyncCoordinator } from "../../src/sync/coordinator";

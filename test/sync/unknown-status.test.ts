@@ -6,7 +6,7 @@
  */
 import { applyD1Migrations, env, SELF } from "cloudflare:test";
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { normalizeMarket } from "../../src/kalshi/normalize";
+import { normalizeMarket } from "../../src/sync/normalizers";
 import { MarketSchema, type Market } from "../../src/kalshi/schemas";
 import type { StartSyncOptions } from "../../src/sync/coordinator";
 import type { SyncRunStatus } from "../../src/sync/types";

@@ -13,7 +13,7 @@ import {
 } from "../../src/db/upsert";
 import { liveMustContain, scanCandidates, softDeleteMarkets } from "../../src/db/softdelete";
 import { MarketSchema, EventSchema, SeriesSchema } from "../../src/kalshi/schemas";
-import { normalizeEvent, normalizeMarket, normalizeSeries } from "../../src/kalshi/normalize";
+import { normalizeEvent, normalizeMarket, normalizeSeries } from "../../src/sync/normalizers";
 import marketFixture from "../fixtures/kalshi/rest-market.json";
 import eventsFixture from "../fixtures/kalshi/rest-events-page.json";
 import seriesFixture from "../fixtures/kalshi/rest-series.json";
