@@ -16,6 +16,7 @@ import { createApiApp, type AppEnv } from "./factory";
 import { feesApp } from "./fees";
 import { healthApp } from "./health";
 import { ingestAdminApp } from "./ingest-admin";
+import { liveApp } from "./live";
 import { marketsApp } from "./markets";
 import { handleMcp } from "./mcp";
 import { screenApp } from "./screen";
@@ -62,7 +63,9 @@ const base = createApiApp();
 base.use("*", requestId());
 base.use("*", secureHeaders({ crossOriginResourcePolicy: "cross-origin" }));
 base.use("*", corsFromEnv);
-base.use("*", etag());
+// An SSE stream never ends: the ETag middleware would wait to hash it (GET /tickers/{ticker}/live).
+const etagMw = etag();
+base.use("*", (c, next) => (c.req.header("Accept")?.includes("text/event-stream") ? next() : etagMw(c, next)));
 base.use("*", rejectRepeatedQuery);
 base.use("/admin/*", adminAuth);
 base.onError(handleError);
@@ -78,6 +81,7 @@ export const app = base
   .route("/", seriesApp)
   .route("/", feesApp)
   .route("/", tickersApp)
+  .route("/", liveApp)
   .route("/", screenApp)
   .route("/", adminApp)
   .route("/", ingestAdminApp)

@@ -20,6 +20,8 @@ export const ErrorCodeSchema = z.enum([
   "conflict",
   "unsupported_fee_type",
   "method_not_allowed",
+  "upgrade_required",
+  "too_many_subscribers",
   "unavailable",
   "internal",
 ]);

@@ -3,7 +3,8 @@
  * trades in its SQLite storage (state survives eviction and restarts), the default builders kept
  * up to date per trade, and the latest `ticker` and top-of-book messages.
  *
- * Native RPC only (no fetch handler). Method names avoid `connect`, `fetch`, `alarm`.
+ * Native RPC, except `fetch` for the live push's WebSocket/SSE (src/stream/live.ts). RPC method
+ * names avoid `connect`, `fetch`, `alarm`.
  * Writes made during one RPC call are committed together (the output gate coalesces them).
  *
  * Trades are stored one row per applied batch (`trade_batches`), not one row per trade: a batch
@@ -27,6 +28,7 @@ import {
 } from "../builders";
 import { log } from "../lib/log";
 import type { StreamBook, StreamTicker, StreamTrade } from "./messages";
+import { LiveHub, type LiveStats } from "./live";
 import { fromBuilderTrade } from "./normalize";
 import { MAX_PRICE_WINDOW, MAX_VOLUME_WINDOW_MS, prunableCount } from "./retention";
 import { packTrades, unpackTrade, type PackedTrades } from "./trade-pack";
@@ -396,6 +398,8 @@ export class TickerState {
  */
 export class TickerObject extends DurableObject<Env> {
   private state!: TickerState;
+  /** Browsers watching this ticker (GET /tickers/{ticker}/live, src/stream/live.ts): pushed after each batch. */
+  private readonly live = new LiveHub(this.ctx, () => this.state);
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -405,16 +409,42 @@ export class TickerObject extends DurableObject<Env> {
   }
 
   async applyTrades(ticker: string, trades: StreamTrade[]): Promise<ApplyTradesResult> {
-    return this.state.applyTrades(ticker, trades);
+    const mark = this.live.mark();
+    const res = this.state.applyTrades(ticker, trades);
+    this.live.publish(mark, res.added);
+    return res;
   }
   async applyTicker(msg: StreamTicker): Promise<boolean> {
-    return this.state.applyTicker(msg);
+    const mark = this.live.mark();
+    const newer = this.state.applyTicker(msg);
+    if (newer) this.live.publish(mark, 0);
+    return newer;
   }
   async applyBook(top: StreamBook): Promise<boolean> {
-    return this.state.applyBook(top);
+    const mark = this.live.mark();
+    const newer = this.state.applyBook(top);
+    if (newer) this.live.publish(mark, 0);
+    return newer;
   }
   async applyBatch(ticker: string, batch: TickerBatch): Promise<ApplyTradesResult> {
-    return this.state.applyBatch(ticker, batch);
+    const mark = this.live.mark();
+    const res = this.state.applyBatch(ticker, batch);
+    this.live.publish(mark, res.added);
+    return res;
+  }
+  /** The live push's WebSocket upgrade or SSE stream (the only fetch: everything else is RPC). */
+  override async fetch(request: Request): Promise<Response> {
+    return this.live.handle(request);
+  }
+  override async webSocketMessage(ws: WebSocket, data: string | ArrayBuffer): Promise<void> {
+    this.live.message(ws, data);
+  }
+  override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
+    // 1005/1006 are reserved (no close frame); answer a client's close with a normal one.
+    ws.close(code === 1005 || code === 1006 ? 1000 : code, reason);
+  }
+  async liveStats(): Promise<LiveStats> {
+    return this.live.liveStats();
   }
   async snapshot(): Promise<TickerSnapshot | null> {
     return this.state.snapshot();
