@@ -19,6 +19,7 @@ import { ingestAdminApp } from "./ingest-admin";
 import { liveApp } from "./live";
 import { marketsApp } from "./markets";
 import { handleMcp } from "./mcp";
+import { finishDocument } from "./openapi-doc";
 import { screenApp } from "./screen";
 import { seriesApp } from "./series";
 import { tickersApp } from "./tickers";
@@ -123,7 +124,18 @@ app.openAPIRegistry.registerPath({
     202: { description: "Notification accepted" },
     403: {
       description: "Origin not allowed by CORS_ORIGINS",
-      content: { "application/json": { schema: ErrorResponseSchema } },
+      content: {
+        "application/json": {
+          schema: ErrorResponseSchema,
+          example: {
+            error: {
+              code: "forbidden_origin",
+              message: "origin 'https://evil.example' is not allowed (CORS_ORIGINS)",
+              details: null,
+            },
+          },
+        },
+      },
     },
   },
 });
@@ -134,12 +146,14 @@ app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
   description: "SSMD_ADMIN_TOKEN (admin routes only)",
 });
 
-app.doc31("/openapi.json", (_c) => ({
+const docConfig = {
   openapi: "3.1.0",
   info: {
     title: "ssmd",
     version: SSMD_VERSION,
     description:
-      'Kalshi security master: markets, events, series and fees, with agent tools (/tools, /mcp). Errors are `{"error":{"code","message","details"}}`.',
+      'Kalshi security master: markets, events, series and fees, with agent tools (/tools, /mcp) and an interactive reference at /docs. Errors are `{"error":{"code","message","details"}}`.',
   },
-}));
+};
+// servers and the operationIds routes leave out are added per request (src/api/openapi-doc.ts).
+app.get("/openapi.json", (c) => c.json(finishDocument(app.getOpenAPI31Document(docConfig), new URL(c.req.url).origin)));

@@ -36,6 +36,7 @@ const EventDetailQuery = z.strictObject({
 const listRoute = createRoute({
   method: "get",
   path: "/events",
+  operationId: "list_events",
   tags: ["events"],
   summary: "List events with their market counts, in event_ticker order",
   request: { query: EventsQuerySchema },
@@ -45,6 +46,7 @@ const listRoute = createRoute({
 const getRoute = createRoute({
   method: "get",
   path: "/events/{event_ticker}",
+  operationId: "get_event",
   tags: ["events"],
   summary: "One event with its markets",
   request: { params: EventPathSchema, query: EventDetailQuery },

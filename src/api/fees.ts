@@ -70,6 +70,7 @@ export const FeesSchema = z
 const feesRoute = createRoute({
   method: "get",
   path: "/fees",
+  operationId: "get_fees",
   tags: ["fees"],
   summary: "Maker/taker fee coefficients of a tier, and a series' fee schedule in force",
   description:

@@ -136,7 +136,22 @@ const route = createRoute({
   request: { query: z.strictObject({}) },
   responses: {
     200: jsonContent(HealthSchema, "Serving (possibly degraded)"),
-    503: jsonContent(HealthSchema, "D1 unreachable"),
+    503: {
+      description: "D1 unreachable",
+      content: {
+        "application/json": {
+          schema: HealthSchema,
+          example: {
+            status: "down",
+            version: SSMD_VERSION,
+            checks: { d1: false, kv: true, kalshi: true },
+            latency_ms: { d1: HEALTH_CHECK_TIMEOUT_MS, kv: 1, kalshi: 12 },
+            errors: { d1: `timed out after ${HEALTH_CHECK_TIMEOUT_MS} ms`, kv: null, kalshi: null },
+            drift: null,
+          },
+        },
+      },
+    },
   },
 });
 

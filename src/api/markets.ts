@@ -42,6 +42,7 @@ const NoQuery = z.strictObject({});
 const listRoute = createRoute({
   method: "get",
   path: "/markets",
+  operationId: "list_markets",
   tags: ["markets"],
   summary: "List markets (with their event), filtered, in close-time order",
   description:
@@ -53,6 +54,7 @@ const listRoute = createRoute({
 const getRoute = createRoute({
   method: "get",
   path: "/markets/{ticker}",
+  operationId: "get_market",
   tags: ["markets"],
   summary: "One market with its event metadata",
   request: { params: MarketPathSchema, query: NoQuery },

@@ -22,6 +22,7 @@ const SeriesPathSchema = z.strictObject({ series_ticker: tickerPath("series_tick
 const listRoute = createRoute({
   method: "get",
   path: "/series",
+  operationId: "list_series",
   tags: ["series"],
   summary: "List series (with fee type and multiplier), in ticker order",
   request: { query: SeriesQuerySchema },
@@ -31,6 +32,7 @@ const listRoute = createRoute({
 const getRoute = createRoute({
   method: "get",
   path: "/series/{series_ticker}",
+  operationId: "get_series",
   tags: ["series"],
   summary: "One series with its fee in force and its fee schedule",
   request: { params: SeriesPathSchema, query: z.strictObject({}) },

@@ -155,6 +155,7 @@ function volumeWindowMs(q: { window?: string; window_ms?: string }): number {
 const listRoute = createRoute({
   method: "get",
   path: "/tickers",
+  operationId: "list_tickers",
   tags: ["tickers"],
   summary: "Tickers that had stream data on a UTC day (per-day registry)",
   request: { query: TickersQuerySchema },
@@ -164,6 +165,7 @@ const listRoute = createRoute({
 const detailRoute = createRoute({
   method: "get",
   path: "/tickers/{ticker}",
+  operationId: "get_ticker",
   tags: ["tickers"],
   summary: "Latest ticker message, top of book, price_history (last 100 trades) and volume_profile (5 min)",
   request: { params: TickerPath, query: z.strictObject({}) },
@@ -173,6 +175,7 @@ const detailRoute = createRoute({
 const priceRoute = createRoute({
   method: "get",
   path: "/tickers/{ticker}/price_history",
+  operationId: "get_price_history",
   tags: ["tickers"],
   summary:
     "last, vwap, high, low, volatility (cents, with *_dollars twins) and returns (unitless) over the last N trades",
@@ -187,6 +190,7 @@ const priceRoute = createRoute({
 const volumeRoute = createRoute({
   method: "get",
   path: "/tickers/{ticker}/volume_profile",
+  operationId: "get_volume_profile",
   tags: ["tickers"],
   summary:
     "buyVolume, sellVolume, totalVolume (contracts), ratio (unitless), average over a time window ending at the latest trade",

@@ -7,6 +7,7 @@
  * Tool arguments arrive as JSON; they are turned into the strings a query string would carry
  * (10 → "10", true → "true") and validated by the same schema the route uses.
  */
+import { zodToOpenAPIRegistry } from "@asteasolutions/zod-to-openapi";
 import { z } from "@hono/zod-openapi";
 import type { ExecutionContext as HonoExecutionContext } from "hono";
 import { ApiError, validationError } from "./errors";
@@ -66,12 +67,18 @@ type JsonSchema = Record<string, unknown>;
  * zod → JSON Schema, the one path for tool arguments and answers. Query params are strings on the
  * wire but declared (`.meta`) as integer/boolean for callers: the string-level constraints
  * (pattern, "true"/"false" enum) that describe the wire form are dropped for those.
+ *
+ * `.openapi({description})` keeps its metadata in @hono/zod-openapi's own registry, which
+ * z.toJSONSchema does not read (it reads `.meta()`): those descriptions are copied over here, so
+ * a field described for /openapi.json is described to a model too.
  */
 function jsonSchemaOf(schema: z.ZodType, io: "input" | "output"): JsonSchema {
   const out = z.toJSONSchema(schema, {
     io,
     unrepresentable: "any",
     override: ({ zodSchema, jsonSchema }) => {
+      const described = zodToOpenAPIRegistry.get(zodSchema as unknown as z.ZodType)?.description;
+      if (typeof described === "string" && jsonSchema.description === undefined) jsonSchema.description = described;
       const declared = z.globalRegistry.get(zodSchema as unknown as z.ZodType)?.type;
       if (declared === "integer" || declared === "boolean" || declared === "number") {
         delete jsonSchema.pattern;

@@ -12,6 +12,43 @@ beforeAll(async () => {
 });
 
 describe("GET /openapi.json", () => {
+  it("has servers (the origin it was read from), a unique operationId per operation and an example response on each", async () => {
+    const doc = (await (await SELF.fetch("https://ssmd.test/openapi.json")).json()) as any;
+    expect(doc.servers).toEqual([{ url: "https://ssmd.test", description: expect.any(String) }]);
+    const local = (await (await SELF.fetch("http://127.0.0.1:8787/openapi.json")).json()) as any;
+    expect(local.servers[0].url).toBe("http://127.0.0.1:8787");
+    const ids: string[] = [];
+    for (const [path, ops] of Object.entries<any>(doc.paths))
+      for (const [method, op] of Object.entries<any>(ops)) {
+        const where = `${method} ${path}`;
+        expect(op.operationId, where).toMatch(/^[a-z][a-z0-9_]*$/);
+        ids.push(op.operationId);
+        const examples = Object.values<any>(op.responses).flatMap((r) =>
+          Object.values<any>(r.content ?? {}).filter((m) => m.example !== undefined || m.examples !== undefined),
+        );
+        expect(examples.length, where).toBeGreaterThan(0);
+      }
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(doc.paths["/admin/sync/{run_id}"].get.operationId).toBe("get_admin_sync_by_run_id");
+  });
+
+  it("the error examples are what the API answers", async () => {
+    const doc = (await (await SELF.fetch("https://ssmd.test/openapi.json")).json()) as any;
+    const strip = (b: any) => ({ error: { ...b.error, request_id: undefined } });
+    const cases: Array<[string, string, string, RequestInit?]> = [
+      ["/markets", "400", "/markets?limit=1001"],
+      ["/markets/{ticker}", "404", "/markets/KXNOPE-1"],
+      ["/admin/sync", "401", "/admin/sync"],
+    ];
+    for (const [path, status, url] of cases) {
+      const op = doc.paths[path].get;
+      const example = op.responses[status].content["application/json"].example;
+      const res = await SELF.fetch(`https://ssmd.test${url}`);
+      expect(res.status, url).toBe(Number(status));
+      expect(strip(await res.json()), url).toEqual(strip(example));
+    }
+  });
+
   it("is an OpenAPI 3.1 document with every route, parameters and shared error schema", async () => {
     const res = await SELF.fetch("https://ssmd.test/openapi.json");
     expect(res.status).toBe(200);

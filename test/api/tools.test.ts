@@ -23,7 +23,26 @@ const EXPECTED_TOOLS = [
   "get_price_history",
   "get_volume_profile",
   "screen_markets",
+  "get_recent_trades",
+  "get_candles",
 ];
+/** The REST route (GET) that answers each tool; its operationId is the tool name. */
+const ROUTE_OF: Record<string, string> = {
+  list_markets: "/markets",
+  get_market: "/markets/{ticker}",
+  list_events: "/events",
+  get_event: "/events/{event_ticker}",
+  list_series: "/series",
+  get_series: "/series/{series_ticker}",
+  get_fees: "/fees",
+  list_tickers: "/tickers",
+  get_ticker: "/tickers/{ticker}",
+  get_price_history: "/tickers/{ticker}/price_history",
+  get_volume_profile: "/tickers/{ticker}/volume_profile",
+  screen_markets: "/screen",
+  get_recent_trades: "/tickers/{ticker}/trades",
+  get_candles: "/tickers/{ticker}/candles",
+};
 const READ_ANNOTATIONS = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false };
 /** A market with stream data (trades ingested in beforeAll) and the UTC day they fall on. */
 let streamed: string;
@@ -50,6 +69,8 @@ function everyToolCall(): Array<[string, Record<string, unknown>, string]> {
     ["get_ticker", { ticker: streamed }, `/tickers/${enc(streamed)}`],
     ["get_price_history", { ticker: streamed, window: 5 }, `/tickers/${enc(streamed)}/price_history?window=5`],
     ["get_volume_profile", { ticker: streamed, window: "1h" }, `/tickers/${enc(streamed)}/volume_profile?window=1h`],
+    ["get_recent_trades", { ticker: streamed, limit: 3 }, `/tickers/${enc(streamed)}/trades?limit=3`],
+    ["get_candles", { ticker: streamed, interval: "5m" }, `/tickers/${enc(streamed)}/candles?interval=5m`],
     [
       "screen_markets",
       { has_stream_on: day, where: "totalVolume>=1", sort: "vwap" },
@@ -159,27 +180,69 @@ describe("GET /tools", () => {
   it("each tool's output schema is the one the route declares in /openapi.json", async () => {
     const doc = (await (await SELF.fetch(`${BASE}/openapi.json`)).json()) as any;
     const { tools } = (await (await SELF.fetch(`${BASE}/tools`)).json()) as { tools: any[] };
-    const routeOf: Record<string, string> = {
-      list_markets: "/markets",
-      get_market: "/markets/{ticker}",
-      list_events: "/events",
-      get_event: "/events/{event_ticker}",
-      list_series: "/series",
-      get_series: "/series/{series_ticker}",
-      get_fees: "/fees",
-      list_tickers: "/tickers",
-      get_ticker: "/tickers/{ticker}",
-      get_price_history: "/tickers/{ticker}/price_history",
-      get_volume_profile: "/tickers/{ticker}/volume_profile",
-      screen_markets: "/screen",
-    };
-    expect(Object.keys(routeOf).sort()).toEqual([...EXPECTED_TOOLS].sort());
+    expect(Object.keys(ROUTE_OF).sort()).toEqual([...EXPECTED_TOOLS].sort());
     const resolve = (s: any): any => (s?.$ref ? doc.components.schemas[s.$ref.split("/").pop()] : s);
     for (const t of tools) {
-      const op = doc.paths[routeOf[t.name]!].get;
+      const op = doc.paths[ROUTE_OF[t.name]!].get;
       const declared = resolve(op.responses["200"].content["application/json"].schema);
       expect(Object.keys(t.output_schema.properties).sort(), t.name).toEqual(Object.keys(declared.properties).sort());
     }
+  });
+});
+
+describe("descriptions reach the tools' JSON Schemas", () => {
+  it("every property described in /openapi.json (.openapi or .meta) is described the same in the tool's schemas", async () => {
+    const doc = (await (await SELF.fetch(`${BASE}/openapi.json`)).json()) as any;
+    const { tools } = (await (await SELF.fetch(`${BASE}/tools`)).json()) as { tools: any[] };
+    const resolve = (s: any): any => (s?.$ref ? resolve(doc.components.schemas[s.$ref.split("/").pop()]) : s);
+    /** The object or array branch of a nullable (anyOf / type: [.., "null"]). */
+    const branch = (s: any): any => {
+      s = resolve(s);
+      const alt = (s?.anyOf ?? s?.oneOf)?.find((x: any) => resolve(x)?.type !== "null");
+      return alt ? resolve(alt) : s;
+    };
+    let compared = 0;
+    const walk = (declared: any, tool: any, at: string, seen: Set<any>) => {
+      const d = branch(declared);
+      const t = branch(tool);
+      if (!d || !t || seen.has(d)) return;
+      seen.add(d);
+      if (d.items && t.items) walk(d.items, t.items, `${at}[]`, seen);
+      for (const [k, dp] of Object.entries<any>(d.properties ?? {})) {
+        const tp = t.properties?.[k];
+        expect(tp, `${at}.${k}`).toBeDefined();
+        const desc = dp.description ?? resolve(dp)?.description;
+        if (desc && !dp.$ref) {
+          expect(tp.description ?? branch(tp)?.description, `${at}.${k}`).toBe(desc);
+          compared++;
+        }
+        walk(dp, tp, `${at}.${k}`, seen);
+      }
+    };
+    for (const t of tools) {
+      // (A tool missing from ROUTE_OF fails the output-schema test above.)
+      const path = ROUTE_OF[t.name];
+      if (!path) continue;
+      const op = doc.paths[path].get;
+      // A route answering one tool is named after it (one answering several keeps the first's name).
+      if (Object.values(ROUTE_OF).filter((p) => p === path).length === 1) expect(op.operationId, t.name).toBe(t.name);
+      walk(op.responses["200"].content["application/json"].schema, t.output_schema, t.name, new Set());
+      for (const p of op.parameters ?? []) {
+        if (!p.description && !p.schema?.description) continue;
+        const want = p.description ?? p.schema.description;
+        const got = t.input_schema.properties[p.name]?.description;
+        // A path parameter's tool argument (pathArg) may say more, e.g. an example ticker.
+        if (p.in === "path") expect(got, `${t.name}(${p.name})`).toContain(want);
+        else expect(got, `${t.name}(${p.name})`).toBe(want);
+        compared++;
+      }
+    }
+    expect(compared).toBeGreaterThan(100);
+    // Two that were lost before: `.openapi({description})` fields of get_ticker and screen_markets.
+    const gt = tools.find((t) => t.name === "get_ticker");
+    expect(gt.output_schema.properties.stats.properties.trades_added.description).toMatch(/since the ticker object/);
+    const sm = tools.find((t) => t.name === "screen_markets");
+    expect(sm.output_schema.properties.screened.properties.capped.description).toMatch(/candidate_cap/);
   });
 });
 
