@@ -24,37 +24,39 @@ import { errorMessage } from "../lib/errors";
 import { isRetryableStatus, parseRetryAfter, retryDelayMs } from "./retry";
 import { realSleep, TokenBucket } from "./ratelimit";
 import {
-  errorBody,
-  ErrorResponseSchema,
-  EventEnvelopeSchema,
-  EventShellSchema,
-  EventsPageEnvelopeSchema,
-  EventsQuery,
-  ExchangeScheduleSchema,
-  ExchangeStatusSchema,
-  MarketEnvelopeSchema,
-  MarketSchema,
-  MarketsPageEnvelopeSchema,
-  MarketsQuery,
-  MultivariateEventsQuery,
-  SeriesEnvelopeSchema,
-  SeriesFeeChangeSchema,
-  SeriesFeeChangesEnvelopeSchema,
-  SeriesListEnvelopeSchema,
-  SeriesSchema,
-  TradeSchema,
-  TradesPageEnvelopeSchema,
-  TradesQuery,
-  type Event,
-  type ExchangeSchedule,
-  type ExchangeStatus,
-  type Market,
-  type Series,
-  type SeriesFeeChange,
-  type SeriesFeeChangesQuery,
-  type SeriesListQuery,
-  type Trade,
-} from "./schemas";
+  kalshiErrorBody,
+  KalshiErrorResponseSchema,
+  KalshiEventEnvelopeSchema,
+  KalshiEventShellSchema,
+  KalshiEventsPageEnvelopeSchema,
+  KalshiExchangeScheduleSchema,
+  KalshiExchangeStatusSchema,
+  KalshiMarketEnvelopeSchema,
+  KalshiMarketSchema,
+  KalshiMarketsPageEnvelopeSchema,
+  KalshiSeriesEnvelopeSchema,
+  KalshiSeriesFeeChangeSchema,
+  KalshiSeriesFeeChangesEnvelopeSchema,
+  KalshiSeriesListEnvelopeSchema,
+  KalshiSeriesSchema,
+  KalshiTradeSchema,
+  KalshiTradesPageEnvelopeSchema,
+  type KalshiEvent,
+  type KalshiExchangeSchedule,
+  type KalshiExchangeStatus,
+  type KalshiMarket,
+  type KalshiSeries,
+  type KalshiSeriesFeeChange,
+  type KalshiTrade,
+} from "./wire/rest";
+import {
+  KalshiEventsQuery,
+  KalshiMarketsQuery,
+  KalshiMultivariateEventsQuery,
+  KalshiTradesQuery,
+  type KalshiSeriesFeeChangesQuery,
+  type KalshiSeriesListQuery,
+} from "./wire/queries";
 import type { RequestSigner } from "./sign";
 
 export const MAX_MARKETS_PAGE = 1000;
@@ -226,55 +228,57 @@ export class KalshiClient {
   // -------------------------------------------------------------------------------------------
   // Markets
 
-  async getMarketsPage(q: MarketsQuery = {}): Promise<Page<Market>> {
-    const parsed = MarketsQuery.safeParse(q);
+  async getMarketsPage(q: KalshiMarketsQuery = {}): Promise<Page<KalshiMarket>> {
+    const parsed = KalshiMarketsQuery.safeParse(q);
     if (!parsed.success) throw new KalshiQueryError(`invalid markets query: ${formatIssues(parsed.error)}`);
     const query = { ...parsed.data, limit: parsed.data.limit ?? MAX_MARKETS_PAGE };
-    const { url, body } = await this.get("/markets", query, MarketsPageEnvelopeSchema);
-    const { items, skipped } = this.parseItems(url, body.markets, MarketSchema, "ticker", "market");
+    const { url, body } = await this.get("/markets", query, KalshiMarketsPageEnvelopeSchema);
+    const { items, skipped } = this.parseItems(url, body.markets, KalshiMarketSchema, "ticker", "market");
     return { items, skipped, cursor: nextCursor(body.cursor) };
   }
 
-  listMarkets(q: MarketsQuery = {}): AsyncGenerator<Page<Market>> {
+  listMarkets(q: KalshiMarketsQuery = {}): AsyncGenerator<Page<KalshiMarket>> {
     return this.paginate(q, (query) => this.getMarketsPage(query));
   }
 
-  async getMarket(ticker: string): Promise<Market | null> {
-    const res = await this.get(`/markets/${encodeURIComponent(ticker)}`, {}, MarketEnvelopeSchema, { allow404: true });
+  async getMarket(ticker: string): Promise<KalshiMarket | null> {
+    const res = await this.get(`/markets/${encodeURIComponent(ticker)}`, {}, KalshiMarketEnvelopeSchema, {
+      allow404: true,
+    });
     if (!res) return null;
-    return this.parseOne(res.url, res.body.market, MarketSchema, "ticker");
+    return this.parseOne(res.url, res.body.market, KalshiMarketSchema, "ticker");
   }
 
   // -------------------------------------------------------------------------------------------
   // Public trades
 
   /** `GET /markets/trades` (public): newest first; `q.limit` defaults to the max (1000). `SkippedItem.ticker` is the trade's market. */
-  async getTradesPage(q: TradesQuery = {}): Promise<Page<Trade>> {
-    const parsed = TradesQuery.safeParse(q);
+  async getTradesPage(q: KalshiTradesQuery = {}): Promise<Page<KalshiTrade>> {
+    const parsed = KalshiTradesQuery.safeParse(q);
     if (!parsed.success) throw new KalshiQueryError(`invalid trades query: ${formatIssues(parsed.error)}`);
     const query = { ...parsed.data, limit: parsed.data.limit ?? MAX_TRADES_PAGE };
-    const { url, body } = await this.get("/markets/trades", query, TradesPageEnvelopeSchema);
-    const { items, skipped } = this.parseItems(url, body.trades ?? [], TradeSchema, "ticker", "trade");
+    const { url, body } = await this.get("/markets/trades", query, KalshiTradesPageEnvelopeSchema);
+    const { items, skipped } = this.parseItems(url, body.trades ?? [], KalshiTradeSchema, "ticker", "trade");
     return { items, skipped, cursor: nextCursor(body.cursor) };
   }
 
-  listTrades(q: TradesQuery = {}): AsyncGenerator<Page<Trade>> {
+  listTrades(q: KalshiTradesQuery = {}): AsyncGenerator<Page<KalshiTrade>> {
     return this.paginate(q, (query) => this.getTradesPage(query));
   }
 
   // -------------------------------------------------------------------------------------------
   // Events
 
-  async getEventsPage(q: EventsQuery = {}): Promise<Page<Event>> {
-    const parsed = EventsQuery.safeParse(q);
+  async getEventsPage(q: KalshiEventsQuery = {}): Promise<Page<KalshiEvent>> {
+    const parsed = KalshiEventsQuery.safeParse(q);
     if (!parsed.success) throw new KalshiQueryError(`invalid events query: ${formatIssues(parsed.error)}`);
     const query = { ...parsed.data, limit: parsed.data.limit ?? MAX_EVENTS_PAGE };
-    const { url, body } = await this.get("/events", query, EventsPageEnvelopeSchema);
+    const { url, body } = await this.get("/events", query, KalshiEventsPageEnvelopeSchema);
     return this.eventsPage(url, body);
   }
 
-  private eventsPage(url: string, body: { events: unknown[]; cursor?: string | null | undefined }): Page<Event> {
-    const items: Event[] = [];
+  private eventsPage(url: string, body: { events: unknown[]; cursor?: string | null | undefined }): Page<KalshiEvent> {
+    const items: KalshiEvent[] = [];
     const skipped: SkippedItem[] = [];
     for (let index = 0; index < body.events.length; index++) {
       const event = this.parseEvent(url, body.events[index], index, skipped);
@@ -283,7 +287,7 @@ export class KalshiClient {
     return { items, skipped, cursor: nextCursor(body.cursor) };
   }
 
-  listEvents(q: EventsQuery = {}): AsyncGenerator<Page<Event>> {
+  listEvents(q: KalshiEventsQuery = {}): AsyncGenerator<Page<KalshiEvent>> {
     return this.paginate(q, (query) => this.getEventsPage(query));
   }
 
@@ -292,15 +296,15 @@ export class KalshiClient {
    * `q.limit` defaults to Kalshi's 100 (max 200). Malformed events or nested markets are skipped
    * and reported like in getEventsPage.
    */
-  async getMultivariateEventsPage(q: MultivariateEventsQuery = {}): Promise<Page<Event>> {
-    const parsed = MultivariateEventsQuery.safeParse(q);
+  async getMultivariateEventsPage(q: KalshiMultivariateEventsQuery = {}): Promise<Page<KalshiEvent>> {
+    const parsed = KalshiMultivariateEventsQuery.safeParse(q);
     if (!parsed.success) throw new KalshiQueryError(`invalid multivariate events query: ${formatIssues(parsed.error)}`);
     const query = { ...parsed.data, limit: parsed.data.limit ?? DEFAULT_MULTIVARIATE_EVENTS_PAGE };
-    const { url, body } = await this.get("/events/multivariate", query, EventsPageEnvelopeSchema);
+    const { url, body } = await this.get("/events/multivariate", query, KalshiEventsPageEnvelopeSchema);
     return this.eventsPage(url, body);
   }
 
-  listMultivariateEvents(q: MultivariateEventsQuery = {}): AsyncGenerator<Page<Event>> {
+  listMultivariateEvents(q: KalshiMultivariateEventsQuery = {}): AsyncGenerator<Page<KalshiEvent>> {
     return this.paginate(q, (query) => this.getMultivariateEventsPage(query));
   }
 
@@ -311,9 +315,9 @@ export class KalshiClient {
   async getEvent(
     eventTicker: string,
     opts: { withNestedMarkets?: boolean } = {},
-  ): Promise<{ event: Event; markets: Market[]; skipped: SkippedItem[] } | null> {
+  ): Promise<{ event: KalshiEvent; markets: KalshiMarket[]; skipped: SkippedItem[] } | null> {
     const query = opts.withNestedMarkets ? { with_nested_markets: true } : {};
-    const res = await this.get(`/events/${encodeURIComponent(eventTicker)}`, query, EventEnvelopeSchema, {
+    const res = await this.get(`/events/${encodeURIComponent(eventTicker)}`, query, KalshiEventEnvelopeSchema, {
       allow404: true,
     });
     if (!res) return null;
@@ -325,7 +329,7 @@ export class KalshiClient {
     }
     let markets = event.markets;
     if (!markets || !opts.withNestedMarkets) {
-      const top = this.parseItems(res.url, res.body.markets ?? [], MarketSchema, "ticker", "market");
+      const top = this.parseItems(res.url, res.body.markets ?? [], KalshiMarketSchema, "ticker", "market");
       skipped.push(...top.skipped.map((s) => ({ ...s, parent: event.event_ticker })));
       markets = top.items;
     }
@@ -336,13 +340,17 @@ export class KalshiClient {
   // Series and fees
 
   /** `GET /series` (not paginated per the spec; a returned cursor is followed anyway). */
-  async listSeries(q: SeriesListQuery = {}): Promise<Page<Series>> {
-    const items: Series[] = [];
+  async listSeries(q: KalshiSeriesListQuery = {}): Promise<Page<KalshiSeries>> {
+    const items: KalshiSeries[] = [];
     const skipped: SkippedItem[] = [];
     let cursor: string | null = null;
     for (;;) {
-      const { url, body } = await this.get("/series", { ...q, cursor: cursor ?? undefined }, SeriesListEnvelopeSchema);
-      const page = this.parseItems(url, body.series ?? [], SeriesSchema, "ticker", "series");
+      const { url, body } = await this.get(
+        "/series",
+        { ...q, cursor: cursor ?? undefined },
+        KalshiSeriesListEnvelopeSchema,
+      );
+      const page = this.parseItems(url, body.series ?? [], KalshiSeriesSchema, "ticker", "series");
       items.push(...page.items);
       skipped.push(...page.skipped);
       const next = nextCursor(body.cursor);
@@ -353,18 +361,20 @@ export class KalshiClient {
     return { items, skipped, cursor: null };
   }
 
-  async getSeries(ticker: string, q: { include_volume?: boolean } = {}): Promise<Series | null> {
-    const res = await this.get(`/series/${encodeURIComponent(ticker)}`, q, SeriesEnvelopeSchema, { allow404: true });
+  async getSeries(ticker: string, q: { include_volume?: boolean } = {}): Promise<KalshiSeries | null> {
+    const res = await this.get(`/series/${encodeURIComponent(ticker)}`, q, KalshiSeriesEnvelopeSchema, {
+      allow404: true,
+    });
     if (!res) return null;
-    return this.parseOne(res.url, res.body.series, SeriesSchema, "ticker");
+    return this.parseOne(res.url, res.body.series, KalshiSeriesSchema, "ticker");
   }
 
-  async getSeriesFeeChanges(q: SeriesFeeChangesQuery = {}): Promise<Page<SeriesFeeChange>> {
-    const { url, body } = await this.get("/series/fee_changes", q, SeriesFeeChangesEnvelopeSchema);
+  async getSeriesFeeChanges(q: KalshiSeriesFeeChangesQuery = {}): Promise<Page<KalshiSeriesFeeChange>> {
+    const { url, body } = await this.get("/series/fee_changes", q, KalshiSeriesFeeChangesEnvelopeSchema);
     const page = this.parseItems(
       url,
       body.series_fee_change_arr ?? [],
-      SeriesFeeChangeSchema,
+      KalshiSeriesFeeChangeSchema,
       "series_ticker",
       "series_fee_change",
     );
@@ -375,13 +385,13 @@ export class KalshiClient {
   // Exchange
 
   /** Kalshi may send this body with a 5xx during maintenance: such a body is an answer, not a fault. */
-  async getExchangeStatus(): Promise<ExchangeStatus> {
-    const { body } = await this.get("/exchange/status", {}, ExchangeStatusSchema, { acceptBodyOn5xx: true });
+  async getExchangeStatus(): Promise<KalshiExchangeStatus> {
+    const { body } = await this.get("/exchange/status", {}, KalshiExchangeStatusSchema, { acceptBodyOn5xx: true });
     return body;
   }
 
-  async getExchangeSchedule(): Promise<ExchangeSchedule> {
-    const { body } = await this.get("/exchange/schedule", {}, ExchangeScheduleSchema);
+  async getExchangeSchedule(): Promise<KalshiExchangeSchedule> {
+    const { body } = await this.get("/exchange/schedule", {}, KalshiExchangeScheduleSchema);
     return body;
   }
 
@@ -551,8 +561,8 @@ export class KalshiClient {
   }
 
   /** An event, with its nested markets validated one by one (a bad market does not sink the event). */
-  private parseEvent(url: string, raw: unknown, index: number, skipped: SkippedItem[]): Event | null {
-    const shell = EventShellSchema.safeParse(raw);
+  private parseEvent(url: string, raw: unknown, index: number, skipped: SkippedItem[]): KalshiEvent | null {
+    const shell = KalshiEventShellSchema.safeParse(raw);
     if (!shell.success) {
       skipped.push(
         this.skip(url, {
@@ -565,11 +575,11 @@ export class KalshiClient {
       return null;
     }
     const { markets: rawMarkets, ...rest } = shell.data;
-    if (rawMarkets === undefined) return rest as Event;
-    const nested = this.parseItems(url, rawMarkets, MarketSchema, "ticker", "market");
+    if (rawMarkets === undefined) return rest as KalshiEvent;
+    const nested = this.parseItems(url, rawMarkets, KalshiMarketSchema, "ticker", "market");
     for (const s of nested.skipped) s.parent = shell.data.event_ticker;
     skipped.push(...nested.skipped);
-    return { ...rest, markets: nested.items } as Event;
+    return { ...rest, markets: nested.items } as KalshiEvent;
   }
 
   private skip(url: string, item: SkippedItem): SkippedItem {
@@ -595,9 +605,9 @@ function parseEnvelope<S extends z.ZodType>(
 /** "bad_request: invalid parameters — min_close_ts is not ..." from either ErrorResponse form. */
 function describeError(text: string): string | undefined {
   try {
-    const r = ErrorResponseSchema.safeParse(JSON.parse(text));
+    const r = KalshiErrorResponseSchema.safeParse(JSON.parse(text));
     if (!r.success) return undefined;
-    const e = errorBody(r.data);
+    const e = kalshiErrorBody(r.data);
     const parts = [e.code, e.message !== e.code ? e.message : undefined, e.details].filter((p): p is string => !!p);
     return parts.length ? parts.join(": ") : undefined;
   } catch {

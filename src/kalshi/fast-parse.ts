@@ -7,19 +7,19 @@
  * frame, a fifth of the ingest isolate's time at 20k trades/s (docs/decisions/0054-zod-fast-path.md).
  * Most frames are valid and need no transform, so their parse output equals the input. The
  * compiled checker answers for a value in one walk without allocating:
- * - SAME:   zod accepts it and would return it unchanged → use the input as the output;
- * - REJECT: zod rejects it;
- * - OTHER:  zod would change it (a transform, a stripped key) or the checker does not know.
+ * - VERDICT_SAME:   zod accepts it and would return it unchanged → use the input as the output;
+ * - VERDICT_REJECT: zod rejects it;
+ * - VERDICT_OTHER:  zod would change it (a transform, a stripped key) or the checker does not know.
  * `fastParser` returns the input on SAME and otherwise asks zod, so errors and transforms stay
  * zod's own. A schema kind the compiler does not model compiles to "always OTHER": slower, never
  * wrong. test/kalshi/fast-parse.test.ts checks both verdicts against zod on mutated frames.
  */
 import type { z } from "zod";
 
-export const SAME = 0;
-export const REJECT = 1;
-export const OTHER = 2;
-export type Verdict = typeof SAME | typeof REJECT | typeof OTHER;
+export const VERDICT_SAME = 0;
+export const VERDICT_REJECT = 1;
+export const VERDICT_OTHER = 2;
+export type Verdict = typeof VERDICT_SAME | typeof VERDICT_REJECT | typeof VERDICT_OTHER;
 type Check = (v: unknown) => Verdict;
 
 // zod's definitions, as far as this compiler reads them (zod/v4/core `_zod.def`).
@@ -92,11 +92,11 @@ function withChecks(def: Def, base: (v: unknown) => boolean): Check | null {
   const preds = (def.checks ?? []).map((c) => compileCheck(c._zod.def));
   if (preds.some((p) => p === null)) return null;
   const all = preds as ((v: unknown) => boolean)[];
-  if (all.length === 0) return (v) => (base(v) ? SAME : REJECT);
+  if (all.length === 0) return (v) => (base(v) ? VERDICT_SAME : VERDICT_REJECT);
   return (v) => {
-    if (!base(v)) return REJECT;
-    for (const p of all) if (!p(v)) return REJECT;
-    return SAME;
+    if (!base(v)) return VERDICT_REJECT;
+    for (const p of all) if (!p(v)) return VERDICT_REJECT;
+    return VERDICT_SAME;
   };
 }
 
@@ -112,7 +112,7 @@ function compileObject(def: Def): Check | null {
     const { optin, optout } = (shape[k] as { _zod: { optin?: string; optout?: string } })._zod;
     if (!f || optin === "defaulted") return null;
     fields.push(f);
-    absent.push(optin === undefined ? REJECT : optout === "optional" ? SAME : OTHER);
+    absent.push(optin === undefined ? VERDICT_REJECT : optout === "optional" ? VERDICT_SAME : VERDICT_OTHER);
   }
   const catchall = def.catchall === undefined ? "strip" : defOf(def.catchall).type;
   if (catchall !== "strip" && catchall !== "unknown" && catchall !== "never") return null;
@@ -120,27 +120,27 @@ function compileObject(def: Def): Check | null {
   const refine = withChecks(def, () => true);
   if (!refine) return null;
   return (v) => {
-    if (!isObject(v)) return REJECT;
-    let verdict: Verdict = SAME;
+    if (!isObject(v)) return VERDICT_REJECT;
+    let verdict: Verdict = VERDICT_SAME;
     for (let i = 0; i < keys.length; i++) {
       const k = keys[i]!;
       const r = k in v ? fields[i]!(v[k]) : absent[i]!;
-      if (r === REJECT) return REJECT;
-      if (r === OTHER) verdict = OTHER;
+      if (r === VERDICT_REJECT) return VERDICT_REJECT;
+      if (r === VERDICT_OTHER) verdict = VERDICT_OTHER;
     }
     // zod copies inherited keys too and never an own `__proto__` (JSON.parse makes one from
     // `"__proto__": …`): only plain objects are returned as they are.
-    if (!isPlain(v)) verdict = OTHER;
+    if (!isPlain(v)) verdict = VERDICT_OTHER;
     if (catchall !== "unknown") {
       for (const k in v) {
         if (!known.has(k)) {
-          if (catchall === "never") return REJECT;
-          verdict = OTHER; // zod strips it
+          if (catchall === "never") return VERDICT_REJECT;
+          verdict = VERDICT_OTHER; // zod strips it
         }
       }
     }
     // Refinements see zod's output; when that differs from the input, only zod can tell.
-    return verdict === OTHER ? OTHER : refine(v);
+    return verdict === VERDICT_OTHER ? VERDICT_OTHER : refine(v);
   };
 }
 
@@ -156,24 +156,24 @@ function compile(schema: unknown): Check | null {
     case "boolean":
       return withChecks(def, (v) => typeof v === "boolean");
     case "null":
-      return (v) => (v === null ? SAME : REJECT);
+      return (v) => (v === null ? VERDICT_SAME : VERDICT_REJECT);
     case "unknown":
     case "any":
-      return () => SAME;
+      return () => VERDICT_SAME;
     case "literal": {
       const values = def.values as unknown[];
-      return (v) => (values.includes(v) ? SAME : REJECT);
+      return (v) => (values.includes(v) ? VERDICT_SAME : VERDICT_REJECT);
     }
     case "enum": {
       const values = new Set(Object.values(def.entries as Record<string, unknown>));
-      return (v) => (values.has(v) ? SAME : REJECT);
+      return (v) => (values.has(v) ? VERDICT_SAME : VERDICT_REJECT);
     }
     case "optional":
     case "nullable": {
       const inner = compile(def.innerType);
       if (!inner || (def.checks?.length ?? 0) > 0) return null;
       const empty = def.type === "optional" ? undefined : null;
-      return (v) => (v === empty ? SAME : inner(v));
+      return (v) => (v === empty ? VERDICT_SAME : inner(v));
     }
     case "union": {
       // zod returns the first option that accepts: an earlier option must be known to reject
@@ -187,9 +187,9 @@ function compile(schema: unknown): Check | null {
       return (v) => {
         for (const o of opts) {
           const r = o(v);
-          if (r !== REJECT) return r;
+          if (r !== VERDICT_REJECT) return r;
         }
-        return REJECT;
+        return VERDICT_REJECT;
       };
     }
     case "pipe": {
@@ -197,7 +197,7 @@ function compile(schema: unknown): Check | null {
       if (defOf(def.out).type !== "transform") return null;
       const input = compile(def.in);
       if (!input) return null;
-      return (v) => (input(v) === REJECT ? REJECT : OTHER);
+      return (v) => (input(v) === VERDICT_REJECT ? VERDICT_REJECT : VERDICT_OTHER);
     }
     case "object":
       return compileObject(def);
@@ -206,12 +206,12 @@ function compile(schema: unknown): Check | null {
       const own = withChecks(def, Array.isArray);
       if (!el || !own) return null;
       return (v) => {
-        if (own(v) === REJECT) return REJECT;
-        let verdict: Verdict = SAME;
+        if (own(v) === VERDICT_REJECT) return VERDICT_REJECT;
+        let verdict: Verdict = VERDICT_SAME;
         for (const x of v as unknown[]) {
           const r = el(x);
-          if (r === REJECT) return REJECT;
-          if (r === OTHER) verdict = OTHER;
+          if (r === VERDICT_REJECT) return VERDICT_REJECT;
+          if (r === VERDICT_OTHER) verdict = VERDICT_OTHER;
         }
         return verdict;
       };
@@ -223,13 +223,13 @@ function compile(schema: unknown): Check | null {
       if (key.type !== "string" || (key.checks?.length ?? 0) > 0 || !value || (def.checks?.length ?? 0) > 0)
         return null;
       return (v) => {
-        if (!isObject(v)) return REJECT;
-        if (!isPlain(v)) return OTHER;
-        let verdict: Verdict = SAME;
+        if (!isObject(v)) return VERDICT_REJECT;
+        if (!isPlain(v)) return VERDICT_OTHER;
+        let verdict: Verdict = VERDICT_SAME;
         for (const k in v) {
           const r = value(v[k]);
-          if (r === REJECT) return REJECT;
-          if (r === OTHER) verdict = OTHER;
+          if (r === VERDICT_REJECT) return VERDICT_REJECT;
+          if (r === VERDICT_OTHER) verdict = VERDICT_OTHER;
         }
         return verdict;
       };
@@ -239,13 +239,13 @@ function compile(schema: unknown): Check | null {
       if (items.some((i) => i === null) || def.rest != null || (def.checks?.length ?? 0) > 0) return null;
       const its = items as Check[];
       return (v) => {
-        if (!Array.isArray(v)) return REJECT;
-        if (v.length !== its.length) return OTHER; // optional trailing items, too long: zod decides
-        let verdict: Verdict = SAME;
+        if (!Array.isArray(v)) return VERDICT_REJECT;
+        if (v.length !== its.length) return VERDICT_OTHER; // optional trailing items, too long: zod decides
+        let verdict: Verdict = VERDICT_SAME;
         for (let i = 0; i < its.length; i++) {
           const r = its[i]!(v[i]);
-          if (r === REJECT) return REJECT;
-          if (r === OTHER) verdict = OTHER;
+          if (r === VERDICT_REJECT) return VERDICT_REJECT;
+          if (r === VERDICT_OTHER) verdict = VERDICT_OTHER;
         }
         return verdict;
       };
@@ -257,7 +257,7 @@ function compile(schema: unknown): Check | null {
 
 /** The checker of `schema`; a schema that is not modelled gets one that always answers OTHER. */
 export function compileChecker(schema: z.ZodType): Check {
-  return compile(schema) ?? (() => OTHER);
+  return compile(schema) ?? (() => VERDICT_OTHER);
 }
 
 /**
@@ -266,5 +266,5 @@ export function compileChecker(schema: z.ZodType): Check {
  */
 export function fastParser<S extends z.ZodType>(schema: S): (v: unknown) => z.ZodSafeParseResult<z.output<S>> {
   const check = compileChecker(schema);
-  return (v) => (check(v) === SAME ? { success: true, data: v as z.output<S> } : schema.safeParse(v));
+  return (v) => (check(v) === VERDICT_SAME ? { success: true, data: v as z.output<S> } : schema.safeParse(v));
 }

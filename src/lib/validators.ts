@@ -3,7 +3,7 @@
  *
  *   - **The wire** (what Kalshi sends, docs/kalshi-wire.md §7): plain decimal text — "0.5600",
  *     "2233487.48", "-54.00" — or a JSON number whose shortest text is plain; no ".5", no exponent.
- *     `wireDecimal` (src/kalshi/schemas.ts), and ssmd's own stream messages, which are the wire's
+ *     `wireDecimal` (src/kalshi/wire/scalars.ts), and ssmd's own stream messages, which are the wire's
  *     values canonicalized (`streamDollars`, `streamCount`, src/stream/messages.ts).
  *   - **API input** typed by people and agents (/fees, the tools): liberal but exact — also ".55",
  *     "1", "10.000" (trailing zeros beyond the precision) — and refused whenever the value would

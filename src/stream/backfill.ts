@@ -11,7 +11,8 @@
  * every request paced by the client's token bucket.
  */
 import type { KalshiClient } from "../kalshi/client";
-import type { Trade, TradesQuery } from "../kalshi/schemas";
+import type { KalshiTrade } from "../kalshi/wire/rest";
+import type { KalshiTradesQuery } from "../kalshi/wire/queries";
 import type { StreamTrade } from "./messages";
 import { normalizeTrade, type Normalized } from "./normalize";
 
@@ -85,7 +86,7 @@ export class BackfillQueue {
  * backfilled trade must get the ts the stream would have given it: `msResolution` = the live
  * trade stream carries `ts_ms`; otherwise the time is floored to the second.
  */
-export function normalizeRestTrade(t: Trade, msResolution: boolean): Normalized<StreamTrade> {
+export function normalizeRestTrade(t: KalshiTrade, msResolution: boolean): Normalized<StreamTrade> {
   const ms = Date.parse(t.created_time);
   if (!Number.isFinite(ms)) return { ok: false, reason: `trade ${t.trade_id}: unparseable created_time` };
   return normalizeTrade({
@@ -134,13 +135,13 @@ export async function fetchBackfill(
   const res: BackfillResult = { trades: [], requests: 0, invalid: 0, truncated: false, next: null };
   const maxPages = opts.maxPages ?? BACKFILL_MAX_PAGES;
   const toS = job.toS ?? Math.max(opts.toS, job.fromS);
-  const base: TradesQuery = {
+  const base: KalshiTradesQuery = {
     min_ts: Math.max(0, job.fromS - BACKFILL_MARGIN_S),
     max_ts: toS,
     limit: opts.pageSize ?? 1000,
   };
   /** Reads one listing; on the page bound, returns the cursor it stopped at. */
-  const read = async (q: TradesQuery): Promise<string | null> => {
+  const read = async (q: KalshiTradesQuery): Promise<string | null> => {
     let pages = 0;
     for await (const page of client.listTrades(q)) {
       res.requests++;

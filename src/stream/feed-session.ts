@@ -19,15 +19,20 @@
 import { fastParser } from "../kalshi/fast-parse";
 import { RETRY_POLICIES } from "../lib/backoff";
 import { errorMessage } from "../lib/errors";
-import { TickerEnvelopeSchema, TickerMsgSchema, WsDataMessageSchema, WsReplySchema } from "../kalshi/schemas";
+import {
+  KalshiTickerEnvelopeSchema,
+  KalshiTickerMsgSchema,
+  KalshiWsDataMessageSchema,
+  KalshiWsReplySchema,
+} from "../kalshi/wire/ws";
 import type { StreamBook, StreamTicker, StreamTrade } from "./messages";
 import { normalizeTicker, normalizeTrade } from "./normalize";
 import { deltaTsMs, OrderBook, sameTop } from "./orderbook";
 
 // Every data frame goes through one of these (docs/decisions/0054-zod-fast-path.md).
-const parseDataMessage = fastParser(WsDataMessageSchema);
-const parseTickerEnvelope = fastParser(TickerEnvelopeSchema);
-const parseTickerMsg = fastParser(TickerMsgSchema);
+const parseDataMessage = fastParser(KalshiWsDataMessageSchema);
+const parseTickerEnvelope = fastParser(KalshiTickerEnvelopeSchema);
+const parseTickerMsg = fastParser(KalshiTickerMsgSchema);
 
 export type Channel = "trade" | "ticker" | "orderbook_delta";
 export const FEED_CHANNELS: readonly Channel[] = ["trade", "ticker", "orderbook_delta"];
@@ -377,7 +382,7 @@ export class FeedSession {
   }
 
   private onReply(raw: unknown, commands: WsCommandOut[]): void {
-    const parsed = WsReplySchema.safeParse(raw);
+    const parsed = KalshiWsReplySchema.safeParse(raw);
     if (!parsed.success) {
       this.invalid("unparseable reply");
       return;

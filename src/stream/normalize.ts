@@ -1,5 +1,5 @@
 /**
- * Kalshi WebSocket wire (src/kalshi/schemas.ts) → ssmd stream messages (./messages.ts).
+ * Kalshi WebSocket wire (src/kalshi/wire/ws.ts) → ssmd stream messages (./messages.ts).
  * Pure. Handles the generations of docs/kalshi-wire.md §6.4–6.6: dollar strings or legacy integer
  * cents, `count_fp` or integer counts, `ts` seconds or `ts_ms`, `taker_side` or its 2026-05
  * successors, and the NO side dropped from `ticker` (derived, flagged).
@@ -15,13 +15,13 @@ import {
   intCountToFp,
   parseDollars,
 } from "../lib/decimal";
-import type { TickerMsgSchema, TradeMsgSchema } from "../kalshi/schemas";
+import type { KalshiTickerMsgSchema, KalshiTradeMsgSchema } from "../kalshi/wire/ws";
 import type { BuilderTrade } from "../builders";
 import { errorMessage } from "../lib/errors";
 import type { StreamTicker, StreamTrade } from "./messages";
 
-export type TradeMsg = z.infer<typeof TradeMsgSchema>;
-export type TickerMsg = z.infer<typeof TickerMsgSchema>;
+export type TradeMsg = z.infer<typeof KalshiTradeMsgSchema>;
+export type TickerMsg = z.infer<typeof KalshiTickerMsgSchema>;
 
 export type Normalized<T> = { ok: true; value: T } | { ok: false; reason: string };
 

@@ -5,11 +5,11 @@
  */
 import type { z } from "zod";
 import { centsToDollars, countToHundredths, formatDollars, hundredthsToCount, parseDollars } from "../lib/decimal";
-import type { OrderbookDeltaMsgSchema, OrderbookSnapshotMsgSchema } from "../kalshi/schemas";
+import type { KalshiOrderbookDeltaMsgSchema, KalshiOrderbookSnapshotMsgSchema } from "../kalshi/wire/ws";
 import type { StreamBook } from "./messages";
 
-export type SnapshotMsg = z.infer<typeof OrderbookSnapshotMsgSchema>;
-export type DeltaMsg = z.infer<typeof OrderbookDeltaMsgSchema>;
+export type SnapshotMsg = z.infer<typeof KalshiOrderbookSnapshotMsgSchema>;
+export type DeltaMsg = z.infer<typeof KalshiOrderbookDeltaMsgSchema>;
 
 type Side = Map<number, bigint>;
 

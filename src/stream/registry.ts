@@ -18,7 +18,7 @@ interface Entry {
 const DAY_MS = 86_400_000;
 
 /** UTC day (YYYY-MM-DD) of a Unix-ms timestamp. */
-export function utcDay(ms: number): string {
+export function utcDayText(ms: number): string {
   return new Date(ms).toISOString().slice(0, 10);
 }
 
@@ -47,7 +47,7 @@ export class TickerDayRegistry {
   private dayText = "";
   private dayOf(ts: number): string {
     if (!(ts >= this.dayStart && ts < this.dayStart + DAY_MS)) {
-      this.dayText = utcDay(ts);
+      this.dayText = utcDayText(ts);
       this.dayStart = Math.floor(ts / DAY_MS) * DAY_MS;
     }
     return this.dayText;

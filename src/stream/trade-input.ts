@@ -14,7 +14,7 @@
  */
 import { z } from "zod";
 import { centsToDollars, complementDollars, intCountToFp } from "../lib/decimal";
-import { TradeMessageSchema } from "../kalshi/schemas";
+import { KalshiTradeMessageSchema } from "../kalshi/wire/ws";
 import { StreamTradeSchema, type StreamTrade } from "./messages";
 import { normalizeTrade, type Normalized } from "./normalize";
 
@@ -66,7 +66,7 @@ export const SeedTradeSchema = z
   });
 export type SeedTrade = z.infer<typeof SeedTradeSchema>;
 
-export const KalshiTradeFrameSchema = TradeMessageSchema.meta({
+export const KalshiTradeFrameSchema = KalshiTradeMessageSchema.meta({
   id: "KalshiTradeFrame",
   description:
     "A Kalshi WebSocket trade frame as captured: {type:'trade', sid, seq, msg:{trade_id, market_ticker, yes_price_dollars | no_price_dollars | yes_price | no_price, count_fp | count, taker_side | taker_outcome_side | taker_book_side, ts (s) | ts_ms}} (docs/kalshi-wire.md §6.4)",

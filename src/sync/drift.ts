@@ -9,7 +9,14 @@
  * values or field names, the rest under OTHER), so a run record stays small whatever Kalshi sends.
  */
 import type { SkippedItem } from "../kalshi/client";
-import { EventSchema, MarketSchema, SeriesSchema, type Event, type Market, type Series } from "../kalshi/schemas";
+import {
+  KalshiEventSchema,
+  KalshiMarketSchema,
+  KalshiSeriesSchema,
+  type KalshiEvent,
+  type KalshiMarket,
+  type KalshiSeries,
+} from "../kalshi/wire/rest";
 import { normalizeMarketStatus } from "../domain/status";
 import type { DriftCounts, DriftObjectType } from "./types";
 
@@ -22,9 +29,9 @@ const MAX_ISSUES_CHARS = 160;
 
 /** Keys each wire schema declares (deprecated ones included): anything else is an unknown field. */
 const DECLARED: Record<DriftObjectType, ReadonlySet<string>> = {
-  market: new Set(Object.keys(MarketSchema.shape)),
-  event: new Set(Object.keys(EventSchema.shape)),
-  series: new Set(Object.keys(SeriesSchema.shape)),
+  market: new Set(Object.keys(KalshiMarketSchema.shape)),
+  event: new Set(Object.keys(KalshiEventSchema.shape)),
+  series: new Set(Object.keys(KalshiSeriesSchema.shape)),
 };
 
 export function emptyDrift(): DriftCounts {
@@ -61,7 +68,7 @@ function noteFields(d: DriftCounts, type: DriftObjectType, obj: Record<string, u
 }
 
 /** Markets as validated by the client: unknown statuses and unknown fields. */
-export function noteMarkets(d: DriftCounts, items: readonly Market[]): void {
+export function noteMarkets(d: DriftCounts, items: readonly KalshiMarket[]): void {
   for (const m of items) {
     if (normalizeMarketStatus(m.status) === "unknown") {
       d.unknown_status.items += 1;
@@ -72,7 +79,7 @@ export function noteMarkets(d: DriftCounts, items: readonly Market[]): void {
   }
 }
 
-export function noteEvents(d: DriftCounts, items: readonly Event[]): void {
+export function noteEvents(d: DriftCounts, items: readonly KalshiEvent[]): void {
   for (const e of items) {
     // Nested markets are markets (the sync lists markets on their own; none are nested here).
     const { markets: _nested, ...rest } = e;
@@ -80,7 +87,7 @@ export function noteEvents(d: DriftCounts, items: readonly Event[]): void {
   }
 }
 
-export function noteSeries(d: DriftCounts, items: readonly Series[]): void {
+export function noteSeries(d: DriftCounts, items: readonly KalshiSeries[]): void {
   for (const s of items) noteFields(d, "series", s, s.ticker);
 }
 

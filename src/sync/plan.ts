@@ -5,7 +5,7 @@
  * works with which status is restricted (docs/kalshi-wire.md §2.1). Worse, some incompatible combinations
  * return an empty page instead of an error (docs/kalshi-wire.md Q7: `min_close_ts` with `status=open` silently
  * returned nothing). So every listing here is checked against the compatibility table by
- * `marketsQueryProblem` (src/kalshi/schemas.ts).
+ * `kalshiMarketsQueryProblem` (src/kalshi/wire/queries.ts).
  *
  * Kalshi's `status` filter only knows its own words (docs/kalshi-wire.md §3): a market whose status
  * Kalshi added or renamed is returned only by listings **without** a status. Every timestamp family
@@ -37,7 +37,7 @@
  * `GET /markets?tickers=` before it is soft-deleted (returned → upserted and kept).
  */
 
-import { marketsQueryProblem } from "../kalshi/schemas";
+import { kalshiMarketsQueryProblem } from "../kalshi/wire/queries";
 import type { MustContain } from "../db/softdelete";
 import type { SyncMode } from "./types";
 
@@ -204,7 +204,7 @@ export function buildPlan(mode: SyncMode, nowMs: number, opts: PlanOptions = {})
 
   for (const l of listings) {
     if (l.kind !== "markets") continue;
-    const problem = marketsQueryProblem(l.query);
+    const problem = kalshiMarketsQueryProblem(l.query);
     if (problem) throw new Error(`sync plan listing ${l.id} is not a valid Kalshi filter: ${problem}`);
   }
 

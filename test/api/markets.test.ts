@@ -5,7 +5,7 @@
 import { env, SELF } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { bumpGenerations } from "../../src/cache/generation";
-import type { Market } from "../../src/kalshi/schemas";
+import type { KalshiMarket } from "../../src/kalshi/wire/rest";
 import {
   migrate,
   pageAll,
@@ -69,7 +69,7 @@ async function listAll(query: string, limit = 7): Promise<{ items: ApiMarket[]; 
 }
 
 const tickers = (ms: { ticker: string }[]) => ms.map((m) => m.ticker);
-const closeMs = (m: Market) => Date.parse(m.close_time!);
+const closeMs = (m: KalshiMarket) => Date.parse(m.close_time!);
 
 beforeAll(async () => {
   await migrate();
@@ -95,7 +95,7 @@ describe("GET /markets", () => {
     expect(all.cursor).toBeNull();
   });
 
-  const filters: Array<[string, (m: Market) => boolean]> = [
+  const filters: Array<[string, (m: KalshiMarket) => boolean]> = [
     ["status=open", (m) => refStatus(m.status) === "open"],
     ["status=closed", (m) => refStatus(m.status) === "closed"],
     ["status=settled", (m) => refStatus(m.status) === "settled"],

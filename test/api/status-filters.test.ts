@@ -7,7 +7,7 @@
 import { env, SELF } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import apiDoc from "../../docs/api.md?raw";
-import type { Market } from "../../src/kalshi/schemas";
+import type { KalshiMarket } from "../../src/kalshi/wire/rest";
 import {
   deriveEventStatus,
   EVENT_STATUS_FILTER_WORDS,
@@ -32,7 +32,7 @@ const QUIET = {
 
 let w: SimWorld;
 /** The true markets of the synced window (exactly D1's live markets). */
-let truth: Market[];
+let truth: KalshiMarket[];
 
 async function get(path: string): Promise<any> {
   const res = await SELF.fetch(`https://ssmd.test${path}`);
@@ -60,7 +60,7 @@ async function simFilter(word: string): Promise<Set<string>> {
   let cursor = "";
   do {
     const res = await fetch(`${w.base}/markets?status=${word}&limit=1000${cursor ? `&cursor=${cursor}` : ""}`);
-    const body = (await res.json()) as { markets: Market[]; cursor: string };
+    const body = (await res.json()) as { markets: KalshiMarket[]; cursor: string };
     for (const m of body.markets) out.add(m.ticker);
     cursor = body.cursor;
   } while (cursor);

@@ -4,8 +4,8 @@
  */
 import { env, SELF } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
-import type { Market } from "../../src/kalshi/schemas";
-import { EventSchema, type Event } from "../../src/kalshi/schemas";
+import type { KalshiMarket } from "../../src/kalshi/wire/rest";
+import { KalshiEventSchema, type KalshiEvent } from "../../src/kalshi/wire/rest";
 import type { StreamTrade } from "../../src/stream/messages";
 import { DAY_MS, INSTANTS, utcDayOf, utcMidnight } from "../instants";
 import {
@@ -31,8 +31,8 @@ const QUIET = {
 
 let w: SimWorld;
 let now: number;
-let truth: Market[]; // true markets that the sync put in D1 (its window)
-const events = new Map<string, Event>();
+let truth: KalshiMarket[]; // true markets that the sync put in D1 (its window)
+const events = new Map<string, KalshiEvent>();
 const seriesCategory = new Map<string, string>();
 
 async function get(path: string): Promise<{ status: number; body: any; res: Response }> {
@@ -60,7 +60,7 @@ async function loadTruth(): Promise<void> {
     if (events.has(m.event_ticker)) continue;
     const res = await fetch(`${w.base}/events/${encodeURIComponent(m.event_ticker)}`);
     expect(res.status).toBe(200);
-    const ev = EventSchema.parse(((await res.json()) as { event: unknown }).event);
+    const ev = KalshiEventSchema.parse(((await res.json()) as { event: unknown }).event);
     events.set(ev.event_ticker, ev);
     if (!seriesCategory.has(ev.series_ticker)) {
       const s = (await (await fetch(`${w.base}/series/${encodeURIComponent(ev.series_ticker)}`)).json()) as {
@@ -71,11 +71,11 @@ async function loadTruth(): Promise<void> {
   }
 }
 
-const categoryOf = (m: Market) => {
+const categoryOf = (m: KalshiMarket) => {
   const ev = events.get(m.event_ticker)!;
   return ev.category ? ev.category : (seriesCategory.get(ev.series_ticker) ?? null);
 };
-const seriesOf = (m: Market) => events.get(m.event_ticker)!.series_ticker;
+const seriesOf = (m: KalshiMarket) => events.get(m.event_ticker)!.series_ticker;
 
 async function listAll(query: string, limit: number) {
   return pageAll<any>(async (cursor) => {
@@ -120,7 +120,7 @@ describe("markets synced from the simulator", () => {
     const closes = truth.map((m) => Date.parse(m.close_time!)).sort((a, b) => a - b);
     const mid = new Date(closes[Math.floor(closes.length / 2)]!).toISOString();
     const q1 = new Date(closes[Math.floor(closes.length / 4)]!).toISOString();
-    const cases: Array<[string, (m: Market) => boolean]> = [
+    const cases: Array<[string, (m: KalshiMarket) => boolean]> = [
       ["status=open", (m) => refStatus(m.status) === "open"],
       ["status=closed", (m) => refStatus(m.status) === "closed"],
       ["status=settled", (m) => refStatus(m.status) === "settled"],
@@ -293,7 +293,7 @@ describe.each(INSTANTS.map((instant, k) => ({ ...instant, k })))(
   "time filters over a world synced at $name ($iso)",
   ({ ms, k }) => {
     let world: SimWorld;
-    let synced: Market[];
+    let synced: KalshiMarket[];
 
     beforeAll(async () => {
       await clearD1();
@@ -322,7 +322,7 @@ describe.each(INSTANTS.map((instant, k) => ({ ...instant, k })))(
     }, 60_000);
 
     it("closing_before / closing_after as dates and as timestamps with zones select exactly the reference", async () => {
-      const close = (m: Market) => Date.parse(m.close_time!);
+      const close = (m: KalshiMarket) => Date.parse(m.close_time!);
       const closes = synced.map(close).sort((a, b) => a - b);
       // A market's own close time: before and at-or-after it split the markets in two.
       const exact = new Date(closes[Math.floor(closes.length / 3)]!).toISOString();
@@ -334,7 +334,7 @@ describe.each(INSTANTS.map((instant, k) => ({ ...instant, k })))(
         .sort((x, y) => x - y);
       expect(settledCloses.length).toBeGreaterThan(0);
       const settledDay = utcDayOf(settledCloses[Math.floor(settledCloses.length / 2)]!);
-      const cases: Array<[string, (m: Market) => boolean]> = [
+      const cases: Array<[string, (m: KalshiMarket) => boolean]> = [
         // Dates are midnight UTC: the instant's day, the next one.
         [`closing_before=${day}`, (m) => close(m) < utcMidnight(ms)],
         [`closing_after=${utcDayOf(ms + DAY_MS)}`, (m) => close(m) >= utcMidnight(ms) + DAY_MS],

@@ -1,12 +1,15 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { compileChecker, fastParser, OTHER, REJECT, SAME } from "../../src/kalshi/fast-parse";
-import * as wire from "../../src/kalshi/schemas";
+import { compileChecker, fastParser, VERDICT_OTHER, VERDICT_REJECT, VERDICT_SAME } from "../../src/kalshi/fast-parse";
+import * as queries from "../../src/kalshi/wire/queries";
+import * as rest from "../../src/kalshi/wire/rest";
+import * as scalars from "../../src/kalshi/wire/scalars";
+import * as wire from "../../src/kalshi/wire/ws";
 import { fixture, fixtures } from "./fixtures";
 
 /** Every wire schema the project declares. */
-const SCHEMAS = (Object.entries(wire) as [string, unknown][]).filter(
+const SCHEMAS = (Object.entries({ ...scalars, ...rest, ...queries, ...wire }) as [string, unknown][]).filter(
   (e): e is [string, z.ZodType] => e[1] instanceof z.ZodType,
 );
 
@@ -86,11 +89,11 @@ function mutate(base: Json, path: (string | number)[], m: Mutation): Json {
 function agrees(schema: z.ZodType, v: unknown): number {
   const verdict = compileChecker(schema)(v);
   const r = schema.safeParse(v);
-  if (verdict === SAME) {
+  if (verdict === VERDICT_SAME) {
     expect(r.success, JSON.stringify(r.error?.issues)).toBe(true);
     expect(r.data).toStrictEqual(v);
   }
-  if (verdict === REJECT) expect(r.success).toBe(false);
+  if (verdict === VERDICT_REJECT) expect(r.success).toBe(false);
   const fast = fastParser(schema)(v);
   expect(fast.success).toBe(r.success);
   if (r.success) expect(fast.data).toStrictEqual(r.data);
@@ -107,52 +110,54 @@ describe("fast-parse: zod's verdict, without zod, for values zod returns unchang
     for (const name of Object.keys(fixtures).filter(
       (n) => n.startsWith("ws-") && !/cmd|subscribed|ok|error|legacy/.test(n),
     )) {
-      expect(agrees(wire.WsDataMessageSchema, fixture(name)), name).toBe(SAME);
+      expect(agrees(wire.KalshiWsDataMessageSchema, fixture(name)), name).toBe(VERDICT_SAME);
     }
-    expect(agrees(wire.TickerEnvelopeSchema, fixture("ws-ticker"))).toBe(SAME);
-    expect(agrees(wire.TickerMsgSchema, fixture("ws-ticker-2026-03").msg)).toBe(SAME);
+    expect(agrees(wire.KalshiTickerEnvelopeSchema, fixture("ws-ticker"))).toBe(VERDICT_SAME);
+    expect(agrees(wire.KalshiTickerMsgSchema, fixture("ws-ticker-2026-03").msg)).toBe(VERDICT_SAME);
   });
 
   it("leaves transforms, stripped keys and refinements of changed values to zod", () => {
     const trade = fixture("ws-trade");
     trade.msg.no_price_dollars = ""; // zod turns "" into null
-    expect(agrees(wire.TradeMessageSchema, trade)).toBe(OTHER);
+    expect(agrees(wire.KalshiTradeMessageSchema, trade)).toBe(VERDICT_OTHER);
     trade.msg.no_price_dollars = 0.11; // a JSON number becomes its decimal text
-    expect(agrees(wire.TradeMessageSchema, trade)).toBe(OTHER);
+    expect(agrees(wire.KalshiTradeMessageSchema, trade)).toBe(VERDICT_OTHER);
     const noPrice = fixture("ws-trade");
     delete noPrice.msg.yes_price_dollars;
     delete noPrice.msg.no_price_dollars;
-    expect(agrees(wire.TradeMessageSchema, noPrice)).toBe(REJECT); // the "has a price" refinement
+    expect(agrees(wire.KalshiTradeMessageSchema, noPrice)).toBe(VERDICT_REJECT); // the "has a price" refinement
     noPrice.msg.yes_price_dollars = ""; // the refinement sees zod's null: only zod can tell
-    expect(agrees(wire.TradeMessageSchema, noPrice)).toBe(OTHER);
+    expect(agrees(wire.KalshiTradeMessageSchema, noPrice)).toBe(VERDICT_OTHER);
     const strip = z.object({ a: z.string() });
-    expect(agrees(strip, { a: "x", b: 1 })).toBe(OTHER);
-    expect(agrees(z.strictObject({ a: z.string() }), { a: "x", b: 1 })).toBe(REJECT);
-    expect(agrees(z.looseObject({ a: z.string() }), JSON.parse('{"a": "x", "__proto__": {"y": 1}}'))).toBe(OTHER);
+    expect(agrees(strip, { a: "x", b: 1 })).toBe(VERDICT_OTHER);
+    expect(agrees(z.strictObject({ a: z.string() }), { a: "x", b: 1 })).toBe(VERDICT_REJECT);
+    expect(agrees(z.looseObject({ a: z.string() }), JSON.parse('{"a": "x", "__proto__": {"y": 1}}'))).toBe(
+      VERDICT_OTHER,
+    );
   });
 
   it("answers OTHER for what it does not model, and zod still decides", () => {
-    expect(agrees(z.string().email(), "a@b.co")).toBe(OTHER);
-    expect(agrees(z.xor([z.string(), z.string().min(1)]), "a")).toBe(OTHER);
-    expect(agrees(z.string().default("d"), undefined)).toBe(OTHER);
+    expect(agrees(z.string().email(), "a@b.co")).toBe(VERDICT_OTHER);
+    expect(agrees(z.xor([z.string(), z.string().min(1)]), "a")).toBe(VERDICT_OTHER);
+    expect(agrees(z.string().default("d"), undefined)).toBe(VERDICT_OTHER);
     expect(
       agrees(
         z.number().refine((n) => n > 0, { when: () => true }),
         1,
       ),
-    ).toBe(OTHER);
+    ).toBe(VERDICT_OTHER);
   });
 
   it("a union is decided by its first accepting option, as zod does", () => {
     const u = z.union([z.string().transform((s) => s.length), z.string()]);
-    expect(agrees(u, "abc")).toBe(OTHER);
-    expect(agrees(z.union([z.number(), z.string()]), "abc")).toBe(SAME);
-    expect(agrees(z.union([z.number(), z.string()]), true)).toBe(REJECT);
+    expect(agrees(u, "abc")).toBe(VERDICT_OTHER);
+    expect(agrees(z.union([z.number(), z.string()]), "abc")).toBe(VERDICT_SAME);
+    expect(agrees(z.union([z.number(), z.string()]), true)).toBe(VERDICT_REJECT);
   });
 
   it("agrees with zod on every wire schema over mutated fixtures (property)", () => {
     expect(SCHEMAS.length).toBeGreaterThan(40);
-    const seen = { [SAME]: 0, [REJECT]: 0, [OTHER]: 0 };
+    const seen = { [VERDICT_SAME]: 0, [VERDICT_REJECT]: 0, [VERDICT_OTHER]: 0 };
     fc.assert(
       fc.property(
         fc.constantFrom(...SAMPLES).chain((base) =>
@@ -176,9 +181,9 @@ describe("fast-parse: zod's verdict, without zod, for values zod returns unchang
       { numRuns: 400, seed: 20261125 },
     );
     // Both shortcuts were taken often: the property cannot pass by always deferring to zod.
-    expect(seen[SAME]).toBeGreaterThan(500);
-    expect(seen[REJECT]).toBeGreaterThan(5000);
+    expect(seen[VERDICT_SAME]).toBeGreaterThan(500);
+    expect(seen[VERDICT_REJECT]).toBeGreaterThan(5000);
   });
 });
 
-type Verdict = typeof SAME | typeof REJECT | typeof OTHER;
+type Verdict = typeof VERDICT_SAME | typeof VERDICT_REJECT | typeof VERDICT_OTHER;

@@ -6,7 +6,7 @@
 import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { KalshiClient, KalshiQueryError } from "../../src/kalshi/client";
-import type { Event, Market } from "../../src/kalshi/schemas";
+import type { KalshiEvent, KalshiMarket } from "../../src/kalshi/wire/rest";
 
 /** 2,000 markets: the smallest simulated world with several multivariate events (6 at seed 1). */
 const WORLD = { seed: 1, markets: 2000, reads_per_second: null, start_time_ms: Date.UTC(2026, 10, 20, 12) };
@@ -47,8 +47,8 @@ async function all<T>(
 }
 
 describe("listMultivariateEvents", () => {
-  let mve: Event[];
-  let markets: Market[];
+  let mve: KalshiEvent[];
+  let markets: KalshiMarket[];
 
   beforeAll(async () => {
     mve = (await all(client.listMultivariateEvents({ limit: 200 }))).items;

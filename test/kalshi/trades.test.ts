@@ -1,7 +1,7 @@
 /** `GET /markets/trades`: the Trade schema (all wire generations) and the client's page/listing methods. */
 import { describe, expect, it } from "vitest";
 import { KalshiClient, KalshiQueryError } from "../../src/kalshi/client";
-import { TradeSchema, TradesPageSchema } from "../../src/kalshi/schemas";
+import { KalshiTradeSchema, KalshiTradesPageSchema } from "../../src/kalshi/wire/rest";
 
 const BASE = "https://kalshi.test/trade-api/v2";
 
@@ -75,17 +75,20 @@ function scripted(bodies: unknown[]) {
 
 describe("TradeSchema", () => {
   it("accepts the current wire and the legacy integers, keeps unknown fields, refuses a trade without price or count", () => {
-    expect(TradeSchema.parse(PAGE_1.trades[0])).toMatchObject({
+    expect(KalshiTradeSchema.parse(PAGE_1.trades[0])).toMatchObject({
       count_fp: "12.50",
       yes_price_dollars: "0.5600",
       taker_book_side: "bid",
     });
-    expect(TradeSchema.parse(PAGE_1.trades[1])).toMatchObject({ count: 3, yes_price: 57 });
-    expect(TradeSchema.parse({ ...PAGE_2.trades[0], venue: "x" })).toMatchObject({ venue: "x", is_block_trade: true });
-    expect(TradeSchema.safeParse(PAGE_1.trades[2]).success).toBe(false);
-    expect(TradeSchema.safeParse({ ...PAGE_2.trades[0], created_time: "yesterday" }).success).toBe(false);
-    expect(TradeSchema.safeParse({ ...PAGE_2.trades[0], trade_id: "" }).success).toBe(false);
-    expect(TradesPageSchema.safeParse(PAGE_2).success).toBe(true);
+    expect(KalshiTradeSchema.parse(PAGE_1.trades[1])).toMatchObject({ count: 3, yes_price: 57 });
+    expect(KalshiTradeSchema.parse({ ...PAGE_2.trades[0], venue: "x" })).toMatchObject({
+      venue: "x",
+      is_block_trade: true,
+    });
+    expect(KalshiTradeSchema.safeParse(PAGE_1.trades[2]).success).toBe(false);
+    expect(KalshiTradeSchema.safeParse({ ...PAGE_2.trades[0], created_time: "yesterday" }).success).toBe(false);
+    expect(KalshiTradeSchema.safeParse({ ...PAGE_2.trades[0], trade_id: "" }).success).toBe(false);
+    expect(KalshiTradesPageSchema.safeParse(PAGE_2).success).toBe(true);
   });
 });
 

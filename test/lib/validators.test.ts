@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { CountFpSchema, DollarsSchema, SignedFpSchema } from "../../src/kalshi/schemas";
+import { KalshiCountFpSchema, KalshiDollarsSchema, KalshiSignedFpSchema } from "../../src/kalshi/wire/scalars";
 import { contractsInput, dollarPriceInput, isUtcDay, parseInstant, utcDay } from "../../src/lib/validators";
 import { StreamCount, StreamDollars } from "../../src/stream/messages";
 
@@ -8,13 +8,13 @@ const ok = (s: { safeParse: (v: unknown) => { success: boolean } }, v: unknown) 
 describe("one rule per boundary (src/lib/validators.ts)", () => {
   it("the wire: plain decimal text, or a plain JSON number; no '.5', no exponent", () => {
     for (const v of ["0.5600", "0.5", "1", "2233487.48", 0.56, 12, "", null])
-      expect(ok(DollarsSchema, v), String(v)).toBe(true);
+      expect(ok(KalshiDollarsSchema, v), String(v)).toBe(true);
     for (const v of [".5", "1e3", "-0.5", "0.", "abc", 1e-7, Number.NaN])
-      expect(ok(DollarsSchema, v), String(v)).toBe(false);
-    expect(ok(CountFpSchema, ".11")).toBe(false);
-    expect(ok(SignedFpSchema, "-54.00")).toBe(true);
-    expect(ok(SignedFpSchema, "-.5")).toBe(false);
-    expect(DollarsSchema.parse(0.56)).toBe("0.56");
+      expect(ok(KalshiDollarsSchema, v), String(v)).toBe(false);
+    expect(ok(KalshiCountFpSchema, ".11")).toBe(false);
+    expect(ok(KalshiSignedFpSchema, "-54.00")).toBe(true);
+    expect(ok(KalshiSignedFpSchema, "-.5")).toBe(false);
+    expect(KalshiDollarsSchema.parse(0.56)).toBe("0.56");
   });
 
   it("ssmd's stream messages: the wire's canonical text, 0..1 and ≤ 4 decimals, counts ≤ 2", () => {

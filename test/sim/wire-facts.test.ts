@@ -6,11 +6,11 @@
 import { describe, expect, it } from "vitest";
 import wireDoc from "../../docs/kalshi-wire.md?raw";
 import { WS_ERRORS } from "../../sim/core/ws";
-import { WS_ERROR_CODES } from "../../src/kalshi/schemas";
+import { KALSHI_WS_ERROR_CODES } from "../../src/kalshi/wire/ws";
 
 describe("wire facts: simulator and client agree", () => {
-  it("WebSocket error codes: sim/core/ws/protocol.ts WS_ERRORS = src/kalshi/schemas.ts WS_ERROR_CODES", () => {
-    expect(WS_ERRORS).toEqual(WS_ERROR_CODES);
+  it("WebSocket error codes: sim/core/ws/protocol.ts WS_ERRORS = src/kalshi/wire/ws.ts KALSHI_WS_ERROR_CODES", () => {
+    expect(WS_ERRORS).toEqual(KALSHI_WS_ERROR_CODES);
   });
 
   it("WebSocket error codes match docs/kalshi-wire.md §6.2", () => {
@@ -20,7 +20,9 @@ describe("wire facts: simulator and client agree", () => {
     for (const m of list.replace(/\s+/g, " ").matchAll(/(\d+) ([a-z ]+?)(?: \(observed\))?(?= ·|\. |$)/g)) {
       documented[Number(m[1])] = m[2]!;
     }
-    const lower = Object.fromEntries(Object.entries(WS_ERROR_CODES).map(([k, v]) => [Number(k), v.toLowerCase()]));
+    const lower = Object.fromEntries(
+      Object.entries(KALSHI_WS_ERROR_CODES).map(([k, v]) => [Number(k), v.toLowerCase()]),
+    );
     expect(documented).toEqual(lower);
   });
 });

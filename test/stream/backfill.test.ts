@@ -6,7 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { Simulator, type WsSession } from "../../sim/core/index";
 import { KalshiClient } from "../../src/kalshi/client";
-import { TradeSchema } from "../../src/kalshi/schemas";
+import { KalshiTradeSchema } from "../../src/kalshi/wire/rest";
 import { BackfillQueue, fetchBackfill, normalizeRestTrade, type BackfillJob } from "../../src/stream/backfill";
 import { restBaseFromWs } from "../../src/stream/backfill-runner";
 import { normalizeTrade } from "../../src/stream/normalize";
@@ -44,7 +44,7 @@ async function world(nTickers: number) {
 
 describe("normalizeRestTrade", () => {
   it("gives the same stream trade as the WebSocket frame (ts floored to the second unless the stream has ts_ms)", () => {
-    const rest = TradeSchema.parse({
+    const rest = KalshiTradeSchema.parse({
       trade_id: "t-1",
       ticker: "M",
       count_fp: "2.50",
@@ -65,7 +65,7 @@ describe("normalizeRestTrade", () => {
     });
     expect(normalizeRestTrade(rest, false)).toEqual(ws);
     expect(normalizeRestTrade(rest, true)).toMatchObject({ ok: true, value: { ts: 1773334801734 } });
-    const legacy = TradeSchema.parse({
+    const legacy = KalshiTradeSchema.parse({
       trade_id: "t-2",
       ticker: "M",
       count: 4,
@@ -79,7 +79,7 @@ describe("normalizeRestTrade", () => {
     });
     expect(
       normalizeRestTrade(
-        TradeSchema.parse({
+        KalshiTradeSchema.parse({
           trade_id: "t-3",
           ticker: "M",
           count_fp: "1.00",

@@ -1,6 +1,6 @@
 import { applyD1Migrations, env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
-import { TickerDayRegistry, utcDay } from "../../src/stream/registry";
+import { TickerDayRegistry, utcDayText } from "../../src/stream/registry";
 import { INSTANTS, utcMidnight } from "../instants";
 
 beforeAll(async () => {
@@ -25,7 +25,7 @@ describe("TickerDayRegistry", () => {
     // Reference: computed per message with no memo.
     const expected = new Map<string, { first: number; last: number; messages: number }>();
     for (const [ticker, iso] of msgs) {
-      const k = `${utcDay(at(iso))}|${ticker}`;
+      const k = `${utcDayText(at(iso))}|${ticker}`;
       const e = expected.get(k);
       if (!e) expected.set(k, { first: at(iso), last: at(iso), messages: 1 });
       else (e.first = Math.min(e.first, at(iso))), (e.last = Math.max(e.last, at(iso))), e.messages++;
@@ -121,8 +121,8 @@ describe.each(INSTANTS.map((instant, k) => ({ ...instant, k })))(
           results.map((x) => [`${x.day}|${x.ticker}`, { first: x.first_ts, last: x.last_ts, messages: x.messages }]),
         ),
       ).toEqual(expected);
-      expect(utcDay(midnight - 1)).toBe(calendarDay(midnight - 1));
-      expect(utcDay(midnight)).toBe(calendarDay(midnight));
+      expect(utcDayText(midnight - 1)).toBe(calendarDay(midnight - 1));
+      expect(utcDayText(midnight)).toBe(calendarDay(midnight));
     });
   },
 );

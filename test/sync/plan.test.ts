@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { marketsQueryProblem } from "../../src/kalshi/schemas";
+import { kalshiMarketsQueryProblem } from "../../src/kalshi/wire/queries";
 import { buildPlan, DAY_S, timeShards } from "../../src/sync/plan";
 import { encodeSeen, hash53, SeenSet } from "../../src/sync/seen";
 
@@ -13,7 +13,7 @@ describe("buildPlan", () => {
         const plan = buildPlan(mode, NOW, { shards });
         for (const l of plan.listings) {
           if (l.kind !== "markets") continue;
-          expect(marketsQueryProblem(l.query), l.id).toBeNull();
+          expect(kalshiMarketsQueryProblem(l.query), l.id).toBeNull();
           // A status filter would lose every market whose status Kalshi's filter does not know.
           expect(l.query.status, l.id).toBeUndefined();
         }

@@ -17,8 +17,8 @@ export interface WsTransport {
 /**
  * Kalshi's WebSocket error codes (docs/kalshi-wire.md §6.2). The simulator is the test oracle, so it
  * keeps its own copy of the wire facts and imports nothing from src/ (.dependency-cruiser.cjs);
- * test/sim/wire-facts.test.ts checks that this table, the client's (src/kalshi/schemas.ts
- * WS_ERROR_CODES) and the docs agree.
+ * test/sim/wire-facts.test.ts checks that this table, the client's (src/kalshi/wire/ws.ts
+ * KALSHI_WS_ERROR_CODES) and the docs agree.
  */
 export const WS_ERRORS = {
   1: "Unable to process message",
