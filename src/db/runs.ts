@@ -1,8 +1,8 @@
 /**
  * D1 statements of the sync coordinator (src/sync/coordinator.ts) and of GET /healthz
  * (src/api/health.ts) that are not content upserts: first-load detection, the planner's
- * statistics, the last finished run. All D1 SQL lives in src/db (scripts/check-sql.ts).
- * (The run mirror itself, upsertSyncRun, is in src/db/upsert.ts.)
+ * statistics, the mirror of each run in `sync_runs`, the last finished run. All D1 SQL lives in
+ * src/db (scripts/check-sql.ts).
  */
 
 /** D1 has no events yet (a first load pages events before markets). */
@@ -33,4 +33,28 @@ export async function lastFinishedRun(db: D1Database): Promise<FinishedRunRecord
       "SELECT id, mode, finished_at, stats FROM sync_runs WHERE finished_at IS NOT NULL ORDER BY started_at DESC LIMIT 1",
     )
     .first<FinishedRunRecord>();
+}
+
+/** The sync_runs row mirrored from the coordinator (one small write per step). */
+export interface SyncRunMirror {
+  id: string;
+  mode: string;
+  trigger: string;
+  status: string;
+  started_at: number;
+  finished_at: number | null;
+  stats: string;
+  error: string | null;
+}
+
+export async function upsertSyncRun(db: D1Database, r: SyncRunMirror): Promise<void> {
+  await db
+    .prepare(
+      "INSERT INTO sync_runs (id, mode, trigger, status, started_at, finished_at, stats, error) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) " +
+        "ON CONFLICT(id) DO UPDATE SET status = excluded.status, finished_at = excluded.finished_at, stats = excluded.stats, error = excluded.error " +
+        "WHERE sync_runs.status IS NOT excluded.status OR sync_runs.finished_at IS NOT excluded.finished_at " +
+        "OR sync_runs.stats IS NOT excluded.stats OR sync_runs.error IS NOT excluded.error",
+    )
+    .bind(r.id, r.mode, r.trigger, r.status, r.started_at, r.finished_at, r.stats, r.error)
+    .run();
 }

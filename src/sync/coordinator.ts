@@ -16,7 +16,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { bumpGenerations, type CacheScope } from "../cache/generation";
 import { hasNoEvents, optimizeDb } from "../db/runs";
-import { upsertSyncRun } from "../db/upsert";
+import { upsertSyncRun } from "../db/runs";
 import { KalshiClient, type ClientEvent } from "../kalshi/client";
 import { errorMessage } from "../lib/errors";
 import { log } from "../lib/log";

@@ -4,7 +4,7 @@
  * events listing (when many are missing), then whatever is still missing one by one. It ends by
  * choosing the next phase: the reconcile scan after a complete window, else finalize.
  */
-import { missingEvents, missingSeries, seriesCategories } from "../db/upsert";
+import { missingEvents, missingSeries, seriesCategories } from "../db/references";
 import { KalshiMalformedItemError, MAX_EVENTS_PAGE } from "../kalshi/client";
 import { errorMessage } from "../lib/errors";
 import type { StepContext, StepResult } from "./step-context";

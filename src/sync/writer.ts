@@ -1,20 +1,15 @@
 /**
  * The sync's writer: wire items of one page → normalized rows → the changed-rows-only upserts of
- * src/db/upsert.ts, with what follows a change (markets take their event's series and category,
+ * src/db/upsert-*.ts, with what follows a change (markets take their event's series and category,
  * events their status from their markets), the run's counters, drift and touched cache scopes.
  * Idempotent: a replayed page writes nothing. The normalizers (bound to the tables' shapes) are
  * handed in by the runner.
  */
-import {
-  denormalizeMarkets,
-  deriveEventStatuses,
-  marketRowText,
-  seriesCategories,
-  upsertEvents,
-  upsertFeeChanges,
-  upsertMarketTexts,
-  upsertSeries,
-} from "../db/upsert";
+import { seriesCategories } from "../db/references";
+import { deriveEventStatuses, upsertEvents } from "../db/upsert-events";
+import { upsertFeeChanges } from "../db/upsert-fees";
+import { denormalizeMarkets, marketRowText, upsertMarketTexts } from "../db/upsert-markets";
+import { upsertSeries } from "../db/upsert-series";
 import type { Event, Market, Series } from "../kalshi/schemas";
 import { noteEvents, noteMarkets, noteSeries } from "./drift";
 import { hash53 } from "./seen";

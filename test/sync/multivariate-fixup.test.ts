@@ -5,7 +5,7 @@
  */
 import { applyD1Migrations, env } from "cloudflare:test";
 import { beforeAll, beforeEach, expect, it } from "vitest";
-import { missingEvents } from "../../src/db/upsert";
+import { missingEvents } from "../../src/db/references";
 import { EVENTS_SETTLEMENT_LOOKBACK_S, FULL_WINDOW_S } from "../../src/sync/plan";
 import {
   clearD1,

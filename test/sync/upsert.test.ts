@@ -1,16 +1,11 @@
 import { applyD1Migrations, env } from "cloudflare:test";
 import fc from "fast-check";
 import { beforeEach, describe, expect, it } from "vitest";
-import {
-  dedupeFeeChanges,
-  denormalizeMarkets,
-  deriveEventStatuses,
-  jsonBatches,
-  upsertEvents,
-  upsertFeeChanges,
-  upsertMarkets,
-  upsertSeries,
-} from "../../src/db/upsert";
+import { jsonBatches } from "../../src/db/upsert";
+import { deriveEventStatuses, upsertEvents } from "../../src/db/upsert-events";
+import { dedupeFeeChanges, upsertFeeChanges } from "../../src/db/upsert-fees";
+import { denormalizeMarkets, upsertMarkets } from "../../src/db/upsert-markets";
+import { upsertSeries } from "../../src/db/upsert-series";
 import { liveMustContain, scanCandidates, softDeleteMarkets } from "../../src/db/softdelete";
 import { MarketSchema, EventSchema, SeriesSchema } from "../../src/kalshi/schemas";
 import { normalizeEvent, normalizeMarket, normalizeSeries } from "../../src/sync/normalizers";
