@@ -30,6 +30,7 @@ import ts from "typescript";
 const DO_STORAGE_MODULES: Readonly<Record<string, string>> = {
   "src/sync/store.ts": "SyncCoordinator (its run, listing and dedup tables)",
   "src/stream/ticker.ts": "TickerObject (its trade window and builder state)",
+  "src/stream/history-store.ts": "TickerObject (its minute candles and their provenance)",
 };
 
 const D1_TYPES = new Set([

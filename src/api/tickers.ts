@@ -20,6 +20,7 @@ import { createApiApp, type AppEnv } from "./factory";
 import { jsonContent, notFoundError, readErrors } from "./openapi-helpers";
 import { cursorParam, decodeCursor, encodeCursor, limitParam, tickerPath } from "./params";
 import { defineTool, pathArg, pathRequest, routeOutput } from "./tools";
+import { historyApp } from "./history";
 
 const LIVE_CACHE_CONTROL = "no-store";
 const REGISTRY_CACHE_CONTROL = "public, max-age=10, must-revalidate";
@@ -253,7 +254,9 @@ export const tickersApp = createApiApp()
     const vp = unwrap(ticker, "window", await tickerStub(c.env.TICKER, ticker).volumeProfile(windowMs));
     live(c);
     return c.json({ ticker, volume_profile: vp }, 200);
-  });
+  })
+  // GET /tickers/{ticker}/trades and /candles (./history.ts).
+  .route("/", historyApp);
 
 const BUILDER_UNITS =
   "price_history: last, vwap, high, low, volatility in cents (fractional) with *_dollars twins in dollars, returns unitless (fractional change); volume_profile: buyVolume, sellVolume, totalVolume, average in contracts, ratio = buy/total (0..1).";

@@ -1,6 +1,7 @@
 /** Every agent tool ssmd exposes (GET /tools, POST /tools/{name}, POST /mcp). */
 import { eventTools } from "./events";
 import { feeTools } from "./fees";
+import { historyTools } from "./history";
 import { marketTools } from "./markets";
 import { screenTools } from "./screen";
 import { seriesTools } from "./series";
@@ -13,5 +14,6 @@ export const TOOLS: readonly ToolDefinition[] = [
   ...seriesTools,
   ...feeTools,
   ...tickerTools,
+  ...historyTools,
   ...screenTools,
 ];

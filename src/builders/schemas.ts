@@ -93,3 +93,38 @@ export const VolumeProfileSchema = z
     description: "Taker buy/sell volume over a time window ending at the latest trade, in contracts (docs/builders.md)",
   });
 export type VolumeProfile = z.infer<typeof VolumeProfileSchema>;
+
+/** A candle's prices (traded YES prices of the period) and what each is. */
+const CANDLE_PRICES = {
+  open: "First trade's YES price in the period (by ts, then trade_id)",
+  high: "Highest YES price in the period",
+  low: "Lowest YES price in the period",
+  close: "Last trade's YES price in the period",
+  vwap: "Volume-weighted average YES price of the period, Σ price·count / Σ count",
+} as const;
+
+const nVolume = (what: string) =>
+  z
+    .number()
+    .nullable()
+    .meta({ description: `${what}, contracts (null when unknown: a period filled from Kalshi's candlesticks)` });
+
+export const CandleSchema = z
+  .object({
+    start_ts: z.number().int().meta({ description: "Period start (Unix ms, inclusive)" }),
+    end_ts: z.number().int().meta({ description: "Period end (Unix ms, exclusive)" }),
+    ...pricedShape(CANDLE_PRICES),
+    volume: z.number().meta({ description: "Contracts traded in the period (0 when no trade)" }),
+    buy_volume: nVolume("Contracts whose taker bought YES"),
+    sell_volume: nVolume("Contracts whose taker bought NO"),
+    trade_count: z.number().int().nullable().meta({ description: "Trades in the period (null when unknown)" }),
+    source: z.enum(["trades", "rest"]).nullable().meta({
+      description:
+        "trades: built from the trades the ticker object received; rest: filled from Kalshi's candlesticks (backfill); null: no trade in the period",
+    }),
+  })
+  .meta({
+    id: "Candle",
+    description:
+      "One period: prices in cents with *_dollars twins (null when no trade happened in the period), volumes in contracts",
+  });

@@ -30,6 +30,14 @@ import { log } from "../lib/log";
 import type { StreamBook, StreamTicker, StreamTrade } from "./messages";
 import { LiveHub, type LiveStats } from "./live";
 import { fromBuilderTrade } from "./normalize";
+import {
+  HistoryStore,
+  tradesPage,
+  type CandlesQuery,
+  type HistoryAnswer,
+  type TradesPage,
+  type TradesQuery,
+} from "./history-store";
 import { MAX_PRICE_WINDOW, MAX_VOLUME_WINDOW_MS, prunableCount } from "./retention";
 import { packTrades, unpackTrade, type PackedTrades } from "./trade-pack";
 
@@ -130,7 +138,14 @@ export class TickerState {
    * created by the first write, so reading an object that never got data (e.g. GET of an unknown
    * ticker) writes nothing.
    */
-  constructor(private readonly sql: SqlStorage) {
+  /** Minute candles and their provenance (./history-store.ts): every added trade is folded there once. */
+  private readonly history: HistoryStore;
+
+  constructor(
+    private readonly sql: SqlStorage,
+    candleRetentionDays?: number,
+  ) {
+    this.history = new HistoryStore(sql, candleRetentionDays);
     const tables = new Set(
       this.sql
         .exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table'")
@@ -138,6 +153,7 @@ export class TickerState {
         .map((r) => r.name),
     );
     if (!tables.has("meta")) return;
+    this.history.load(tables);
     for (const row of this.sql.exec<{ k: string; v: string }>("SELECT k, v FROM meta")) {
       const v = JSON.parse(row.v);
       if (row.k === "ticker") this.ticker = v;
@@ -220,6 +236,7 @@ export class TickerState {
     }
     this.ticker = ticker;
     this.sql.exec(SCHEMA);
+    this.history.ensure();
     this.setMeta("ticker", ticker);
     return true;
   }
@@ -260,9 +277,11 @@ export class TickerState {
       this.ids.add(t.id);
       this.priceHistoryB.add(t);
       this.volumeProfileB.add(t);
+      this.history.add(t);
       res.added++;
     }
     if (rows.length > 0) this.insertBatch(rows);
+    this.history.flush();
     this.prune();
     this.counters.trades_added += res.added;
     this.counters.duplicates += res.duplicates;
@@ -360,6 +379,18 @@ export class TickerState {
   }
 
   /** The retained trades, newest last (at most `limit`). */
+  /** A page of the retained trades, newest first (./history-store.ts). */
+  trades(q: TradesQuery): HistoryAnswer<TradesPage> {
+    if (this.ticker === null) return { status: "unknown_ticker" };
+    return { status: "ok", value: tradesPage(this.ticker, this.retained, q) };
+  }
+
+  /** Candles at an interval over [from, to), from the minute candles. */
+  candles(q: CandlesQuery): ReturnType<HistoryStore["candles"]> {
+    if (this.ticker === null) return { status: "unknown_ticker" };
+    return this.history.candles(q);
+  }
+
   recentTrades(limit = 100): StreamTrade[] {
     if (this.ticker === null) return [];
     const len = this.retained.length;
@@ -457,6 +488,12 @@ export class TickerObject extends DurableObject<Env> {
   }
   async screenSummary(priceWindow: number, volumeWindowMs: number): Promise<WindowAnswer<ScreenSummary>> {
     return this.state.screenSummary(priceWindow, volumeWindowMs);
+  }
+  async trades(q: TradesQuery): Promise<HistoryAnswer<TradesPage>> {
+    return this.state.trades(q);
+  }
+  async candles(q: CandlesQuery): Promise<ReturnType<TickerState["candles"]>> {
+    return this.state.candles(q);
   }
   async recentTrades(limit?: number): Promise<StreamTrade[]> {
     return this.state.recentTrades(limit);

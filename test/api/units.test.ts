@@ -275,6 +275,11 @@ describe("actual answers of every GET route", () => {
       "/tickers/{ticker}/volume_profile": tickers.map((t) => ({
         path: `/tickers/${encodeURIComponent(t)}/volume_profile?window=1h`,
       })),
+      "/tickers/{ticker}/trades": tickers.map((t) => ({ path: `/tickers/${encodeURIComponent(t)}/trades?limit=5` })),
+      "/tickers/{ticker}/candles": tickers.flatMap((t) => [
+        { path: `/tickers/${encodeURIComponent(t)}/candles?interval=1m` },
+        { path: `/tickers/${encodeURIComponent(t)}/candles?interval=1d` },
+      ]),
       "/healthz": [{ path: "/healthz" }],
       "/tools": [{ path: "/tools" }],
       "/admin/sync": [{ path: "/admin/sync", auth: true }],

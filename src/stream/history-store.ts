@@ -1,0 +1,337 @@
+/**
+ * A ticker object's history: its minute candles (`candles_1m`, one row per UTC minute with at
+ * least one trade, kept CANDLE_RETENTION_DAYS by default) and what is known about how complete
+ * they are (`history_meta`). Owned by the TickerObject (src/stream/ticker.ts), which offers each
+ * trade here once — after its trade_id deduplication — so a trade lands in one minute exactly once.
+ *
+ * Minutes before `restBefore` come from Kalshi's candlesticks (the backfill) and trades for them
+ * are not folded in again: the REST minute already counts them. Minutes from `restBefore` on are
+ * built from trades only (the stream's, and the backfill's from `GET /markets/trades`).
+ *
+ * Storage: a row per minute that had a trade, ≤ 1,440 rows per ticker-day (~110 bytes each with
+ * its key: ≤ ~160 KB per ticker-day; docs/streaming.md). Each applied batch writes the minutes it
+ * touched once (usually one row).
+ */
+import {
+  CANDLE_INTERVALS,
+  MINUTE_MS,
+  MinuteCandles,
+  periodStart,
+  presentPeriod,
+  rollUp,
+  type CandleAgg,
+  type CandleInterval,
+} from "../builders/candles";
+import { compareTradeKeys, type BuilderTrade, type TradeRing } from "../builders";
+import type { StreamTrade } from "./messages";
+import { fromBuilderTrade } from "./normalize";
+
+export const DEFAULT_CANDLE_RETENTION_DAYS = 30;
+/** Most periods one candles answer lists (30 days of 1h is 720; of 1m, ask 7 days at a time). */
+export const MAX_CANDLE_PERIODS = 10_080;
+/** Periods listed when `from` is not given. */
+export const DEFAULT_CANDLE_PERIODS = 100;
+export const MAX_TRADES_LIMIT = 1000;
+const DAY_MS = 86_400_000;
+/** Old minutes are deleted at most once per this much market time (one DELETE, not one per batch). */
+const PRUNE_EVERY_MS = 3_600_000;
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS candles_1m (
+  start INTEGER PRIMARY KEY,
+  o INTEGER NOT NULL, h INTEGER NOT NULL, l INTEGER NOT NULL, c INTEGER NOT NULL,
+  o_ts INTEGER NOT NULL, o_id TEXT NOT NULL, c_ts INTEGER NOT NULL, c_id TEXT NOT NULL,
+  pv INTEGER NOT NULL, vol INTEGER NOT NULL,
+  buy INTEGER, sell INTEGER, n INTEGER,
+  src TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS history_meta (k TEXT PRIMARY KEY, v TEXT NOT NULL) WITHOUT ROWID;
+`;
+
+interface CandleRow extends Record<string, SqlStorageValue> {
+  start: number;
+  o: number;
+  h: number;
+  l: number;
+  c: number;
+  o_ts: number;
+  o_id: string;
+  c_ts: number;
+  c_id: string;
+  pv: number;
+  vol: number;
+  buy: number | null;
+  sell: number | null;
+  n: number | null;
+  src: string;
+}
+
+function fromRow(r: CandleRow): CandleAgg {
+  return {
+    start: r.start,
+    open: r.o,
+    high: r.h,
+    low: r.l,
+    close: r.c,
+    openTs: r.o_ts,
+    openId: r.o_id,
+    closeTs: r.c_ts,
+    closeId: r.c_id,
+    pv: r.pv,
+    volume: r.vol,
+    buy: r.buy,
+    sell: r.sell,
+    trades: r.n,
+    source: r.src === "rest" ? "rest" : "trades",
+  };
+}
+
+/** What the object knows of its history's provenance (persisted in `history_meta`). */
+export interface HistoryState {
+  /** ts (ms) of the first trade or message the stream delivered to this object; null before any. */
+  streamStartMs: number | null;
+  /** Minutes before this (ms) hold Kalshi's candlesticks; null until a candle backfill ran. */
+  restBefore: number | null;
+  /** [from, to) ms the candle backfill covered (from Kalshi's candlesticks). */
+  restFrom: number | null;
+  /** [from, to) ms the trade backfill read from GET /markets/trades; null until it ran. */
+  tradesBackfill: { from: number; to: number } | null;
+}
+
+export type HistoryAnswer<T> =
+  | { status: "ok"; value: T }
+  | { status: "unknown_ticker" }
+  | { status: "bad_window"; message: string };
+
+export interface CandlesQuery {
+  interval: CandleInterval;
+  /** Unix ms; default: DEFAULT_CANDLE_PERIODS periods before `to`. */
+  from?: number;
+  /** Unix ms, exclusive; default: the end of the newest minute held (market time). */
+  to?: number;
+}
+
+export interface TradesQuery {
+  /** Unix ms, inclusive. */
+  since?: number;
+  /** Unix ms, exclusive. */
+  until?: number;
+  limit?: number;
+  /** (ts, trade_id) of the last trade of the previous page: the next page is older. */
+  before?: [number, string];
+}
+
+export interface TradesPage {
+  trades: StreamTrade[];
+  /** Key of the last trade returned when more may follow (older), else null. */
+  next: [number, string] | null;
+  /** The retained window (every trade from `oldest_ts` on is held; older ones are pruned). */
+  retained: { count: number; oldest_ts: number | null; newest_ts: number | null };
+}
+
+export class HistoryStore {
+  private readonly minutes: MinuteCandles;
+  private state: HistoryState = { streamStartMs: null, restBefore: null, restFrom: null, tradesBackfill: null };
+  private newestMinute = Number.NEGATIVE_INFINITY;
+  private prunedAt = Number.NEGATIVE_INFINITY;
+  private ready = false;
+
+  constructor(
+    private readonly sql: SqlStorage,
+    /** Finest candles are kept this many days before the newest minute. */
+    readonly retentionDays: number = DEFAULT_CANDLE_RETENTION_DAYS,
+  ) {
+    if (!(retentionDays > 0)) throw new RangeError(`candle retention must be > 0 days, got ${retentionDays}`);
+    this.minutes = new MinuteCandles((start) => this.loadMinute(start));
+  }
+
+  /** Loads the state if the tables exist (called when the object loads; writes nothing). */
+  load(tables: ReadonlySet<string>): void {
+    if (!tables.has("candles_1m")) return;
+    this.ready = true;
+    for (const row of this.sql.exec<{ k: string; v: string }>("SELECT k, v FROM history_meta")) {
+      if (row.k === "state") this.state = JSON.parse(row.v);
+    }
+    const top = this.sql.exec<{ s: number | null }>("SELECT MAX(start) AS s FROM candles_1m").one().s;
+    if (top !== null) this.newestMinute = top;
+  }
+
+  /** Creates the tables (on the object's first data). */
+  ensure(): void {
+    if (this.ready) return;
+    this.sql.exec(SCHEMA);
+    this.ready = true;
+  }
+
+  get history(): Readonly<HistoryState> {
+    return this.state;
+  }
+
+  private saveState(): void {
+    this.sql.exec(
+      "INSERT INTO history_meta (k, v) VALUES ('state', ?) ON CONFLICT(k) DO UPDATE SET v = excluded.v",
+      JSON.stringify(this.state),
+    );
+  }
+
+  private loadMinute(start: number): CandleAgg | null {
+    if (!this.ready) return null;
+    const rows = this.sql.exec<CandleRow>("SELECT * FROM candles_1m WHERE start = ?", start).toArray();
+    return rows.length === 0 ? null : fromRow(rows[0]!);
+  }
+
+  /** Records the stream's first delivery (first call wins). */
+  noteStreamStart(ts: number): void {
+    if (this.state.streamStartMs !== null) return;
+    this.ensure();
+    this.state.streamStartMs = ts;
+    this.saveState();
+  }
+
+  /** Folds a trade the object just added (once per trade_id); a minute backfilled from REST already counts it. */
+  add(t: BuilderTrade): boolean {
+    if (this.state.restBefore !== null && t.ts < this.state.restBefore) return false;
+    this.minutes.add(t);
+    return true;
+  }
+
+  /** Writes the minutes changed since the last flush (one row each) and drops expired ones. */
+  flush(): void {
+    const dirty = this.minutes.takeDirty();
+    if (dirty.length === 0) return;
+    this.ensure();
+    for (const c of dirty) {
+      this.sql.exec(
+        `INSERT OR REPLACE INTO candles_1m (start, o, h, l, c, o_ts, o_id, c_ts, c_id, pv, vol, buy, sell, n, src)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        c.start,
+        c.open,
+        c.high,
+        c.low,
+        c.close,
+        c.openTs,
+        c.openId,
+        c.closeTs,
+        c.closeId,
+        c.pv,
+        c.volume,
+        c.buy,
+        c.sell,
+        c.trades,
+        c.source,
+      );
+      if (c.start > this.newestMinute) this.newestMinute = c.start;
+    }
+    if (this.newestMinute - this.prunedAt >= PRUNE_EVERY_MS) {
+      this.prunedAt = this.newestMinute;
+      this.sql.exec("DELETE FROM candles_1m WHERE start < ?", this.retentionStart());
+    }
+  }
+
+  /** Oldest minute kept: retentionDays before the newest minute. */
+  private retentionStart(): number {
+    return this.newestMinute - this.retentionDays * DAY_MS;
+  }
+
+  /**
+   * Puts Kalshi's candlesticks (minutes of [from, before), none holding trades of this object) in
+   * place, and from then on trades before `before` are not folded (the REST minute counts them).
+   */
+  putRest(from: number, before: number, rest: readonly CandleAgg[]): number {
+    this.ensure();
+    let put = 0;
+    for (const c of rest) {
+      if (c.start < from || c.start + MINUTE_MS > before || c.source !== "rest") continue;
+      if (this.loadMinute(c.start) !== null) continue;
+      this.minutes.put(c);
+      put++;
+    }
+    this.state.restBefore = before;
+    this.state.restFrom = this.state.restFrom === null ? from : Math.min(from, this.state.restFrom);
+    this.saveState();
+    this.flush();
+    return put;
+  }
+
+  noteTradesBackfill(from: number, to: number): void {
+    this.ensure();
+    const prev = this.state.tradesBackfill;
+    this.state.tradesBackfill = prev ? { from: Math.min(prev.from, from), to: Math.max(prev.to, to) } : { from, to };
+    this.saveState();
+  }
+
+  /** Candles over [from, to) at `interval`, every period listed. */
+  candles(q: CandlesQuery): HistoryAnswer<{
+    interval: CandleInterval;
+    from_ts: number;
+    to_ts: number;
+    periods: ReturnType<typeof presentPeriod>[];
+  }> {
+    const p = CANDLE_INTERVALS[q.interval];
+    const to =
+      q.to ??
+      (Number.isFinite(this.newestMinute) ? periodStart(this.newestMinute, p) + p : periodStart(q.from ?? 0, p) + p);
+    const from = periodStart(q.from ?? to - DEFAULT_CANDLE_PERIODS * p, p);
+    if (!(to > from)) return { status: "bad_window", message: "`to` must be after `from`" };
+    if ((to - from) / p > MAX_CANDLE_PERIODS)
+      return {
+        status: "bad_window",
+        message: `at most ${MAX_CANDLE_PERIODS} periods per request (${q.interval}): narrow from/to`,
+      };
+    const rows = this.ready
+      ? this.sql.exec<CandleRow>("SELECT * FROM candles_1m WHERE start >= ? AND start < ? ORDER BY start", from, to)
+      : [];
+    const minutes: CandleAgg[] = [];
+    for (const r of rows) minutes.push(fromRow(r));
+    return {
+      status: "ok",
+      value: {
+        interval: q.interval,
+        from_ts: from,
+        to_ts: to,
+        periods: rollUp(minutes, p, from, to).map(presentPeriod),
+      },
+    };
+  }
+}
+
+/** Index of the first trade of the (ts, id)-sorted ring whose key is ≥ (ts, id). */
+function lowerBound(ring: TradeRing, ts: number, id: string): number {
+  let lo = 0;
+  let hi = ring.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (compareTradeKeys(ring.tsAt(mid), ring.idAt(mid), ts, id) < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** A page of the retained trades, newest first. */
+export function tradesPage(ticker: string, ring: TradeRing, q: TradesQuery): TradesPage {
+  const limit = q.limit ?? 100;
+  // End (exclusive) of the candidates: below `until` and below the cursor's key.
+  let end = q.until === undefined ? ring.length : lowerBound(ring, q.until, "");
+  if (q.before) end = Math.min(end, lowerBound(ring, q.before[0], q.before[1]));
+  const start = q.since === undefined ? 0 : lowerBound(ring, q.since, "");
+  const trades: StreamTrade[] = [];
+  let i = end - 1;
+  for (; i >= start && trades.length < limit; i--) {
+    trades.push(
+      fromBuilderTrade(ticker, {
+        id: ring.idAt(i),
+        ts: ring.tsAt(i),
+        price: ring.priceAt(i),
+        count: ring.countAt(i),
+        takerSide: ring.takerYesAt(i) ? "yes" : "no",
+      }),
+    );
+  }
+  const last = trades[trades.length - 1];
+  const n = ring.length;
+  return {
+    trades,
+    next: i >= start && last ? [last.ts, last.trade_id] : null,
+    retained: { count: n, oldest_ts: n === 0 ? null : ring.tsAt(0), newest_ts: n === 0 ? null : ring.tsAt(n - 1) },
+  };
+}
