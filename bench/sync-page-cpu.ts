@@ -11,7 +11,7 @@
  *   npx tsx bench/sync-page-cpu.ts [--pages 20] [--rounds 5] [--jit true]
  */
 import { z } from "zod";
-import type { Market } from "../src/kalshi/schemas";
+import type { KalshiMarket } from "../src/kalshi/wire/rest";
 
 // src/db/upsert.ts names the Workers global `D1Database` in its signatures; this Node script only
 // uses its pure serialization, so the type is borrowed from workers-types for the type check.
@@ -84,7 +84,7 @@ async function main() {
       let t1 = performance.now();
       r.parse += t1 - t0;
       t0 = t1;
-      const rows = (page.items as Market[]).map(normalizeMarket);
+      const rows = (page.items as KalshiMarket[]).map(normalizeMarket);
       t1 = performance.now();
       r.normalize += t1 - t0;
       t0 = t1;

@@ -104,7 +104,7 @@ export interface SkippedItem {
   parent?: string;
 }
 
-export interface Page<T> {
+export interface KalshiPage<T> {
   items: T[];
   /** Cursor for the next page; null on the last page. */
   cursor: string | null;
@@ -228,7 +228,7 @@ export class KalshiClient {
   // -------------------------------------------------------------------------------------------
   // Markets
 
-  async getMarketsPage(q: KalshiMarketsQuery = {}): Promise<Page<KalshiMarket>> {
+  async getMarketsPage(q: KalshiMarketsQuery = {}): Promise<KalshiPage<KalshiMarket>> {
     const parsed = KalshiMarketsQuery.safeParse(q);
     if (!parsed.success) throw new KalshiQueryError(`invalid markets query: ${formatIssues(parsed.error)}`);
     const query = { ...parsed.data, limit: parsed.data.limit ?? MAX_MARKETS_PAGE };
@@ -237,7 +237,7 @@ export class KalshiClient {
     return { items, skipped, cursor: nextCursor(body.cursor) };
   }
 
-  listMarkets(q: KalshiMarketsQuery = {}): AsyncGenerator<Page<KalshiMarket>> {
+  listMarkets(q: KalshiMarketsQuery = {}): AsyncGenerator<KalshiPage<KalshiMarket>> {
     return this.paginate(q, (query) => this.getMarketsPage(query));
   }
 
@@ -253,7 +253,7 @@ export class KalshiClient {
   // Public trades
 
   /** `GET /markets/trades` (public): newest first; `q.limit` defaults to the max (1000). `SkippedItem.ticker` is the trade's market. */
-  async getTradesPage(q: KalshiTradesQuery = {}): Promise<Page<KalshiTrade>> {
+  async getTradesPage(q: KalshiTradesQuery = {}): Promise<KalshiPage<KalshiTrade>> {
     const parsed = KalshiTradesQuery.safeParse(q);
     if (!parsed.success) throw new KalshiQueryError(`invalid trades query: ${formatIssues(parsed.error)}`);
     const query = { ...parsed.data, limit: parsed.data.limit ?? MAX_TRADES_PAGE };
@@ -262,14 +262,14 @@ export class KalshiClient {
     return { items, skipped, cursor: nextCursor(body.cursor) };
   }
 
-  listTrades(q: KalshiTradesQuery = {}): AsyncGenerator<Page<KalshiTrade>> {
+  listTrades(q: KalshiTradesQuery = {}): AsyncGenerator<KalshiPage<KalshiTrade>> {
     return this.paginate(q, (query) => this.getTradesPage(query));
   }
 
   // -------------------------------------------------------------------------------------------
   // Events
 
-  async getEventsPage(q: KalshiEventsQuery = {}): Promise<Page<KalshiEvent>> {
+  async getEventsPage(q: KalshiEventsQuery = {}): Promise<KalshiPage<KalshiEvent>> {
     const parsed = KalshiEventsQuery.safeParse(q);
     if (!parsed.success) throw new KalshiQueryError(`invalid events query: ${formatIssues(parsed.error)}`);
     const query = { ...parsed.data, limit: parsed.data.limit ?? MAX_EVENTS_PAGE };
@@ -277,7 +277,10 @@ export class KalshiClient {
     return this.eventsPage(url, body);
   }
 
-  private eventsPage(url: string, body: { events: unknown[]; cursor?: string | null | undefined }): Page<KalshiEvent> {
+  private eventsPage(
+    url: string,
+    body: { events: unknown[]; cursor?: string | null | undefined },
+  ): KalshiPage<KalshiEvent> {
     const items: KalshiEvent[] = [];
     const skipped: SkippedItem[] = [];
     for (let index = 0; index < body.events.length; index++) {
@@ -287,7 +290,7 @@ export class KalshiClient {
     return { items, skipped, cursor: nextCursor(body.cursor) };
   }
 
-  listEvents(q: KalshiEventsQuery = {}): AsyncGenerator<Page<KalshiEvent>> {
+  listEvents(q: KalshiEventsQuery = {}): AsyncGenerator<KalshiPage<KalshiEvent>> {
     return this.paginate(q, (query) => this.getEventsPage(query));
   }
 
@@ -296,7 +299,7 @@ export class KalshiClient {
    * `q.limit` defaults to Kalshi's 100 (max 200). Malformed events or nested markets are skipped
    * and reported like in getEventsPage.
    */
-  async getMultivariateEventsPage(q: KalshiMultivariateEventsQuery = {}): Promise<Page<KalshiEvent>> {
+  async getMultivariateEventsPage(q: KalshiMultivariateEventsQuery = {}): Promise<KalshiPage<KalshiEvent>> {
     const parsed = KalshiMultivariateEventsQuery.safeParse(q);
     if (!parsed.success) throw new KalshiQueryError(`invalid multivariate events query: ${formatIssues(parsed.error)}`);
     const query = { ...parsed.data, limit: parsed.data.limit ?? DEFAULT_MULTIVARIATE_EVENTS_PAGE };
@@ -304,7 +307,7 @@ export class KalshiClient {
     return this.eventsPage(url, body);
   }
 
-  listMultivariateEvents(q: KalshiMultivariateEventsQuery = {}): AsyncGenerator<Page<KalshiEvent>> {
+  listMultivariateEvents(q: KalshiMultivariateEventsQuery = {}): AsyncGenerator<KalshiPage<KalshiEvent>> {
     return this.paginate(q, (query) => this.getMultivariateEventsPage(query));
   }
 
@@ -340,7 +343,7 @@ export class KalshiClient {
   // Series and fees
 
   /** `GET /series` (not paginated per the spec; a returned cursor is followed anyway). */
-  async listSeries(q: KalshiSeriesListQuery = {}): Promise<Page<KalshiSeries>> {
+  async listSeries(q: KalshiSeriesListQuery = {}): Promise<KalshiPage<KalshiSeries>> {
     const items: KalshiSeries[] = [];
     const skipped: SkippedItem[] = [];
     let cursor: string | null = null;
@@ -369,7 +372,7 @@ export class KalshiClient {
     return this.parseOne(res.url, res.body.series, KalshiSeriesSchema, "ticker");
   }
 
-  async getSeriesFeeChanges(q: KalshiSeriesFeeChangesQuery = {}): Promise<Page<KalshiSeriesFeeChange>> {
+  async getSeriesFeeChanges(q: KalshiSeriesFeeChangesQuery = {}): Promise<KalshiPage<KalshiSeriesFeeChange>> {
     const { url, body } = await this.get("/series/fee_changes", q, KalshiSeriesFeeChangesEnvelopeSchema);
     const page = this.parseItems(
       url,
@@ -400,8 +403,8 @@ export class KalshiClient {
 
   private async *paginate<Q extends { cursor?: string | undefined }, T>(
     q: Q,
-    fetchPage: (q: Q) => Promise<Page<T>>,
-  ): AsyncGenerator<Page<T>> {
+    fetchPage: (q: Q) => Promise<KalshiPage<T>>,
+  ): AsyncGenerator<KalshiPage<T>> {
     let cursor = q.cursor;
     for (;;) {
       const page = await fetchPage({ ...q, cursor });

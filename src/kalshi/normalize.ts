@@ -14,7 +14,7 @@
  */
 import type { ColumnKind as Kind, ContentShape } from "../domain/content";
 import { centsToDollars, complementDollars, intCountToFp } from "../lib/decimal";
-import type { Event, Market, Series } from "./schemas";
+import type { KalshiEvent, KalshiMarket, KalshiSeries } from "./wire/rest";
 import { normalizeMarketStatus } from "../domain/status";
 
 /**
@@ -54,14 +54,14 @@ const LEGACY_CENTS = [
   ["previous_price", "previous_price_dollars"],
   ["notional_value", "notional_value_dollars"],
   ["settlement_value", "settlement_value_dollars"],
-] as const satisfies ReadonlyArray<readonly [legacy: keyof Market, column: string]>;
+] as const satisfies ReadonlyArray<readonly [legacy: keyof KalshiMarket, column: string]>;
 
 /** Legacy integer counts and the `_fp` column they fill when absent. */
 const LEGACY_COUNTS = [
   ["volume", "volume_fp"],
   ["volume_24h", "volume_24h_fp"],
   ["open_interest", "open_interest_fp"],
-] as const satisfies ReadonlyArray<readonly [legacy: keyof Market, column: string]>;
+] as const satisfies ReadonlyArray<readonly [legacy: keyof KalshiMarket, column: string]>;
 
 function store(kind: Kind, v: unknown): string | number | boolean | null {
   if (v === undefined || v === null) return null;
@@ -133,7 +133,7 @@ export function marketNormalizer<R extends MarketDerivations>(shape: ContentShap
     [...ENTRIES.map(([k]) => k), ...MARKET_DERIVED].map((k) => [k, null]),
   );
 
-  function normalize(m: Market): R {
+  function normalize(m: KalshiMarket): R {
     const wire = m as Record<string, unknown>;
     const row: Record<string, unknown> = { ...ROW_TEMPLATE };
     for (let i = 0; i < ENTRIES.length; i++) {
@@ -205,7 +205,7 @@ const EVENT_NESTED = ["markets"];
 export function eventNormalizer<R extends EventDerivations>(shape: ContentShape<R>) {
   const ENTRIES = wireColumns(shape, EVENT_DERIVED);
   const KNOWN = new Set<string>([...ENTRIES.map(([k]) => k), "category", ...EVENT_NESTED]);
-  return (e: Event, seriesCategory?: string | null): R => {
+  return (e: KalshiEvent, seriesCategory?: string | null): R => {
     const row: Record<string, unknown> = {};
     for (const [key, kind] of ENTRIES) row[key] = store(kind, (e as Record<string, unknown>)[key]);
     row.category = e.category ? e.category : seriesCategory ? seriesCategory : null;
@@ -218,7 +218,7 @@ export function eventNormalizer<R extends EventDerivations>(shape: ContentShape<
 export function seriesNormalizer<R extends SeriesDerivations>(shape: ContentShape<R>) {
   const ENTRIES = wireColumns(shape, SERIES_DERIVED);
   const KNOWN = new Set<string>(ENTRIES.map(([k]) => k));
-  return (s: Series): R => {
+  return (s: KalshiSeries): R => {
     const row: Record<string, unknown> = {};
     for (const [key, kind] of ENTRIES) row[key] = store(kind, (s as Record<string, unknown>)[key]);
     // Legacy integer `volume` (docs/kalshi-wire.md Q13) fills volume_fp only when the string is absent; it stays in extra.

@@ -3,8 +3,14 @@
  * concurrently in `lanes`, each lane prefetching its next page while the current one is written —
  * committing the cursor after every page; a failed listing is retried from its committed cursor.
  */
-import { KalshiHttpError, KalshiQueryError, MAX_EVENTS_PAGE, MAX_MARKETS_PAGE, type Page } from "../kalshi/client";
-import type { Event, Market } from "../kalshi/schemas";
+import {
+  KalshiHttpError,
+  KalshiQueryError,
+  MAX_EVENTS_PAGE,
+  MAX_MARKETS_PAGE,
+  type KalshiPage,
+} from "../kalshi/client";
+import type { KalshiEvent, KalshiMarket } from "../kalshi/wire/rest";
 import { RETRY_POLICIES } from "../lib/backoff";
 import { errorMessage } from "../lib/errors";
 import type { Listing } from "./plan";
@@ -95,7 +101,7 @@ function fetchPage(
   ctx: StepContext,
   listing: CursorListing,
   cursor: string | undefined,
-): Promise<Page<Market> | Page<Event>> {
+): Promise<KalshiPage<KalshiMarket> | KalshiPage<KalshiEvent>> {
   const size = ctx.run.options.pageSize;
   if (listing.kind === "markets") {
     return ctx.client.getMarketsPage({
@@ -114,10 +120,14 @@ function fetchPage(
 /** Pages one cursor listing, prefetching page n+1 while page n is written. */
 async function pageListing(ctx: StepContext, writer: SyncWriter, l: ListingRow, listing: CursorListing): Promise<void> {
   if (!ctx.budget.take()) return;
-  let next: Promise<Page<Market> | Page<Event>> | null = fetchPage(ctx, listing, l.cursor ?? undefined);
+  let next: Promise<KalshiPage<KalshiMarket> | KalshiPage<KalshiEvent>> | null = fetchPage(
+    ctx,
+    listing,
+    l.cursor ?? undefined,
+  );
   try {
     while (next) {
-      const page: Page<Market> | Page<Event> = await next;
+      const page: KalshiPage<KalshiMarket> | KalshiPage<KalshiEvent> = await next;
       next = null;
       if (page.cursor !== null && page.cursor === l.cursor)
         throw new Error(`Kalshi returned cursor ${page.cursor} for itself`);
@@ -127,11 +137,11 @@ async function pageListing(ctx: StepContext, writer: SyncWriter, l: ListingRow, 
       }
       let blob: ArrayBuffer | null = null;
       if (listing.kind === "markets") {
-        const items = page.items as Market[];
+        const items = page.items as KalshiMarket[];
         await writer.markets(items, true);
         blob = encodeSeen(items.map((m) => m.ticker));
       } else {
-        await writer.events(page.items as Event[]);
+        await writer.events(page.items as KalshiEvent[]);
       }
       finishPage(ctx, l, page, page.cursor, blob);
     }
@@ -145,7 +155,7 @@ async function pageListing(ctx: StepContext, writer: SyncWriter, l: ListingRow, 
 function finishPage(
   ctx: StepContext,
   l: ListingRow,
-  page: Page<unknown>,
+  page: KalshiPage<unknown>,
   cursor: string | null,
   blob: ArrayBuffer | null,
 ): void {

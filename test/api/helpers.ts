@@ -10,21 +10,21 @@ import { applyD1Migrations, env } from "cloudflare:test";
 import { drizzle } from "drizzle-orm/d1";
 import { events, markets, series, seriesFees } from "../../src/db/schema";
 import {
-  EventSchema,
-  MarketSchema,
-  SeriesSchema,
-  type Event,
-  type Market,
-  type Series,
-} from "../../src/kalshi/schemas";
+  KalshiEventSchema,
+  KalshiMarketSchema,
+  KalshiSeriesSchema,
+  type KalshiEvent,
+  type KalshiMarket,
+  type KalshiSeries,
+} from "../../src/kalshi/wire/rest";
 import { normalizeEvent, normalizeMarket, normalizeSeries } from "../../src/sync/normalizers";
 import { deriveEventStatus } from "../../src/domain/status";
 import { PINNED_START_MS } from "../instants";
 
 export interface Catalog {
-  series: Series[];
-  events: Event[];
-  markets: Market[];
+  series: KalshiSeries[];
+  events: KalshiEvent[];
+  markets: KalshiMarket[];
 }
 
 export async function migrate(): Promise<void> {
@@ -53,7 +53,7 @@ export async function createSimWorld(config: Record<string, unknown>): Promise<s
 export async function fetchCatalog(baseUrl: string): Promise<Catalog> {
   const out: Catalog = { series: [], events: [], markets: [] };
   const seriesBody = (await getJson(`${baseUrl}/series`)) as { series: unknown[] };
-  out.series = seriesBody.series.map((s) => SeriesSchema.parse(s));
+  out.series = seriesBody.series.map((s) => KalshiSeriesSchema.parse(s));
   let cursor = "";
   do {
     const page = (await getJson(
@@ -62,7 +62,7 @@ export async function fetchCatalog(baseUrl: string): Promise<Catalog> {
       events: unknown[];
       cursor?: string | null;
     };
-    out.events.push(...page.events.map((e) => EventSchema.parse(e)));
+    out.events.push(...page.events.map((e) => KalshiEventSchema.parse(e)));
     cursor = page.cursor ?? "";
   } while (cursor);
   cursor = "";
@@ -73,7 +73,7 @@ export async function fetchCatalog(baseUrl: string): Promise<Catalog> {
       markets: unknown[];
       cursor?: string | null;
     };
-    out.markets.push(...page.markets.map((m) => MarketSchema.parse(m)));
+    out.markets.push(...page.markets.map((m) => KalshiMarketSchema.parse(m)));
     cursor = page.cursor ?? "";
   } while (cursor);
   return out;
@@ -147,19 +147,19 @@ const STATUS_REF: Record<string, "open" | "closed" | "settled"> = {
 };
 export const refStatus = (raw: string): string => STATUS_REF[raw] ?? "unknown";
 
-export function refMarketCategory(cat: Catalog, m: Market): string | null {
+export function refMarketCategory(cat: Catalog, m: KalshiMarket): string | null {
   const ev = cat.events.find((e) => e.event_ticker === m.event_ticker);
   if (!ev) return null;
   if (ev.category) return ev.category;
   return cat.series.find((s) => s.ticker === ev.series_ticker)?.category ?? null;
 }
 
-export function refSeriesOf(cat: Catalog, m: Market): string | null {
+export function refSeriesOf(cat: Catalog, m: KalshiMarket): string | null {
   return cat.events.find((e) => e.event_ticker === m.event_ticker)?.series_ticker ?? null;
 }
 
 /** Markets in the API's order: close time ascending, ticker ascending (missing close first). */
-export function refOrder(a: Market, b: Market): number {
+export function refOrder(a: KalshiMarket, b: KalshiMarket): number {
   const ca = a.close_time ? Date.parse(a.close_time) : -Infinity;
   const cb = b.close_time ? Date.parse(b.close_time) : -Infinity;
   if (ca !== cb) return ca < cb ? -1 : 1;
@@ -213,7 +213,7 @@ export function syntheticCatalog(nMarkets: number, seed = 1): Catalog {
   const cat: Catalog = { series: [], events: [], markets: [] };
   for (const s of SERIES_SPECS) {
     cat.series.push(
-      SeriesSchema.parse({
+      KalshiSeriesSchema.parse({
         ticker: s.ticker,
         frequency: "daily",
         title: `${s.ticker} series`,
@@ -235,7 +235,7 @@ export function syntheticCatalog(nMarkets: number, seed = 1): Catalog {
     for (let e = 0; e < eventsPerSeries; e++) {
       const strike = new Date(base + e * 86_400_000).toISOString().replace(".000Z", "Z");
       cat.events.push(
-        EventSchema.parse({
+        KalshiEventSchema.parse({
           event_ticker: `${s.ticker}-E${String(e).padStart(3, "0")}`,
           series_ticker: s.ticker,
           title: `${s.ticker} event ${e}`,
@@ -260,7 +260,7 @@ export function syntheticCatalog(nMarkets: number, seed = 1): Catalog {
     const ask = Math.min(9999, bid + 1 + Math.floor(rnd() * 500));
     const omitNo = i % 5 === 0;
     cat.markets.push(
-      MarketSchema.parse({
+      KalshiMarketSchema.parse({
         ticker: `${ev.event_ticker}-M${String(i).padStart(5, "0")}`,
         event_ticker: ev.event_ticker,
         market_type: "binary",

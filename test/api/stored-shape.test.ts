@@ -9,11 +9,7 @@ import { events, markets, series } from "../../src/db/schema";
 import { columnsOf, EVENT_SHAPE, MARKET_SHAPE, SERIES_SHAPE } from "../../src/db/shape";
 import { EventSchema, MarketSchema, SeriesSchema } from "../../src/api/schemas";
 import { presentEvent, presentMarket, presentSeries } from "../../src/api/present";
-import {
-  EventSchema as KalshiEventSchema,
-  MarketSchema as KalshiMarketSchema,
-  SeriesSchema as KalshiSeriesSchema,
-} from "../../src/kalshi/schemas";
+import { KalshiEventSchema, KalshiMarketSchema, KalshiSeriesSchema } from "../../src/kalshi/wire/rest";
 
 /** Columns the API deliberately does not serve, and why. */
 const NOT_SERVED: Record<string, readonly string[]> = {

@@ -7,7 +7,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { normalizeEvent, normalizeMarket } from "../../src/sync/normalizers";
-import { EventSchema, MarketSchema } from "../../src/kalshi/schemas";
+import { KalshiEventSchema, KalshiMarketSchema } from "../../src/kalshi/wire/rest";
 import { fixture } from "./fixtures";
 
 /** Unknown keys: never a wire field name (prefixed), never `__proto__` (zod drops that key). */
@@ -17,12 +17,12 @@ const unknownFields = fc.dictionary(unknownKey, fc.jsonValue(), { maxKeys: 6 });
 describe("extra is JSON.stringify of the unknown fields, byte for byte", () => {
   it("markets: fixture unknowns and random ones, in parsed key order", () => {
     const wire = fixture("rest-market").market;
-    const baseExtra = JSON.parse(normalizeMarket(MarketSchema.parse(wire)).extra!) as Record<string, unknown>;
+    const baseExtra = JSON.parse(normalizeMarket(KalshiMarketSchema.parse(wire)).extra!) as Record<string, unknown>;
     fc.assert(
       fc.property(unknownFields, (added) => {
         // Through JSON, like a real page: `-0` becomes 0 and the values are plain JSON.
         const input = JSON.parse(JSON.stringify({ ...wire, ...added })) as Record<string, unknown>;
-        const parsed = MarketSchema.parse(input) as Record<string, unknown>;
+        const parsed = KalshiMarketSchema.parse(input) as Record<string, unknown>;
         const expected: Record<string, unknown> = {};
         for (const k of Object.keys(parsed)) if (k in baseExtra || k.startsWith("x_")) expected[k] = parsed[k];
         const row = normalizeMarket(parsed as never);
@@ -36,7 +36,7 @@ describe("extra is JSON.stringify of the unknown fields, byte for byte", () => {
   it("unknown fields with an undefined value are left out; none left → null", () => {
     const wire = fixture("rest-market").market;
     delete wire.settlement_bounds_type;
-    const parsed = MarketSchema.parse(wire) as Record<string, unknown>;
+    const parsed = KalshiMarketSchema.parse(wire) as Record<string, unknown>;
     expect(normalizeMarket({ ...parsed, x_gone: undefined } as never).extra).toBeNull();
     expect(normalizeMarket({ ...parsed, x_gone: undefined, x_kept: [1, { a: null }] } as never).extra).toBe(
       '{"x_kept":[1,{"a":null}]}',
@@ -47,7 +47,7 @@ describe("extra is JSON.stringify of the unknown fields, byte for byte", () => {
     fc.assert(
       fc.property(unknownFields, (added) => {
         const input = JSON.parse(JSON.stringify({ ...fixture("rest-events-page").events[0], ...added }));
-        const parsed = EventSchema.parse(input) as Record<string, unknown>;
+        const parsed = KalshiEventSchema.parse(input) as Record<string, unknown>;
         const expected: Record<string, unknown> = {};
         for (const k of Object.keys(parsed)) if (k.startsWith("x_")) expected[k] = parsed[k];
         expect(normalizeEvent(parsed as never).extra).toBe(
@@ -61,7 +61,7 @@ describe("extra is JSON.stringify of the unknown fields, byte for byte", () => {
 
 describe("market rows have one shape", () => {
   it("every row has the same keys in the same order, whatever the wire object held", () => {
-    const keys = (m: Record<string, unknown>) => Object.keys(normalizeMarket(MarketSchema.parse(m)));
+    const keys = (m: Record<string, unknown>) => Object.keys(normalizeMarket(KalshiMarketSchema.parse(m)));
     const full = keys(fixture("rest-market").market);
     const legacy = fixture("rest-market-legacy-2026-01").market;
     for (const k of Object.keys(legacy)) if (/_dollars$|_fp$/.test(k)) delete legacy[k];

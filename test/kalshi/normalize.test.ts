@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { marketToWire, normalizeEvent, normalizeMarket, normalizeSeries } from "../../src/sync/normalizers";
-import { EventSchema, MarketSchema, SeriesSchema } from "../../src/kalshi/schemas";
+import { KalshiEventSchema, KalshiMarketSchema, KalshiSeriesSchema } from "../../src/kalshi/wire/rest";
 import { fixture } from "./fixtures";
 
 /** Every market object in the fixtures, labelled. */
@@ -25,7 +25,7 @@ function comparable(wire: Record<string, unknown>): Record<string, unknown> {
 describe("normalizeMarket is lossless", () => {
   for (const [label, wire] of allFixtureMarkets()) {
     it(label, () => {
-      const row = normalizeMarket(MarketSchema.parse(wire));
+      const row = normalizeMarket(KalshiMarketSchema.parse(wire));
       const extra = row.extra ? JSON.parse(row.extra) : {};
       // Each *_dollars / *_fp string is preserved exactly, in its column or in extra.
       for (const [k, v] of Object.entries(wire)) {
@@ -44,7 +44,7 @@ describe("normalizeMarket is lossless", () => {
 
   it("unknown fields go to extra, known ones never do", () => {
     const wire = { ...fixture("rest-market").market, brand_new: { a: [1, "x"] }, exchange_index: 3 };
-    const row = normalizeMarket(MarketSchema.parse(wire));
+    const row = normalizeMarket(KalshiMarketSchema.parse(wire));
     expect(JSON.parse(row.extra!)).toEqual({
       settlement_bounds_type: "default",
       brand_new: { a: [1, "x"] },
@@ -57,7 +57,7 @@ describe("normalizeMarket is lossless", () => {
   it("a market with no unknown fields has extra = null", () => {
     const wire = fixture("rest-market").market;
     delete wire.settlement_bounds_type;
-    expect(normalizeMarket(MarketSchema.parse(wire)).extra).toBeNull();
+    expect(normalizeMarket(KalshiMarketSchema.parse(wire)).extra).toBeNull();
   });
 
   it("empty dollar strings → null; sub-penny and fractional counts kept exactly", () => {
@@ -69,7 +69,7 @@ describe("normalizeMarket is lossless", () => {
       volume_fp: "2233487.48",
       open_interest_fp: "0.11",
     };
-    const row = normalizeMarket(MarketSchema.parse(wire));
+    const row = normalizeMarket(KalshiMarketSchema.parse(wire));
     expect(row.last_price_dollars).toBeNull();
     expect(row.previous_price_dollars).toBeNull();
     expect(row.yes_bid_dollars).toBe("0.9990");
@@ -83,7 +83,7 @@ describe("legacy wire (integer cents, 2026-01)", () => {
   it("derives dollars / fp strings from integers when the strings are absent; integers kept in extra", () => {
     const wire = fixture("rest-market-legacy-2026-01").market;
     for (const k of Object.keys(wire)) if (/_dollars$|_fp$/.test(k)) delete wire[k];
-    const row = normalizeMarket(MarketSchema.parse(wire));
+    const row = normalizeMarket(KalshiMarketSchema.parse(wire));
     expect(row).toMatchObject({
       yes_bid_dollars: "0.4500",
       yes_ask_dollars: "0.4800",
@@ -110,7 +110,7 @@ describe("legacy wire (integer cents, 2026-01)", () => {
 
   it("a string field wins over its legacy integer", () => {
     const wire = { ...fixture("rest-market-legacy-2026-01").market, yes_bid: 44 };
-    const row = normalizeMarket(MarketSchema.parse(wire));
+    const row = normalizeMarket(KalshiMarketSchema.parse(wire));
     expect(row.yes_bid_dollars).toBe("0.4500");
     expect(JSON.parse(row.extra!).yes_bid).toBe(44);
   });
@@ -121,7 +121,7 @@ describe("NO side", () => {
     const wire = fixture("rest-market").market;
     delete wire.no_bid_dollars;
     delete wire.no_ask_dollars;
-    const row = normalizeMarket(MarketSchema.parse(wire));
+    const row = normalizeMarket(KalshiMarketSchema.parse(wire));
     expect(row.no_bid_dollars).toBe("0.5200"); // 1 − yes_ask 0.4800
     expect(row.no_ask_dollars).toBe("0.5500"); // 1 − yes_bid 0.4500
     expect(row.no_side_derived).toBe(true);
@@ -135,34 +135,34 @@ describe("NO side", () => {
     const wire = { ...fixture("rest-market").market, yes_bid_dollars: "0.0000", yes_ask_dollars: "0.9990" };
     delete wire.no_bid_dollars;
     delete wire.no_ask_dollars;
-    const row = normalizeMarket(MarketSchema.parse(wire));
+    const row = normalizeMarket(KalshiMarketSchema.parse(wire));
     expect(row.no_bid_dollars).toBe("0.0010");
     expect(row.no_ask_dollars).toBe("1.0000");
   });
 
   it("is not derived when Kalshi sent it, nor when there is no YES side", () => {
-    expect(normalizeMarket(MarketSchema.parse(fixture("rest-market").market)).no_side_derived).toBe(false);
+    expect(normalizeMarket(KalshiMarketSchema.parse(fixture("rest-market").market)).no_side_derived).toBe(false);
     const wire = fixture("rest-market").market;
     for (const k of ["yes_bid_dollars", "yes_ask_dollars", "no_bid_dollars", "no_ask_dollars"]) delete wire[k];
-    const row = normalizeMarket(MarketSchema.parse(wire));
+    const row = normalizeMarket(KalshiMarketSchema.parse(wire));
     expect(row).toMatchObject({ no_bid_dollars: null, no_ask_dollars: null, no_side_derived: false });
   });
 });
 
 describe("status columns", () => {
   it("raw kept, normalized mapped; unknown raw values are unknown", () => {
-    const fin = normalizeMarket(MarketSchema.parse(fixture("rest-market-finalized").market));
+    const fin = normalizeMarket(KalshiMarketSchema.parse(fixture("rest-market-finalized").market));
     expect([fin.status_raw, fin.status]).toEqual(["finalized", "settled"]);
-    const frozen = normalizeMarket(MarketSchema.parse({ ...fixture("rest-market").market, status: "frozen" }));
+    const frozen = normalizeMarket(KalshiMarketSchema.parse({ ...fixture("rest-market").market, status: "frozen" }));
     expect([frozen.status_raw, frozen.status]).toEqual(["frozen", "unknown"]);
-    const empty = normalizeMarket(MarketSchema.parse({ ...fixture("rest-market").market, status: "" }));
+    const empty = normalizeMarket(KalshiMarketSchema.parse({ ...fixture("rest-market").market, status: "" }));
     expect([empty.status_raw, empty.status]).toEqual(["", "unknown"]);
   });
 });
 
 describe("normalizeEvent / normalizeSeries", () => {
   it("event: columns, category fallback to the series, nested markets not in extra", () => {
-    const ev = EventSchema.parse(fixture("rest-event-with-markets").event);
+    const ev = KalshiEventSchema.parse(fixture("rest-event-with-markets").event);
     const row = normalizeEvent(ev, "Ignored");
     expect(row).toMatchObject({
       event_ticker: "KXBTCD-26MAR1317",
@@ -175,25 +175,27 @@ describe("normalizeEvent / normalizeSeries", () => {
       extra: null,
     });
     const noCat = normalizeEvent(
-      EventSchema.parse({ ...fixture("rest-events-page").events[0], category: "", exchange_index: 2 }),
+      KalshiEventSchema.parse({ ...fixture("rest-events-page").events[0], category: "", exchange_index: 2 }),
       "Crypto",
     );
     expect(noCat.category).toBe("Crypto");
     expect(JSON.parse(noCat.extra!)).toEqual({ exchange_index: 2 });
     const meta = normalizeEvent(
-      EventSchema.parse({ ...fixture("rest-events-page").events[0], product_metadata: { k: 1 } }),
+      KalshiEventSchema.parse({ ...fixture("rest-events-page").events[0], product_metadata: { k: 1 } }),
     );
     expect(meta.product_metadata).toBe('{"k":1}');
   });
 
   it("series: JSON columns, volume_fp kept exactly, legacy volume in extra", () => {
-    const s = SeriesSchema.parse(fixture("rest-series").series);
+    const s = KalshiSeriesSchema.parse(fixture("rest-series").series);
     const row = normalizeSeries(s);
     expect(row).toMatchObject({ ticker: "KXBTCD", fee_type: "quadratic", fee_multiplier: 1, volume_fp: "7083218.00" });
     expect(JSON.parse(row.tags!)).toEqual(["BTC"]);
     expect(JSON.parse(row.settlement_sources!)).toEqual(s.settlement_sources);
     expect(JSON.parse(row.extra!)).toEqual({ volume: 7083218 });
-    const legacy = normalizeSeries(SeriesSchema.parse({ ...fixture("rest-series").series, volume_fp: undefined }));
+    const legacy = normalizeSeries(
+      KalshiSeriesSchema.parse({ ...fixture("rest-series").series, volume_fp: undefined }),
+    );
     expect(legacy.volume_fp).toBe("7083218.00");
   });
 });

@@ -6,7 +6,7 @@ import { env, runDurableObjectAlarm } from "cloudflare:test";
 import { contentColumns } from "../../src/db/upsert";
 import { markets } from "../../src/db/schema";
 import { normalizeMarket } from "../../src/sync/normalizers";
-import { MarketSchema, type Market } from "../../src/kalshi/schemas";
+import { KalshiMarketSchema, type KalshiMarket } from "../../src/kalshi/wire/rest";
 import { deriveEventStatus } from "../../src/domain/status";
 import type { SyncCoordinator } from "../../src/sync/coordinator";
 import type { SyncRunStatus } from "../../src/sync/types";
@@ -99,15 +99,15 @@ export async function drive(
 export async function truthMarkets(
   w: SimWorld,
   includeVanished = false,
-): Promise<Array<Market & { _vanished?: boolean }>> {
-  const out: Array<Market & { _vanished?: boolean }> = [];
+): Promise<Array<KalshiMarket & { _vanished?: boolean }>> {
+  const out: Array<KalshiMarket & { _vanished?: boolean }> = [];
   let cursor = "";
   for (;;) {
     const q = new URLSearchParams({ limit: "10000" });
     if (cursor) q.set("cursor", cursor);
     if (includeVanished) q.set("include_vanished", "true");
     const page = (await ok(await fetch(`${w.control}/truth/markets?${q}`), "truth")) as {
-      markets: Market[];
+      markets: KalshiMarket[];
       cursor: string;
     };
     out.push(...page.markets);
@@ -119,7 +119,7 @@ export async function truthMarkets(
 const OPEN_RAW = ["initialized", "active", "inactive"];
 
 /** Is a true market inside the 30-day window anchored at nowMs (§ the full sync's definition)? */
-export function inFullWindow(m: Market, nowMs: number): boolean {
+export function inFullWindow(m: KalshiMarket, nowMs: number): boolean {
   const start = nowMs - 30 * DAY_MS;
   if (OPEN_RAW.includes(m.status)) return true;
   if (m.status === "finalized") {
@@ -148,7 +148,7 @@ export async function diffWindow(w: SimWorld, nowMs: number, limit = 20): Promis
   const problems: string[] = [];
   for (const wire of truth) {
     if (!inFullWindow(wire, nowMs)) continue;
-    const expected = normalizeMarket(MarketSchema.parse(wire)) as Record<string, unknown>;
+    const expected = normalizeMarket(KalshiMarketSchema.parse(wire)) as Record<string, unknown>;
     const row = d1.get(wire.ticker);
     if (!row) problems.push(`${wire.ticker} (${wire.status}) missing from D1`);
     else if (row.deleted_at !== null) problems.push(`${wire.ticker} live on Kalshi but soft-deleted in D1`);

@@ -7,7 +7,7 @@
 import { applyD1Migrations, env, SELF } from "cloudflare:test";
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { normalizeMarket } from "../../src/sync/normalizers";
-import { MarketSchema, type Market } from "../../src/kalshi/schemas";
+import { KalshiMarketSchema, type KalshiMarket } from "../../src/kalshi/wire/rest";
 import type { StartSyncOptions } from "../../src/sync/coordinator";
 import type { SyncRunStatus } from "../../src/sync/types";
 import {
@@ -86,16 +86,16 @@ async function listAll(query: string): Promise<any[]> {
 }
 
 /** In the full window: closing in or after it, or settled in it (whatever the status). */
-const inWindow = (m: Market, nowMs: number) => {
+const inWindow = (m: KalshiMarket, nowMs: number) => {
   const start = nowMs - 30 * DAY_MS;
   return Date.parse(m.close_time!) >= start || (m.settlement_ts != null && Date.parse(m.settlement_ts) >= start);
 };
 
 /** D1 row ≠ the truth's normalized content, field by field (null when equal). */
-function rowDiff(row: Record<string, unknown> | undefined, wire: Market): string | null {
+function rowDiff(row: Record<string, unknown> | undefined, wire: KalshiMarket): string | null {
   if (!row) return `${wire.ticker} missing from D1`;
   if (row.deleted_at !== null) return `${wire.ticker} soft-deleted`;
-  const want = normalizeMarket(MarketSchema.parse(wire)) as Record<string, unknown>;
+  const want = normalizeMarket(KalshiMarketSchema.parse(wire)) as Record<string, unknown>;
   for (const [k, v] of Object.entries(want)) {
     const expected = typeof v === "boolean" ? (v ? 1 : 0) : v;
     if (row[k] !== expected)
@@ -120,7 +120,7 @@ describe("markets in a status no Kalshi filter selects", () => {
     // The simulator really hides them from every status filter (what made the old plan lose them).
     for (const status of ["unopened", "open", "paused", "closed", "settled"]) {
       const page = (await (await fetch(`${w.base}/markets?status=${status}&limit=1000`)).json()) as {
-        markets: Market[];
+        markets: KalshiMarket[];
       };
       expect(
         page.markets.some((m) => m.status === WORD),
