@@ -9,9 +9,12 @@ import * as wire from "../../src/kalshi/wire/ws";
 import { fixture, fixtures } from "./fixtures";
 
 /** Every wire schema the project declares. */
-const SCHEMAS = (Object.entries({ ...scalars, ...rest, ...queries, ...wire }) as [string, unknown][]).filter(
-  (e): e is [string, z.ZodType] => e[1] instanceof z.ZodType,
-);
+const SCHEMAS = (
+  [...Object.entries(scalars), ...Object.entries(rest), ...Object.entries(queries), ...Object.entries(wire)] as [
+    string,
+    unknown,
+  ][]
+).filter((e): e is [string, z.ZodType] => e[1] instanceof z.ZodType);
 
 /** Values a field may be set to: every JSON kind, decimal texts, edge numbers, the wire's tags. */
 const POOL: unknown[] = [
