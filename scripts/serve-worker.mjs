@@ -15,9 +15,9 @@
  * It exits (stopping workerd) on SIGINT/SIGTERM.
  */
 import { execFile } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { dirname, join, matchesGlob, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs, promisify } from "node:util";
 
@@ -56,6 +56,26 @@ export async function bundleWorker(root, env = process.env) {
 }
 
 /**
+ * The bundle's modules: index.js, and each file a Text rule of wrangler.toml matches (wrangler names
+ * them `<hash>-<file>`); anything else is refused rather than loaded with a guessed type.
+ * @param {string} dir
+ * @param {{ type: string, include: string[] }[]} rules
+ * @returns {{ type: "ESModule" | "Text", path: string }[]}
+ */
+function bundleModules(dir, rules) {
+  const text = rules.filter((r) => r.type === "Text").flatMap((r) => r.include);
+  /** @type {{ type: "ESModule" | "Text", path: string }[]} */
+  const out = [{ type: "ESModule", path: join(dir, "index.js") }];
+  for (const f of readdirSync(dir)) {
+    if (f === "index.js" || f === "README.md" || f.endsWith(".map")) continue;
+    if (!text.some((g) => matchesGlob(f, g)))
+      throw new Error(`bundle module ${f}: no Text rule in wrangler.toml matches it`);
+    out.push({ type: "Text", path: join(dir, f) });
+  }
+  return out;
+}
+
+/**
  * Starts the bundled Worker in Miniflare.
  * @param {object} o
  * @param {string} o.root          project root (wrangler.toml)
@@ -72,8 +92,10 @@ export async function serveWorker(o) {
   const { unstable_readConfig, unstable_getMiniflareWorkerOptions } = await import("wrangler");
   const { Miniflare, convertV4MiniflareOptions } = await import("miniflare");
   const config = unstable_readConfig({ config: join(o.root, "wrangler.toml") });
-  // modulesRules describe how to bundle sources; the input here is already the bundle.
-  const { modulesRules: _rules, ...workerOptions } = unstable_getMiniflareWorkerOptions(config).workerOptions;
+  // modulesRules describe how to bundle sources; the input here is already the bundle, whose only
+  // other modules are the Text ones of wrangler.toml's [[rules]] (the /docs assets, src/api/docs.ts).
+  const { modulesRules, ...workerOptions } = unstable_getMiniflareWorkerOptions(config).workerOptions;
+  const modules = bundleModules(o.bundleDir, modulesRules ?? []);
   const mf = new Miniflare(
     convertV4MiniflareOptions({
       host: o.host,
@@ -93,9 +115,8 @@ export async function serveWorker(o) {
           // Durable Object storage is keyed by "<worker name>-<class>", as wrangler dev keys it.
           name: config.name,
           rootPath: o.root,
-          modules: true,
+          modules,
           modulesRoot: o.bundleDir,
-          scriptPath: join(o.bundleDir, "index.js"),
           // wrangler's types leave `bindings` untyped here (its miniflare types are not this miniflare's).
           bindings: {
             .../** @type {Record<string, import("miniflare").Json> | undefined} */ (workerOptions.bindings),

@@ -12,6 +12,7 @@ import { adminApp, adminAuth } from "./admin";
 import { z } from "@hono/zod-openapi";
 import { ApiError, ErrorResponseSchema, errorResponse, handleError } from "./errors";
 import { eventsApp } from "./events";
+import { docsApp } from "./docs";
 import { createApiApp, type AppEnv } from "./factory";
 import { feesApp } from "./fees";
 import { healthApp } from "./health";
@@ -77,6 +78,7 @@ const dispatch: Dispatch = (req, env, ctx) => app.fetch(req, env, ctx);
 
 export const app = base
   .route("/", healthApp)
+  .route("/", docsApp)
   .route("/", marketsApp)
   .route("/", eventsApp)
   .route("/", seriesApp)
