@@ -1,4 +1,5 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
+import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
 // Tests run inside workerd. A Kalshi simulator runs in this Node process (test/global-setup.ts)
@@ -21,6 +22,12 @@ export default defineConfig({
       };
     }),
   ],
+  // workerd's node:util lacks parseArgs, which the CLI uses: its tests get it from test/cli/node-util.ts.
+  resolve: {
+    alias: [
+      { find: /^node:util$/, replacement: fileURLToPath(new URL("./test/cli/node-util.ts", import.meta.url).href) },
+    ],
+  },
   test: {
     globalSetup: ["./test/global-setup.ts"],
     include: ["test/**/*.test.ts"],

@@ -11,9 +11,9 @@ import type { FeeTierOut, MarketWithEventOut, SeriesFeeSchema } from "../src/api
 import { MARKET_STATUS_FILTER_WORDS } from "../src/domain/status";
 import type { SyncRunStatus } from "../src/sync/types";
 import { errorMessage } from "../src/lib/errors";
-import { ApiClient, CliError } from "./api";
-import { formatOptions, parseArgs, UsageError, type OptionSpec } from "./args";
+import { type Api, CliError, call, connect } from "./client";
 import { formatCents, formatDuration, formatNumber, formatTime, progressBar, table } from "./format";
+import { formatOptions, type OptionSpec, parseCommandLine, UsageError } from "./options";
 
 export const DEFAULT_URL = "http://127.0.0.1:8787";
 
@@ -38,19 +38,13 @@ interface Command {
 
 interface Ctx {
   io: CliIO;
-  api: ApiClient;
+  api: Api;
 }
 
 const JSON_OPT: OptionSpec = { name: "json", type: "boolean", description: "Print the API's JSON instead of a table" };
 
 // ---------------------------------------------------------------------------------------------
 // secmaster sync
-
-interface SyncStarted {
-  run_id: string;
-  outcome: "started" | "joined";
-  run: SyncRunStatus;
-}
 
 export function describeProgress(run: SyncRunStatus): string {
   const p = run.progress;
@@ -75,6 +69,15 @@ export function syncSummary(run: SyncRunStatus): string {
   return lines.join("\n");
 }
 
+function startSync(api: Api, mode: "full" | "incremental") {
+  return call(api, "POST /admin/sync", () => api.client.admin.sync.$post({ json: { mode } }));
+}
+
+/** The running run a 409 of POST /admin/sync names (`error.details.run`). */
+function runInConflict(body: unknown): SyncRunStatus | null {
+  return (body as { error?: { details?: { run?: SyncRunStatus } } } | null)?.error?.details?.run ?? null;
+}
+
 const syncCommand: Command = {
   name: "sync",
   summary: "Run a security-master sync now and wait for it (admin; needs SSMD_TOKEN)",
@@ -94,13 +97,12 @@ const syncCommand: Command = {
     const interval = options.interval === undefined ? 1000 : Number(options.interval);
     if (!Number.isInteger(interval) || interval < 50 || interval > 60_000)
       throw new UsageError("--interval must be a whole number of ms between 50 and 60000");
-    let started: SyncStarted;
+    let started: Awaited<ReturnType<typeof startSync>>;
     try {
-      started = await api.post<SyncStarted>("/admin/sync", { mode });
+      started = await startSync(api, mode);
     } catch (err) {
-      const e = err as CliError & { status?: number; body?: { error?: { details?: { run?: SyncRunStatus } } } };
-      const other = e.body?.error?.details?.run;
-      if (e.status === 409 && other)
+      const other = (err as CliError).status === 409 ? runInConflict((err as CliError).body) : null;
+      if (other)
         throw new CliError(`a ${other.mode} sync is already running (run ${other.run_id}); try again when it ends`);
       throw err;
     }
@@ -118,7 +120,9 @@ const syncCommand: Command = {
       else if (line !== lastLine) io.stderr(`${line}\n`);
       lastLine = line;
       await sleep(interval);
-      run = await api.get<SyncRunStatus>(`/admin/sync/${encodeURIComponent(started.run_id)}`);
+      run = await call(api, `GET /admin/sync/${started.run_id}`, () =>
+        api.client.admin.sync[":run_id"].$get({ param: { run_id: started.run_id }, query: {} }),
+      );
     }
     if (io.stderrIsTTY) io.stderr(`\r\x1b[2K${describeProgress(run)}\n`);
     else io.stderr(`${describeProgress(run)}\n`);
@@ -179,10 +183,11 @@ const listCommand: Command = {
   ],
   async run({ options, positionals }, { io, api }) {
     if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}'`);
-    const query: Record<string, string | undefined> = {};
+    const query: Record<string, string> = {};
     for (const [flag, param] of LIST_FLAGS)
       if (typeof options[flag] === "string") query[param] = options[flag] as string;
-    const page = await api.get<{ markets: MarketWithEventOut[]; cursor: string | null }>("/markets", query);
+    const qs = new URLSearchParams(query).toString();
+    const page = await call(api, `GET /markets${qs ? `?${qs}` : ""}`, () => api.client.markets.$get({ query }));
     if (options.json) {
       io.stdout(`${JSON.stringify(page, null, 2)}\n`);
       return 0;
@@ -281,9 +286,13 @@ const showCommand: Command = {
         positionals.length ? `expected one TICKER, got ${positionals.length} arguments` : "missing TICKER",
       );
     const ticker = positionals[0]!;
-    const { market } = await api.get<{ market: MarketWithEventOut }>(`/markets/${encodeURIComponent(ticker)}`);
+    const { market } = await call(api, `GET /markets/${encodeURIComponent(ticker)}`, () =>
+      api.client.markets[":ticker"].$get({ param: { ticker }, query: {} }),
+    );
     const series = market.series_ticker ?? market.event?.series_ticker ?? undefined;
-    const fees = await api.get<FeesAnswer>("/fees", { series });
+    const fees: FeesAnswer = await call(api, `GET /fees${series ? `?series=${encodeURIComponent(series)}` : ""}`, () =>
+      api.client.fees.$get({ query: series ? { series } : {} }),
+    );
     if (options.json) io.stdout(`${JSON.stringify({ market, fees }, null, 2)}\n`);
     else io.stdout(`${renderShow(market, fees)}\n`);
     return 0;
@@ -337,16 +346,12 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
     }
     const command = SECMASTER.find((c) => c.name === name);
     if (!command) throw new UsageError(`unknown command 'secmaster ${name}'`);
-    const parsed = parseArgs(rest, command.options);
+    const parsed = parseCommandLine(rest, command.options);
     if (parsed.help) {
       io.stdout(commandHelp(command));
       return 0;
     }
-    const api = new ApiClient({
-      baseUrl: io.env.SSMD_URL || DEFAULT_URL,
-      token: io.env.SSMD_TOKEN || undefined,
-      fetch: io.fetch,
-    });
+    const api = connect(io.env.SSMD_URL || DEFAULT_URL, io.env.SSMD_TOKEN || undefined, io.fetch);
     return await command.run(parsed, { io, api });
   } catch (err) {
     if (err instanceof UsageError) {

@@ -1,10 +1,10 @@
 /**
- * The ssmd CLI's core (argument parsing, tables, HTTP calls) run in workerd against the real
+ * The ssmd CLI's core (argument parsing on node:util, tables, HTTP calls through the typed client) run in workerd against the real
  * Worker: the CLI's injected fetch is SELF.fetch, so every command talks to the real routes.
  */
 import { env, runDurableObjectAlarm, SELF } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
-import { parseArgs, UsageError } from "../../cli/args";
+import { parseCommandLine, UsageError } from "../../cli/options";
 import { main, type CliIO } from "../../cli/commands";
 import { formatCents, progressBar, table } from "../../cli/format";
 import { migrate, refOrder, refStatus, syntheticCatalog, writeCatalog, type Catalog } from "../api/helpers";
@@ -46,13 +46,13 @@ describe("argument parsing", () => {
     { name: "json", type: "boolean" as const, description: "" },
   ];
   it("accepts --k=v, --k v, flags and positionals", () => {
-    expect(parseArgs(["--status=open", "X", "--json"], specs)).toEqual({
+    expect(parseCommandLine(["--status=open", "X", "--json"], specs)).toEqual({
       options: { status: "open", json: true },
       positionals: ["X"],
       help: false,
     });
-    expect(parseArgs(["--status", "closed"], specs).options.status).toBe("closed");
-    expect(parseArgs(["--help"], specs).help).toBe(true);
+    expect(parseCommandLine(["--status", "closed"], specs).options.status).toBe("closed");
+    expect(parseCommandLine(["--help"], specs).help).toBe(true);
   });
   it("rejects unknown, repeated, valueless and misused options", () => {
     for (const argv of [
@@ -63,7 +63,7 @@ describe("argument parsing", () => {
       ["--status=a", "--status=b"],
       ["-x"],
     ]) {
-      expect(() => parseArgs(argv, specs), argv.join(" ")).toThrow(UsageError);
+      expect(() => parseCommandLine(argv, specs), argv.join(" ")).toThrow(UsageError);
     }
   });
 });
