@@ -10,6 +10,7 @@ import {
   EVENT_STATUS_FILTER_WORDS,
   MARKET_STATUS_FILTER_WORDS,
 } from "../domain/status";
+import { SEARCH_MAX_LENGTH, searchWords } from "../domain/search";
 import { isUtcDay, parseInstant } from "../lib/validators";
 import { invalidParameter } from "./errors";
 
@@ -38,6 +39,15 @@ export const boolParam = (description: string) =>
     .optional()
     .transform((v) => v === "true")
     .meta({ type: "boolean", default: false, description });
+
+/** `q`: full-text search words (src/domain/search.ts; never FTS5 syntax). */
+export const searchParam = (description: string) =>
+  z
+    .string()
+    .max(SEARCH_MAX_LENGTH, `must be at most ${SEARCH_MAX_LENGTH} characters`)
+    .refine((q) => searchWords(q).length > 0, "must contain a word (a letter or a digit)")
+    .meta({ description })
+    .optional();
 
 export const cursorParam = () =>
   z

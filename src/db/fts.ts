@@ -15,8 +15,8 @@ export interface FtsQueries {
   tickerPhrase: string;
   /** The words as one phrase, in the title column. */
   titlePhrase: string;
-  /** Every word in the title column. */
-  titleAll: string;
+  /** Every word in the title column; null for one word (then the same as `titlePhrase`). */
+  titleAll: string | null;
 }
 
 /** The relevance buckets of a search, best first: see docs/decisions/0081-fts5-external-content-triggers.md. */
@@ -26,6 +26,6 @@ export function ftsQueries(words: readonly string[], tickerColumn: string): FtsQ
     all: words.map(quote).join(" "),
     tickerPhrase: `${tickerColumn} : ${phrase}`,
     titlePhrase: `title : ${phrase}`,
-    titleAll: words.map((w) => `title : ${quote(w)}`).join(" AND "),
+    titleAll: words.length > 1 ? words.map((w) => `title : ${quote(w)}`).join(" AND ") : null,
   };
 }

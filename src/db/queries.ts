@@ -161,17 +161,27 @@ export type MarketSearchKey = [bucket: number, closeTs: number | null, ticker: s
 /**
  * The rows of `<table>_fts` matching every word, each with its bucket — 0: the words are the
  * ticker's (a phrase of its tokens); 1: a phrase of the title; 2: all in the title; else
- * `otherwise`. A derived table with LIMIT -1 (no limit): SQLite does not flatten it into the outer
- * join, so the bucket's three FTS queries run once, not again for each use of `bucket`.
+ * 3. A derived table with LIMIT -1 (no limit): SQLite does not flatten it into the outer query, so
+ * the bucket's three FTS queries run once, not again for each use of `bucket`. The page queries
+ * join it with `table.rowid = +hit.rid`: the unary + keeps SQLite from building an automatic index
+ * on the matches and driving the join from the table's side (a scan of the table, or of a
+ * filter's whole index range); the matches are the outer loop, one rowid lookup each.
  */
 function hits(table: "markets" | "events", f: FtsQueries, more: SQL = sql``) {
   const fts = sql.identifier(`${table}_fts`);
   const inSet = (match: string) => sql`rowid IN (SELECT rowid FROM ${fts} WHERE ${fts} MATCH ${match})`;
-  return sql`(SELECT rowid AS rid, CASE WHEN ${inSet(f.tickerPhrase)} THEN 0 WHEN ${inSet(f.titlePhrase)} THEN 1 WHEN ${inSet(f.titleAll)} THEN 2 ELSE 3 END AS bucket FROM ${fts} WHERE ${fts} MATCH ${f.all}${more} LIMIT -1) AS "hit"`;
+  // One word: "all in the title" is "a phrase of the title", so bucket 2 is empty and not computed.
+  const titleAll = f.titleAll === null ? sql`` : sql` WHEN ${inSet(f.titleAll)} THEN 2`;
+  return sql`(SELECT rowid AS rid, CASE WHEN ${inSet(f.tickerPhrase)} THEN 0 WHEN ${inSet(f.titlePhrase)} THEN 1${titleAll} ELSE 3 END AS bucket FROM ${fts} WHERE ${fts} MATCH ${f.all}${more} LIMIT -1) AS "hit"`;
 }
 const hitBucket = sql<number>`"hit"."bucket"`.mapWith(Number);
 
-/** The page query of GET /markets?q= (exported for bench/search.ts). */
+/**
+ * The page query of GET /markets?q= (exported for bench/search.ts). Two steps: the inner query
+ * orders the matches by (bucket, close_ts, ticker) reading only those keys and the filters'
+ * columns, and keeps `limit + 1`; only those rows are then read whole and joined with their event
+ * (SQLite would otherwise carry every matching row's ~60 columns and event through the sort).
+ */
 export function marketsSearchPageQuery(
   db: Db,
   filter: MarketFilter,
@@ -184,14 +194,20 @@ export function marketsSearchPageQuery(
     const [b, closeTs, ticker] = after;
     conds.push(or(sql`${hitBucket} > ${b}`, and(sql`${hitBucket} = ${b}`, afterMarketKey([closeTs, ticker])))!);
   }
-  return db
-    .select({ market: markets, event: eventMetaColumns, bucket: hitBucket })
+  const page = db
+    .select({ rid: sql<number>`${markets}.rowid`.as("rid"), bucket: sql<number>`${hitBucket}`.as("bucket") })
     .from(markets)
-    .innerJoin(hits("markets", ftsQueries(words, "ticker")), sql`"hit"."rid" = ${markets}.rowid`)
-    .leftJoin(events, eq(events.event_ticker, markets.event_ticker))
+    .innerJoin(hits("markets", ftsQueries(words, "ticker")), sql`${markets}.rowid = +"hit"."rid"`)
     .where(and(...conds))
     .orderBy(hitBucket, asc(markets.close_ts), asc(markets.ticker))
-    .limit(limit + 1);
+    .limit(limit + 1)
+    .as("page");
+  return db
+    .select({ market: markets, event: eventMetaColumns, bucket: sql<number>`"page"."bucket"`.mapWith(Number) })
+    .from(page)
+    .innerJoin(markets, sql`${markets}.rowid = "page"."rid"`)
+    .leftJoin(events, eq(events.event_ticker, markets.event_ticker))
+    .orderBy(sql`"page"."bucket"`, asc(markets.close_ts), asc(markets.ticker));
 }
 
 export async function searchMarkets(
@@ -300,7 +316,7 @@ export function eventsSearchPageQuery(
   return db
     .select({ event: events, market_count: marketCount, bucket: hitBucket })
     .from(events)
-    .innerJoin(hits("events", f, viaSeries), sql`"hit"."rid" = ${events}.rowid`)
+    .innerJoin(hits("events", f, viaSeries), sql`${events}.rowid = +"hit"."rid"`)
     .where(and(...c))
     .orderBy(hitBucket, asc(events.event_ticker))
     .limit(limit + 1);
