@@ -39,7 +39,7 @@ export const MCP_INSTRUCTIONS = [
   "Paging: list tools return `cursor`; null means the last page, otherwise pass it back unchanged with the same filters to get the next page. `limit` sets the page size.",
   "Times: arguments take ISO-8601 dates (2026-03-01, UTC midnight) or timestamps with a zone (2026-03-01T17:00:00Z); `date` / `has_stream_on` are UTC days YYYY-MM-DD. Answers give Kalshi's times as RFC 3339 strings and stream times (ts, first_ts, last_ts, effective_ts) as Unix milliseconds.",
   "Market status: `status` takes a filter word (see list_markets' schema); `active` = tradeable now, `open` also includes unopened and paused markets.",
-  "Typical workflow: open Economics markets closing before a date that had stream data on a day, then their builders — list_markets {category: 'Economics', status: 'open', closing_before: DATE, has_stream_on: DAY} (or intersect list_markets with list_tickers {date: DAY}), following `cursor` to the end; then get_ticker {ticker} for each (price_history over the last 100 trades, volume_profile over 5 minutes; get_price_history / get_volume_profile for other windows).",
+  "Typical workflow: open Economics markets closing before a date that had stream data on a day, then their builders — list_markets {category: 'Economics', status: 'open', closing_before: DATE, has_stream_on: DAY} (or intersect list_markets with list_tickers {date: DAY}), following `cursor` to the end; then get_ticker {ticker} for each (price_history over the last 100 trades, volume_profile over 5 minutes; get_price_history / get_volume_profile for other windows). Or all of it in one call: screen_markets with the same filters, conditions on the builder values (`where`, e.g. \"volatility>0.5,ratio>=0.6\") and `sort` (at most 500 candidate markets per call; `screened.capped` says when more matched).",
   "Errors come back as tool errors (isError) whose text is the API error {error: {code, message, details}}: e.g. not_found for an unknown ticker, invalid_parameter naming the argument.",
 ].join("\n");
 
@@ -91,6 +91,7 @@ function workflowText(a: Record<string, string | undefined>): string {
     `1. Call list_markets {category: "${category}", status: "open", closing_before: "${a.closing_before}", has_stream_on: "${a.day}"} and follow \`cursor\` until it is null.`,
     "2. For each market, call get_ticker {ticker} for the latest ticker, top of book, price_history and volume_profile (get_price_history / get_volume_profile for other windows).",
     "3. Build signals from those values. Prices are in cents; *_dollars fields are dollars.",
+    `Or in one call: screen_markets {category: "${category}", status: "open", closing_before: "${a.closing_before}", has_stream_on: "${a.day}"} with \`where\` conditions on the builder values and \`sort\`, following \`cursor\`.`,
   ].join("\n");
 }
 

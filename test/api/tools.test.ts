@@ -361,6 +361,7 @@ describe("POST /mcp (Streamable HTTP, SDK client)", () => {
       "has_stream_on",
       "list_tickers",
       "get_ticker",
+      "screen_markets",
     ])
       expect(instructions, word).toContain(word);
     expect(client.getServerVersion()?.name).toBe("ssmd");
@@ -497,7 +498,16 @@ describe("POST /mcp (Streamable HTTP, SDK client)", () => {
     expect(prompts.map((p) => p.name)).toEqual(["stream_signals"]);
     const got = await client.getPrompt({ name: "stream_signals", arguments: { closing_before: "2027-01-01", day } });
     const text = (got.messages[0]!.content as { text: string }).text;
-    for (const word of ["list_markets", "get_ticker", "Economics", "2027-01-01", day, "has_stream_on", "cursor"])
+    for (const word of [
+      "list_markets",
+      "get_ticker",
+      "screen_markets",
+      "Economics",
+      "2027-01-01",
+      day,
+      "has_stream_on",
+      "cursor",
+    ])
       expect(text, word).toContain(word);
     await expect(client.getPrompt({ name: "stream_signals", arguments: { day } })).rejects.toMatchObject({
       code: -32602,
