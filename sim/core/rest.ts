@@ -3,6 +3,7 @@
  * vocabularies, limits and key-based cursors. Pure: takes a path and query, returns a status
  * and a JSON body; HTTP framing, rate limits and faults live in simulator.ts.
  */
+import { getCandlesticks } from "./candlesticks";
 import { isoSeconds } from "./format";
 import { renderEvent, renderMarket, renderSeries, type Json } from "./render";
 import { EVENT_STATUS_FILTERS, FILTER_TO_STATUS_CODES, STATUS_FILTERS, bucketOf, type StatusFilter } from "./status";
@@ -533,6 +534,10 @@ export function routeOf(path: string): string | null {
   if (s.length === 2 && s[0] === "markets" && s[1] === "trades") return "/markets/trades";
   if (s.length === 2 && s[0] === "series" && s[1] === "fee_changes") return "/series/fee_changes";
   if (s.length === 2 && s[0] === "exchange" && (s[1] === "status" || s[1] === "schedule")) return `/exchange/${s[1]}`;
+  if (s.length === 5 && s[0] === "series" && s[2] === "markets" && s[4] === "candlesticks")
+    return "/series/{series_ticker}/markets/{ticker}/candlesticks";
+  if (s.length === 4 && s[0] === "historical" && s[1] === "markets" && s[3] === "candlesticks")
+    return "/historical/markets/{ticker}/candlesticks";
   if (s[0] === "historical") {
     if (s.length === 2 && (s[1] === "cutoff" || s[1] === "markets")) return `/historical/${s[1]}`;
     if (s.length === 3 && s[1] === "markets") return "/historical/markets/{ticker}";
@@ -562,6 +567,16 @@ export function handleRest(ctx: RestContext, method: string, path: string, q: UR
       return getMarket(ctx, arg, true);
     case "/historical/cutoff":
       return historicalCutoff(ctx);
+    case "/series/{series_ticker}/markets/{ticker}/candlesticks":
+    case "/historical/markets/{ticker}/candlesticks": {
+      const historical = seg[0] === "historical";
+      const ticker = decodeURIComponent(seg[historical ? 2 : 3] ?? "");
+      const fail = (status: number, code: string, details: string): never => {
+        throw new ApiError(status, code, status === 404 ? "not found" : "invalid parameters", details);
+      };
+      const route = { series: decodeURIComponent(seg[1] ?? ""), ticker, historical, fail };
+      return getCandlesticks(ctx.world, q, { ...route, isHistorical: (m) => isHistorical(ctx, m) });
+    }
     case "/events":
       return listEvents(ctx, q, false);
     case "/events/multivariate":

@@ -44,9 +44,35 @@ export interface TradeQuery {
   beforeSeq: number | null;
 }
 
+/**
+ * One minute of a market's trades, kept for every trade ever recorded (the tape itself is pruned):
+ * what `GET …/candlesticks` (./candlesticks.ts) serves. The minute and the order of open/close
+ * are those of the WebSocket frames — `ts` in whole seconds, ties by trade_id — so a candle equals
+ * the one a client builds from the same trades.
+ */
+export interface TapeMinute {
+  /** Minute start, Unix s. */
+  startS: number;
+  open: number;
+  high: number;
+  low: number;
+  close: number;
+  /** (ts s, trade_id) of the opening and closing trade. */
+  openKey: [number, string];
+  closeKey: [number, string];
+  /** Σ count (hundredths) and Σ yesPrice·count. */
+  volumeH: number;
+  pv: number;
+  trades: number;
+}
+
+const keyLess = (a: [number, string], b: [number, string]) => a[0] < b[0] || (a[0] === b[0] && a[1] < b[1]);
+
 export class TradeTape {
   private seq = 0;
   private readonly byTicker = new Map<string, TapeTrade[]>();
+  /** Per ticker: its minutes by start (s). */
+  readonly minutes = new Map<string, Map<number, TapeMinute>>();
   recorded = 0;
 
   constructor(readonly perTicker: number = TRADES_PER_TICKER_DEFAULT) {}
@@ -56,10 +82,43 @@ export class TradeTape {
     let list = this.byTicker.get(t.ticker);
     if (!list) this.byTicker.set(t.ticker, (list = []));
     list.push(rec);
+    this.addToMinute(rec);
     // Amortized pruning: let the list grow 25 % past the bound, then cut back to it.
     if (list.length > this.perTicker + Math.max(16, this.perTicker >> 2)) list.splice(0, list.length - this.perTicker);
     this.recorded++;
     return rec;
+  }
+
+  private addToMinute(t: TapeTrade): void {
+    const tsS = Math.floor(t.timeMs / 1000);
+    const startS = tsS - (tsS % 60);
+    const key: [number, string] = [tsS, t.tradeId];
+    let byStart = this.minutes.get(t.ticker);
+    if (!byStart) this.minutes.set(t.ticker, (byStart = new Map()));
+    const m = byStart.get(startS);
+    const p = t.yesPrice;
+    if (!m) {
+      byStart.set(startS, {
+        startS,
+        open: p,
+        high: p,
+        low: p,
+        close: p,
+        openKey: key,
+        closeKey: key,
+        volumeH: t.countH,
+        pv: p * t.countH,
+        trades: 1,
+      });
+      return;
+    }
+    if (keyLess(key, m.openKey)) [m.open, m.openKey] = [p, key];
+    if (keyLess(m.closeKey, key)) [m.close, m.closeKey] = [p, key];
+    m.high = Math.max(m.high, p);
+    m.low = Math.min(m.low, p);
+    m.volumeH += t.countH;
+    m.pv += p * t.countH;
+    m.trades++;
   }
 
   /** Newest first (descending seq); `more` when further matching trades exist. */

@@ -24,6 +24,12 @@ import { errorMessage } from "../lib/errors";
 import { isRetryableStatus, parseRetryAfter, retryDelayMs } from "./retry";
 import { realSleep, TokenBucket } from "./ratelimit";
 import {
+  KalshiCandlestickSchema,
+  KalshiCandlesticksEnvelopeSchema,
+  KalshiCandlesticksQuery,
+  type KalshiCandlestick,
+} from "./wire/history";
+import {
   kalshiErrorBody,
   KalshiErrorResponseSchema,
   KalshiEventEnvelopeSchema,
@@ -99,7 +105,7 @@ export interface SkippedItem {
   /** What failed, e.g. `status: Invalid input: expected string, received undefined`. */
   issues: string;
   /** What kind of item was skipped. */
-  kind?: "market" | "event" | "series" | "series_fee_change" | "trade";
+  kind?: "market" | "event" | "series" | "series_fee_change" | "trade" | "candlestick";
   /** For nested markets: the event they were in. */
   parent?: string;
 }
@@ -264,6 +270,31 @@ export class KalshiClient {
 
   listTrades(q: KalshiTradesQuery = {}): AsyncGenerator<KalshiPage<KalshiTrade>> {
     return this.paginate(q, (query) => this.getTradesPage(query));
+  }
+
+  /**
+   * Candlesticks of one market, oldest first (docs/kalshi-wire.md §2.13): the series route, or the
+   * historical route for a market settled before the cutoff. A malformed candle is skipped and reported.
+   */
+  async getCandlesticks(
+    market: { series: string; ticker: string; historical?: boolean },
+    q: KalshiCandlesticksQuery,
+  ): Promise<KalshiPage<KalshiCandlestick>> {
+    const parsed = KalshiCandlesticksQuery.safeParse(q);
+    if (!parsed.success) throw new KalshiQueryError(`invalid candlesticks query: ${formatIssues(parsed.error)}`);
+    const t = encodeURIComponent(market.ticker);
+    const path = market.historical
+      ? `/historical/markets/${t}/candlesticks`
+      : `/series/${encodeURIComponent(market.series)}/markets/${t}/candlesticks`;
+    const { url, body } = await this.get(path, parsed.data, KalshiCandlesticksEnvelopeSchema);
+    const { items, skipped } = this.parseItems(
+      url,
+      body.candlesticks,
+      KalshiCandlestickSchema,
+      "end_period_ts",
+      "candlestick",
+    );
+    return { items, skipped, cursor: null };
   }
 
   // -------------------------------------------------------------------------------------------
