@@ -85,6 +85,14 @@ module.exports = {
       to: { path: "^src/", pathNot: "^src/lib/(?!decimal\\.ts$)" },
     },
     {
+      name: "app-only-the-client",
+      severity: "error",
+      comment:
+        "The web app (browser code) reaches the Worker's code only through the typed client (src/api/client.ts) and the live messages' types (src/stream/live.ts, imported as types: the bundle gets none of it).",
+      from: { path: "^app/" },
+      to: { path: "^(src|sim|cli)/", pathNot: "^src/api/client\\.ts$|^src/stream/live\\.ts$" },
+    },
+    {
       name: "drizzle-only-in-db",
       severity: "error",
       comment: "Part of 'all SQL inside src/db': only src/db builds queries with drizzle.",
@@ -97,6 +105,6 @@ module.exports = {
     tsPreCompilationDeps: true,
     tsConfig: { fileName: "tsconfig.json" },
     builtInModules: { add: ["cloudflare:workers", "cloudflare:sockets", "cloudflare:email"] },
-    enhancedResolveOptions: { extensions: [".ts", ".d.ts", ".js", ".mjs", ".cjs", ".json"] },
+    enhancedResolveOptions: { extensions: [".ts", ".tsx", ".d.ts", ".js", ".mjs", ".cjs", ".json"] },
   },
 };

@@ -3,12 +3,13 @@
  * `npm start`: the whole service on this machine, offline.
  *  1. the Kalshi simulator (sim/server.ts) on SSMD_SIM_PORT (default 8788), unless KALSHI_BASE_URL is set;
  *  2. local D1 migrations (wrangler d1 migrations apply --local);
- *  3. the Worker on SSMD_PORT (8787), in workerd with local D1, KV and Durable Objects:
+ *  3. the web app built (vite build app → app/dist, served by the Worker as static assets);
+ *  4. the Worker on SSMD_PORT (8787), in workerd with local D1, KV and Durable Objects:
  *     - `npm start`: the deploy bundle served by Miniflare directly (scripts/serve-worker.mjs) —
  *       production-like, no hot-reload proxy in front of the Worker;
  *     - `npm run dev` (or `--dev`): under `wrangler dev`, with hot reload;
- *  4. a first full sync through the admin route, with progress, so there is data within a minute;
- *  5. the Cron Triggers of wrangler.toml, fired locally (neither runtime fires them by itself).
+ *  5. a first full sync through the admin route, with progress, so there is data within a minute;
+ *  6. the Cron Triggers of wrangler.toml, fired locally (neither runtime fires them by itself).
  */
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
@@ -163,6 +164,10 @@ async function main() {
     "--persist-to",
     persistDir,
   ]);
+
+  // The web app (app/ → app/dist, wrangler.toml [assets]): built each start, so it matches the source.
+  log("building the web app (vite build app → app/dist)");
+  await runToEnd(join(root, "node_modules", ".bin", "vite"), ["build", "app", "--logLevel", "warn"]);
 
   const vars = [`KALSHI_BASE_URL:${kalshiBase}`, `KALSHI_WS_URL:${kalshiWs}`, `SSMD_ADMIN_TOKEN:${adminToken}`];
   let worker;

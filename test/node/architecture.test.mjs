@@ -52,7 +52,7 @@ test("the documented dependency rules are exactly the enforced ones", () => {
   assert.deepEqual(documented, enforced);
   assert.match(section("Dependency rules"), /npm run lint:deps/);
   const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8"));
-  assert.match(pkg.scripts["lint:deps"], /depcruise src sim cli --config \.dependency-cruiser\.cjs/);
+  assert.match(pkg.scripts["lint:deps"], /depcruise src sim cli app --config \.dependency-cruiser\.cjs/);
   assert.match(pkg.scripts["lint:deps"], /scripts\/check-sql\.ts/);
   // `npm test` runs the rules before the test suites.
   assert.match(pkg.scripts.test, /npm run lint:deps && .*vitest run/);

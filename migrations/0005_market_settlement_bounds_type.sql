@@ -1,1 +1,0 @@
-ALTER TABLE `markets` ADD `settlement_bounds_type` text;

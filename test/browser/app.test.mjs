@@ -1,0 +1,201 @@
+/**
+ * The web app in headless Chromium against the service as `npm start` runs it: the explorer's rows
+ * are exactly GET /markets's for the same filters and pages, the market page shows its data and the
+ * fee /fees quotes, the chart draws the ticker's trades, a trade pushed through
+ * POST /admin/ingest/trades shows on the open live panel within a second, the operations page
+ * follows a sync to completion — with no console error and no request leaving the machine.
+ */
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import { startHarness } from "./harness.mjs";
+
+/** @type {import("./harness.mjs").Harness} */
+let h;
+before(async () => {
+  h = await startHarness({ markets: 1500, env: { SSMD_READ_RATE_LIMIT: "100000" } });
+});
+after(() => h?.close());
+
+/** @param {string} path */
+async function api(path) {
+  const r = await fetch(h.service.origin + path);
+  assert.equal(r.status, 200, `${path}: ${r.status}`);
+  return r.json();
+}
+
+/** @param {unknown[]} trades */
+async function pushTrades(trades) {
+  const r = await fetch(`${h.service.origin}/admin/ingest/trades`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${h.service.token}`, "content-type": "application/json" },
+    body: JSON.stringify({ trades }),
+  });
+  assert.equal(r.status, 200, await r.text());
+}
+
+/**
+ * The explorer's row tickers once they equal `expected` (the table re-renders after each request).
+ * @param {import("playwright-core").Page} page
+ * @param {string[]} expected
+ */
+async function rowsBecome(page, expected) {
+  await page
+    .waitForFunction(
+      (want) =>
+        JSON.stringify(
+          [...document.querySelectorAll("table.markets tbody tr")].map((r) => r.getAttribute("data-ticker")),
+        ) === JSON.stringify(want),
+      expected,
+      { timeout: 10_000 },
+    )
+    .catch(() => {});
+  const got = await page.$$eval("table.markets tbody tr", (rs) => rs.map((r) => r.getAttribute("data-ticker")));
+  assert.deepEqual(got, expected);
+}
+
+/** @param {{ markets: { ticker: string }[] }} body */
+const tickers = (body) => body.markets.map((m) => m.ticker);
+
+test("explorer: lists GET /markets's first page, and each filter changes the rows as /markets would", async () => {
+  const page = await h.open("/");
+  await rowsBecome(page, tickers(await api("/markets?limit=50")));
+
+  await page.selectOption("select[name=status]", "active");
+  await rowsBecome(page, tickers(await api("/markets?limit=50&status=active")));
+  assert.match(page.url(), /status=active/);
+
+  const some = (await api("/markets?limit=1&status=active")).markets[0];
+  await page.fill("input[name=category]", some.event.category);
+  await page.press("input[name=category]", "Enter");
+  await rowsBecome(
+    page,
+    tickers(await api(`/markets?limit=50&status=active&category=${encodeURIComponent(some.event.category)}`)),
+  );
+
+  await page.fill("input[name=series]", some.series_ticker);
+  await page.press("input[name=series]", "Enter");
+  const q = `status=active&category=${encodeURIComponent(some.event.category)}&series=${encodeURIComponent(some.series_ticker)}`;
+  await rowsBecome(page, tickers(await api(`/markets?limit=50&${q}`)));
+
+  // The closing window, as UTC instants in the URL.
+  const close = some.close_time.slice(0, 16);
+  await page.fill("input[name=closing_before]", close);
+  await page.press("input[name=closing_before]", "Enter");
+  await page.waitForURL(/closing_before=/);
+  await rowsBecome(page, tickers(await api(`/markets?limit=50&${q}&closing_before=${close}:00Z`)));
+
+  // The URL carries the filters: a reload shows the same rows.
+  const url = page.url();
+  await page.reload();
+  await rowsBecome(page, tickers(await api(`/markets?limit=50&${q}&closing_before=${close}:00Z`)));
+  assert.equal(page.url(), url);
+  await page.close();
+  h.assertClean();
+});
+
+test("explorer: Next and Previous page with /markets's cursor; sorting reorders the page", async () => {
+  const page = await h.open("/?limit=25");
+  const first = await api("/markets?limit=25");
+  await rowsBecome(page, tickers(first));
+  await page.click("text=Next →");
+  const second = await api(`/markets?limit=25&cursor=${encodeURIComponent(first.cursor)}`);
+  await rowsBecome(page, tickers(second));
+  assert.match(page.url(), /cursor=/);
+  await page.click("text=← Previous");
+  await rowsBecome(page, tickers(first));
+
+  await page.click("th button:has-text('Volume')");
+  const byVolume = [...first.markets].sort((a, b) => b.volume - a.volume || a.ticker.localeCompare(b.ticker));
+  await rowsBecome(page, tickers({ markets: byVolume }));
+  assert.equal(await page.getAttribute("th[aria-sort=descending] button", "title"), "Sort this page by Volume");
+  await page.close();
+  h.assertClean();
+});
+
+test("market page: its data, its series' fee, and a fee quote equal to GET /fees's", async () => {
+  const m = (await api("/markets?limit=1&status=active")).markets[0];
+  const page = await h.open(`/market/${encodeURIComponent(m.ticker)}`);
+  await page.waitForSelector("#market-title");
+  assert.equal(await page.textContent("#market-title .ticker"), m.ticker);
+  assert.equal((await page.textContent("[data-field=yes_ask]"))?.split(" ")[0], `${m.yes_ask}¢`);
+  assert.equal(await page.getAttribute("[data-field=yes_ask]", "title"), `$${(m.yes_ask / 100).toFixed(2)}`);
+  assert.ok((await page.textContent("main"))?.includes(m.rules_primary));
+
+  await page.fill("input[name=price]", "0.37");
+  await page.fill("input[name=contracts]", "23");
+  await page.selectOption("select[name=role]", "maker");
+  await page.click("button:has-text('Quote fee')");
+  await page.waitForSelector("[data-testid=fee]");
+  const quote = await api(`/fees?series=${m.series_ticker}&price=0.37&contracts=23&role=maker`);
+  assert.equal(await page.textContent("[data-testid=fee]"), `$${quote.quote.fee_dollars}`);
+  await page.close();
+  h.assertClean();
+});
+
+test("live panel: the chart draws the trades; a trade pushed through POST /admin/ingest/trades shows within 1 s", async () => {
+  const m = (await api("/markets?limit=1&status=active")).markets[0];
+  const now = Date.now();
+  const trades = Array.from({ length: 20 }, (_, i) => ({
+    type: "trade",
+    ticker: m.ticker,
+    trade_id: `browser-${now}-${i}`,
+    ts: now - 60_000 + i * 2000,
+    price_dollars: (0.3 + 0.01 * (i % 7)).toFixed(4),
+    count_fp: `${1 + i}.00`,
+    taker_side: i % 3 === 0 ? "no" : "yes",
+  }));
+  await pushTrades(trades);
+  const page = await h.open(`/market/${encodeURIComponent(m.ticker)}`);
+  await page.waitForSelector(".conn-live");
+  await page.waitForSelector(`[data-trade-id="${trades.at(-1)?.trade_id}"]`);
+  assert.equal(await page.getAttribute(".chart", "data-points"), "20");
+  // Not a blank canvas: the plotted line's pixels differ from the background.
+  const inked = await page.$eval(".chart canvas", (c) => {
+    const canvas = /** @type {HTMLCanvasElement} */ (c);
+    const d = canvas.getContext("2d")?.getImageData(0, 0, canvas.width, canvas.height).data ?? [];
+    let n = 0;
+    for (let i = 3; i < d.length; i += 4) if (/** @type {number} */ (d[i]) > 0) n++;
+    return n;
+  });
+  assert.ok(inked > 500, `only ${inked} painted pixels`);
+
+  const id = `browser-${now}-late`;
+  const pushedAt = Date.now();
+  await pushTrades([
+    {
+      type: "trade",
+      ticker: m.ticker,
+      trade_id: id,
+      ts: now,
+      price_dollars: "0.4400",
+      count_fp: "5.00",
+      taker_side: "yes",
+    },
+  ]);
+  await page.waitForSelector(`[data-trade-id="${id}"]`, { timeout: 1000 });
+  const ms = Date.now() - pushedAt;
+  assert.ok(ms <= 1000, `${ms} ms`);
+  assert.equal(await page.getAttribute(".chart", "data-points"), "21");
+  await page.close();
+  h.assertClean();
+});
+
+test("operations: the token once, a full sync started from the page runs to completion", async () => {
+  const page = await h.open("/ops");
+  await page.fill("input[name=token]", h.service.token);
+  await page.click("button:has-text('Open')");
+  await page.waitForSelector("[data-testid=connected]");
+  await page.click("button:has-text('Start full sync')");
+  const started = await page.waitForSelector("text=/full sync (started|joined): run /");
+  const runId = /run (\S+)/.exec((await started.textContent()) ?? "")?.[1];
+  assert.ok(runId);
+  await page.waitForSelector(`tr[data-run-id="${runId}"]`);
+  await page.waitForSelector(`tr[data-run-id="${runId}"][data-status=succeeded]`, { timeout: 120_000 });
+  assert.equal(await page.isVisible("[data-testid=running-run]"), false);
+  // The token stays in this tab: a new tab asks again.
+  const other = await h.open("/ops");
+  await other.waitForSelector("input[name=token]");
+  await other.close();
+  await page.close();
+  h.assertClean();
+});
