@@ -13,19 +13,24 @@ export interface FtsQueries {
   all: string;
   /** The words as one phrase, in the ticker column. */
   tickerPhrase: string;
-  /** The words as one phrase, in the title column. */
-  titlePhrase: string;
-  /** Every word in the title column; null for one word (then the same as `titlePhrase`). */
-  titleAll: string | null;
+  /** Matches of `all` whose title does not hold the words as one phrase. */
+  notTitlePhrase: string;
+  /** Matches of `all` whose title lacks one of the words; null for one word (then `notTitlePhrase`). */
+  notTitleAll: string | null;
 }
 
-/** The relevance buckets of a search, best first: see docs/decisions/0081-fts5-external-content-triggers.md. */
+/**
+ * The FTS5 queries of a search's relevance buckets (docs/decisions/0081-fts5-external-content-triggers.md).
+ * The title buckets are asked as complements ("matches NOT in the title"): a word common in titles
+ * then gives small sets to build instead of sets as large as the matches.
+ */
 export function ftsQueries(words: readonly string[], tickerColumn: string): FtsQueries {
   const phrase = quote(words.join(" "));
+  const all = words.map(quote).join(" ");
   return {
-    all: words.map(quote).join(" "),
+    all,
     tickerPhrase: `${tickerColumn} : ${phrase}`,
-    titlePhrase: `title : ${phrase}`,
-    titleAll: words.length > 1 ? words.map((w) => `title : ${quote(w)}`).join(" AND ") : null,
+    notTitlePhrase: `(${all}) NOT (title : ${phrase})`,
+    notTitleAll: words.length > 1 ? `(${all}) NOT (${words.map((w) => `title : ${quote(w)}`).join(" AND ")})` : null,
   };
 }

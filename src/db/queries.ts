@@ -169,10 +169,10 @@ export type MarketSearchKey = [bucket: number, closeTs: number | null, ticker: s
  */
 function hits(table: "markets" | "events", f: FtsQueries, more: SQL = sql``) {
   const fts = sql.identifier(`${table}_fts`);
-  const inSet = (match: string) => sql`rowid IN (SELECT rowid FROM ${fts} WHERE ${fts} MATCH ${match})`;
+  const set = (match: string) => sql`(SELECT rowid FROM ${fts} WHERE ${fts} MATCH ${match})`;
   // One word: "all in the title" is "a phrase of the title", so bucket 2 is empty and not computed.
-  const titleAll = f.titleAll === null ? sql`` : sql` WHEN ${inSet(f.titleAll)} THEN 2`;
-  return sql`(SELECT rowid AS rid, CASE WHEN ${inSet(f.tickerPhrase)} THEN 0 WHEN ${inSet(f.titlePhrase)} THEN 1${titleAll} ELSE 3 END AS bucket FROM ${fts} WHERE ${fts} MATCH ${f.all}${more} LIMIT -1) AS "hit"`;
+  const titleAll = f.notTitleAll === null ? sql`` : sql` WHEN rowid NOT IN ${set(f.notTitleAll)} THEN 2`;
+  return sql`(SELECT rowid AS rid, CASE WHEN rowid IN ${set(f.tickerPhrase)} THEN 0 WHEN rowid NOT IN ${set(f.notTitlePhrase)} THEN 1${titleAll} ELSE 3 END AS bucket FROM ${fts} WHERE ${fts} MATCH ${f.all}${more} LIMIT -1) AS "hit"`;
 }
 const hitBucket = sql<number>`"hit"."bucket"`.mapWith(Number);
 
