@@ -128,6 +128,7 @@ export const markets = sqliteTable(
     fractional_trading_enabled: integer("fractional_trading_enabled", { mode: "boolean" }),
     early_close_condition: text("early_close_condition"),
     price_level_structure: text("price_level_structure"),
+    settlement_bounds_type: text("settlement_bounds_type"),
     price_ranges: jsonText("price_ranges"),
     strike_type: text("strike_type"),
     floor_strike: real("floor_strike"),

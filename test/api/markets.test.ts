@@ -38,6 +38,7 @@ interface ApiMarket {
   no_ask_dollars: string | null;
   no_side_derived: boolean;
   volume_fp: string | null;
+  settlement_bounds_type: string | null;
   extra: unknown;
   deleted_at: string | null;
   event: {
@@ -157,8 +158,9 @@ describe("GET /markets", () => {
         expect(m.no_side_derived).toBe(false);
         expect(m.no_bid_dollars).toBe(w.no_bid_dollars);
       }
-      // unknown wire field kept in extra
-      expect(m.extra).toMatchObject({ settlement_bounds_type: "default" });
+      // a wire field with a column is served from it, not from extra
+      expect(m.settlement_bounds_type).toBe("default");
+      expect(m.extra ?? {}).not.toHaveProperty("settlement_bounds_type");
       const ev = cat.events.find((e) => e.event_ticker === w.event_ticker)!;
       expect(m.event).toMatchObject({
         event_ticker: ev.event_ticker,

@@ -93,6 +93,7 @@ export const KalshiMarketSchema = z.looseObject({
   expiration_value: optString,
   early_close_condition: optString,
   price_level_structure: optString,
+  settlement_bounds_type: optString, // "default" | "floor" (reported, docs/kalshi-wire.md §2.12); kept open
   price_ranges: z.array(KalshiPriceRangeSchema).nullish(),
   strike_type: optString,
   floor_strike: optNumber,

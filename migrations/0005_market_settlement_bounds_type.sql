@@ -1,0 +1,1 @@
+ALTER TABLE `markets` ADD `settlement_bounds_type` text;
