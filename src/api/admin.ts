@@ -7,7 +7,13 @@ import type { Context, MiddlewareHandler } from "hono";
 import { bearerAuth } from "hono/bearer-auth";
 import { CACHE_SCOPES, currentGenerations, generationStats } from "../cache/generation";
 import { cacheStats } from "../cache/read-through";
-import type { StartSyncResult, SyncMode, SyncRunStatus, SyncTrigger } from "../sync/types";
+import {
+  type StartSyncResult,
+  type SyncMode,
+  SyncRunSchema,
+  type SyncRunStatus,
+  type SyncTrigger,
+} from "../sync/types";
 import { ApiError, errorBody, notFound } from "./errors";
 import { createApiApp, type AppEnv } from "./factory";
 import { adminErrors, conflictError, jsonContent, notFoundError, readErrors } from "./openapi-helpers";
@@ -50,38 +56,6 @@ export const adminAuth: MiddlewareHandler<AppEnv> = async (c, next) => {
   }) as MiddlewareHandler<AppEnv>;
   return check(c, next);
 };
-
-/** The counters every run reports; the coordinator may add more (phase, per-listing detail), passed through. */
-export const SyncProgressSchema = z
-  .object({
-    listings_total: z.number().int(),
-    listings_done: z.number().int(),
-    pages: z.number().int(),
-    items_seen: z.number().int(),
-    rows_written: z.number().int(),
-    soft_deleted: z.number().int(),
-    undeleted: z.number().int(),
-    retries: z.number().int(),
-    skipped_items: z.number().int(),
-    errors: z.array(z.string()),
-  })
-  .openapi("SyncProgress");
-
-export const SyncRunSchema = z
-  .object({
-    run_id: z.string(),
-    mode: z.enum(["full", "incremental"]),
-    trigger: z.enum(["cron", "admin"]),
-    status: z.enum(["running", "succeeded", "failed"]),
-    started_at: z.string(),
-    finished_at: z.string().nullable(),
-    progress: SyncProgressSchema,
-    error: z.string().nullable(),
-  })
-  .openapi("SyncRun");
-// Whatever the coordinator returns must fit the documented schema.
-const _syncRunFits = (run: SyncRunStatus): z.infer<typeof SyncRunSchema> => run;
-void _syncRunFits;
 
 const SyncStartBody = z.strictObject({
   mode: z.enum(["full", "incremental"], { error: "must be full or incremental" }),

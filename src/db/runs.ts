@@ -4,6 +4,7 @@
  * statistics, the mirror of each run in `sync_runs`, the last finished run. All D1 SQL lives in
  * src/db (scripts/check-sql.ts).
  */
+import type { syncRuns } from "./schema";
 
 /** D1 has no events yet (a first load pages events before markets). */
 export async function hasNoEvents(db: D1Database): Promise<boolean> {
@@ -18,13 +19,8 @@ export async function optimizeDb(db: D1Database): Promise<void> {
   await db.prepare("PRAGMA optimize").run();
 }
 
-interface FinishedRunRecord {
-  id: string;
-  mode: string;
-  finished_at: number;
-  /** The run's progress counters as stored (JSON text), or null. */
-  stats: string | null;
-}
+/** A finished run's record as stored (the `sync_runs` table). */
+type FinishedRunRecord = Pick<typeof syncRuns.$inferSelect, "id" | "mode" | "stats"> & { finished_at: number };
 
 /** The most recently started sync run that finished, or null. */
 export async function lastFinishedRun(db: D1Database): Promise<FinishedRunRecord | null> {
@@ -35,17 +31,8 @@ export async function lastFinishedRun(db: D1Database): Promise<FinishedRunRecord
     .first<FinishedRunRecord>();
 }
 
-/** The sync_runs row mirrored from the coordinator (one small write per step). */
-export interface SyncRunMirror {
-  id: string;
-  mode: string;
-  trigger: string;
-  status: string;
-  started_at: number;
-  finished_at: number | null;
-  stats: string;
-  error: string | null;
-}
+/** The sync_runs row mirrored from the coordinator (one small write per step): the table's row. */
+type SyncRunMirror = typeof syncRuns.$inferSelect;
 
 export async function upsertSyncRun(db: D1Database, r: SyncRunMirror): Promise<void> {
   await db
