@@ -11,7 +11,12 @@ export default defineConfig({
       return {
         wrangler: { configPath: "./wrangler.toml" },
         miniflare: {
+          // The tests run with READ_RATE_LIMIT "off" (below) so none is throttled or slowed by the
+          // limiter; the limit itself is tested through READ_LIMITER_TEST, a binding of the same kind
+          // as wrangler.toml's READ_LIMITER (test/api/rate-limit.test.ts).
+          ratelimits: { READ_LIMITER_TEST: { namespace_id: "1002", simple: { limit: 5, period: 10 } } },
           bindings: {
+            READ_RATE_LIMIT: "off",
             TEST_MIGRATIONS: await readD1Migrations("./migrations"),
             SIM_ORIGIN: simOrigin,
             KALSHI_BASE_URL: `${simOrigin}/trade-api/v2`,

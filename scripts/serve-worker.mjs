@@ -96,6 +96,17 @@ export async function serveWorker(o) {
   // other modules are the Text ones of wrangler.toml's [[rules]] (the /docs assets, src/api/docs.ts).
   const { modulesRules, ...workerOptions } = unstable_getMiniflareWorkerOptions(config).workerOptions;
   const modules = bundleModules(o.bundleDir, modulesRules ?? []);
+  // SSMD_READ_RATE_LIMIT: READ_LIMITER's requests per address and period here instead of
+  // wrangler.toml's, or "off" for none (the load benches; docs/decisions/0089-read-rate-limit.md).
+  const readLimit = process.env.SSMD_READ_RATE_LIMIT;
+  // wrangler's types leave `ratelimits` untyped here, as `bindings` below.
+  const ratelimits = /** @type {Record<string, { simple: { limit: number } }>} */ (workerOptions.ratelimits ?? {});
+  const limiter = ratelimits.READ_LIMITER;
+  if (readLimit !== undefined && readLimit !== "off" && limiter) {
+    if (!/^[1-9]\d*$/.test(readLimit))
+      throw new Error(`SSMD_READ_RATE_LIMIT must be a positive integer, got '${readLimit}'`);
+    limiter.simple.limit = Number(readLimit);
+  }
   const mf = new Miniflare(
     convertV4MiniflareOptions({
       host: o.host,
@@ -120,6 +131,7 @@ export async function serveWorker(o) {
           // wrangler's types leave `bindings` untyped here (its miniflare types are not this miniflare's).
           bindings: {
             .../** @type {Record<string, import("miniflare").Json> | undefined} */ (workerOptions.bindings),
+            ...(readLimit === "off" ? { READ_RATE_LIMIT: "off" } : {}),
             ...o.vars,
           },
         },

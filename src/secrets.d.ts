@@ -7,4 +7,6 @@ interface Env {
   KALSHI_API_KEY_ID?: string;
   /** PKCS#8 PEM RSA private key for Kalshi request signing. */
   KALSHI_PRIVATE_KEY?: string;
+  /** "off": the public routes are not rate limited (the tests, the load benches); otherwise READ_LIMITER applies. */
+  READ_RATE_LIMIT?: string;
 }

@@ -3,5 +3,6 @@ declare namespace Cloudflare {
   interface Env {
     TEST_MIGRATIONS: import("cloudflare:test").D1Migration[];
     SIM_ORIGIN: string;
+    READ_LIMITER_TEST: RateLimit;
   }
 }

@@ -22,6 +22,7 @@ import { marketsApp } from "./markets";
 import { handleMcp } from "./mcp";
 import { finishDocument } from "./openapi-doc";
 import { screenApp } from "./screen";
+import { internalRequest, rateLimitReads } from "./rate-limit";
 import { seriesApp } from "./series";
 import { tickersApp } from "./tickers";
 import { TOOLS } from "./tool-registry";
@@ -65,6 +66,8 @@ const base = createApiApp();
 base.use("*", requestId());
 base.use("*", secureHeaders({ crossOriginResourcePolicy: "cross-origin" }));
 base.use("*", corsFromEnv);
+// Before the ETag, cache and D1 work: a refused request costs none of them (decision 0089).
+base.use("*", rateLimitReads);
 // An SSE stream never ends: the ETag middleware would wait to hash it (GET /tickers/{ticker}/live).
 const etagMw = etag();
 base.use("*", (c, next) => (c.req.header("Accept")?.includes("text/event-stream") ? next() : etagMw(c, next)));
@@ -74,7 +77,7 @@ base.onError(handleError);
 base.notFound((c) => errorResponse(c, new ApiError(404, "not_found", `no route ${c.req.method} ${c.req.path}`)));
 
 /** Forwards tool calls into this same router (the REST route answers). */
-const dispatch: Dispatch = (req, env, ctx) => app.fetch(req, env, ctx);
+const dispatch: Dispatch = (req, env, ctx) => app.fetch(internalRequest(req), env, ctx);
 
 export const app = base
   .route("/", healthApp)

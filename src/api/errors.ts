@@ -20,6 +20,7 @@ export const ErrorCodeSchema = z.enum([
   "conflict",
   "unsupported_fee_type",
   "method_not_allowed",
+  "rate_limited",
   "upgrade_required",
   "too_many_subscribers",
   "unavailable",
