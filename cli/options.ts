@@ -37,8 +37,9 @@ export function parseCommandLine(argv: readonly string[], specs: readonly Option
   try {
     parsed = parseArgs({ args: [...argv], options: config, strict: true, allowPositionals: true, tokens: true });
   } catch (e) {
-    // node:util's messages name the option; the first line is the whole story.
-    throw new UsageError((e instanceof Error ? e.message : String(e)).split("\n")[0]!);
+    // node:util's messages name the option; the first line, without its advice on '--', is the whole story.
+    const message = (e instanceof Error ? e.message : String(e)).split("\n")[0]!;
+    throw new UsageError(message.replace(/\. To specify .*$/, ""));
   }
   const seen = new Set<string>();
   for (const t of parsed.tokens) {
