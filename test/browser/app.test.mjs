@@ -43,7 +43,7 @@ async function rowsBecome(page, expected) {
     .waitForFunction(
       (want) =>
         JSON.stringify(
-          [...document.querySelectorAll("table.markets tbody tr")].map((r) => r.getAttribute("data-ticker")),
+          Array.from(document.querySelectorAll("table.markets tbody tr")).map((r) => r.getAttribute("data-ticker")),
         ) === JSON.stringify(want),
       expected,
       { timeout: 10_000 },
