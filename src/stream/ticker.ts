@@ -40,6 +40,13 @@ import {
 } from "./history-store";
 import { MAX_PRICE_WINDOW, MAX_VOLUME_WINDOW_MS, prunableCount } from "./retention";
 import { packTrades, unpackTrade, type PackedTrades } from "./trade-pack";
+import {
+  fetchHistory,
+  type HistoryBackfillRequest,
+  type HistoryBackfillResult,
+  type HistoryPlan,
+} from "./history-backfill";
+import { KalshiClient } from "../kalshi/client";
 
 export interface ApplyTradesResult {
   added: number;
@@ -251,7 +258,7 @@ export class TickerState {
   }
 
   /** Adds a batch of trades for this ticker: deduplicated by trade_id, placed by (ts, id). */
-  applyPacked(ticker: string, p: PackedTrades): ApplyTradesResult {
+  applyPacked(ticker: string, p: PackedTrades, fromBackfill = false): ApplyTradesResult {
     const res: ApplyTradesResult = { added: 0, duplicates: 0, outside: 0, rejected: 0 };
     if (!this.bind(ticker)) return { ...res, rejected: p.ids.length };
     const rows: TradeRow[] = [];
@@ -281,6 +288,8 @@ export class TickerState {
       res.added++;
     }
     if (rows.length > 0) this.insertBatch(rows);
+    if (!fromBackfill && rows.length > 0)
+      this.history.noteStreamStart(rows.reduce((m, r) => Math.min(m, r[1]), Infinity));
     this.history.flush();
     this.prune();
     this.counters.trades_added += res.added;
@@ -391,6 +400,22 @@ export class TickerState {
     return this.history.candles(q);
   }
 
+  /** What a history backfill of this ticker should fetch now (./history-store.ts plan). */
+  historyPlan(series: string, historical: boolean, nowMs: number): HistoryPlan | null {
+    if (this.ticker === null) return null;
+    const oldest = this.retained.length === 0 ? null : this.retained.tsAt(0);
+    return { ticker: this.ticker, series, historical, ...this.history.plan(oldest, nowMs) };
+  }
+
+  /** Puts fetched history in place: Kalshi's minutes before plan.beforeMs, trades after it (deduplicated). */
+  applyHistory(plan: HistoryPlan, candles: Parameters<HistoryStore["putRest"]>[2], trades: StreamTrade[]) {
+    const minutes = this.history.putRest(plan.fromMs, plan.beforeMs, candles);
+    const { packed, rejected } = packTrades(trades.filter((t) => t.ticker === plan.ticker));
+    const res = this.applyPacked(plan.ticker, packed, true);
+    this.history.noteTradesBackfill(plan.beforeMs, plan.toMs);
+    return { rest_minutes: minutes, ...res, rejected: res.rejected + rejected };
+  }
+
   recentTrades(limit = 100): StreamTrade[] {
     if (this.ticker === null) return [];
     const len = this.retained.length;
@@ -495,10 +520,45 @@ export class TickerObject extends DurableObject<Env> {
   async candles(q: CandlesQuery): Promise<ReturnType<TickerState["candles"]>> {
     return this.state.candles(q);
   }
+  /**
+   * Fills this ticker's history from Kalshi (./history-backfill.ts): candlesticks before the first
+   * minute it holds trades for, trades from there on. Requests paced by the client's token bucket.
+   */
+  async backfillHistory(req: HistoryBackfillRequest): Promise<HistoryBackfillAnswer> {
+    const plan = this.state.historyPlan(req.series, req.historical ?? false, req.now_ms ?? Date.now());
+    if (plan === null) return { status: "unknown_ticker" };
+    let requests = 0;
+    const client = new KalshiClient({
+      baseUrl: req.base_url ?? this.env.KALSHI_BASE_URL,
+      readsPerSecond: HISTORY_READS_PER_SECOND,
+      onEvent: (e) => {
+        if (e.type === "request") requests++;
+      },
+    });
+    const fetched = await fetchHistory(client, plan);
+    const applied = this.state.applyHistory(plan, fetched.candles, fetched.trades);
+    return {
+      status: "ok",
+      value: {
+        from_ts: plan.fromMs,
+        rest_before_ts: plan.beforeMs,
+        to_ts: plan.toMs,
+        requests,
+        invalid: fetched.invalid,
+        truncated: fetched.truncated,
+        ...applied,
+      },
+    };
+  }
   async recentTrades(limit?: number): Promise<StreamTrade[]> {
     return this.state.recentTrades(limit);
   }
 }
+
+/** A history backfill's reads are paced at most this fast per object (the sync keeps the rest of Kalshi's limit). */
+const HISTORY_READS_PER_SECOND = 10;
+
+export type HistoryBackfillAnswer = { status: "unknown_ticker" } | { status: "ok"; value: HistoryBackfillResult };
 
 /** First index of a sorted ring whose ts is > cutoff (binary search). */
 function firstIndexAfter(ring: TradeRing, cutoff: number): number {
