@@ -7,7 +7,7 @@
  *   ssmd secmaster show TICKER [--json]
  */
 import type { z } from "zod";
-import type { FeeTierOut, MarketWithEventOut, SeriesFeeSchema } from "../src/api/schemas";
+import type { FeeTierOut, MarketWithEventOut, SeriesFeeOut } from "../src/api/schemas";
 import { MARKET_STATUS_FILTER_WORDS } from "../src/domain/status";
 import type { SyncRunStatus } from "../src/sync/types";
 import { errorMessage } from "../src/lib/errors";
@@ -204,7 +204,7 @@ const listCommand: Command = {
 /** The parts of GET /fees `show` prints, typed from the API's own schemas (src/api/schemas.ts). */
 interface FeesAnswer {
   tier: FeeTierOut;
-  series: z.infer<typeof SeriesFeeSchema> | null;
+  series: z.infer<typeof SeriesFeeOut> | null;
 }
 
 function kv(rows: Array<[string, string | number | boolean | null | undefined]>): string {

@@ -16,8 +16,9 @@ import {
 } from "./params";
 import { presentEvent, presentMarket } from "./present";
 import { cachedJson } from "./respond";
-import { EventDetailSchema, EventListSchema } from "./schemas";
-import { defineTool, pathArg, pathRequest, routeOutput } from "./tools";
+import { EventDetailOut, EventListOut } from "./schemas";
+import { defineTool, pathArg, pathRequest } from "./tools";
+import { detailArg, EVENT_MARKET_VIEW, EVENT_VIEW, EventDetailView, EventListView, viewQuery } from "./views";
 
 export const EventsQuerySchema = z.strictObject({
   category: tokenParam("Category, exact (e.g. Economics)"),
@@ -26,11 +27,13 @@ export const EventsQuerySchema = z.strictObject({
   include_deleted: boolParam("Include soft-deleted events"),
   limit: limitParam(),
   cursor: cursorParam(),
+  fields: EVENT_VIEW.param("event", "event_ticker,title,status,market_count"),
 });
 
 const EventPathSchema = z.strictObject({ event_ticker: tickerPath("event_ticker", "Event ticker") });
 const EventDetailQuery = z.strictObject({
   include_deleted: boolParam("Include the event's soft-deleted markets"),
+  market_fields: EVENT_MARKET_VIEW.param("of the event's markets", "ticker,title,yes_bid,close_time"),
 });
 
 const listRoute = createRoute({
@@ -40,7 +43,7 @@ const listRoute = createRoute({
   tags: ["events"],
   summary: "List events with their market counts, in event_ticker order",
   request: { query: EventsQuerySchema },
-  responses: { 200: jsonContent(EventListSchema, "A page of events"), ...readErrors },
+  responses: { 200: jsonContent(EventListOut, "A page of events"), ...readErrors },
 });
 
 const getRoute = createRoute({
@@ -50,7 +53,7 @@ const getRoute = createRoute({
   tags: ["events"],
   summary: "One event with its markets",
   request: { params: EventPathSchema, query: EventDetailQuery },
-  responses: { 200: jsonContent(EventDetailSchema, "The event and its markets"), ...readErrors, ...notFoundError },
+  responses: { 200: jsonContent(EventDetailOut, "The event and its markets"), ...readErrors, ...notFoundError },
 });
 
 export const eventsApp = createApiApp()
@@ -67,7 +70,10 @@ export const eventsApp = createApiApp()
           q.limit,
           after,
         );
-        return { events: page.rows.map(presentEvent), cursor: page.next === null ? null : encodeCursor([page.next]) };
+        return {
+          events: page.rows.map((r) => EVENT_VIEW.apply(presentEvent(r), q.fields)),
+          cursor: page.next === null ? null : encodeCursor([page.next]),
+        };
       },
     });
   })
@@ -80,7 +86,10 @@ export const eventsApp = createApiApp()
       load: async () => {
         const found = await getEvent(openDb(c.env.DB), event_ticker, q.include_deleted);
         if (!found) throw notFound("event", event_ticker);
-        return { event: presentEvent(found.event), markets: found.markets.map(presentMarket) };
+        return {
+          event: presentEvent(found.event),
+          markets: found.markets.map((m) => EVENT_MARKET_VIEW.apply(presentMarket(m), q.market_fields)),
+        };
       },
     });
   });
@@ -90,18 +99,22 @@ export const eventTools = [
     name: "list_events",
     title: "List events",
     description:
-      "List Kalshi events (groups of related markets) filtered by category, status (derived from the event's markets; see the `status` parameter) or series, each with its market count; ordered by event_ticker. Paging: the answer's `cursor` is null on the last page; otherwise pass it back unchanged, with the same filters, for the next page. Use get_event for an event's markets.",
+      "List Kalshi events (groups of related markets) filtered by category, status (derived from the event's markets; see the `status` parameter) or series, each with its market count; ordered by event_ticker. Paging: the answer's `cursor` is null on the last page; otherwise pass it back unchanged, with the same filters, for the next page. Use get_event for an event's markets. `fields` answers only the fields named (e.g. event_ticker,title,status,market_count).",
     input: EventsQuerySchema,
-    output: routeOutput(listRoute),
+    output: EventListView,
     request: (args) => ({ path: "/events", query: args }),
   }),
   defineTool({
     name: "get_event",
     title: "Get an event with its markets",
     description:
-      "Get one Kalshi event by event ticker, with all its markets (not paged; soft-deleted ones only with `include_deleted`). Market prices are in cents with exact `*_dollars` twins in dollars; volumes in contracts. Unknown event → error not_found.",
-    input: z.strictObject({ event_ticker: pathArg("Event ticker, e.g. KXCPI-26MAR"), ...EventDetailQuery.shape }),
-    output: routeOutput(getRoute),
-    request: (args) => pathRequest(args, "event_ticker", (t) => `/events/${t}`),
+      'Get one Kalshi event by event ticker, with all its markets (not paged; soft-deleted ones only with `include_deleted`). Market prices are in cents with exact `*_dollars` twins in dollars; volumes in contracts. Unknown event → error not_found. Answers a compact view of each market by default (ticker, event_ticker, series_ticker, category, title, yes_sub_title, status, close_time, prices in cents, volumes in contracts); `detail: "full"` answers every market field, `market_fields` exactly the fields named.',
+    input: z.strictObject({
+      event_ticker: pathArg("Event ticker, e.g. KXCPI-26MAR"),
+      ...EventDetailQuery.shape,
+      detail: detailArg,
+    }),
+    output: EventDetailView,
+    request: (args) => pathRequest(viewQuery(args, "market_fields"), "event_ticker", (t) => `/events/${t}`),
   }),
 ];

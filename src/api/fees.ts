@@ -1,6 +1,6 @@
 /** GET /fees: tier coefficients, a series' fee schedule in force at an instant, and the get_fees tool. */
 import { createRoute, z } from "@hono/zod-openapi";
-import { FEE_FORMULA, FeeInputError, quoteFee, UnsupportedFeeTypeError, type FeeQuote } from "../fees";
+import { FEE_FORMULA, FeeInputError, FeeQuoteSchema, quoteFee, UnsupportedFeeTypeError, type FeeQuote } from "../fees";
 import { contractsInput, dollarPriceInput } from "../lib/validators";
 import { getSeries, getSeriesFeeSchedule, listFeeTiers, openDb } from "../db/queries";
 import { ApiError, ErrorResponseSchema, invalidParameter, notFound } from "./errors";
@@ -9,7 +9,7 @@ import { jsonContent, notFoundError, readErrors } from "./openapi-helpers";
 import { instantParam, tokenParam } from "./params";
 import { feeInForce, presentFeeTier } from "./present";
 import { cachedJson } from "./respond";
-import { FeeTierSchema, SeriesFeeSchema } from "./schemas";
+import { FeeTierOut, SeriesFeeOut } from "./schemas";
 import { defineTool, routeOutput } from "./tools";
 
 export const DEFAULT_TIER = "default";
@@ -36,34 +36,17 @@ export const FeesQuerySchema = z.strictObject({
   }),
 });
 
-export const FeeQuoteSchema = z
-  .object({
-    price_dollars: z.string(),
-    contracts: z.string(),
-    role: z.enum(["maker", "taker"]),
-    action: z.enum(["buy", "sell"]),
-    fee_type: z.string(),
-    fee_multiplier: z.string(),
-    coefficient: z.string(),
-    effective_coefficient: z.string(),
-    raw_fee_dollars: z.string().openapi({ description: "Exact unrounded fee" }),
-    trade_fee_dollars: z.string().openapi({ description: "Raw fee rounded up to $0.0001" }),
-    rounding_fee_dollars: z.string(),
-    fee_dollars: z.string().openapi({ description: "Trade fee + rounding fee: what the fill costs" }),
-    precision: z.enum(["cent", "centicent"]),
-    formula: z.string(),
-  })
-  .openapi("FeeQuote");
-
 const QUOTE_PARAMS = ["price", "contracts", "role", "action", "precision"] as const;
 
 export const FeesSchema = z
   .object({
-    tier: FeeTierSchema,
-    series: SeriesFeeSchema.nullable(),
-    quote: FeeQuoteSchema.nullable().openapi({
-      description: `Present when \`price\` and \`contracts\` are given. ${FEE_FORMULA}. Without \`series\` the general table applies (fee_type quadratic, multiplier 1: makers pay nothing). Source and rounding rules: docs/fees.md`,
-    }),
+    tier: FeeTierOut,
+    series: SeriesFeeOut.nullable(),
+    quote: FeeQuoteSchema.openapi("FeeQuote")
+      .nullable()
+      .openapi({
+        description: `Present when \`price\` and \`contracts\` are given. ${FEE_FORMULA}. Without \`series\` the general table applies (fee_type quadratic, multiplier 1: makers pay nothing). Source and rounding rules: docs/fees.md`,
+      }),
   })
   .openapi("Fees");
 
@@ -130,7 +113,7 @@ export const feesApp = createApiApp().openapi(feesRoute, async (c) => {
           },
         );
       }
-      let series: z.infer<typeof SeriesFeeSchema> | null = null;
+      let series: z.infer<typeof SeriesFeeOut> | null = null;
       if (q.series !== undefined) {
         const [row, schedule] = await Promise.all([getSeries(db, q.series), getSeriesFeeSchedule(db, q.series)]);
         if (!row) throw notFound("series", q.series);

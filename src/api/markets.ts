@@ -20,8 +20,9 @@ import {
 } from "./params";
 import { presentMarketWithEvent } from "./present";
 import { cachedJson } from "./respond";
-import { MarketDetailSchema, MarketListSchema } from "./schemas";
-import { defineTool, pathArg, pathRequest, routeOutput } from "./tools";
+import { MarketDetailOut, MarketListOut } from "./schemas";
+import { defineTool, pathArg, pathRequest } from "./tools";
+import { detailArg, MARKET_VIEW, MarketDetailView, MarketListView, viewQuery } from "./views";
 
 export const MarketsQuerySchema = z.strictObject({
   category: tokenParam("Series category, exact (e.g. Economics)"),
@@ -34,10 +35,11 @@ export const MarketsQuerySchema = z.strictObject({
   has_stream_on: dayParam("Only markets with stream data (feed kalshi) on this UTC day, YYYY-MM-DD"),
   limit: limitParam(),
   cursor: cursorParam(),
+  fields: MARKET_VIEW.param("market", "ticker,title,yes_bid,close_time"),
 });
 
 export const MarketPathSchema = z.strictObject({ ticker: tickerPath("ticker", "Market ticker") });
-const NoQuery = z.strictObject({});
+const MarketQuerySchema = z.strictObject({ fields: MARKET_VIEW.param("market", "ticker,title,yes_bid,close_time") });
 
 const listRoute = createRoute({
   method: "get",
@@ -48,7 +50,7 @@ const listRoute = createRoute({
   description:
     "Ordered by (close_time, ticker). `cursor` pages through every match exactly once; filters must stay the same between pages.",
   request: { query: MarketsQuerySchema },
-  responses: { 200: jsonContent(MarketListSchema, "A page of markets"), ...readErrors },
+  responses: { 200: jsonContent(MarketListOut, "A page of markets"), ...readErrors },
 });
 
 const getRoute = createRoute({
@@ -57,8 +59,8 @@ const getRoute = createRoute({
   operationId: "get_market",
   tags: ["markets"],
   summary: "One market with its event metadata",
-  request: { params: MarketPathSchema, query: NoQuery },
-  responses: { 200: jsonContent(MarketDetailSchema, "The market"), ...readErrors, ...notFoundError },
+  request: { params: MarketPathSchema, query: MarketQuerySchema },
+  responses: { 200: jsonContent(MarketDetailOut, "The market"), ...readErrors, ...notFoundError },
 });
 
 export const marketsApp = createApiApp()
@@ -80,19 +82,23 @@ export const marketsApp = createApiApp()
       query: q,
       load: async () => {
         const page = await listMarkets(openDb(c.env.DB), filter, q.limit, after);
-        return { markets: page.rows.map(presentMarketWithEvent), cursor: page.next ? encodeCursor(page.next) : null };
+        return {
+          markets: page.rows.map((r) => MARKET_VIEW.apply(presentMarketWithEvent(r), q.fields)),
+          cursor: page.next ? encodeCursor(page.next) : null,
+        };
       },
     });
   })
   .openapi(getRoute, async (c) => {
     const { ticker } = c.req.valid("param");
+    const { fields } = c.req.valid("query");
     return cachedJson(c, {
       scopes: ["markets", "events"],
-      query: {},
+      query: { fields },
       load: async () => {
         const row = await getMarket(openDb(c.env.DB), ticker);
         if (!row) throw notFound("market", ticker);
-        return { market: presentMarketWithEvent(row) };
+        return { market: MARKET_VIEW.apply(presentMarketWithEvent(row), fields) };
       },
     });
   });
@@ -102,18 +108,22 @@ export const marketTools = [
     name: "list_markets",
     title: "List markets",
     description:
-      "List Kalshi markets from ssmd's security master (each with its event), filtered by category, status (see the `status` parameter: `active` = tradeable now; `open` also includes not-yet-open and paused markets), exact raw status (`status_raw`), series, close-time window [`closing_after`, `closing_before`) (ISO-8601 date or timestamp with zone) and `has_stream_on` (YYYY-MM-DD: only markets with stream data that UTC day). Ordered by (close_time, ticker). Paging: the answer's `cursor` is null on the last page; otherwise pass it back unchanged, with the same filters, for the next page. Units: a price named as Kalshi/the seed names it (`yes_bid`, `last_price`, …) is in cents (fractional below a cent); its `*_dollars` twin is the exact dollar string; volume and open interest are contracts (`*_fp`: exact strings).",
-    input: MarketsQuerySchema,
-    output: routeOutput(listRoute),
-    request: (args) => ({ path: "/markets", query: args }),
+      "List Kalshi markets from ssmd's security master (each with its event), filtered by category, status (see the `status` parameter: `active` = tradeable now; `open` also includes not-yet-open and paused markets), exact raw status (`status_raw`), series, close-time window [`closing_after`, `closing_before`) (ISO-8601 date or timestamp with zone) and `has_stream_on` (YYYY-MM-DD: only markets with stream data that UTC day). Ordered by (close_time, ticker). Paging: the answer's `cursor` is null on the last page; otherwise pass it back unchanged, with the same filters, for the next page. Units: a price named as Kalshi/the seed names it (`yes_bid`, `last_price`, …) is in cents (fractional below a cent); its `*_dollars` twin is the exact dollar string; volume and open interest are contracts (`*_fp`: exact strings). Answers a compact view of each market by default (ticker, event_ticker, series_ticker, category, title, yes_sub_title, status, close_time, yes_bid/yes_ask/no_bid/no_ask/last_price in cents, volume/volume_24h/open_interest in contracts); `detail: \"full\"` answers every field (exact `*_dollars`/`*_fp` strings, rules, strikes, the event), `fields` exactly the fields named.",
+    input: MarketsQuerySchema.extend({ detail: detailArg }),
+    output: MarketListView,
+    request: (args) => ({ path: "/markets", query: viewQuery(args) }),
   }),
   defineTool({
     name: "get_market",
     title: "Get a market",
     description:
-      "Get one Kalshi market by ticker, with its event metadata, prices (cents; `*_dollars` twins in dollars), volume and open interest (contracts), normalized and raw status, times (RFC 3339). Also answers for a soft-deleted market (`deleted_at` set). Unknown ticker → error not_found.",
-    input: z.strictObject({ ticker: pathArg("Market ticker, e.g. KXBTCD-26MAR1317-T65499.99") }),
-    output: routeOutput(getRoute),
-    request: (args) => pathRequest(args, "ticker", (t) => `/markets/${t}`),
+      'Get one Kalshi market by ticker, with its event metadata, prices (cents; `*_dollars` twins in dollars), volume and open interest (contracts), normalized and raw status, times (RFC 3339). Also answers for a soft-deleted market (`deleted_at` set). Unknown ticker → error not_found. Answers a compact view of the market by default (ticker, event_ticker, series_ticker, category, title, yes_sub_title, status, close_time, yes_bid/yes_ask/no_bid/no_ask/last_price in cents, volume/volume_24h/open_interest in contracts); `detail: "full"` answers every field (exact `*_dollars`/`*_fp` strings, rules, strikes, the event), `fields` exactly the fields named.',
+    input: z.strictObject({
+      ticker: pathArg("Market ticker, e.g. KXBTCD-26MAR1317-T65499.99"),
+      ...MarketQuerySchema.shape,
+      detail: detailArg,
+    }),
+    output: MarketDetailView,
+    request: (args) => pathRequest(viewQuery(args), "ticker", (t) => `/markets/${t}`),
   }),
 ];

@@ -15,7 +15,7 @@ const Cents = z
   .openapi({ description: "Cents (may be fractional for sub-penny prices); null when absent" });
 const Count = z.number().nullable().openapi({ description: "Contracts (may be fractional); null when absent" });
 
-export const NormalizedStatus = z.enum(NORMALIZED_STATUSES);
+const NormalizedStatus = z.enum(NORMALIZED_STATUSES);
 type Status = z.infer<typeof NormalizedStatus>;
 const STATUSES = new Set<string>(NORMALIZED_STATUSES);
 const asStatus = (s: string): Status => (STATUSES.has(s) ? (s as Status) : "unknown");
@@ -94,41 +94,35 @@ export const SERIES_OUTPUT = tableOutput(series, {
 export const EVENT_META_OUTPUT = EVENT_OUTPUT.pick(
   Object.keys(eventMetaColumns) as Array<keyof typeof eventMetaColumns>,
 );
-export const EventMetaSchema = z.object(EVENT_META_OUTPUT.shape).openapi("EventMeta");
+export const EventMetaOut = z.object(EVENT_META_OUTPUT.shape).openapi("EventMeta");
 
-export const MarketSchema = z.object(MARKET_OUTPUT.shape).openapi("Market");
+export const MarketOut = z.object(MARKET_OUTPUT.shape).openapi("Market");
 
-export const MarketWithEventSchema = MarketSchema.extend({ event: EventMetaSchema.nullable() }).openapi(
-  "MarketWithEvent",
-);
-export type MarketWithEventOut = z.infer<typeof MarketWithEventSchema>;
+export const MarketWithEventOut = MarketOut.extend({ event: EventMetaOut.nullable() }).openapi("MarketWithEvent");
+export type MarketWithEventOut = z.infer<typeof MarketWithEventOut>;
 
-export const MarketListSchema = z
+export const MarketListOut = z
   .object({
-    markets: z.array(MarketWithEventSchema),
+    markets: z.array(MarketWithEventOut),
     cursor: z.string().nullable().openapi({ description: "Pass as `cursor` for the next page; null on the last page" }),
   })
   .openapi("MarketList");
 
-export const MarketDetailSchema = z.object({ market: MarketWithEventSchema }).openapi("MarketDetail");
+export const MarketDetailOut = z.object({ market: MarketWithEventOut }).openapi("MarketDetail");
 
-export const EventSchema = z
+export const EventOut = z
   .object({
     ...EVENT_OUTPUT.shape,
     market_count: z.number().int().openapi({ description: "Markets of this event that are not soft-deleted" }),
   })
   .openapi("Event");
-export type EventOut = z.infer<typeof EventSchema>;
+export type EventOut = z.infer<typeof EventOut>;
 
-export const EventListSchema = z
-  .object({ events: z.array(EventSchema), cursor: z.string().nullable() })
-  .openapi("EventList");
+export const EventListOut = z.object({ events: z.array(EventOut), cursor: z.string().nullable() }).openapi("EventList");
 
-export const EventDetailSchema = z
-  .object({ event: EventSchema, markets: z.array(MarketSchema) })
-  .openapi("EventDetail");
+export const EventDetailOut = z.object({ event: EventOut, markets: z.array(MarketOut) }).openapi("EventDetail");
 
-export const FeeScheduleEntrySchema = z
+export const FeeScheduleEntryOut = z
   .object({
     effective_ts: z
       .number()
@@ -147,20 +141,20 @@ export const FeeScheduleEntrySchema = z
       .openapi({ description: "Kalshi fee-change ids seen for this change (the feed repeats changes under new ids)" }),
   })
   .openapi("FeeScheduleEntry");
-export type FeeScheduleEntryOut = z.infer<typeof FeeScheduleEntrySchema>;
+export type FeeScheduleEntryOut = z.infer<typeof FeeScheduleEntryOut>;
 
-export const SeriesSchema = z.object(SERIES_OUTPUT.shape).openapi("Series");
+export const SeriesOut = z.object(SERIES_OUTPUT.shape).openapi("Series");
 
-export const SeriesListSchema = z
-  .object({ series: z.array(SeriesSchema), cursor: z.string().nullable() })
+export const SeriesListOut = z
+  .object({ series: z.array(SeriesOut), cursor: z.string().nullable() })
   .openapi("SeriesList");
 
-export const SeriesDetailSchema = z
+export const SeriesDetailOut = z
   .object({
-    series: SeriesSchema,
-    fee_in_force: FeeScheduleEntrySchema.openapi({ description: "The schedule entry in force now" }),
+    series: SeriesOut,
+    fee_in_force: FeeScheduleEntryOut.openapi({ description: "The schedule entry in force now" }),
     fee_schedule: z
-      .array(FeeScheduleEntrySchema)
+      .array(FeeScheduleEntryOut)
       .openapi({ description: "Every known fee change, oldest first (future ones included)" }),
   })
   .openapi("SeriesDetail");
@@ -168,7 +162,7 @@ export const SeriesDetailSchema = z
 const FEE_TIER_FORMULA =
   "fee = round_up(coefficient × fee_multiplier × C × P × (1 − P)), C = contracts, P = price in dollars (rounding: docs/fees.md)";
 
-export const FeeTierSchema = z
+export const FeeTierOut = z
   .object({
     tier: z.string().openapi({ description: "Tier name (the seed's `tier`)" }),
     description: z.string(),
@@ -186,12 +180,12 @@ export const FeeTierSchema = z
     }),
   })
   .openapi("FeeTier", { description: `Coefficients of Kalshi's quadratic fee: ${FEE_TIER_FORMULA}` });
-export type FeeTierOut = z.infer<typeof FeeTierSchema>;
+export type FeeTierOut = z.infer<typeof FeeTierOut>;
 
-export const SeriesFeeSchema = z
+export const SeriesFeeOut = z
   .object({
     series_ticker: z.string(),
     at: z.string().openapi({ format: "date-time", description: "The instant the schedule was evaluated at" }),
-    in_force: FeeScheduleEntrySchema,
+    in_force: FeeScheduleEntryOut,
   })
   .openapi("SeriesFee");

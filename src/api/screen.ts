@@ -16,14 +16,14 @@ import { mapLimit } from "../lib/async";
 import { tickerStub } from "../stream/forward";
 import { FEED } from "../stream/registry";
 import { MAX_VOLUME_WINDOW_MS } from "../stream/retention";
-import type { ScreenSummary } from "../stream/ticker";
+import type { ScreenSummary } from "../stream/snapshot";
 import { invalidParameter } from "./errors";
 import { createApiApp } from "./factory";
 import { MarketsQuerySchema } from "./markets";
 import { jsonContent, readErrors } from "./openapi-helpers";
 import { cursorParam, decodeCursor, encodeCursor, limitParam } from "./params";
 import { presentMarketWithEvent } from "./present";
-import { MarketWithEventSchema } from "./schemas";
+import { MarketWithEventOut } from "./schemas";
 import { parseDuration, PriceWindowQuery, VolumeWindowQuery } from "./tickers";
 import { defineTool, routeOutput } from "./tools";
 
@@ -147,7 +147,7 @@ const ScreenQuerySchema = z.strictObject({
 
 const ScreenRowSchema = z
   .object({
-    market: MarketWithEventSchema,
+    market: MarketWithEventOut,
     price_history: PriceHistorySchema.nullable().openapi({
       description: "Over the last `price_window` trades; null when the ticker has no stream data",
     }),

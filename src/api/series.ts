@@ -7,7 +7,7 @@ import { jsonContent, notFoundError, readErrors } from "./openapi-helpers";
 import { boolParam, cursorParam, decodeCursor, encodeCursor, limitParam, tickerPath, tokenParam } from "./params";
 import { feeInForce, presentFeeEntry, presentSeries } from "./present";
 import { cachedJson } from "./respond";
-import { SeriesDetailSchema, SeriesListSchema } from "./schemas";
+import { SeriesDetailOut, SeriesListOut } from "./schemas";
 import { defineTool, pathArg, pathRequest, routeOutput } from "./tools";
 
 export const SeriesQuerySchema = z.strictObject({
@@ -26,7 +26,7 @@ const listRoute = createRoute({
   tags: ["series"],
   summary: "List series (with fee type and multiplier), in ticker order",
   request: { query: SeriesQuerySchema },
-  responses: { 200: jsonContent(SeriesListSchema, "A page of series"), ...readErrors },
+  responses: { 200: jsonContent(SeriesListOut, "A page of series"), ...readErrors },
 });
 
 const getRoute = createRoute({
@@ -36,7 +36,7 @@ const getRoute = createRoute({
   tags: ["series"],
   summary: "One series with its fee in force and its fee schedule",
   request: { params: SeriesPathSchema, query: z.strictObject({}) },
-  responses: { 200: jsonContent(SeriesDetailSchema, "The series"), ...readErrors, ...notFoundError },
+  responses: { 200: jsonContent(SeriesDetailOut, "The series"), ...readErrors, ...notFoundError },
 });
 
 export const seriesApp = createApiApp()

@@ -9,7 +9,7 @@ import type { Context } from "hono";
 import { DEFAULT_PRICE_WINDOW, DEFAULT_VOLUME_WINDOW_MS, PriceHistorySchema, VolumeProfileSchema } from "../builders";
 import { pageOf } from "../db/queries";
 import { listTickerDays } from "../db/stream";
-import { StreamBookSchema, StreamTickerSchema, StreamTradeSchema } from "../stream/messages";
+import { TickerSnapshotSchema, TickerStatsSchema } from "../stream/snapshot";
 import { FEED } from "../stream/registry";
 import { MAX_PRICE_WINDOW, MAX_VOLUME_WINDOW_MS } from "../stream/retention";
 import { tickerStub } from "../stream/forward";
@@ -28,34 +28,11 @@ const REGISTRY_CACHE_CONTROL = "public, max-age=10, must-revalidate";
 // ---------------------------------------------------------------------------------------------
 // Schemas
 
-// price_history and volume_profile are declared once, with the builders (src/builders/schemas.ts).
-export { PriceHistorySchema, VolumeProfileSchema };
-
-const TickerStatsSchema = z
-  .object({
-    trades_retained: z.number().int(),
-    trades_added: z
-      .number()
-      .int()
-      .openapi({ description: "Counters from here on: since the ticker object last loaded" }),
-    duplicates: z.number().int(),
-    outside: z.number().int(),
-    tickers_applied: z.number().int(),
-    books_applied: z.number().int(),
-    last_trade: StreamTradeSchema.nullable(),
-  })
-  .openapi("TickerStreamStats");
-
-export const TickerDetailSchema = z
-  .object({
-    ticker: z.string(),
-    ticker_message: StreamTickerSchema.nullable(),
-    orderbook: StreamBookSchema.nullable(),
-    price_history: PriceHistorySchema,
-    volume_profile: VolumeProfileSchema,
-    stats: TickerStatsSchema,
-  })
-  .openapi("TickerStream");
+// The ticker object's answer is declared once, with the object (src/stream/snapshot.ts); its
+// price_history and volume_profile with the builders (src/builders/schemas.ts).
+const TickerDetailSchema = TickerSnapshotSchema.extend({
+  stats: TickerStatsSchema.openapi("TickerStreamStats"),
+}).openapi("TickerStream");
 
 const TickerDaySchema = z
   .object({ ticker: z.string(), first_ts: z.number().int(), last_ts: z.number().int(), messages: z.number().int() })

@@ -11,6 +11,7 @@
  * (10 @ $0.50 taker → $0.18). Per-order accumulator rebates across several fills are not modelled:
  * a quote is one fill of the whole order.
  */
+import { z } from "zod";
 import {
   add,
   ceilToScale,
@@ -26,10 +27,13 @@ import {
   type Decimal,
 } from "../lib/decimal";
 
-export type FeeRole = "maker" | "taker";
-export type FeeAction = "buy" | "sell";
+const FeeRoleSchema = z.enum(["maker", "taker"]);
+const FeeActionSchema = z.enum(["buy", "sell"]);
 /** Balance precision: "cent" for members through a broker/FCM (non-direct), "centicent" for direct members. */
-export type BalancePrecision = "cent" | "centicent";
+const BalancePrecisionSchema = z.enum(["cent", "centicent"]);
+type FeeRole = z.infer<typeof FeeRoleSchema>;
+type FeeAction = z.infer<typeof FeeActionSchema>;
+type BalancePrecision = z.infer<typeof BalancePrecisionSchema>;
 
 export interface FeeCoefficients {
   /** Decimal strings, e.g. "0.07". */
@@ -57,27 +61,26 @@ export interface FeeQuoteInput {
   precision?: BalancePrecision;
 }
 
-export interface FeeQuote {
-  price_dollars: string;
-  contracts: string;
-  role: FeeRole;
-  action: FeeAction;
-  fee_type: "quadratic" | "quadratic_with_maker_fees";
-  fee_multiplier: string;
-  /** Coefficient for the role before the multiplier ("0" for a maker on a series without maker fees). */
-  coefficient: string;
-  /** coefficient × fee_multiplier. */
-  effective_coefficient: string;
-  /** Exact, unrounded fee from the formula. */
-  raw_fee_dollars: string;
-  /** raw rounded up to $0.0001. */
-  trade_fee_dollars: string;
-  rounding_fee_dollars: string;
-  /** trade fee + rounding fee: what the fill costs in fees. */
-  fee_dollars: string;
-  precision: BalancePrecision;
-  formula: string;
-}
+/** A fee quote, declared once: quoteFee's result and the API's `FeeQuote` (src/api/fees.ts). */
+export const FeeQuoteSchema = z.object({
+  price_dollars: z.string(),
+  contracts: z.string(),
+  role: FeeRoleSchema,
+  action: FeeActionSchema,
+  fee_type: z.enum(["quadratic", "quadratic_with_maker_fees"]),
+  fee_multiplier: z.string(),
+  coefficient: z.string().meta({
+    description: 'Coefficient for the role before the multiplier ("0" for a maker on a series without maker fees)',
+  }),
+  effective_coefficient: z.string().meta({ description: "coefficient × fee_multiplier" }),
+  raw_fee_dollars: z.string().meta({ description: "Exact unrounded fee" }),
+  trade_fee_dollars: z.string().meta({ description: "Raw fee rounded up to $0.0001" }),
+  rounding_fee_dollars: z.string(),
+  fee_dollars: z.string().meta({ description: "Trade fee + rounding fee: what the fill costs" }),
+  precision: BalancePrecisionSchema,
+  formula: z.string(),
+});
+export type FeeQuote = z.infer<typeof FeeQuoteSchema>;
 
 export class FeeInputError extends RangeError {
   constructor(

@@ -6,7 +6,8 @@ import { mapLimit } from "../lib/async";
 import { errorMessage } from "../lib/errors";
 import type { StreamBook, StreamTicker, StreamTrade } from "./messages";
 import { FEED } from "./registry";
-import type { ApplyTradesResult, TickerObject } from "./ticker";
+import type { ApplyTradesResult } from "./snapshot";
+import type { TickerObject } from "./ticker";
 import { packTrades } from "./trade-pack";
 
 export const FORWARD_CONCURRENCY = 32;

@@ -253,16 +253,6 @@ export class HistoryStore {
     return put;
   }
 
-  /**
-   * What a history backfill should fetch now: candles for the retention window up to the first
-   * minute this object holds trades for (or that a previous backfill chose), trades from there to now.
-   */
-  plan(oldestHeldTs: number | null, nowMs: number): { fromMs: number; beforeMs: number; toMs: number } {
-    const first = Math.min(oldestHeldTs ?? nowMs, this.state.streamStartMs ?? nowMs, nowMs);
-    const beforeMs = this.state.restBefore ?? periodStart(first, MINUTE_MS);
-    return { fromMs: beforeMs - this.retentionDays * DAY_MS, beforeMs, toMs: Math.max(nowMs, beforeMs) };
-  }
-
   noteTradesBackfill(from: number, to: number): void {
     this.ensure();
     const prev = this.state.tradesBackfill;

@@ -40,6 +40,7 @@ import {
 } from "./history-store";
 import { MAX_PRICE_WINDOW, MAX_VOLUME_WINDOW_MS, prunableCount } from "./retention";
 import { packTrades, unpackTrade, type PackedTrades } from "./trade-pack";
+import type { ApplyTradesResult, ScreenSummary, TickerSnapshot, TickerStats } from "./snapshot";
 import {
   fetchHistory,
   type HistoryBackfillRequest,
@@ -47,15 +48,6 @@ import {
   type HistoryPlan,
 } from "./history-backfill";
 import { KalshiClient } from "../kalshi/client";
-
-export interface ApplyTradesResult {
-  added: number;
-  duplicates: number;
-  /** Too old to matter: below the prune frontier (outside every queryable window). */
-  outside: number;
-  /** Trades for another ticker or not in the stream format (a caller bug): not applied. */
-  rejected: number;
-}
 
 /**
  * Answer of a windowed query. Expected failures are values, not exceptions: an exception thrown
@@ -65,32 +57,6 @@ export type WindowAnswer<T> =
   | { status: "ok"; value: T }
   | { status: "unknown_ticker" }
   | { status: "bad_window"; message: string };
-
-export interface TickerStats {
-  trades_retained: number;
-  /** trades_added … books_applied count since this object instance loaded (reset by eviction). */
-  trades_added: number;
-  duplicates: number;
-  outside: number;
-  tickers_applied: number;
-  books_applied: number;
-  last_trade: StreamTrade | null;
-}
-
-export interface TickerSnapshot {
-  ticker: string;
-  ticker_message: StreamTicker | null;
-  orderbook: StreamBook | null;
-  price_history: PriceHistory;
-  volume_profile: VolumeProfile;
-  stats: TickerStats;
-}
-
-/** Both builders of a ticker over a screen's windows. */
-export interface ScreenSummary {
-  price_history: PriceHistory;
-  volume_profile: VolumeProfile;
-}
 
 export interface TickerBatch {
   /** This ticker's trades, in columns (`packTrades`). */

@@ -79,6 +79,7 @@ describe("GET /openapi.json", () => {
       "closing_after",
       "closing_before",
       "cursor",
+      "fields",
       "has_stream_on",
       "include_deleted",
       "limit",

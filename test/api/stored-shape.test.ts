@@ -7,7 +7,7 @@
 import { describe, expect, it } from "vitest";
 import { events, markets, series } from "../../src/db/schema";
 import { columnsOf, EVENT_SHAPE, MARKET_SHAPE, SERIES_SHAPE } from "../../src/db/shape";
-import { EventSchema, MarketSchema, SeriesSchema } from "../../src/api/schemas";
+import { EventOut, MarketOut, SeriesOut } from "../../src/api/schemas";
 import { presentEvent, presentMarket, presentSeries } from "../../src/api/present";
 import { KalshiEventSchema, KalshiMarketSchema, KalshiSeriesSchema } from "../../src/kalshi/wire/rest";
 
@@ -50,7 +50,7 @@ const TABLES = [
   {
     name: "markets",
     table: markets,
-    out: MarketSchema,
+    out: MarketOut,
     present: (r: Record<string, unknown>) => presentMarket(r as never),
     shape: MARKET_SHAPE,
     wire: KalshiMarketSchema,
@@ -58,7 +58,7 @@ const TABLES = [
   {
     name: "events",
     table: events,
-    out: EventSchema,
+    out: EventOut,
     present: (r: Record<string, unknown>) => presentEvent({ event: r as never, market_count: 0 }),
     shape: EVENT_SHAPE,
     wire: KalshiEventSchema,
@@ -66,7 +66,7 @@ const TABLES = [
   {
     name: "series",
     table: series,
-    out: SeriesSchema,
+    out: SeriesOut,
     present: (r: Record<string, unknown>) => presentSeries(r as never),
     shape: SERIES_SHAPE,
     wire: KalshiSeriesSchema,

@@ -48,18 +48,27 @@ const READ_ANNOTATIONS = { readOnlyHint: true, destructiveHint: false, idempoten
 let streamed: string;
 let day: string;
 
-/** One call of every tool, with the REST path that answers it. */
+/** The compact market view the market tools answer by default, as REST `fields`. */
+const COMPACT =
+  "ticker,event_ticker,series_ticker,category,title,yes_sub_title,status,close_time,yes_bid,yes_ask,no_bid,no_ask,last_price,volume,volume_24h,open_interest";
+
+/** One call of every tool (each view of the market tools), with the REST path that answers it. */
 function everyToolCall(): Array<[string, Record<string, unknown>, string]> {
   const m = cat.markets[0]!;
   const enc = encodeURIComponent;
   return [
-    ["list_markets", { status: "open", limit: 3 }, "/markets?status=open&limit=3"],
-    ["get_market", { ticker: m.ticker }, `/markets/${enc(m.ticker)}`],
+    ["list_markets", { status: "open", limit: 3 }, `/markets?status=open&limit=3&fields=${COMPACT}`],
+    ["list_markets", { status: "open", limit: 3, detail: "full" }, "/markets?status=open&limit=3"],
+    ["list_markets", { limit: 3, fields: "yes_bid,title" }, "/markets?limit=3&fields=ticker,title,yes_bid"],
+    ["get_market", { ticker: m.ticker }, `/markets/${enc(m.ticker)}?fields=${COMPACT}`],
+    ["get_market", { ticker: m.ticker, detail: "full" }, `/markets/${enc(m.ticker)}`],
+    ["get_market", { ticker: m.ticker, fields: "event,volume" }, `/markets/${enc(m.ticker)}?fields=volume,event`],
     ["list_events", { limit: 3 }, "/events?limit=3"],
-    ["get_event", { event_ticker: m.event_ticker }, `/events/${enc(m.event_ticker)}`],
+    ["list_events", { limit: 3, fields: "title" }, "/events?limit=3&fields=event_ticker,title"],
+    ["get_event", { event_ticker: m.event_ticker }, `/events/${enc(m.event_ticker)}?market_fields=${COMPACT}`],
     [
       "get_event",
-      { event_ticker: m.event_ticker, include_deleted: true },
+      { event_ticker: m.event_ticker, include_deleted: true, detail: "full" },
       `/events/${enc(m.event_ticker)}?include_deleted=true`,
     ],
     ["list_series", { category: "Economics" }, "/series?category=Economics"],
@@ -153,6 +162,8 @@ describe("GET /tools", () => {
       "closing_after",
       "closing_before",
       "cursor",
+      "detail",
+      "fields",
       "has_stream_on",
       "include_deleted",
       "limit",
@@ -249,13 +260,17 @@ describe("descriptions reach the tools' JSON Schemas", () => {
 describe("POST /tools/{name}", () => {
   it("answers exactly what the REST route answers", async () => {
     const pairs: Array<[string, Record<string, unknown>, string]> = [
-      ["list_markets", { status: "open", limit: 5 }, "/markets?status=open&limit=5"],
+      ["list_markets", { status: "open", limit: 5, detail: "full" }, "/markets?status=open&limit=5"],
       [
         "list_markets",
         { category: "Economics", include_deleted: false, closing_after: "2026-03-02" },
-        "/markets?category=Economics&include_deleted=false&closing_after=2026-03-02",
+        `/markets?category=Economics&include_deleted=false&closing_after=2026-03-02&fields=${COMPACT}`,
       ],
-      ["get_market", { ticker: cat.markets[3]!.ticker }, `/markets/${encodeURIComponent(cat.markets[3]!.ticker)}`],
+      [
+        "get_market",
+        { ticker: cat.markets[3]!.ticker, detail: "full" },
+        `/markets/${encodeURIComponent(cat.markets[3]!.ticker)}`,
+      ],
       ["list_events", { series: "KXCPI" }, "/events?series=KXCPI"],
       [
         "get_fees",
@@ -311,6 +326,9 @@ describe("POST /tools/{name}", () => {
       ["list_markets", { stauts: "open" }, "stauts"],
       ["list_markets", { category: ["a"] }, "category"],
       ["list_markets", { closing_before: "soon" }, "closing_before"],
+      ["list_markets", { fields: "ticker,yes_bid_cents" }, "fields"],
+      ["list_markets", { detail: "everything" }, "detail"],
+      ["get_event", { event_ticker: "X", market_fields: "event" }, "market_fields"],
       ["get_market", {}, "ticker"],
       ["get_fees", { price: "2", contracts: 1 }, "price"],
       ["list_tickers", {}, "date"],
@@ -430,7 +448,7 @@ describe("POST /mcp (Streamable HTTP, SDK client)", () => {
   it("tools/call returns the REST route's JSON", async () => {
     const result = await client.callTool({ name: "list_markets", arguments: { status: "closed", limit: 4 } });
     expect(result.isError).toBe(false);
-    const expected = JSON.parse((await rest("/markets?status=closed&limit=4")).text);
+    const expected = JSON.parse((await rest(`/markets?status=closed&limit=4&fields=${COMPACT}`)).text);
     expect(result.structuredContent).toEqual(expected);
     const text = (result.content as Array<{ type: string; text: string }>)[0]!.text;
     expect(JSON.parse(text)).toEqual(expected);

@@ -25,17 +25,6 @@ const ALLOWED = {
     modules: ["src/index.ts", "src/stream/ingest.ts"],
     why: "wrangler.toml binds class_name IngestObject to the Worker entry's class, which extends the stream's with the cache hook injected (stream ⇏ cache)",
   },
-  // Issue #13, in progress: the API's output shapes are being renamed `*Out` (src/api/schemas.ts,
-  // src/api/tickers.ts).
-  NormalizedStatus: { modules: ["src/api/schemas.ts", "src/domain/status.ts"], why: "issue #13: API names → *Out" },
-  PriceHistorySchema: {
-    modules: ["src/api/tickers.ts", "src/builders/schemas.ts"],
-    why: "issue #13: API names → *Out",
-  },
-  VolumeProfileSchema: {
-    modules: ["src/api/tickers.ts", "src/builders/schemas.ts"],
-    why: "issue #13: API names → *Out",
-  },
 };
 
 const rel = (/** @type {string} */ p) => relative(ROOT, p).split(sep).join("/");
