@@ -1,6 +1,7 @@
 /** GET /events, GET /events/{event_ticker}, and the list_events tool. */
 import { createRoute, z } from "@hono/zod-openapi";
-import { getEvent, listEvents, openDb } from "../db/queries";
+import { getEvent, listEvents, openDb, searchEvents, type EventSearchKey } from "../db/queries";
+import { searchWords } from "../domain/search";
 import { notFound } from "./errors";
 import { createApiApp } from "./factory";
 import { jsonContent, notFoundError, readErrors } from "./openapi-helpers";
@@ -11,6 +12,7 @@ import {
   encodeCursor,
   EventStatusFilter,
   limitParam,
+  searchParam,
   tickerPath,
   tokenParam,
 } from "./params";
@@ -21,6 +23,9 @@ import { defineTool, pathArg, pathRequest } from "./tools";
 import { detailArg, EVENT_MARKET_VIEW, EVENT_VIEW, EventDetailView, EventListView, viewQuery } from "./views";
 
 export const EventsQuerySchema = z.strictObject({
+  q: searchParam(
+    "Full-text search: events whose ticker, title or sub_title contain every word, or whose series' ticker or title does (case and diacritics ignored; whole words). Ordered by relevance (ticker phrase, title phrase, all words in the title, the rest, then matches through the series only), then event_ticker.",
+  ),
   category: tokenParam("Category, exact (e.g. Economics)"),
   status: EventStatusFilter.optional(),
   series: tokenParam("Series ticker, exact"),
@@ -41,7 +46,7 @@ const listRoute = createRoute({
   path: "/events",
   operationId: "list_events",
   tags: ["events"],
-  summary: "List events with their market counts, in event_ticker order",
+  summary: "List events with their market counts, in event_ticker order (with `q`: by relevance, then event_ticker)",
   request: { query: EventsQuerySchema },
   responses: { 200: jsonContent(EventListOut, "A page of events"), ...readErrors },
 });
@@ -59,17 +64,23 @@ const getRoute = createRoute({
 export const eventsApp = createApiApp()
   .openapi(listRoute, async (c) => {
     const q = c.req.valid("query");
-    const after = q.cursor === undefined ? null : (decodeCursor(q.cursor, ["string"])[0] as string);
+    const filter = { category: q.category, status: q.status, series: q.series, includeDeleted: q.include_deleted };
     return cachedJson(c, {
-      scopes: ["events", "markets"],
+      scopes: q.q === undefined ? ["events", "markets"] : ["events", "markets", "series"],
       query: q,
       load: async () => {
-        const page = await listEvents(
-          openDb(c.env.DB),
-          { category: q.category, status: q.status, series: q.series, includeDeleted: q.include_deleted },
-          q.limit,
-          after,
-        );
+        const db = openDb(c.env.DB);
+        if (q.q !== undefined) {
+          const after =
+            q.cursor === undefined ? null : (decodeCursor(q.cursor, ["number", "string"]) as EventSearchKey);
+          const page = await searchEvents(db, filter, searchWords(q.q), q.limit, after);
+          return {
+            events: page.rows.map((r) => EVENT_VIEW.apply(presentEvent(r), q.fields)),
+            cursor: page.next === null ? null : encodeCursor(page.next),
+          };
+        }
+        const after = q.cursor === undefined ? null : (decodeCursor(q.cursor, ["string"])[0] as string);
+        const page = await listEvents(db, filter, q.limit, after);
         return {
           events: page.rows.map((r) => EVENT_VIEW.apply(presentEvent(r), q.fields)),
           cursor: page.next === null ? null : encodeCursor([page.next]),

@@ -1,7 +1,16 @@
 /** GET /markets, GET /markets/{ticker}, and the list_markets / get_market tools. */
 import { createRoute, z } from "@hono/zod-openapi";
 import { FEED } from "../stream/registry";
-import { getMarket, listMarkets, openDb, type MarketFilter, type MarketKey } from "../db/queries";
+import {
+  getMarket,
+  listMarkets,
+  openDb,
+  searchMarkets,
+  type MarketFilter,
+  type MarketKey,
+  type MarketSearchKey,
+} from "../db/queries";
+import { searchWords } from "../domain/search";
 import { notFound } from "./errors";
 import { createApiApp } from "./factory";
 import { jsonContent, notFoundError, readErrors } from "./openapi-helpers";
@@ -14,6 +23,7 @@ import {
   instantParam,
   limitParam,
   MarketStatusFilter,
+  searchParam,
   statusRawParam,
   tickerPath,
   tokenParam,
@@ -24,7 +34,13 @@ import { MarketDetailOut, MarketListOut } from "./schemas";
 import { defineTool, pathArg, pathRequest } from "./tools";
 import { detailArg, MARKET_VIEW, MarketDetailView, MarketListView, viewQuery } from "./views";
 
+const SEARCH_ORDER =
+  "With `q`, ordered by relevance, then (close_time, ticker): first markets whose ticker holds the words as a phrase (e.g. a ticker or series ticker), then those whose title holds them as a phrase, then those with every word in the title, then the rest (every word somewhere in ticker, title, subtitle, yes/no subtitles).";
+
 export const MarketsQuerySchema = z.strictObject({
+  q: searchParam(
+    "Full-text search: markets whose ticker, title or subtitles contain every word (case and diacritics ignored: Societe finds Société; whole words, no prefixes; quotes and operators are plain text). Combines with every other filter.",
+  ),
   category: tokenParam("Series category, exact (e.g. Economics)"),
   status: MarketStatusFilter.optional(),
   status_raw: statusRawParam(),
@@ -47,8 +63,7 @@ const listRoute = createRoute({
   operationId: "list_markets",
   tags: ["markets"],
   summary: "List markets (with their event), filtered, in close-time order",
-  description:
-    "Ordered by (close_time, ticker). `cursor` pages through every match exactly once; filters must stay the same between pages.",
+  description: `Ordered by (close_time, ticker). ${SEARCH_ORDER} \`cursor\` pages through every match exactly once; filters (and \`q\`) must stay the same between pages.`,
   request: { query: MarketsQuerySchema },
   responses: { 200: jsonContent(MarketListOut, "A page of markets"), ...readErrors },
 });
@@ -66,7 +81,6 @@ const getRoute = createRoute({
 export const marketsApp = createApiApp()
   .openapi(listRoute, async (c) => {
     const q = c.req.valid("query");
-    const after = q.cursor === undefined ? null : (decodeCursor(q.cursor, ["number|null", "string"]) as MarketKey);
     const filter: MarketFilter = {
       category: q.category,
       status: q.status,
@@ -81,7 +95,25 @@ export const marketsApp = createApiApp()
       scopes: q.has_stream_on ? ["markets", "events", "tickers"] : ["markets", "events"],
       query: q,
       load: async () => {
-        const page = await listMarkets(openDb(c.env.DB), filter, q.limit, after);
+        const db = openDb(c.env.DB);
+        // With q the cursor carries the relevance bucket too: the two kinds never decode as each other.
+        const page =
+          q.q === undefined
+            ? await listMarkets(
+                db,
+                filter,
+                q.limit,
+                q.cursor === undefined ? null : (decodeCursor(q.cursor, ["number|null", "string"]) as MarketKey),
+              )
+            : await searchMarkets(
+                db,
+                filter,
+                searchWords(q.q),
+                q.limit,
+                q.cursor === undefined
+                  ? null
+                  : (decodeCursor(q.cursor, ["number", "number|null", "string"]) as MarketSearchKey),
+              );
         return {
           markets: page.rows.map((r) => MARKET_VIEW.apply(presentMarketWithEvent(r), q.fields)),
           cursor: page.next ? encodeCursor(page.next) : null,
@@ -110,6 +142,14 @@ export const marketTools = [
     description:
       "List Kalshi markets from ssmd's security master (each with its event), filtered by category, status (see the `status` parameter: `active` = tradeable now; `open` also includes not-yet-open and paused markets), exact raw status (`status_raw`), series, close-time window [`closing_after`, `closing_before`) (ISO-8601 date or timestamp with zone) and `has_stream_on` (YYYY-MM-DD: only markets with stream data that UTC day). Ordered by (close_time, ticker). Paging: the answer's `cursor` is null on the last page; otherwise pass it back unchanged, with the same filters, for the next page. Units: a price named as Kalshi/the seed names it (`yes_bid`, `last_price`, …) is in cents (fractional below a cent); its `*_dollars` twin is the exact dollar string; volume and open interest are contracts (`*_fp`: exact strings). Answers a compact view of each market by default (ticker, event_ticker, series_ticker, category, title, yes_sub_title, status, close_time, yes_bid/yes_ask/no_bid/no_ask/last_price in cents, volume/volume_24h/open_interest in contracts); `detail: \"full\"` answers every field (exact `*_dollars`/`*_fp` strings, rules, strikes, the event), `fields` exactly the fields named.",
     input: MarketsQuerySchema.extend({ detail: detailArg }),
+    output: MarketListView,
+    request: (args) => ({ path: "/markets", query: viewQuery(args) }),
+  }),
+  defineTool({
+    name: "search_markets",
+    title: "Search markets",
+    description: `Find Kalshi markets by words of their ticker, title or subtitles (\`q\`, required: every word must occur; case and diacritics ignored; whole words), with every list_markets filter (category, status, status_raw, series, closing window, has_stream_on). ${SEARCH_ORDER} Paging: the answer's \`cursor\` is null on the last page; otherwise pass it back unchanged, with the same q and filters. Units as in list_markets: prices in cents with exact \`*_dollars\` twins, volumes in contracts. Answers a compact view of each market by default (ticker, event_ticker, series_ticker, category, title, yes_sub_title, status, close_time, yes_bid/yes_ask/no_bid/no_ask/last_price in cents, volume/volume_24h/open_interest in contracts); \`detail: "full"\` answers every field (exact \`*_dollars\`/\`*_fp\` strings, rules, strikes, the event), \`fields\` exactly the fields named.`,
+    input: MarketsQuerySchema.required({ q: true }).extend({ detail: detailArg }),
     output: MarketListView,
     request: (args) => ({ path: "/markets", query: viewQuery(args) }),
   }),

@@ -12,6 +12,7 @@ const BASE = "https://ssmd.test";
 const AUTH = { Authorization: "Bearer test-admin-token", "Content-Type": "application/json" };
 const EXPECTED_TOOLS = [
   "list_markets",
+  "search_markets",
   "get_market",
   "list_events",
   "get_event",
@@ -29,6 +30,7 @@ const EXPECTED_TOOLS = [
 /** The REST route (GET) that answers each tool; its operationId is the tool name. */
 const ROUTE_OF: Record<string, string> = {
   list_markets: "/markets",
+  search_markets: "/markets",
   get_market: "/markets/{ticker}",
   list_events: "/events",
   get_event: "/events/{event_ticker}",
@@ -60,6 +62,12 @@ function everyToolCall(): Array<[string, Record<string, unknown>, string]> {
     ["list_markets", { status: "open", limit: 3 }, `/markets?status=open&limit=3&fields=${COMPACT}`],
     ["list_markets", { status: "open", limit: 3, detail: "full" }, "/markets?status=open&limit=3"],
     ["list_markets", { limit: 3, fields: "yes_bid,title" }, "/markets?limit=3&fields=ticker,title,yes_bid"],
+    ["search_markets", { q: m.ticker }, `/markets?q=${enc(m.ticker)}&fields=${COMPACT}`],
+    [
+      "search_markets",
+      { q: m.title ?? m.ticker, status: "open", limit: 2, detail: "full" },
+      `/markets?q=${enc(m.title ?? m.ticker)}&status=open&limit=2`,
+    ],
     ["get_market", { ticker: m.ticker }, `/markets/${enc(m.ticker)}?fields=${COMPACT}`],
     ["get_market", { ticker: m.ticker, detail: "full" }, `/markets/${enc(m.ticker)}`],
     ["get_market", { ticker: m.ticker, fields: "event,volume" }, `/markets/${enc(m.ticker)}?fields=volume,event`],
@@ -167,6 +175,7 @@ describe("GET /tools", () => {
       "has_stream_on",
       "include_deleted",
       "limit",
+      "q",
       "series",
       "status",
       "status_raw",
