@@ -6,6 +6,7 @@
  *
  *   npx tsx bench/search.ts [--markets 200000] [--rps 2000] [--seed 1] [--queries 400] [--only on|off]
  *                           [--config wrangler.toml]   (the wrangler config the bundle is built with)
+ *                           [--no-http]                (time the page query only, not the route)
  *
  * Measures
  * - sync wall time with the index on vs off: a full sync into an empty D1 (the first load, where
@@ -45,6 +46,8 @@ const SEED = Number(args.get("seed") ?? 1);
 const QUERIES = Number(args.get("queries") ?? 400);
 const ONLY = args.get("only");
 const CONFIG = args.get("config") ?? "wrangler.toml";
+/** Also time the route (GET /markets?q=, KV skipped) — off with --no-http (e.g. a bundle without q). */
+const HTTP = args.get("no-http") !== "true";
 const FTS_MIGRATION = "0004_full_text_search.sql";
 const QUIET = {
   price_change_per_hour: 0,
@@ -270,12 +273,17 @@ async function searchLatency(
     if (c.filter.status) query.set("status", c.filter.status);
     if (c.filter.category) query.set("category", c.filter.category);
     if (cursor) query.set("cursor", cursor);
-    const t0 = performance.now();
-    const res = await get(`/markets?${query}`);
-    const body = (await res.json()) as { markets: Array<{ ticker: string }>; cursor: string | null };
-    const ms = performance.now() - t0;
-    if (res.status !== 200) throw new Error(`GET /markets?${query}: ${res.status} ${JSON.stringify(body)}`);
-    if (body.markets.length !== Math.min(100, r.results.length)) throw new Error(`route and query disagree: ${query}`);
+    let body: { markets: Array<{ ticker: string }>; cursor: string | null } = { markets: [], cursor: null };
+    let ms = NaN;
+    if (HTTP) {
+      const t0 = performance.now();
+      const res = await get(`/markets?${query}`);
+      body = (await res.json()) as typeof body;
+      ms = performance.now() - t0;
+      if (res.status !== 200) throw new Error(`GET /markets?${query}: ${res.status} ${JSON.stringify(body)}`);
+      if (body.markets.length !== Math.min(100, r.results.length))
+        throw new Error(`route and query disagree: ${query}`);
+    }
     if (page !== "warm-up") {
       const key = `${c.kind}, ${page}`;
       (http[key] ??= []).push(ms);
@@ -297,10 +305,10 @@ async function searchLatency(
     }
   }
   const out: Record<string, unknown>[] = [
-    { search: "all queries", d1_sql_ms: summary(all.sql), http_ms: summary(all.http) },
+    { search: "all queries", d1_sql_ms: summary(all.sql), ...(HTTP ? { http_ms: summary(all.http) } : {}) },
   ];
   for (const k of Object.keys(http).sort())
-    out.push({ search: k, d1_sql_ms: summary(sqlMs[k]!), http_ms: summary(http[k]!) });
+    out.push({ search: k, d1_sql_ms: summary(sqlMs[k]!), ...(HTTP ? { http_ms: summary(http[k]!) } : {}) });
   for (const o of out) log(JSON.stringify(o));
   return out;
 }
