@@ -9,14 +9,16 @@ import { CandleSchema } from "../builders/schemas";
 import { tickerStub } from "../stream/forward";
 import {
   DEFAULT_CANDLE_PERIODS,
+  HistoryCoverageSchema,
   MAX_CANDLE_PERIODS,
   MAX_TRADES_LIMIT,
   type HistoryAnswer,
 } from "../stream/history-store";
+import { HistoryBackfillRequestSchema, HistoryBackfillResultSchema } from "../stream/history-backfill";
 import { StreamTradeSchema } from "../stream/messages";
 import { invalidParameter, notFound } from "./errors";
 import { createApiApp } from "./factory";
-import { jsonContent, notFoundError, readErrors } from "./openapi-helpers";
+import { adminErrors, jsonContent, notFoundError, readErrors } from "./openapi-helpers";
 import { cursorParam, decodeCursor, encodeCursor, instantParam, limitParam, tickerPath } from "./params";
 import { defineTool, pathArg, pathRequest, routeOutput } from "./tools";
 
@@ -74,6 +76,7 @@ export const CandlesAnswerSchema = z
     from_ts: z.number().int().meta({ description: "Start of the first period (Unix ms)" }),
     to_ts: z.number().int().meta({ description: "End of the last period, exclusive (Unix ms)" }),
     candles: z.array(CandleSchema).meta({ description: "Every period of the window, oldest first" }),
+    coverage: HistoryCoverageSchema,
   })
   .openapi("TickerCandles");
 
@@ -98,12 +101,40 @@ const candlesRoute = createRoute({
   responses: { 200: jsonContent(CandlesAnswerSchema, "Candles, oldest first"), ...readErrors, ...notFoundError },
 });
 
+const backfillRoute = createRoute({
+  method: "post",
+  path: "/admin/tickers/{ticker}/history/backfill",
+  tags: ["admin", "tickers"],
+  summary:
+    "Fill a ticker's history from Kalshi: 1-minute candlesticks for the retention window before its first trade-built minute, trades from there on (deduplicated)",
+  security: [{ bearer: [] }],
+  request: {
+    params: TickerPath,
+    body: { content: { "application/json": { schema: HistoryBackfillRequestSchema } }, required: true },
+  },
+  responses: {
+    200: jsonContent(
+      z.object({ ticker: z.string(), backfill: HistoryBackfillResultSchema }).openapi("TickerHistoryBackfill"),
+      "What was fetched and applied",
+    ),
+    ...readErrors,
+    ...adminErrors,
+    ...notFoundError,
+  },
+});
+
 function unwrap<T>(ticker: string, a: HistoryAnswer<T>): T {
   if (a.status === "unknown_ticker")
     throw notFound("ticker", ticker, { reason: "no stream data received for this ticker" });
   if (a.status === "bad_window") throw invalidParameter("from", a.message);
   return a.value;
 }
+
+const historyAdminApp = createApiApp().openapi(backfillRoute, async (c) => {
+  const { ticker } = c.req.valid("param");
+  const a = unwrap(ticker, await tickerStub(c.env.TICKER, ticker).backfillHistory(c.req.valid("json")));
+  return c.json({ ticker, backfill: a }, 200);
+});
 
 export const historyApp = createApiApp()
   .openapi(tradesRoute, async (c) => {
@@ -126,6 +157,7 @@ export const historyApp = createApiApp()
       200,
     );
   })
+  .route("/", historyAdminApp)
   .openapi(candlesRoute, async (c) => {
     const { ticker } = c.req.valid("param");
     const q = c.req.valid("query");
@@ -136,7 +168,10 @@ export const historyApp = createApiApp()
       await tickerStub(c.env.TICKER, ticker).candles({ interval: q.interval, from: q.from, to: q.to }),
     );
     c.header("Cache-Control", "no-store");
-    return c.json({ ticker, interval: a.interval, from_ts: a.from_ts, to_ts: a.to_ts, candles: a.periods }, 200);
+    return c.json(
+      { ticker, interval: a.interval, from_ts: a.from_ts, to_ts: a.to_ts, candles: a.periods, coverage: a.coverage },
+      200,
+    );
   });
 
 export const historyTools = [

@@ -22,6 +22,7 @@ import {
   type CandleAgg,
   type CandleInterval,
 } from "../builders/candles";
+import { z } from "zod";
 import { compareTradeKeys, type BuilderTrade, type TradeRing } from "../builders";
 import type { StreamTrade } from "./messages";
 import { fromBuilderTrade } from "./normalize";
@@ -97,6 +98,30 @@ export interface HistoryState {
   /** [from, to) ms the trade backfill read from GET /markets/trades; null until it ran. */
   tradesBackfill: { from: number; to: number } | null;
 }
+
+const nTs = (what: string) => z.number().int().nullable().meta({ description: what });
+
+export const HistoryCoverageSchema = z
+  .object({
+    stream_start_ts: nTs("First trade the stream delivered to this ticker object (Unix ms); null: none yet"),
+    predates_stream: z.boolean().meta({ description: "Part of the window is before stream_start_ts" }),
+    rest_from_ts: nTs("Start of the minutes filled from Kalshi's candlesticks (backfill); null: never filled"),
+    rest_before_ts: nTs("Minutes before this are Kalshi's candlesticks (source rest); from it on, built from trades"),
+    trades_backfilled: z
+      .object({ from: z.number().int(), to: z.number().int() })
+      .nullable()
+      .meta({ description: "Span read back from GET /markets/trades by the history backfill (Unix ms)" }),
+    unfilled_before_stream: z.boolean().meta({
+      description:
+        "Part of the window predates the stream and was not filled from Kalshi: its empty periods are unknown, not quiet",
+    }),
+  })
+  .meta({
+    id: "HistoryCoverage",
+    description:
+      "How complete the window is, from the ticker object's own records (stream start, REST fills); see docs/streaming.md",
+  });
+export type HistoryCoverage = z.infer<typeof HistoryCoverageSchema>;
 
 export type HistoryAnswer<T> =
   | { status: "ok"; value: T }
@@ -253,11 +278,38 @@ export class HistoryStore {
     return put;
   }
 
+  /**
+   * What a history backfill should fetch now: candles for the retention window up to the first
+   * minute this object holds trades for (or that a previous backfill chose), trades from there to now.
+   */
+  plan(oldestHeldTs: number | null, nowMs: number): { fromMs: number; beforeMs: number; toMs: number } {
+    const first = Math.min(oldestHeldTs ?? nowMs, this.state.streamStartMs ?? nowMs, nowMs);
+    const beforeMs = this.state.restBefore ?? periodStart(first, MINUTE_MS);
+    return { fromMs: beforeMs - this.retentionDays * DAY_MS, beforeMs, toMs: Math.max(nowMs, beforeMs) };
+  }
+
   noteTradesBackfill(from: number, to: number): void {
     this.ensure();
     const prev = this.state.tradesBackfill;
     this.state.tradesBackfill = prev ? { from: Math.min(prev.from, from), to: Math.max(prev.to, to) } : { from, to };
     this.saveState();
+  }
+
+  /** What the object knows of how complete [from, to) is. */
+  coverage(from: number, to: number): HistoryCoverage {
+    const st = this.state;
+    const start = st.streamStartMs;
+    const predates = start === null || from < start;
+    // The part before the stream is covered when the candle fill reached back to `from`.
+    const filled = st.restFrom !== null && st.restFrom <= from;
+    return {
+      stream_start_ts: start,
+      predates_stream: predates,
+      rest_from_ts: st.restFrom,
+      rest_before_ts: st.restBefore,
+      trades_backfilled: st.tradesBackfill,
+      unfilled_before_stream: predates && !filled && to > from,
+    };
   }
 
   /** Candles over [from, to) at `interval`, every period listed. */
@@ -266,6 +318,7 @@ export class HistoryStore {
     from_ts: number;
     to_ts: number;
     periods: ReturnType<typeof presentPeriod>[];
+    coverage: HistoryCoverage;
   }> {
     const p = CANDLE_INTERVALS[q.interval];
     const to =
@@ -290,6 +343,7 @@ export class HistoryStore {
         from_ts: from,
         to_ts: to,
         periods: rollUp(minutes, p, from, to).map(presentPeriod),
+        coverage: this.coverage(from, to),
       },
     };
   }
