@@ -3,12 +3,23 @@ import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { EventPage } from "./event";
 import { Explorer } from "./explorer";
-import { MarketPage } from "./market";
 import { OpsPage } from "./ops";
 import { Link, parseRoute, useLocation } from "./router";
 import "./style.css";
 
 type Theme = "auto" | "light" | "dark";
+
+/**
+ * The market page (and with it the live panel's chart library) loads on first use: the explorer,
+ * the landing page, ships without it (docs/performance.md, "Web app").
+ */
+function LazyMarketPage({ ticker }: { ticker: string }) {
+  const [Page, setPage] = useState<typeof import("./market").MarketPage | null>(null);
+  useEffect(() => {
+    import("./market").then((m) => setPage(() => m.MarketPage));
+  }, []);
+  return Page ? <Page ticker={ticker} /> : <p aria-busy="true">Loading {ticker}…</p>;
+}
 
 function App() {
   const loc = useLocation();
@@ -52,7 +63,7 @@ function App() {
       </header>
       <main id="main" tabIndex={-1}>
         {route.page === "explorer" && <Explorer search={loc.search} />}
-        {route.page === "market" && <MarketPage ticker={route.ticker} />}
+        {route.page === "market" && <LazyMarketPage ticker={route.ticker} />}
         {route.page === "event" && <EventPage eventTicker={route.eventTicker} />}
         {route.page === "ops" && <OpsPage />}
         {route.page === "not_found" && (
