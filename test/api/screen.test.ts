@@ -231,7 +231,8 @@ describe("the seed's workflow over MCP alone (SDK client)", () => {
     const closingBefore = "2026-03-04";
     const filters = { category: "Economics", status: "open", closing_before: closingBefore };
     // Steps 1–3: list the markets, list the day's tickers, intersect client-side.
-    const markets = await callAll("list_markets", { ...filters, limit: 9 }, "markets");
+    // detail: full — screen_markets rows carry the whole market.
+    const markets = await callAll("list_markets", { ...filters, limit: 9, detail: "full" }, "markets");
     const tickers = new Set((await callAll("list_tickers", { date: DAY, limit: 5 }, "tickers")).map((t) => t.ticker));
     const wanted = markets.filter((m) => tickers.has(m.ticker));
     expect(wanted.length).toBeGreaterThan(3);
@@ -244,7 +245,11 @@ describe("the seed's workflow over MCP alone (SDK client)", () => {
       viaTools.set(m.ticker, { price_history: ph.price_history, volume_profile: vp.volume_profile });
     }
     // The same through list_markets' has_stream_on, and through one screen_markets call.
-    const server = await callAll("list_markets", { ...filters, has_stream_on: DAY, limit: 9 }, "markets");
+    const server = await callAll(
+      "list_markets",
+      { ...filters, has_stream_on: DAY, limit: 9, detail: "full" },
+      "markets",
+    );
     expect(server).toEqual(wanted);
     const screened = await callAll(
       "screen_markets",
