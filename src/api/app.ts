@@ -20,7 +20,7 @@ import { ingestAdminApp } from "./ingest-admin";
 import { liveApp } from "./live";
 import { marketsApp } from "./markets";
 import { handleMcp } from "./mcp";
-import { finishDocument } from "./openapi-doc";
+import { finishDocument, toolOperations } from "./openapi-doc";
 import { screenApp } from "./screen";
 import { internalRequest, rateLimitReads } from "./rate-limit";
 import { seriesApp } from "./series";
@@ -161,4 +161,7 @@ const docConfig = {
   },
 };
 // servers and the operationIds routes leave out are added per request (src/api/openapi-doc.ts).
-app.get("/openapi.json", (c) => c.json(finishDocument(app.getOpenAPI31Document(docConfig), new URL(c.req.url).origin)));
+const toolOps = toolOperations(TOOLS);
+app.get("/openapi.json", (c) =>
+  c.json(finishDocument(app.getOpenAPI31Document(docConfig), new URL(c.req.url).origin, toolOps)),
+);

@@ -1,9 +1,12 @@
 /**
  * The finishing touches of GET /openapi.json that the route declarations do not carry: `servers`
  * (the origin the document was fetched from, so /docs' "try it" calls the same service — also
- * offline under `npm start`) and an `operationId` for every operation. Tool routes name theirs
- * explicitly (the tool's name, in createRoute); any other gets `<method>_<path words>`.
+ * offline under `npm start`) and an `operationId` for every operation: the tool's name on a route
+ * that answers a tool (the first tool, where several share one), `<method>_<path words>` otherwise.
+ * An operationId written in a createRoute is kept.
  */
+import type { ToolDefinition } from "./tools";
+
 interface Document {
   servers?: { url: string; description?: string }[];
   paths?: object;
@@ -18,9 +21,24 @@ function derivedOperationId(method: string, path: string): string {
   return [method.toLowerCase(), ...words].join("_");
 }
 
-export function finishDocument<D extends Document>(doc: D, origin: string): D {
+/**
+ * `get <path template>` → tool name. A tool's request built from placeholder arguments
+ * (`{ticker: "{ticker}"}`) gives its route's path template; tool calls are GETs (src/api/tools.ts).
+ */
+export function toolOperations(tools: readonly ToolDefinition[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const t of tools) {
+    const args = Object.fromEntries(Object.keys(t.input.shape).map((k) => [k, `{${k}}`]));
+    const key = `get ${decodeURIComponent(t.request(args).path)}`;
+    if (!out.has(key)) out.set(key, t.name);
+  }
+  return out;
+}
+
+export function finishDocument<D extends Document>(doc: D, origin: string, tools: Map<string, string>): D {
   doc.servers = [{ url: origin, description: "This ssmd deployment (the origin this document was read from)" }];
   for (const [path, ops] of Object.entries(doc.paths ?? {}) as [string, Record<string, { operationId?: string }>][])
-    for (const [method, op] of Object.entries(ops)) op.operationId ??= derivedOperationId(method, path);
+    for (const [method, op] of Object.entries(ops))
+      op.operationId ??= tools.get(`${method} ${path}`) ?? derivedOperationId(method, path);
   return doc;
 }

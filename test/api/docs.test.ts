@@ -7,6 +7,8 @@ import { SELF } from "cloudflare:test";
 import swaggerUiJs from "swagger-ui-dist/swagger-ui-bundle.js";
 import swaggerUiCss from "swagger-ui-dist/swagger-ui.css";
 import { describe, expect, it } from "vitest";
+import { toolOperations } from "../../src/api/openapi-doc";
+import { TOOLS } from "../../src/api/tool-registry";
 
 const BASE = "https://ssmd.test";
 
@@ -47,5 +49,21 @@ describe("GET /docs", () => {
     const doc = (await (await SELF.fetch(`${BASE}/openapi.json`)).json()) as any;
     expect(doc.servers[0].url).toBe(BASE);
     expect(doc.info.description).toContain("/docs");
+  });
+
+  it("every tool's route is an operation of the document, named after the (first) tool it answers", async () => {
+    const doc = (await (await SELF.fetch(`${BASE}/openapi.json`)).json()) as any;
+    const ops = toolOperations(TOOLS);
+    expect(ops.get("get /markets")).toBe("list_markets");
+    expect(ops.get("get /markets/{ticker}")).toBe("get_market");
+    expect(ops.get("get /tickers/{ticker}/volume_profile")).toBe("get_volume_profile");
+    for (const t of TOOLS) {
+      const key = [...ops].find(([, name]) => name === t.name)?.[0];
+      if (!key) continue; // a second tool on a route already named (search_markets on GET /markets)
+      const [method, path] = key.split(" ") as [string, string];
+      expect(doc.paths[path]?.[method], `${t.name}: ${key}`).toBeDefined();
+      expect(doc.paths[path][method].operationId, key).toBe(t.name);
+    }
+    expect(new Set(ops.values()).size).toBeGreaterThanOrEqual(12);
   });
 });
