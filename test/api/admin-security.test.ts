@@ -35,6 +35,7 @@ const VALID_BODIES: Record<string, unknown> = {
   "/admin/sync": { mode: "incremental" },
   "/admin/ingest/start": {},
   "/admin/ingest/stop": {},
+  "/admin/tickers/{ticker}/history/backfill": { series: "KXBTCD" },
   "/admin/ingest/trades": {
     trades: [
       {
