@@ -10,15 +10,15 @@ import { deriveEventStatuses, upsertEvents } from "../db/upsert-events";
 import { upsertFeeChanges } from "../db/upsert-fees";
 import { denormalizeMarkets, marketRowText, upsertMarketTexts } from "../db/upsert-markets";
 import { upsertSeries } from "../db/upsert-series";
-import type { Event, Market, Series } from "../kalshi/schemas";
+import type { KalshiEvent, KalshiMarket, KalshiSeries } from "../kalshi/wire/rest";
 import { noteEvents, noteMarkets, noteSeries } from "./drift";
 import { hash53 } from "./seen";
 import type { StepContext } from "./step-context";
 
 export interface Normalizers {
-  market(m: Market): Parameters<typeof marketRowText>[0];
-  event(e: Event, seriesCategory: string | undefined): Parameters<typeof upsertEvents>[1][number];
-  series(s: Series): Parameters<typeof upsertSeries>[1][number];
+  market(m: KalshiMarket): Parameters<typeof marketRowText>[0];
+  event(e: KalshiEvent, seriesCategory: string | undefined): Parameters<typeof upsertEvents>[1][number];
+  series(s: KalshiSeries): Parameters<typeof upsertSeries>[1][number];
 }
 
 /**
@@ -59,7 +59,7 @@ export class SyncWriter {
   }
 
   /** Upserts the items' rows; `dedupe`: leave out rows this run already wrote unchanged (WrittenCache). */
-  async markets(items: readonly Market[], dedupe = false): Promise<void> {
+  async markets(items: readonly KalshiMarket[], dedupe = false): Promise<void> {
     if (items.length === 0) return;
     const ctx = this.ctx;
     noteMarkets(ctx.drift, items);
@@ -104,7 +104,7 @@ export class SyncWriter {
     if (d.changed > 0) this.ctx.scope("events");
   }
 
-  async events(items: readonly Event[]): Promise<void> {
+  async events(items: readonly KalshiEvent[]): Promise<void> {
     if (items.length === 0) return;
     const ctx = this.ctx;
     noteEvents(ctx.drift, items);
@@ -127,7 +127,7 @@ export class SyncWriter {
     await this.deriveEvents(r.changed, now);
   }
 
-  async series(items: readonly Series[]): Promise<void> {
+  async series(items: readonly KalshiSeries[]): Promise<void> {
     if (items.length === 0) return;
     const ctx = this.ctx;
     noteSeries(ctx.drift, items);

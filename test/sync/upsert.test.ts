@@ -7,7 +7,7 @@ import { dedupeFeeChanges, upsertFeeChanges } from "../../src/db/upsert-fees";
 import { denormalizeMarkets, upsertMarkets } from "../../src/db/upsert-markets";
 import { upsertSeries } from "../../src/db/upsert-series";
 import { liveMustContain, scanCandidates, softDeleteMarkets } from "../../src/db/softdelete";
-import { MarketSchema, EventSchema, SeriesSchema } from "../../src/kalshi/schemas";
+import { KalshiMarketSchema, KalshiEventSchema, KalshiSeriesSchema } from "../../src/kalshi/wire/rest";
 import { normalizeEvent, normalizeMarket, normalizeSeries } from "../../src/sync/normalizers";
 import marketFixture from "../fixtures/kalshi/rest-market.json";
 import eventsFixture from "../fixtures/kalshi/rest-events-page.json";
@@ -17,7 +17,7 @@ import feeChangesFixture from "../fixtures/kalshi/rest-series-fee-changes.json";
 const db = env.DB;
 
 function market(ticker: string, over: Record<string, unknown> = {}) {
-  return normalizeMarket(MarketSchema.parse({ ...marketFixture.market, ticker, ...over }));
+  return normalizeMarket(KalshiMarketSchema.parse({ ...marketFixture.market, ticker, ...over }));
 }
 
 /** The stored row as normalized content (booleans back as booleans). */
@@ -161,7 +161,7 @@ describe("upsertMarkets", () => {
   });
 
   it("denormalizes series_ticker/category from the event and follows event changes", async () => {
-    const ev = EventSchema.parse(eventsFixture.events[0]);
+    const ev = KalshiEventSchema.parse(eventsFixture.events[0]);
     await upsertEvents(db, [normalizeEvent(ev)], 1);
     await upsertMarkets(db, [market("M-1", { event_ticker: ev.event_ticker })], 1);
     expect((await row("M-1"))!).toMatchObject({ series_ticker: "KXBTCD", category: "Crypto" });
@@ -198,7 +198,7 @@ describe("upsertMarkets", () => {
 
 describe("deriveEventStatuses", () => {
   it("derives from live markets and writes only changes", async () => {
-    const ev = EventSchema.parse(eventsFixture.events[0]);
+    const ev = KalshiEventSchema.parse(eventsFixture.events[0]);
     await upsertEvents(db, [normalizeEvent(ev)], 1);
     await upsertMarkets(
       db,
@@ -225,7 +225,7 @@ describe("deriveEventStatuses", () => {
 
 describe("series and fees", () => {
   it("seeds series_fees at 0 once, records a later fee move, and dedupes the fee-change feed (docs/kalshi-wire.md Q17)", async () => {
-    const s = normalizeSeries(SeriesSchema.parse(seriesFixture.series));
+    const s = normalizeSeries(KalshiSeriesSchema.parse(seriesFixture.series));
     const first = await upsertSeries(db, [s], 10);
     expect(first.changed).toEqual(["KXBTCD"]);
     expect(first.fee_rows_written).toBeGreaterThan(0);
