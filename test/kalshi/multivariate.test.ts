@@ -89,6 +89,8 @@ describe("listMultivariateEvents", () => {
     const page = await client.getMultivariateEventsPage({ limit: 200, with_nested_markets: true });
     const byEvent = new Map<string, string[]>();
     for (const m of markets) byEvent.set(m.event_ticker, [...(byEvent.get(m.event_ticker) ?? []), m.ticker]);
+    expect(page.items.length).toBeGreaterThan(0);
+    expect(byEvent.size).toBeGreaterThan(0);
     for (const e of page.items) {
       expect(e.markets, e.event_ticker).toBeDefined();
       // The markets listing is this world's window of visible markets; nested lists may hold more.

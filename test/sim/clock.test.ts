@@ -17,6 +17,7 @@ const H = 3_600_000,
 
 /** Invariants linking status, times and settlement fields at simulated time `nowMs`. */
 function checkInvariants(markets: Wire[], nowMs: number): void {
+  expect(markets.length).toBeGreaterThan(0);
   for (const m of markets) {
     const open = Date.parse(m.open_time as string),
       close = Date.parse(m.close_time as string);
@@ -132,6 +133,7 @@ describe("clock", () => {
       .sort((a, b) => a - b)[0] as number;
     wall += next - sim.nowMs();
     const closing = (await truth(sim)).filter((m) => Date.parse(m.close_time as string) === next);
+    expect(closing.length).toBeGreaterThan(0);
     for (const m of closing) expect(m.status).not.toBe("active");
   });
 
@@ -190,8 +192,11 @@ describe("mutations", () => {
       await listAll(sim, "/markets", "markets", { min_created_ts: String(Math.floor(sim.nowMs() / 1000)) })
     ).items.map((m) => m.ticker);
     expect(since.sort()).toEqual([...created].sort());
-    for (const t of created)
-      expect(["initialized", "active"]).toContain((await get(sim, `/markets/${t}`)).body.market.status);
+    // A new market is initialized until its open time, active from it (no other rate is running).
+    for (const t of created) {
+      const m = (await get(sim, `/markets/${t}`)).body.market;
+      expect(m.status, t).toBe(Date.parse(m.open_time) <= sim.nowMs() ? "active" : "initialized");
+    }
   });
 
   it("vanishes and restores markets", async () => {

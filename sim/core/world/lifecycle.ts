@@ -292,7 +292,12 @@ function announce(w: WorldState, m: number): void {
   c.bidSz[m] = 0;
   c.askSz[m] = 0;
   w.emit({ kind: "market", type: "created", market: m, atS: w.nowS });
-  if (w.nowS >= (c.openS[m] as number)) applyTransitions(w, w.nowS, true);
+  if (w.nowS >= (c.openS[m] as number)) {
+    // Already open: activate it now. The schedule must be rescanned first — the last scan's next
+    // due time does not know this market, and skipping the scan left it `initialized` past its open time.
+    touchSchedule(w);
+    applyTransitions(w, w.nowS, true);
+  }
 }
 
 /**
