@@ -44,6 +44,9 @@ export async function startService(o = {}) {
       SSMD_SIM_MARKETS: String(o.markets ?? 3000),
       SSMD_PERSIST_DIR: persist,
       SSMD_ADMIN_TOKEN: token,
+      // The e2e and browser tests are not throttled by the read rate limit (decision 0089); its own
+      // e2e test (read-rate-limit.test.mjs) runs it on.
+      SSMD_READ_RATE_LIMIT: "off",
       ...o.env,
     },
     stdio: ["ignore", "pipe", "pipe"],
