@@ -89,10 +89,43 @@ function columnSchema(c: ColumnInfo): z.ZodType {
   return c.nullable ? base.nullable() : base;
 }
 
-function columnPresenter(c: ColumnInfo): (v: unknown) => unknown {
+/** How a column's value is converted; null: served as stored. */
+function columnPresenter(c: ColumnInfo): ((v: unknown) => unknown) | null {
   if (IS_BOOKKEEPING.has(c.name)) return (v) => isoOrNull(v as number | null);
   if (c.kind === "json") return (v) => parseJsonColumn(v as string | null);
-  return (v) => v;
+  return null;
+}
+
+/** One output field: a column (converted or as stored) or a view computed from the row. */
+type Field =
+  | { key: string; column: string; convert: ((v: unknown) => unknown) | null }
+  | {
+      key: string;
+      view: (row: Record<string, unknown>) => unknown;
+    };
+
+/**
+ * A presenter over `fields`, built once: the per-row loop copies stored values directly and calls
+ * a function only for the fields that convert (a market's ~70 fields, ~10 of them converted), into
+ * a copy of one template so every answer object has the same shape.
+ */
+function presenter(fields: readonly Field[]): (row: object) => Record<string, unknown> {
+  const n = fields.length;
+  const keys = fields.map((f) => f.key);
+  const columns = fields.map((f) => ("column" in f ? f.column : ""));
+  const fns = fields.map((f) =>
+    "view" in f ? f.view : f.convert ? (r: Record<string, unknown>) => f.convert!(r[f.column]) : null,
+  );
+  const template = Object.fromEntries(keys.map((k) => [k, null]));
+  return (row) => {
+    const r = row as Record<string, unknown>;
+    const out: Record<string, unknown> = { ...template };
+    for (let i = 0; i < n; i++) {
+      const f = fns[i];
+      out[keys[i]!] = f === null ? r[columns[i]!] : f!(r);
+    }
+    return out;
+  };
 }
 
 export type Output<T extends Table, S extends Spec<T>> = {
@@ -112,7 +145,7 @@ export type Output<T extends Table, S extends Spec<T>> = {
 export function tableOutput<T extends Table, const S extends Spec<T>>(table: T, spec: S): Output<T, S> {
   const hidden = new Set<string>(spec.hidden ?? []);
   const shape: Record<string, z.ZodType> = {};
-  const fields: Array<[string, (row: Record<string, unknown>) => unknown]> = [];
+  const fields: Field[] = [];
   const views = Object.entries(spec.views ?? {});
   const columns = columnsOf(table);
   for (const [, view] of views)
@@ -121,7 +154,7 @@ export function tableOutput<T extends Table, const S extends Spec<T>>(table: T, 
     for (const [key, view] of views) {
       if (view.before !== c.name) continue;
       shape[key] = view.schema;
-      fields.push([key, view.present as (row: Record<string, unknown>) => unknown]);
+      fields.push({ key, view: view.present as (row: Record<string, unknown>) => unknown });
     }
     if (hidden.has(c.name)) continue;
     const over = spec.override?.[c.name as keyof RowOf<T>];
@@ -130,27 +163,17 @@ export function tableOutput<T extends Table, const S extends Spec<T>>(table: T, 
     if (description) schema = schema.openapi({ description });
     shape[c.name] = schema;
     const convert = over ? (over.present as (v: unknown) => unknown) : columnPresenter(c);
-    const name = c.name;
-    fields.push([name, (row) => convert(row[name])]);
+    fields.push({ key: c.name, column: c.name, convert });
   }
-  const presenter = (list: typeof fields) => (row: object) => {
-    const r = row as Record<string, unknown>;
-    const out: Record<string, unknown> = {};
-    for (let i = 0; i < list.length; i++) {
-      const [key, f] = list[i]!;
-      out[key] = f(r);
-    }
-    return out;
-  };
   return {
     shape: shape as ShapeOf<Presented<T, S>>,
     present: presenter(fields) as (row: RowOf<T>) => Presented<T, S>,
     pick: (keys) => {
-      const byKey = new Map(fields);
+      const byKey = new Map(fields.map((f) => [f.key, f]));
       const list = keys.map((k) => {
         const f = byKey.get(k as string);
         if (!f) throw new Error(`no output field ${String(k)}`);
-        return [k as string, f] as [string, (row: Record<string, unknown>) => unknown];
+        return f;
       });
       return {
         shape: Object.fromEntries(keys.map((k) => [k, shape[k as string]])) as never,
