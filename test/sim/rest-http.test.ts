@@ -197,6 +197,8 @@ describe("pagination over HTTP", () => {
       cursor = r.body.cursor;
       if (!cursor) break;
     }
+    expect(before.size).toBeGreaterThan(150); // the walk crossed the mutation (page 3 of 50)
+    expect(vanished).toHaveLength(15);
     expect(new Set(seen).size).toBe(seen.length); // no duplicates
     for (const t of before) if (!vanished.includes(t)) expect(seen, t).toContain(t); // no misses among survivors
   });
