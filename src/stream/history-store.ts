@@ -200,7 +200,8 @@ export class HistoryStore {
   }
 
   private loadMinute(start: number): CandleAgg | null {
-    if (!this.ready) return null;
+    // A minute after the newest one written cannot be stored: no read for the usual new minute.
+    if (!this.ready || start > this.newestMinute) return null;
     const rows = this.sql.exec<CandleRow>("SELECT * FROM candles_1m WHERE start = ?", start).toArray();
     return rows.length === 0 ? null : fromRow(rows[0]!);
   }
