@@ -83,6 +83,7 @@ describe("GET /openapi.json", () => {
       "has_stream_on",
       "include_deleted",
       "limit",
+      "q",
       "series",
       "status",
       "status_raw",
