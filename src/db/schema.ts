@@ -235,7 +235,7 @@ type Bookkeeping = (typeof BOOKKEEPING)[number];
  * What ssmd stores of a Kalshi series, event and market: the columns filled from Kalshi, i.e. the
  * table without its bookkeeping and without what the database derives itself (an event's `status`
  * from its markets, a market's `series_ticker` and `category` from its event). These are what the
- * wire layer's normalizers produce (src/kalshi/normalize.ts, through the shapes of src/db/shape.ts).
+ * wire layer's normalizers produce (src/kalshi/to-content.ts, through the shapes of src/db/shape.ts).
  */
 export type SeriesContent = Omit<SeriesRow, Bookkeeping>;
 export type EventContent = Omit<EventRow, Bookkeeping | "status">;

@@ -2,7 +2,7 @@
  * How ssmd stores a Kalshi object, as the wire layer needs to know it without importing src/db:
  * a table's content columns (the ones filled from Kalshi) in table order, each with how a wire value
  * goes into it. src/db/shape.ts derives these from the drizzle tables — the one source of the
- * stored shape — and src/sync hands them to the normalizers of src/kalshi/normalize.ts. `R` is the
+ * stored shape — and src/sync hands them to the normalizers of src/kalshi/to-content.ts. `R` is the
  * row type the normalizer then produces (the table's content type, e.g. `MarketContent`).
  *
  * Conventions (docs/data-model.md): prices `*_dollars` and counts `*_fp` are Kalshi's decimal

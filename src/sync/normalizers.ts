@@ -1,9 +1,9 @@
 /**
- * The wire normalizers bound to the tables' shapes: src/kalshi/normalize.ts knows how a Kalshi
+ * The wire normalizers bound to the tables' shapes: src/kalshi/to-content.ts knows how a Kalshi
  * object becomes a row, src/db/shape.ts which columns a row has (read from the drizzle tables).
  */
 import { EVENT_SHAPE, MARKET_SHAPE, SERIES_SHAPE } from "../db/shape";
-import { eventNormalizer, marketNormalizer, seriesNormalizer } from "../kalshi/normalize";
+import { eventNormalizer, marketNormalizer, seriesNormalizer } from "../kalshi/to-content";
 
 const market = marketNormalizer(MARKET_SHAPE);
 export const normalizeMarket = market.normalize;

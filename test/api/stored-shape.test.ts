@@ -19,7 +19,7 @@ const NOT_SERVED: Record<string, readonly string[]> = {
   series: [],
 };
 
-/** Columns the normalizers derive rather than copy from a wire field of the same name (src/kalshi/normalize.ts). */
+/** Columns the normalizers derive rather than copy from a wire field of the same name (src/kalshi/to-content.ts). */
 const DERIVED: Record<string, readonly string[]> = {
   markets: ["status_raw", "status", "open_ts", "close_ts", "no_side_derived", "extra"],
   events: ["category", "extra"],
