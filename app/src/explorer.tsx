@@ -1,5 +1,5 @@
 /**
- * Markets explorer (`/`): GET /markets's filters as controls, cursor paging, sortable columns (the
+ * Markets explorer (`/`): GET /markets's filters and full-text search (`q`) as controls, cursor paging, sortable columns (the
  * rows of the page shown), prices in cents with the dollar value on hover. The URL carries the
  * filters, the page's cursor and the sort, so a view can be shared and reloaded.
  */
@@ -14,7 +14,7 @@ type Market = MarketList["markets"][number];
 
 /** GET /markets's status filter words (docs/api.md, "Status filters"). */
 const STATUSES = ["open", "active", "unopened", "paused", "closed", "settled", "unknown"] as const;
-const FILTERS = ["category", "status", "series", "closing_after", "closing_before", "limit", "cursor"] as const;
+const FILTERS = ["q", "category", "status", "series", "closing_after", "closing_before", "limit", "cursor"] as const;
 type Filter = (typeof FILTERS)[number];
 type Filters = Partial<Record<Filter, string>>;
 
@@ -126,6 +126,16 @@ export function Explorer(props: { search: string }) {
     <section aria-labelledby="explorer-title">
       <h1 id="explorer-title">Markets</h1>
       <form class="filters" onSubmit={(e) => e.preventDefault()} aria-label="Filters">
+        <label>
+          Search
+          <input
+            type="search"
+            name="q"
+            value={filters.q ?? ""}
+            placeholder="words of the title or a ticker"
+            onChange={(e) => set("q", e.currentTarget.value.trim())}
+          />
+        </label>
         <label>
           Category
           <input

@@ -84,6 +84,21 @@ test("explorer: lists GET /markets's first page, and each filter changes the row
   await page.waitForURL(/closing_before=/);
   await rowsBecome(page, tickers(await api(`/markets?limit=50&${q}&closing_before=${close}:00Z`)));
 
+  // Full-text search (q) with the other filters.
+  const word = /** @type {string} */ (
+    some.title.split(/\s+/).find((/** @type {string} */ w) => /^[A-Za-z]{4,}$/.test(w)) ?? some.ticker
+  );
+  await page.fill("input[name=q]", word);
+  await page.press("input[name=q]", "Enter");
+  await page.waitForURL(/q=/);
+  await rowsBecome(
+    page,
+    tickers(await api(`/markets?limit=50&q=${encodeURIComponent(word)}&${q}&closing_before=${close}:00Z`)),
+  );
+  await page.fill("input[name=q]", "");
+  await page.press("input[name=q]", "Enter");
+  await rowsBecome(page, tickers(await api(`/markets?limit=50&${q}&closing_before=${close}:00Z`)));
+
   // The URL carries the filters: a reload shows the same rows.
   const url = page.url();
   await page.reload();
