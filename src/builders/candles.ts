@@ -106,7 +106,7 @@ function addN(a: number | null, b: number | null): number | null {
 }
 
 /** `b` (a later period, or a later part of the same period) folded into a copy of `a`. */
-function merge(a: CandleAgg, b: CandleAgg, start: number): CandleAgg {
+export function merge(a: CandleAgg, b: CandleAgg, start: number): CandleAgg {
   const bFirst = compareTradeKeys(b.openTs, b.openId, a.openTs, a.openId) < 0;
   const bLast = compareTradeKeys(b.closeTs, b.closeId, a.closeTs, a.closeId) > 0;
   return {
@@ -141,11 +141,13 @@ export class MinuteCandles {
   constructor(
     private readonly load: (start: number) => CandleAgg | null = () => null,
     private readonly keep = 64,
+    /** Period length: a minute, or (the hour rows kept beside the minutes) a whole number of minutes. */
+    private readonly periodMs: number = MINUTE_MS,
   ) {}
 
-  /** Folds a trade (offered once per trade_id) into its minute. */
+  /** Folds a trade (offered once per trade_id) into its period. */
   add(t: BuilderTrade): void {
-    const start = periodStart(t.ts, MINUTE_MS);
+    const start = periodStart(t.ts, this.periodMs);
     let c = this.cache.get(start);
     if (c === undefined) {
       const stored = this.load(start);
@@ -160,6 +162,14 @@ export class MinuteCandles {
   put(c: CandleAgg): void {
     this.cache.set(c.start, c);
     this.dirty.add(c.start);
+  }
+
+  /** Folds a whole aggregate (a REST minute) into its period (an hour row). */
+  fold(c: CandleAgg): void {
+    const start = periodStart(c.start, this.periodMs);
+    const have = this.cache.get(start) ?? this.load(start);
+    this.cache.set(start, have === null ? { ...c, start } : merge(have, c, start));
+    this.dirty.add(start);
   }
 
   /** The minutes changed since the last call (to be written), then trims the cache. */

@@ -8,9 +8,9 @@
  * are not folded in again: the REST minute already counts them. Minutes from `restBefore` on are
  * built from trades only (the stream's, and the backfill's from `GET /markets/trades`).
  *
- * Storage: a row per minute that had a trade, ≤ 1,440 rows per ticker-day (~110 bytes each with
- * its key: ≤ ~160 KB per ticker-day; docs/streaming.md). Each applied batch writes the minutes it
- * touched once (usually one row).
+ * Storage: a row per minute that had a trade (≤ 1,440 per ticker-day) and per hour (`candles_1h`,
+ * ≤ 24, what 1h and 1d answers read); ~99 KiB per ticker-day at a trade every minute
+ * (docs/streaming.md). Each applied batch writes the minutes and hours it touched once.
  */
 import {
   CANDLE_INTERVALS,
@@ -34,11 +34,21 @@ export const MAX_CANDLE_PERIODS = 10_080;
 export const DEFAULT_CANDLE_PERIODS = 100;
 export const MAX_TRADES_LIMIT = 1000;
 const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
 /** Old minutes are deleted at most once per this much market time (one DELETE, not one per batch). */
 const PRUNE_EVERY_MS = 3_600_000;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS candles_1m (
+  start INTEGER PRIMARY KEY,
+  o INTEGER NOT NULL, h INTEGER NOT NULL, l INTEGER NOT NULL, c INTEGER NOT NULL,
+  o_ts INTEGER NOT NULL, o_id TEXT NOT NULL, c_ts INTEGER NOT NULL, c_id TEXT NOT NULL,
+  pv INTEGER NOT NULL, vol INTEGER NOT NULL,
+  buy INTEGER, sell INTEGER, n INTEGER,
+  src TEXT NOT NULL
+);
+-- The same aggregates per UTC hour, kept beside the minutes so 1h and 1d answers read 24 rows a day.
+CREATE TABLE IF NOT EXISTS candles_1h (
   start INTEGER PRIMARY KEY,
   o INTEGER NOT NULL, h INTEGER NOT NULL, l INTEGER NOT NULL, c INTEGER NOT NULL,
   o_ts INTEGER NOT NULL, o_id TEXT NOT NULL, c_ts INTEGER NOT NULL, c_id TEXT NOT NULL,
@@ -156,6 +166,7 @@ export interface TradesPage {
 
 export class HistoryStore {
   private readonly minutes: MinuteCandles;
+  private readonly hours: MinuteCandles;
   private state: HistoryState = { streamStartMs: null, restBefore: null, restFrom: null, tradesBackfill: null };
   private newestMinute = Number.NEGATIVE_INFINITY;
   private prunedAt = Number.NEGATIVE_INFINITY;
@@ -168,11 +179,14 @@ export class HistoryStore {
   ) {
     if (!(retentionDays > 0)) throw new RangeError(`candle retention must be > 0 days, got ${retentionDays}`);
     this.minutes = new MinuteCandles((start) => this.loadMinute(start));
+    this.hours = new MinuteCandles((start) => this.loadRow("candles_1h", start, HOUR_MS), 8, HOUR_MS);
   }
 
   /** Loads the state if the tables exist (called when the object loads; writes nothing). */
   load(tables: ReadonlySet<string>): void {
     if (!tables.has("candles_1m")) return;
+    // Objects written before the hour rows existed (issue #14 work in progress) get the table.
+    if (!tables.has("candles_1h")) this.sql.exec(SCHEMA);
     this.ready = true;
     for (const row of this.sql.exec<{ k: string; v: string }>("SELECT k, v FROM history_meta")) {
       if (row.k === "state") this.state = JSON.parse(row.v);
@@ -200,9 +214,13 @@ export class HistoryStore {
   }
 
   private loadMinute(start: number): CandleAgg | null {
-    // A minute after the newest one written cannot be stored: no read for the usual new minute.
-    if (!this.ready || start > this.newestMinute) return null;
-    const rows = this.sql.exec<CandleRow>("SELECT * FROM candles_1m WHERE start = ?", start).toArray();
+    return this.loadRow("candles_1m", start, MINUTE_MS);
+  }
+
+  private loadRow(table: "candles_1m" | "candles_1h", start: number, periodMs: number): CandleAgg | null {
+    // A period after the newest minute written cannot be stored: no read for the usual new period.
+    if (!this.ready || start > periodStart(this.newestMinute, periodMs)) return null;
+    const rows = this.sql.exec<CandleRow>(`SELECT * FROM ${table} WHERE start = ?`, start).toArray();
     return rows.length === 0 ? null : fromRow(rows[0]!);
   }
 
@@ -218,6 +236,7 @@ export class HistoryStore {
   add(t: BuilderTrade): boolean {
     if (this.state.restBefore !== null && t.ts < this.state.restBefore) return false;
     this.minutes.add(t);
+    this.hours.add(t);
     return true;
   }
 
@@ -226,32 +245,38 @@ export class HistoryStore {
     const dirty = this.minutes.takeDirty();
     if (dirty.length === 0) return;
     this.ensure();
+    for (const c of this.hours.takeDirty()) this.write("candles_1h", c);
     for (const c of dirty) {
-      this.sql.exec(
-        `INSERT OR REPLACE INTO candles_1m (start, o, h, l, c, o_ts, o_id, c_ts, c_id, pv, vol, buy, sell, n, src)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        c.start,
-        c.open,
-        c.high,
-        c.low,
-        c.close,
-        c.openTs,
-        c.openId,
-        c.closeTs,
-        c.closeId,
-        c.pv,
-        c.volume,
-        c.buy,
-        c.sell,
-        c.trades,
-        c.source,
-      );
+      this.write("candles_1m", c);
       if (c.start > this.newestMinute) this.newestMinute = c.start;
     }
     if (this.newestMinute - this.prunedAt >= PRUNE_EVERY_MS) {
       this.prunedAt = this.newestMinute;
       this.sql.exec("DELETE FROM candles_1m WHERE start < ?", this.retentionStart());
+      this.sql.exec("DELETE FROM candles_1h WHERE start < ?", periodStart(this.retentionStart(), HOUR_MS));
     }
+  }
+
+  private write(table: "candles_1m" | "candles_1h", c: CandleAgg): void {
+    this.sql.exec(
+      `INSERT OR REPLACE INTO ${table} (start, o, h, l, c, o_ts, o_id, c_ts, c_id, pv, vol, buy, sell, n, src)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      c.start,
+      c.open,
+      c.high,
+      c.low,
+      c.close,
+      c.openTs,
+      c.openId,
+      c.closeTs,
+      c.closeId,
+      c.pv,
+      c.volume,
+      c.buy,
+      c.sell,
+      c.trades,
+      c.source,
+    );
   }
 
   /** Oldest minute kept: retentionDays before the newest minute. */
@@ -270,6 +295,7 @@ export class HistoryStore {
       if (c.start < from || c.start + MINUTE_MS > before || c.source !== "rest") continue;
       if (this.loadMinute(c.start) !== null) continue;
       this.minutes.put(c);
+      this.hours.fold(c);
       put++;
     }
     this.state.restBefore = before;
@@ -332,8 +358,10 @@ export class HistoryStore {
         status: "bad_window",
         message: `at most ${MAX_CANDLE_PERIODS} periods per request (${q.interval}): narrow from/to`,
       };
+    // 1h and 1d fold the hour rows (24 a day), finer intervals the minutes.
+    const table = p % HOUR_MS === 0 ? "candles_1h" : "candles_1m";
     const rows = this.ready
-      ? this.sql.exec<CandleRow>("SELECT * FROM candles_1m WHERE start >= ? AND start < ? ORDER BY start", from, to)
+      ? this.sql.exec<CandleRow>(`SELECT * FROM ${table} WHERE start >= ? AND start < ? ORDER BY start`, from, to)
       : [];
     const minutes: CandleAgg[] = [];
     for (const r of rows) minutes.push(fromRow(r));

@@ -122,6 +122,19 @@ describe("history backfill against the simulator", () => {
           expect(Math.abs(yv! - vwap!)).toBeLessThanOrEqual(0.005 + 1e-9);
         }
         expect(restMinutes).toBe(first.value.rest_minutes);
+        // The hour rows (1h, 1d answers) agree with the minutes: same prices and volume per hour.
+        const h = { interval: "1h" as const, from: q.from, to: q.to };
+        const ha = await full.candles(h);
+        const hb = await late.candles(h);
+        if (ha.status !== "ok" || hb.status !== "ok") throw new Error("no candles");
+        const priceVol = (x: {
+          open: number | null;
+          high: number | null;
+          low: number | null;
+          close: number | null;
+          volume: number;
+        }) => [x.open, x.high, x.low, x.close, x.volume];
+        expect(hb.value.periods.map(priceVol)).toEqual(ha.value.periods.map(priceVol));
         expect(restMinutes).toBeGreaterThan(0);
         const again = await late.backfillHistory(JSON.parse(body));
         if (again.status !== "ok") throw new Error(JSON.stringify(again));
