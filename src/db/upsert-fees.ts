@@ -2,25 +2,25 @@
  * The fee-change writer: Kalshi's fee-change feed, deduplicated, merged into `series_fees`
  * (one row per series and effective time, every change id kept).
  */
+import type { seriesFees } from "./schema";
 import { type BatchLimits, DEFAULT_BATCH_LIMITS, jsonBatches, type TableWrite } from "./upsert";
 
-/** A fee change as Kalshi sends it (`GET /series/fee_changes`). */
-export interface FeeChangeInput {
-  id: string;
-  series_ticker: string;
-  fee_type: string;
-  fee_multiplier: number;
-  scheduled_ts: string;
-}
+type SeriesFeeInsert = typeof seriesFees.$inferInsert;
 
-export interface FeeScheduleRow {
-  series_ticker: string;
-  effective_ts: number;
+/**
+ * A fee change as Kalshi sends it (`GET /series/fee_changes`): the stored row's own columns plus the
+ * change's id (db cannot import the wire schema, so the shape is taken from the table it lands in).
+ */
+export type FeeChangeInput = Pick<SeriesFeeInsert, "series_ticker" | "fee_type" | "fee_multiplier"> & {
+  id: string;
   scheduled_ts: string;
-  fee_type: string;
-  fee_multiplier: number;
+};
+
+/** One deduplicated fee change: the `series_fees` row it becomes, with its ids as a list. */
+type FeeScheduleRow = Pick<SeriesFeeInsert, "series_ticker" | "effective_ts" | "fee_type" | "fee_multiplier"> & {
+  scheduled_ts: string;
   change_ids: string[];
-}
+};
 
 /**
  * Kalshi's fee-change feed repeats one change under several ids (docs/kalshi-wire.md Q17): rows are keyed on

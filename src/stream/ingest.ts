@@ -44,13 +44,8 @@ interface IngestConfig {
   markets: string[] | null;
 }
 
-interface IngestStartOptions {
-  feed?: string;
-  ws_url?: string;
-  /** REST base (`…/trade-api/v2`) for the trade backfill. */
-  base_url?: string;
-  markets?: string[];
-}
+/** What `POST /admin/ingest/start` may set: the stored config's settings, each optional (null = unset). */
+type IngestStartOptions = { [K in Exclude<keyof IngestConfig, "running">]?: NonNullable<IngestConfig[K]> };
 
 const DEFAULT_CONFIG: IngestConfig = { running: false, feed: FEED, ws_url: null, base_url: null, markets: null };
 
