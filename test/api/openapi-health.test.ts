@@ -165,6 +165,7 @@ describe("hc client", () => {
     expect(res.status).toBe(200);
     if (res.status === 200) {
       const body = await res.json();
+      expect(body.markets.length).toBeGreaterThan(0);
       expect(body.markets.length).toBeLessThanOrEqual(3);
       for (const m of body.markets) expect(m.status).toBe("open");
     }

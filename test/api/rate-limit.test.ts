@@ -78,6 +78,7 @@ describe("READ_LIMITER", () => {
     );
     expect(block, "a [[ratelimits]] READ_LIMITER block").not.toBeNull();
     expect(Number(block![2])).toBe(READ_LIMIT_PERIOD_S);
+    // A constraint, not two accepted answers: the binding takes a period of 10 or 60 s only.
     expect([10, 60]).toContain(READ_LIMIT_PERIOD_S);
   });
 
