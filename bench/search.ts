@@ -30,6 +30,7 @@ import type { D1Database } from "@cloudflare/workers-types";
 import { drizzle } from "drizzle-orm/d1";
 import { convertV4MiniflareOptions, Miniflare } from "miniflare";
 import { startSimServer } from "../sim/server";
+import { bundleModuleList } from "../scripts/serve-worker.mjs";
 import { marketsSearchPageQuery, type MarketFilter, type MarketSearchKey } from "../src/db/queries";
 import { searchWords } from "../src/domain/search";
 import type { StartSyncResult, SyncRunStatus } from "../src/sync/types";
@@ -116,11 +117,8 @@ async function main() {
 
     const mf = new Miniflare(
       convertV4MiniflareOptions({
-        // index.js (first: the main module) and the Text modules of wrangler.toml's [[rules]] the bundle carries (the /docs assets).
-        modules: readdirSync(outdir)
-          .filter((f) => f !== "README.md" && !f.endsWith(".map"))
-          .sort((a, b) => Number(b === "index.js") - Number(a === "index.js"))
-          .map((f) => ({ type: f === "index.js" ? ("ESModule" as const) : ("Text" as const), path: join(outdir, f) })),
+        // index.js and the Text modules of wrangler.toml's [[rules]] the bundle carries (the /docs assets).
+        modules: await bundleModuleList(process.cwd(), outdir),
         modulesRoot: outdir,
         compatibilityDate: "2026-11-01",
         compatibilityFlags: ["nodejs_compat"],

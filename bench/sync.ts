@@ -29,6 +29,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { convertV4MiniflareOptions, Miniflare } from "miniflare";
 import { startSimServer } from "../sim/server";
+import { bundleModuleList } from "../scripts/serve-worker.mjs";
 import { connectInspector, startCpuProfile, stopCpuProfile, summarizeProfile, type ProfileNode } from "./inspector";
 import type { SyncRunStatus, StartSyncResult } from "../src/sync/types";
 
@@ -192,8 +193,8 @@ async function main() {
   const mf = new Miniflare(
     convertV4MiniflareOptions({
       inspectorPort: INSPECTOR_PORT,
-      modules: true,
-      scriptPath: join(outdir, "index.js"),
+      // index.js and the Text modules of wrangler.toml's [[rules]] the bundle carries (the /docs assets).
+      modules: await bundleModuleList(process.cwd(), outdir),
       modulesRoot: outdir,
       compatibilityDate: "2026-11-01",
       compatibilityFlags: ["nodejs_compat"],

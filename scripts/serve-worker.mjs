@@ -76,6 +76,18 @@ function bundleModules(dir, rules) {
 }
 
 /**
+ * The bundle's module list for Miniflare's `modules` option, typed by wrangler.toml's [[rules]]
+ * (the benches that start the bundle themselves: bench/sync.ts, bench/search.ts).
+ * @param {string} root       project root (wrangler.toml)
+ * @param {string} bundleDir  output of `wrangler deploy --dry-run --outdir`
+ */
+export async function bundleModuleList(root, bundleDir) {
+  const { unstable_readConfig, unstable_getMiniflareWorkerOptions } = await import("wrangler");
+  const config = unstable_readConfig({ config: join(root, "wrangler.toml") });
+  return bundleModules(bundleDir, unstable_getMiniflareWorkerOptions(config).workerOptions.modulesRules ?? []);
+}
+
+/**
  * Starts the bundled Worker in Miniflare.
  * @param {object} o
  * @param {string} o.root          project root (wrangler.toml)
