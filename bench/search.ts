@@ -23,14 +23,13 @@
  *   limit 100.
  */
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { D1Database } from "@cloudflare/workers-types";
 import { drizzle } from "drizzle-orm/d1";
-import { convertV4MiniflareOptions, Miniflare } from "miniflare";
 import { startSimServer } from "../sim/server";
-import { bundleModuleList } from "../scripts/serve-worker.mjs";
+import { applyMigrations, startSyncWorker } from "./sync-worker";
 import { marketsSearchPageQuery, type MarketFilter, type MarketSearchKey } from "../src/db/queries";
 import { searchWords } from "../src/domain/search";
 import type { StartSyncResult, SyncRunStatus } from "../src/sync/types";
@@ -74,20 +73,6 @@ const summary = (xs: number[]) => ({
   max: +Math.max(...xs).toFixed(2),
 });
 
-async function applyMigrations(db: D1Database, withSearch: boolean): Promise<void> {
-  for (const f of readdirSync("migrations")
-    .filter((x) => x.endsWith(".sql") && (withSearch || x !== FTS_MIGRATION))
-    .sort()) {
-    for (const stmt of readFileSync(join("migrations", f), "utf8").split("--> statement-breakpoint")) {
-      const code = stmt
-        .split("\n")
-        .filter((l) => !l.trim().startsWith("--"))
-        .join("\n");
-      if (code.trim()) await db.prepare(code).run();
-    }
-  }
-}
-
 async function main() {
   log("bundling the worker (wrangler deploy --dry-run)");
   const outdir = mkdtempSync(join(tmpdir(), "ssmd-bench-"));
@@ -115,27 +100,14 @@ async function main() {
         })
       ).json()) as Record<string, unknown>;
 
-    const mf = new Miniflare(
-      convertV4MiniflareOptions({
-        // index.js and the Text modules of wrangler.toml's [[rules]] the bundle carries (the /docs assets).
-        modules: await bundleModuleList(process.cwd(), outdir),
-        modulesRoot: outdir,
-        compatibilityDate: "2026-11-01",
-        compatibilityFlags: ["nodejs_compat"],
-        d1Databases: { DB: `bench-search-${variant}` },
-        kvNamespaces: ["CACHE"],
-        durableObjects: { SYNC: { className: "SyncCoordinator", useSQLite: true } },
-        bindings: {
-          KALSHI_BASE_URL: `${sim.origin}/trade-api/v2`,
-          KALSHI_WS_URL: `${sim.origin.replace(/^http/, "ws")}/trade-api/ws/v2`,
-          KALSHI_READS_PER_SECOND: String(RPS),
-          CORS_ORIGINS: "*",
-        },
-      }),
-    );
-    await mf.ready;
+    const mf = await startSyncWorker({
+      bundleDir: outdir,
+      simOrigin: sim.origin,
+      rps: RPS,
+      dbName: `bench-search-${variant}`,
+    });
     const d1 = (await mf.getD1Database("DB")) as unknown as D1Database;
-    await applyMigrations(d1, variant === "on");
+    await applyMigrations(d1, variant === "on" ? [] : [FTS_MIGRATION]);
     const ns = await mf.getDurableObjectNamespace("SYNC");
     const stub = ns.get(ns.idFromName(`bench-${variant}`)) as unknown as {
       start(mode: string, trigger: string): Promise<StartSyncResult>;

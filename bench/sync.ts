@@ -27,9 +27,8 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { convertV4MiniflareOptions, Miniflare } from "miniflare";
 import { startSimServer } from "../sim/server";
-import { bundleModuleList } from "../scripts/serve-worker.mjs";
+import { applyMigrations, startSyncWorker } from "./sync-worker";
 import { connectInspector, startCpuProfile, stopCpuProfile, summarizeProfile, type ProfileNode } from "./inspector";
 import type { SyncRunStatus, StartSyncResult } from "../src/sync/types";
 
@@ -190,39 +189,15 @@ async function main() {
   log(`simulator up in ${Date.now() - t0} ms`, JSON.stringify(state.counts));
 
   const INSPECTOR_PORT = 9300 + Math.floor(Math.random() * 500);
-  const mf = new Miniflare(
-    convertV4MiniflareOptions({
-      inspectorPort: INSPECTOR_PORT,
-      // index.js and the Text modules of wrangler.toml's [[rules]] the bundle carries (the /docs assets).
-      modules: await bundleModuleList(process.cwd(), outdir),
-      modulesRoot: outdir,
-      compatibilityDate: "2026-11-01",
-      compatibilityFlags: ["nodejs_compat"],
-      d1Databases: { DB: "bench-db" },
-      kvNamespaces: ["CACHE"],
-      durableObjects: { SYNC: { className: "SyncCoordinator", useSQLite: true } },
-      bindings: {
-        KALSHI_BASE_URL: `${sim.origin}/trade-api/v2`,
-        KALSHI_WS_URL: `${sim.origin.replace(/^http/, "ws")}/trade-api/ws/v2`,
-        KALSHI_READS_PER_SECOND: String(RPS),
-        CORS_ORIGINS: "*",
-      },
-    }),
-  );
-  await mf.ready;
+  const mf = await startSyncWorker({
+    bundleDir: outdir,
+    simOrigin: sim.origin,
+    rps: RPS,
+    dbName: "bench-db",
+    inspectorPort: INSPECTOR_PORT,
+  });
   const db = await mf.getD1Database("DB");
-  for (const f of readdirSync("migrations")
-    .filter((x) => x.endsWith(".sql"))
-    .sort()) {
-    // One statement per breakpoint (a trigger's body holds semicolons of its own).
-    for (const stmt of readFileSync(join("migrations", f), "utf8").split("--> statement-breakpoint")) {
-      const code = stmt
-        .split("\n")
-        .filter((l) => !l.trim().startsWith("--"))
-        .join("\n");
-      if (code.trim()) await db.prepare(code).run();
-    }
-  }
+  await applyMigrations(db as unknown as D1Database);
   const ns = await mf.getDurableObjectNamespace("SYNC");
   const stub = ns.get(ns.idFromName("global")) as unknown as {
     start(mode: string, trigger: string): Promise<StartSyncResult>;
