@@ -7,16 +7,7 @@
  */
 import { env, SELF } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
-import {
-  clearD1,
-  control,
-  coordinator,
-  createWorld,
-  drive,
-  simNow,
-  truthMarkets,
-  type SimWorld,
-} from "../sync/harness";
+import { clearD1, control, createWorld, simNow, syncSucceeded, truthMarkets, type SimWorld } from "../sync/harness";
 import { migrate, pageAll, refOrder, refStatus } from "./helpers";
 
 /** A true market (Kalshi wire JSON) and the event fields the reference reads. */
@@ -100,13 +91,7 @@ async function search(query: Record<string, string>, limit: number, route = "mar
   return { tickers: items.map((x: any) => x.ticker ?? x.event_ticker) as string[], pages };
 }
 
-async function runSync(mode: "full" | "incremental") {
-  const stub = coordinator("api-search");
-  const started = await stub.start(mode, "admin", { baseUrl: w.base, nowMs: now, pageSize: 50, readsPerSecond: 1000 });
-  const run = await drive(stub, started.run.run_id);
-  expect(run.status, JSON.stringify(run.progress.errors)).toBe("succeeded");
-  return run;
-}
+const runSync = (mode: "full" | "incremental") => syncSucceeded(w, "api-search", mode, now);
 
 async function loadTruth(): Promise<void> {
   const inD1 = new Set(

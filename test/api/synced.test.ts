@@ -15,6 +15,7 @@ import {
   createWorld,
   drive,
   simNow,
+  syncSucceeded,
   truthMarkets,
   type SimWorld,
 } from "../sync/harness";
@@ -40,13 +41,7 @@ async function get(path: string): Promise<{ status: number; body: any; res: Resp
   return { status: res.status, body: await res.json(), res };
 }
 
-async function runSync(mode: "full" | "incremental") {
-  const stub = coordinator("api-synced");
-  const started = await stub.start(mode, "admin", { baseUrl: w.base, nowMs: now, pageSize: 50, readsPerSecond: 1000 });
-  const run = await drive(stub, started.run.run_id);
-  expect(run.status, JSON.stringify(run.progress.errors)).toBe("succeeded");
-  return run;
-}
+const runSync = (mode: "full" | "incremental") => syncSucceeded(w, "api-synced", mode, now);
 
 async function loadTruth(): Promise<void> {
   const inD1 = new Set(

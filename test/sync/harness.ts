@@ -3,6 +3,7 @@
  * comparing D1 with the simulator's truth field by field.
  */
 import { env, runDurableObjectAlarm } from "cloudflare:test";
+import { expect } from "vitest";
 import { contentColumns } from "../../src/db/upsert";
 import { markets } from "../../src/db/schema";
 import { normalizeMarket } from "../../src/sync/normalizers";
@@ -93,6 +94,20 @@ export async function drive(
     if (!ran) await new Promise((r) => setTimeout(r, 25));
   }
   throw new Error(`run ${runId} did not finish in time: ${JSON.stringify(await stub.getRun(runId))}`);
+}
+
+/** One admin-triggered sync of `w` at `nowMs` on the named coordinator, driven to its end; it must succeed. */
+export async function syncSucceeded(
+  w: SimWorld,
+  name: string,
+  mode: "full" | "incremental",
+  nowMs: number,
+): Promise<SyncRunStatus> {
+  const stub = coordinator(name);
+  const started = await stub.start(mode, "admin", { baseUrl: w.base, nowMs, pageSize: 50, readsPerSecond: 1000 });
+  const run = await drive(stub, started.run.run_id);
+  expect(run.status, JSON.stringify(run.progress.errors)).toBe("succeeded");
+  return run;
 }
 
 /** All of a world's true markets (wire JSON), including vanished ones when asked. */
