@@ -56,6 +56,35 @@ async function rowsBecome(page, expected) {
 /** @param {{ markets: { ticker: string }[] }} body */
 const tickers = (body) => body.markets.map((m) => m.ticker);
 
+test("routing: the app's pages by URL are index.html; a missing /assets/* file is a 404, not HTML", async () => {
+  const html = await (await fetch(`${h.service.origin}/`)).text();
+  const bundle = /src="(\/assets\/[^"]+\.js)"/.exec(html)?.[1];
+  assert.ok(bundle, "index.html names its bundle");
+  for (const path of ["/market/KX-ANY", "/event/KX-ANY", "/ops"]) {
+    const r = await fetch(h.service.origin + path, { headers: { "sec-fetch-mode": "navigate" } });
+    assert.equal(r.status, 200, path);
+    assert.equal(await r.text(), html, path);
+  }
+  const js = await fetch(h.service.origin + bundle);
+  assert.equal(js.status, 200);
+  assert.match(js.headers.get("content-type") ?? "", /javascript/);
+  // A stale hashed name (the bundle of a previous deploy), as a script tag and as a navigation.
+  const stale = bundle.replace(/-[\w-]+\.js$/, "-0ld0ld0l.js");
+  for (const headers of [
+    { "sec-fetch-dest": "script" },
+    { "sec-fetch-mode": "navigate", "sec-fetch-dest": "document" },
+  ]) {
+    const r = await fetch(h.service.origin + stale, { headers });
+    assert.equal(r.status, 404, JSON.stringify(headers));
+    assert.doesNotMatch(r.headers.get("content-type") ?? "", /html/);
+    assert.ok(!(await r.text()).includes("<html"), "no HTML");
+  }
+  // Other unknown paths are the API's JSON 404, in a browser too.
+  const api404 = await fetch(`${h.service.origin}/nope`, { headers: { "sec-fetch-mode": "navigate" } });
+  assert.equal(api404.status, 404);
+  assert.match(api404.headers.get("content-type") ?? "", /json/);
+});
+
 test("explorer: lists GET /markets's first page, and each filter changes the rows as /markets would", async () => {
   const page = await h.open("/");
   await rowsBecome(page, tickers(await api("/markets?limit=50")));
