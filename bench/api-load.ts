@@ -1,8 +1,8 @@
 /**
  * Load test of the read API: throughput and latency (p50/p99) of GET /markets (several filter
- * mixes) and GET /markets/{ticker}, each measured on the KV cache-hit path and on the D1 path
- * (`Cache-Control: no-cache` makes the Worker skip KV) in the same run, against a running
- * service (e.g. `npm start` with SSMD_SIM_MARKETS=200000).
+ * mixes), GET /markets/{ticker} and GET /events (the list of bench/api-scenarios.ts), each
+ * measured on the KV cache-hit path and on the D1 path (`Cache-Control: no-cache` makes the Worker
+ * skip KV) in the same run, against a running service (e.g. `npm start` with SSMD_SIM_MARKETS=200000).
  *
  *   npx tsx bench/api-load.ts [--url=http://127.0.0.1:8787] [--seconds=10] [--connections=16] [--json]
  *        [--client=fetch|autocannon]
@@ -22,12 +22,7 @@ import { parseArgs } from "node:util";
 import { performance } from "node:perf_hooks";
 import autocannon from "autocannon";
 import { errorMessage } from "../src/lib/errors";
-
-interface Scenario {
-  name: string;
-  /** Paths requested round-robin. */
-  paths: string[];
-}
+import { FLOOR, getJson as getJsonAt, readScenarios, type Scenario } from "./api-scenarios";
 
 interface Result {
   scenario: string;
@@ -67,11 +62,7 @@ function quantile(sorted: number[], q: number): number {
   return sorted[i]!;
 }
 
-async function getJson<T>(path: string): Promise<T> {
-  const res = await fetch(base + path);
-  if (!res.ok) throw new Error(`GET ${path} → HTTP ${res.status}: ${(await res.text()).slice(0, 200)}`);
-  return (await res.json()) as T;
-}
+const getJson = <T>(path: string) => getJsonAt<T>(base, path);
 
 async function warm(scenario: Scenario): Promise<void> {
   // One request per path fills KV; a second confirms the hit.
@@ -163,31 +154,8 @@ async function load(scenario: Scenario, kind: "cache-hit" | "d1"): Promise<Resul
   };
 }
 
-async function scenarios(): Promise<Scenario[]> {
-  const page = await getJson<{
-    markets: Array<{ ticker: string; category: string | null; series_ticker: string | null; status: string }>;
-  }>("/markets?limit=1000&status=open");
-  if (page.markets.length === 0) throw new Error("no open markets: sync the service first");
-  const count = <T>(xs: T[]) =>
-    [...xs.reduce((m, x) => m.set(x, (m.get(x) ?? 0) + 1), new Map<T, number>())].sort((a, b) => b[1] - a[1]);
-  const category = count(page.markets.map((m) => m.category).filter((c): c is string => !!c))[0]![0];
-  const series = count(page.markets.map((m) => m.series_ticker).filter((s): s is string => !!s))[0]![0];
-  const tickers = page.markets.slice(0, 200).map((m) => `/markets/${encodeURIComponent(m.ticker)}`);
-  const weekAhead = new Date(Date.now() + 7 * 86_400_000).toISOString().slice(0, 10);
-  return [
-    { name: "GET /markets?limit=100", paths: ["/markets?limit=100"] },
-    { name: "GET /markets?status=open&limit=100", paths: ["/markets?status=open&limit=100"] },
-    {
-      name: `GET /markets?category=${category}&status=open`,
-      paths: [`/markets?category=${encodeURIComponent(category)}&status=open`],
-    },
-    {
-      name: `GET /markets?series=${series}&closing_before=+7d`,
-      paths: [`/markets?series=${encodeURIComponent(series)}&closing_before=${weekAhead}`],
-    },
-    { name: `GET /markets/{ticker} (${tickers.length} tickers)`, paths: tickers },
-  ];
-}
+// The scenario list is bench/api-scenarios.ts's (shared with bench/api-cpu.ts).
+const scenarios = () => readScenarios(base);
 
 const fmt = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : "-");
 
@@ -203,7 +171,7 @@ function p99Ratio(d1: number, hit: number): string {
 async function main() {
   const health = await getJson<{ version: string }>("/healthz");
   // Floor: a static route with no KV/D1 I/O shows the per-request cost of the runtime itself.
-  const floor = await load({ name: "floor: GET /tools (static)", paths: ["/tools"] }, "d1");
+  const floor = await load(FLOOR, "d1");
   process.stderr.write(`floor: ${fmt(floor.rps)} req/s, p50 ${fmt(floor.p50)} ms, p99 ${fmt(floor.p99)} ms\n`);
   const all: Result[] = [];
   for (const s of await scenarios()) {
