@@ -23,6 +23,7 @@ import { handleMcp } from "./mcp";
 import { finishDocument, toolOperations } from "./openapi-doc";
 import { screenApp } from "./screen";
 import { internalRequest, rateLimitReads } from "./rate-limit";
+import { requestLimits } from "./limits";
 import { seriesApp } from "./series";
 import { tickersApp } from "./tickers";
 import { TOOLS } from "./tool-registry";
@@ -68,6 +69,8 @@ base.use("*", secureHeaders({ crossOriginResourcePolicy: "cross-origin" }));
 base.use("*", corsFromEnv);
 // Before the ETag, cache and D1 work: a refused request costs none of them (decision 0089).
 base.use("*", rateLimitReads);
+// Before anything reads the query or the body: oversize ones are refused unparsed (decision 0108).
+base.use("*", requestLimits);
 // An SSE stream never ends: the ETag middleware would wait to hash it (GET /tickers/{ticker}/live).
 const etagMw = etag();
 base.use("*", (c, next) => (c.req.header("Accept")?.includes("text/event-stream") ? next() : etagMw(c, next)));

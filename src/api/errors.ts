@@ -21,6 +21,8 @@ export const ErrorCodeSchema = z.enum([
   "unsupported_fee_type",
   "method_not_allowed",
   "rate_limited",
+  "payload_too_large",
+  "uri_too_long",
   "upgrade_required",
   "too_many_subscribers",
   "unavailable",

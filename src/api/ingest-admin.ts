@@ -10,6 +10,7 @@ import { INGEST_NAME, type IngestObject } from "../stream/ingest";
 import { convertTrades, IngestTradeSchema, TRADE_FORMAT_SCHEMAS, tradeFormatOf } from "../stream/trade-input";
 import { detailsError, zodIssuesToDetails, type ErrorDetail } from "./errors";
 import { createApiApp } from "./factory";
+import { ingestBodyLimit, tooManyTrades } from "./limits";
 import { adminErrors, jsonContent, readErrors } from "./openapi-helpers";
 
 /** The ingest object of a feed (one per feed; "kalshi" in production). */
@@ -38,6 +39,8 @@ function tradesBodyHook(result: { success: boolean; error?: z.ZodError }): undef
   if (result.success || !result.error) return undefined;
   // The validator passes the raw body along with a failure too (@hono/zod-validator: `data`).
   const raw = ((result as { data?: unknown }).data as { trades?: unknown } | null | undefined)?.trades;
+  // Over the batch maximum is a 413, as an oversize body is (./limits.ts), whatever else is wrong.
+  if (Array.isArray(raw) && raw.length > MAX_TRADES_PER_BATCH) throw tooManyTrades(raw.length);
   const details: ErrorDetail[] = [];
   for (const issue of result.error.issues) {
     const [head, index] = issue.path;
@@ -101,6 +104,7 @@ const tradesRoute = createRoute({
   tags: ["admin", "tickers"],
   summary: "Ingest a batch of trades (ssmd, seed or Kalshi-frame format) into the ticker objects",
   security: [{ bearer: [] }],
+  middleware: [ingestBodyLimit] as const,
   request: { body: { content: { "application/json": { schema: TradesBody } }, required: true } },
   responses: { 200: jsonContent(IngestTradesResultSchema, "Forwarded"), ...readErrors, ...adminErrors },
 });
@@ -121,6 +125,7 @@ const startRoute = createRoute({
   tags: ["admin", "tickers"],
   summary: "Start (or restart with new settings) the WebSocket ingest",
   security: [{ bearer: [] }],
+  middleware: [ingestBodyLimit] as const,
   request: { body: { content: { "application/json": { schema: StartBody } }, required: false } },
   responses: { 200: jsonContent(IngestHealthSchema, "Health after starting"), ...readErrors, ...adminErrors },
 });

@@ -20,6 +20,7 @@ import {
 import type { Context } from "hono";
 import { ApiError, errorBody } from "./errors";
 import type { AppEnv } from "./factory";
+import { MAX_MCP_BATCH, mcpBatchTooLarge } from "./limits";
 import {
   READ_TOOL_ANNOTATIONS,
   toolInputJsonSchema,
@@ -191,9 +192,20 @@ export async function handleMcp(
     sessionIdGenerator: undefined,
     enableJsonResponse: true,
   });
+  // The body is read here (bounded by the body limit) to count a batch before any message runs.
+  const text = await c.req.text();
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    parsed = undefined; // the transport answers its own JSON-RPC parse error
+  }
+  if (Array.isArray(parsed) && parsed.length > MAX_MCP_BATCH) throw mcpBatchTooLarge(parsed.length);
   await server.connect(transport);
   try {
-    return await transport.handleRequest(c.req.raw);
+    return await (parsed === undefined
+      ? transport.handleRequest(new Request(c.req.raw, { body: text }))
+      : transport.handleRequest(c.req.raw, { parsedBody: parsed }));
   } finally {
     // Stateless: nothing outlives the request.
     await server.close();

@@ -3,8 +3,11 @@
  * (the origin the document was fetched from, so /docs' "try it" calls the same service — also
  * offline under `npm start`) and an `operationId` for every operation: the tool's name on a route
  * that answers a tool (the first tool, where several share one), `<method>_<path words>` otherwise.
- * An operationId written in a createRoute is kept.
+ * An operationId written in a createRoute is kept. And the responses every route shares through
+ * the middleware rather than its own declaration: the request limits' 413/414 and the read rate
+ * limit's 429 (./limits.ts).
  */
+import { addLimitResponses } from "./limits";
 import type { ToolDefinition } from "./tools";
 
 interface Document {
@@ -37,8 +40,11 @@ export function toolOperations(tools: readonly ToolDefinition[]): Map<string, st
 
 export function finishDocument<D extends Document>(doc: D, origin: string, tools: Map<string, string>): D {
   doc.servers = [{ url: origin, description: "This ssmd deployment (the origin this document was read from)" }];
-  for (const [path, ops] of Object.entries(doc.paths ?? {}) as [string, Record<string, { operationId?: string }>][])
-    for (const [method, op] of Object.entries(ops))
+  type Op = { operationId?: string; requestBody?: unknown; responses?: Parameters<typeof addLimitResponses>[0] };
+  for (const [path, ops] of Object.entries(doc.paths ?? {}) as [string, Record<string, Op>][])
+    for (const [method, op] of Object.entries(ops)) {
       op.operationId ??= tools.get(`${method} ${path}`) ?? derivedOperationId(method, path);
+      op.responses = addLimitResponses(op.responses ?? {}, method, path, op.requestBody !== undefined);
+    }
   return doc;
 }

@@ -13,6 +13,7 @@ import {
 import { SEARCH_MAX_LENGTH, searchWords } from "../domain/search";
 import { isUtcDay, parseInstant } from "../lib/validators";
 import { invalidParameter } from "./errors";
+import { MAX_CURSOR_LENGTH } from "./limits";
 
 export const MAX_LIMIT = 1000;
 export const DEFAULT_LIMIT = 100;
@@ -53,7 +54,7 @@ export const cursorParam = () =>
   z
     .string()
     .min(1)
-    .max(512)
+    .max(MAX_CURSOR_LENGTH, `must be at most ${MAX_CURSOR_LENGTH} characters`)
     .optional()
     .meta({ description: "Opaque cursor from the previous page's `cursor` (omit for the first page)" });
 

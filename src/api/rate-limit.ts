@@ -43,6 +43,11 @@ export function clientKey(address: string | undefined): string {
     .join(":")}::/64`;
 }
 
+/** Is a request to `path` (a path or an OpenAPI path template) counted? Everything but the admin routes. */
+export function countedByRateLimit(path: string): boolean {
+  return !path.startsWith("/admin/");
+}
+
 export const rateLimitReads: MiddlewareHandler<AppEnv> = async (c, next) => {
   const limiter = c.env.READ_LIMITER;
   const exempt =
@@ -50,7 +55,7 @@ export const rateLimitReads: MiddlewareHandler<AppEnv> = async (c, next) => {
     c.env.READ_RATE_LIMIT === "off" ||
     c.req.method === "OPTIONS" ||
     dispatched.has(c.req.raw) ||
-    c.req.path.startsWith("/admin/");
+    !countedByRateLimit(c.req.path);
   if (exempt) {
     return next();
   }

@@ -603,7 +603,8 @@ describe("paths and cursors", () => {
       ["/markets", "A".repeat(100_000)],
     ] as const) {
       const { status } = await expectSane(`${BASE}${p}?cursor=${encodeURIComponent(c)}`);
-      expect([200, 400], `${p} ${c.slice(0, 40)}`).toContain(status);
+      // 414: a query string over MAX_QUERY_LENGTH (src/api/limits.ts), refused before it is parsed.
+      expect([200, 400, 414], `${p} ${c.slice(0, 40)}`).toContain(status);
     }
   });
 

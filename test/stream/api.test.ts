@@ -160,7 +160,7 @@ describe("errors", () => {
     const tooMany = await post("/admin/ingest/trades", {
       trades: Array.from({ length: MAX_TRADES_PER_BATCH + 1 }, () => one),
     });
-    expect(tooMany.status).toBe(400);
+    expect(tooMany.status).toBe(413);
     expect(JSON.stringify(await tooMany.json())).toContain(`at most ${MAX_TRADES_PER_BATCH} trades per request`);
     const health = await app.request("/admin/ingest/health", { headers: AUTH }, env);
     expect(health.status).toBe(200);
