@@ -31,6 +31,55 @@ const execFileP = promisify(execFile);
 export const SCHEDULED_PATH = "/cdn-cgi/local/scheduled";
 
 /**
+ * The first path segment of every route the Worker answers. `npm start` gives Miniflare these as
+ * the Worker's own routes, so that its entry sends an API request to the Worker directly instead of
+ * through the Static Assets router (two more JS Workers per request under Miniflare: ~0.3–0.6 ms,
+ * docs/decisions/0094-api-paths-skip-the-assets-router-locally.md). A path under none of them still
+ * reaches the Worker or the app through the router, as on Cloudflare: a prefix left out only costs
+ * that hop. test/node/worker-routes.test.mjs checks the list against the API's routes.
+ */
+export const WORKER_PATH_PREFIXES = [
+  "/admin",
+  "/docs",
+  "/events",
+  "/fees",
+  "/healthz",
+  "/markets",
+  "/mcp",
+  "/openapi.json",
+  "/screen",
+  "/series",
+  "/tickers",
+  "/tools",
+];
+
+/**
+ * Miniflare routes ("*" + prefix + "*", any host) for the prefixes that `run_worker_first` sends to the Worker
+ * whatever follows them: its form here is `["/*", "!<path>", "!<path>/*", …]` (decision 0086). A
+ * prefix that could reach one of the app's exceptions is an error, never a silent misroute; another
+ * form of `run_worker_first` gets no routes (every request through the router).
+ * @param {readonly string[]} prefixes
+ * @param {unknown} runWorkerFirst  wrangler.toml's `assets.run_worker_first`
+ * @returns {string[]}
+ */
+export function workerRoutes(prefixes, runWorkerFirst) {
+  if (!Array.isArray(runWorkerFirst) || runWorkerFirst[0] !== "/*") return [];
+  for (const rule of runWorkerFirst.slice(1)) {
+    if (typeof rule !== "string" || !rule.startsWith("!")) return [];
+    const glob = rule.slice(1);
+    const wild = glob.endsWith("*");
+    const literal = wild ? glob.slice(0, -1) : glob;
+    if (literal.includes("*")) return [];
+    for (const p of prefixes) {
+      // Some path starting with p matches the exception: it is a prefix of p's paths, or p of its.
+      if (literal.startsWith(p) || (wild && p.startsWith(literal)))
+        throw new Error(`worker route prefix ${p} reaches the app's path ${glob} (run_worker_first)`);
+    }
+  }
+  return prefixes.map((p) => `*${p}*`);
+}
+
+/**
  * Bundles the Worker with wrangler (esbuild, nodejs_compat polyfills, exactly the deploy bundle)
  * into a fresh temporary directory; returns it.
  * @param {string} root  project root (wrangler.toml)
@@ -140,6 +189,7 @@ export async function serveWorker(o) {
           rootPath: o.root,
           modules,
           modulesRoot: o.bundleDir,
+          routes: workerRoutes(WORKER_PATH_PREFIXES, config.assets?.run_worker_first),
           // wrangler's types leave `bindings` untyped here (its miniflare types are not this miniflare's).
           bindings: {
             .../** @type {Record<string, import("miniflare").Json> | undefined} */ (workerOptions.bindings),
