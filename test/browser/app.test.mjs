@@ -1,7 +1,8 @@
 /**
  * The web app in headless Chromium against the service as `npm start` runs it: the explorer's rows
  * are exactly GET /markets's for the same filters and pages, the market page shows its data and the
- * fee /fees quotes, the chart draws the ticker's trades, a trade pushed through
+ * fee /fees quotes, the chart draws the ticker's candles (the trade line before there are any) and
+ * folds pushed trades into the current one, a trade pushed through
  * POST /admin/ingest/trades shows on the open live panel within a second, the operations page
  * follows a sync to completion — with no console error and no request leaving the machine.
  */
@@ -176,7 +177,7 @@ test("market page: its data, its series' fee, and a fee quote equal to GET /fees
   h.assertClean();
 });
 
-test("live panel: the chart draws the trades; a trade pushed through POST /admin/ingest/trades shows within 1 s", async () => {
+test("live panel: a trade pushed through POST /admin/ingest/trades shows within 1 s", async () => {
   const m = (await api("/markets?limit=1&status=active")).markets[0];
   const now = Date.now();
   const trades = Array.from({ length: 20 }, (_, i) => ({
@@ -192,16 +193,6 @@ test("live panel: the chart draws the trades; a trade pushed through POST /admin
   const page = await h.open(`/market/${encodeURIComponent(m.ticker)}`);
   await page.waitForSelector(".conn-live");
   await page.waitForSelector(`[data-trade-id="${trades.at(-1)?.trade_id}"]`);
-  assert.equal(await page.getAttribute(".chart", "data-points"), "20");
-  // Not a blank canvas: the plotted line's pixels differ from the background.
-  const inked = await page.$eval(".chart canvas", (c) => {
-    const canvas = /** @type {HTMLCanvasElement} */ (c);
-    const d = canvas.getContext("2d")?.getImageData(0, 0, canvas.width, canvas.height).data ?? [];
-    let n = 0;
-    for (let i = 3; i < d.length; i += 4) if (/** @type {number} */ (d[i]) > 0) n++;
-    return n;
-  });
-  assert.ok(inked > 500, `only ${inked} painted pixels`);
 
   const id = `browser-${now}-late`;
   const pushedAt = Date.now();
@@ -219,7 +210,133 @@ test("live panel: the chart draws the trades; a trade pushed through POST /admin
   await page.waitForSelector(`[data-trade-id="${id}"]`, { timeout: 1000 });
   const ms = Date.now() - pushedAt;
   assert.ok(ms <= 1000, `${ms} ms`);
-  assert.equal(await page.getAttribute(".chart", "data-points"), "21");
+  await page.close();
+  h.assertClean();
+});
+
+/**
+ * Pixels of the chart's canvas in the buy (up candle) and sell (down candle) colours.
+ * @param {import("playwright-core").Page} page
+ */
+async function candlePixels(page) {
+  return page.$eval(".chart canvas", (c) => {
+    const canvas = /** @type {HTMLCanvasElement} */ (c);
+    const css = getComputedStyle(document.documentElement);
+    const rgb = (/** @type {string} */ v) => {
+      const x = document.createElement("canvas").getContext("2d");
+      if (!x) return [];
+      x.fillStyle = css.getPropertyValue(v).trim();
+      x.fillRect(0, 0, 1, 1);
+      return Array.from(x.getImageData(0, 0, 1, 1).data.slice(0, 3));
+    };
+    const [up, down] = [rgb("--buy"), rgb("--sell")];
+    const d = canvas.getContext("2d")?.getImageData(0, 0, canvas.width, canvas.height).data ?? new Uint8ClampedArray();
+    const n = { up: 0, down: 0, other: 0 };
+    for (let i = 0; i < d.length; i += 4) {
+      if (d[i + 3] === 0) continue;
+      const px = [d[i], d[i + 1], d[i + 2]];
+      if (px.every((v, k) => v === up[k])) n.up++;
+      else if (px.every((v, k) => v === down[k])) n.down++;
+      else n.other++;
+    }
+    return n;
+  });
+}
+
+/**
+ * Waits until the panel's newest candle equals GET /tickers/{ticker}/candles's newest priced one.
+ * @param {import("playwright-core").Page} page
+ * @param {string} ticker
+ */
+async function lastCandleMatches(page, ticker) {
+  const deadline = Date.now() + 5000;
+  /** @type {unknown} */
+  let want;
+  /** @type {unknown} */
+  let got;
+  for (;;) {
+    const a = await api(`/tickers/${encodeURIComponent(ticker)}/candles?interval=1m`);
+    const last = a.candles.findLast((/** @type {{ close: number | null }} */ c) => c.close !== null);
+    want = [last.open, last.high, last.low, last.close, last.volume];
+    got = JSON.parse((await page.getAttribute("[data-testid=last-candle]", "data-ohlcv").catch(() => null)) ?? "null");
+    if (JSON.stringify(got) === JSON.stringify(want) || Date.now() > deadline) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.deepEqual(got, want, "the panel's newest candle (open, high, low, close, volume) = GET /candles's");
+  return /** @type {number[]} */ (want);
+}
+
+test("live panel: the trade line without candles; candles from GET /candles once trades exist; a pushed trade updates the current candle", async () => {
+  // A closed market: the simulator's feed does not trade it, so only this test's trades are there.
+  const m = (await api("/markets?limit=1&status=closed")).markets[0];
+  const enc = encodeURIComponent(m.ticker);
+  assert.equal(
+    (await fetch(`${h.service.origin}/tickers/${enc}/candles?interval=1m`)).status,
+    404,
+    "no stream data yet",
+  );
+  const page = await h.open(`/market/${enc}`);
+  await page.waitForSelector(".conn-live");
+  // No candles: the trade line, empty.
+  await page.waitForSelector(".chart[data-mode=trades][data-points='0']");
+
+  // Trades over three minutes: the panel re-reads the candles and draws them.
+  const now = Date.now();
+  const trades = Array.from({ length: 30 }, (_, i) => ({
+    type: "trade",
+    ticker: m.ticker,
+    trade_id: `candle-${now}-${i}`,
+    ts: now - 150_000 + i * 5000,
+    price_dollars: (0.3 + 0.02 * ((i * 7) % 11)).toFixed(4),
+    count_fp: `${1 + (i % 4)}.00`,
+    taker_side: i % 3 === 0 ? "no" : "yes",
+  }));
+  await pushTrades(trades);
+  await page.waitForSelector(".chart[data-mode=candles]");
+  const answer = await api(`/tickers/${enc}/candles?interval=1m`);
+  const priced = answer.candles.filter((/** @type {{ open: number | null }} */ c) => c.open !== null);
+  assert.ok(priced.length >= 3, `${priced.length} candles`);
+  await page.waitForSelector(`.chart[data-candles='${priced.length}']`);
+  await lastCandleMatches(page, m.ticker);
+  // Not a blank canvas, and not a line: bodies and wicks in the up and down colours.
+  const px = await candlePixels(page);
+  const ups = priced.filter((/** @type {{ open: number, close: number }} */ c) => c.close >= c.open).length;
+  assert.ok(ups === 0 || px.up > 50, `up candles drawn: ${JSON.stringify(px)}`);
+  assert.ok(ups === priced.length || px.down > 50, `down candles drawn: ${JSON.stringify(px)}`);
+
+  // A pushed trade above the current candle's high: folded into it (high and close move, the
+  // volume grows), equal to what the server's candle says afterwards.
+  const before = await lastCandleMatches(page, m.ticker);
+  await pushTrades([
+    {
+      type: "trade",
+      ticker: m.ticker,
+      trade_id: `candle-${now}-push`,
+      ts: Math.max(now, trades.at(-1)?.ts ?? now) + 1,
+      price_dollars: "0.9100",
+      count_fp: "7.00",
+      taker_side: "yes",
+    },
+  ]);
+  await page.waitForFunction(
+    () => JSON.parse(document.querySelector("[data-testid=last-candle]")?.getAttribute("data-ohlcv") ?? "[]")[1] === 91,
+    null,
+    { timeout: 2000 },
+  );
+  const after = await lastCandleMatches(page, m.ticker);
+  assert.equal(after[3], 91);
+  assert.ok(/** @type {number} */ (after[4]) > /** @type {number} */ (before[4]) || after[4] === 7);
+
+  // Another interval: the same trades as 5-minute candles.
+  await page.selectOption("select[name=interval]", "5m");
+  await page.waitForSelector("h3:has-text('· 5m')");
+  const five = await api(`/tickers/${enc}/candles?interval=5m`);
+  const last5 = five.candles.findLast((/** @type {{ close: number | null }} */ c) => c.close !== null);
+  await page.waitForFunction(
+    (want) => document.querySelector("[data-testid=last-candle]")?.getAttribute("data-ohlcv") === want,
+    JSON.stringify([last5.open, last5.high, last5.low, last5.close, last5.volume]),
+    { timeout: 5000 },
+  );
   await page.close();
   h.assertClean();
 });
