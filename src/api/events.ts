@@ -1,6 +1,6 @@
 /** GET /events, GET /events/{event_ticker}, and the list_events tool. */
 import { createRoute, z } from "@hono/zod-openapi";
-import { getEvent, listEvents, openDb, searchEvents, type EventSearchKey } from "../db/queries";
+import { getEvent, listEvents, openDb, readSession, searchEvents, type EventSearchKey } from "../db/queries";
 import { searchWords } from "../domain/search";
 import { notFound } from "./errors";
 import { createApiApp } from "./factory";
@@ -69,18 +69,18 @@ export const eventsApp = createApiApp()
       scopes: q.q === undefined ? ["events", "markets"] : ["events", "markets", "series"],
       query: q,
       load: async () => {
-        const db = openDb(c.env.DB);
+        const d1 = readSession(c.env.DB);
         if (q.q !== undefined) {
           const after =
             q.cursor === undefined ? null : (decodeCursor(q.cursor, ["number", "string"]) as EventSearchKey);
-          const page = await searchEvents(db, filter, searchWords(q.q), q.limit, after);
+          const page = await searchEvents(openDb(d1), filter, searchWords(q.q), q.limit, after);
           return {
             events: page.rows.map((r) => EVENT_VIEW.apply(presentEvent(r), q.fields)),
             cursor: page.next === null ? null : encodeCursor(page.next),
           };
         }
         const after = q.cursor === undefined ? null : (decodeCursor(q.cursor, ["string"])[0] as string);
-        const page = await listEvents(db, filter, q.limit, after);
+        const page = await listEvents(d1, filter, q.limit, after);
         return {
           events: page.rows.map((r) => EVENT_VIEW.apply(presentEvent(r), q.fields)),
           cursor: page.next === null ? null : encodeCursor([page.next]),
@@ -95,7 +95,7 @@ export const eventsApp = createApiApp()
       scopes: ["events", "markets"],
       query: q,
       load: async () => {
-        const found = await getEvent(openDb(c.env.DB), event_ticker, q.include_deleted);
+        const found = await getEvent(readSession(c.env.DB), event_ticker, q.include_deleted);
         if (!found) throw notFound("event", event_ticker);
         return {
           event: presentEvent(found.event),

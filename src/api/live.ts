@@ -6,7 +6,7 @@
  * create ticker objects for made-up names.
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import { getMarket, openDb } from "../db/queries";
+import { getMarket } from "../db/queries";
 import { tickerStub } from "../stream/forward";
 import { LIVE_LIMITS, LiveMessageSchema } from "../stream/live";
 import { ApiError, ErrorResponseSchema, notFound } from "./errors";
@@ -52,7 +52,7 @@ export const liveApp = createApiApp().openapi(liveRoute, async (c) => {
     });
   }
   const stub = tickerStub(c.env.TICKER, ticker);
-  const known = (await getMarket(openDb(c.env.DB), ticker)) !== null || (await stub.snapshot()) !== null;
+  const known = (await getMarket(c.env.DB, ticker)) !== null || (await stub.snapshot()) !== null;
   if (!known) throw notFound("ticker", ticker, { reason: "no such market and no stream data for this ticker" });
   const res = await stub.fetch(c.req.raw);
   if (res.status === 429) {

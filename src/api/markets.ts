@@ -5,6 +5,7 @@ import {
   getMarket,
   listMarkets,
   openDb,
+  readSession,
   searchMarkets,
   type MarketFilter,
   type MarketKey,
@@ -95,18 +96,18 @@ export const marketsApp = createApiApp()
       scopes: q.has_stream_on ? ["markets", "events", "tickers"] : ["markets", "events"],
       query: q,
       load: async () => {
-        const db = openDb(c.env.DB);
+        const d1 = readSession(c.env.DB);
         // With q the cursor carries the relevance bucket too: the two kinds never decode as each other.
         const page =
           q.q === undefined
             ? await listMarkets(
-                db,
+                d1,
                 filter,
                 q.limit,
                 q.cursor === undefined ? null : (decodeCursor(q.cursor, ["number|null", "string"]) as MarketKey),
               )
             : await searchMarkets(
-                db,
+                openDb(d1),
                 filter,
                 searchWords(q.q),
                 q.limit,
@@ -128,7 +129,7 @@ export const marketsApp = createApiApp()
       scopes: ["markets", "events"],
       query: { fields },
       load: async () => {
-        const row = await getMarket(openDb(c.env.DB), ticker);
+        const row = await getMarket(readSession(c.env.DB), ticker);
         if (!row) throw notFound("market", ticker);
         return { market: MARKET_VIEW.apply(presentMarketWithEvent(row), fields) };
       },

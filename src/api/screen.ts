@@ -11,7 +11,7 @@
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import { DEFAULT_PRICE_WINDOW, DEFAULT_VOLUME_WINDOW_MS, PriceHistorySchema, VolumeProfileSchema } from "../builders";
-import { listMarkets, openDb, type MarketFilter, type MarketWithEventRow } from "../db/queries";
+import { listMarkets, type MarketFilter, type MarketWithEventRow } from "../db/queries";
 import { mapLimit } from "../lib/async";
 import { tickerStub } from "../stream/forward";
 import { FEED } from "../stream/registry";
@@ -248,7 +248,7 @@ export const screenApp = createApiApp().openapi(screenRoute, async (c) => {
     hasStreamOn: q.has_stream_on ? { feed: FEED, day: q.has_stream_on } : undefined,
   };
   const t0 = performance.now();
-  const page = await listMarkets(openDb(c.env.DB), filter, MAX_SCREEN_CANDIDATES, null);
+  const page = await listMarkets(c.env.DB, filter, MAX_SCREEN_CANDIDATES, null);
   const t1 = performance.now();
   const candidates = page.rows;
   const summaries = new Map<string, Summary | null>();

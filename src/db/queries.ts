@@ -4,8 +4,23 @@
  * filter combination stays an index range scan (see the indexes in schema.ts):
  *   markets: (close_ts, ticker)   events: (event_ticker)   series: (ticker)
  */
-import { and, asc, eq, gt, gte, inArray, isNotNull, isNull, lt, or, sql, type SQL } from "drizzle-orm";
-import type { D1Database } from "@cloudflare/workers-types";
+import {
+  and,
+  asc,
+  eq,
+  fillPlaceholders,
+  gt,
+  gte,
+  inArray,
+  isNotNull,
+  isNull,
+  lt,
+  or,
+  sql,
+  type Placeholder,
+  type SQL,
+} from "drizzle-orm";
+import type { D1Database, D1DatabaseSession } from "@cloudflare/workers-types";
 import { drizzle, type DrizzleD1Database } from "drizzle-orm/d1";
 import { ftsQueries, type FtsQueries } from "./fts";
 import {
@@ -30,8 +45,81 @@ import {
 
 export type Db = DrizzleD1Database<Record<string, never>>;
 
-export function openDb(d1: D1Database): Db {
-  return drizzle(d1);
+/** A handle reads run on: the database itself (its primary), or a session of it (see `readSession`). */
+export type D1Reader = D1Database | D1DatabaseSession;
+
+/**
+ * A drizzle database over `d1`. A session has every member drizzle's D1 driver calls (`prepare`,
+ * `batch`); only its type lacks `exec` and `dump`, which drizzle's queries never use.
+ */
+export function openDb(d1: D1Reader): Db {
+  return drizzle(d1 as D1Database);
+}
+
+/**
+ * The D1 session a read route's queries run on: `first-unconstrained` lets its first query go to
+ * any replica (read replication) and the following ones see at least what it saw. The sync's
+ * writes never use one: they stay on the primary (docs/decisions/0091-d1-read-sessions.md).
+ */
+export function readSession(d1: D1Database): D1DatabaseSession {
+  return d1.withSession("first-unconstrained");
+}
+
+/**
+ * How a filter's value enters a query: as itself (a query built for one request), or as a named
+ * placeholder (a statement built once, see `prepared`). The SQL text is the same either way.
+ */
+type Bind = <T>(name: string, value: T) => T | Placeholder;
+const asValue: Bind = (_name, value) => value;
+const asPlaceholder: Bind = (name) => sql.placeholder(name);
+
+/** A drizzle query turned into its SQL, parameters (placeholders among them) and row mapping, once. */
+interface Prepared {
+  sql: string;
+  params: unknown[];
+  map: (rows: unknown, fromBatch?: boolean) => unknown;
+}
+type Preparable = {
+  prepare(): {
+    getQuery(): { sql: string; params: unknown[] };
+    mapAllResult(rows: unknown, fromBatch?: boolean): unknown;
+  };
+};
+
+/**
+ * Statements of the read routes by query shape (which filters are set, the cursor's kind): drizzle
+ * builds each shape's SQL the first time the isolate meets it; later requests only fill in their
+ * values and map the rows (D1's `raw()` arrays, through drizzle's own mapping). Shapes are a few
+ * hundred at most; the bound only guards against a bug that would make one per request.
+ */
+const PREPARED = new Map<string, Prepared>();
+const MAX_PREPARED = 2048;
+
+function prepared(d1: D1Reader, key: string, build: (db: Db) => Preparable): Prepared {
+  let p = PREPARED.get(key);
+  if (p === undefined) {
+    const query = build(openDb(d1)).prepare();
+    const { sql: text, params } = query.getQuery();
+    p = { sql: text, params, map: (rows, fromBatch) => query.mapAllResult(rows, fromBatch) };
+    if (PREPARED.size >= MAX_PREPARED) PREPARED.clear();
+    PREPARED.set(key, p);
+  }
+  return p;
+}
+
+function statementOf(d1: D1Reader, p: Prepared, values: Record<string, unknown>) {
+  return d1.prepare(p.sql).bind(...fillPlaceholders(p.params, values));
+}
+
+/** Runs a prepared statement with `values` for its placeholders; rows as drizzle's query would give them. */
+async function runPrepared<Q extends Preparable>(
+  d1: D1Reader,
+  key: string,
+  build: (db: Db) => Q,
+  values: Record<string, unknown>,
+): Promise<Awaited<Q>> {
+  const p = prepared(d1, key, build);
+  return p.map(await statementOf(d1, p, values).raw()) as Awaited<Q>;
 }
 
 /** The event columns joined onto every market (the API's `event` object). */
@@ -84,9 +172,9 @@ export interface MarketFilter {
   hasStreamOn?: { feed: string; day: string };
 }
 
-function marketConditions(db: Db, f: MarketFilter): SQL[] {
+function marketConditions(db: Db, f: MarketFilter, bind: Bind = asValue): SQL[] {
   const c: SQL[] = [];
-  if (f.category !== undefined) c.push(eq(markets.category, f.category));
+  if (f.category !== undefined) c.push(eq(markets.category, bind("category", f.category)));
   // Every word is an equality on the normalized status (the status indexes serve it), narrowed by
   // a residual status_raw term for unopened / active / paused — rows of other raw statuses of that
   // status are read and skipped (docs/api.md, "Status filters").
@@ -96,57 +184,99 @@ function marketConditions(db: Db, f: MarketFilter): SQL[] {
     if (row.narrows && row.raw) c.push(inArray(markets.status_raw, [...row.raw]));
   }
   if (f.statusRaw !== undefined) {
-    c.push(eq(markets.status, normalizeMarketStatus(f.statusRaw)));
-    c.push(eq(markets.status_raw, f.statusRaw));
+    c.push(eq(markets.status, bind("status_raw_status", normalizeMarketStatus(f.statusRaw))));
+    c.push(eq(markets.status_raw, bind("status_raw", f.statusRaw)));
   }
-  if (f.series !== undefined) c.push(eq(markets.series_ticker, f.series));
-  if (f.closingBefore !== undefined) c.push(lt(markets.close_ts, f.closingBefore));
-  if (f.closingAfter !== undefined) c.push(gte(markets.close_ts, f.closingAfter));
+  if (f.series !== undefined) c.push(eq(markets.series_ticker, bind("series", f.series)));
+  if (f.closingBefore !== undefined) c.push(lt(markets.close_ts, bind("closing_before", f.closingBefore)));
+  if (f.closingAfter !== undefined) c.push(gte(markets.close_ts, bind("closing_after", f.closingAfter)));
   if (!f.includeDeleted) c.push(isNull(markets.deleted_at));
   if (f.hasStreamOn) {
     const { feed, day } = f.hasStreamOn;
     const streamed = db
       .select({ ticker: tickerDays.ticker })
       .from(tickerDays)
-      .where(and(eq(tickerDays.feed, feed), eq(tickerDays.day, day)));
+      .where(and(eq(tickerDays.feed, bind("feed", feed)), eq(tickerDays.day, bind("day", day))));
     c.push(inArray(markets.ticker, streamed));
   }
   return c;
 }
 
 /** Rows strictly after `key` in (close_ts ASC with NULLs first, ticker ASC) order. */
-function afterMarketKey([closeTs, ticker]: MarketKey): SQL {
+function afterMarketKey([closeTs, ticker]: MarketKey, bind: Bind = asValue): SQL {
+  const t = bind("after_ticker", ticker);
   if (closeTs === null) {
-    return or(and(isNull(markets.close_ts), gt(markets.ticker, ticker)), isNotNull(markets.close_ts))!;
+    return or(and(isNull(markets.close_ts), gt(markets.ticker, t)), isNotNull(markets.close_ts))!;
   }
   // `close_ts >= ?` keeps the range on the index; the OR only filters the boundary rows.
-  return and(gte(markets.close_ts, closeTs), or(gt(markets.close_ts, closeTs), gt(markets.ticker, ticker)))!;
+  const ts = bind("after_close_ts", closeTs);
+  return and(gte(markets.close_ts, ts), or(gt(markets.close_ts, ts), gt(markets.ticker, t)))!;
 }
 
-/** The page query of GET /markets (exported so bench/api-rows-read.ts can measure its D1 cost). */
-export function marketsPageQuery(db: Db, filter: MarketFilter, limit: number, after: MarketKey | null) {
-  const conds = marketConditions(db, filter);
-  if (after) conds.push(afterMarketKey(after));
+/**
+ * The page query of GET /markets (exported so bench/api-rows-read.ts can measure its D1 cost and
+ * test/db/query-plan.test.ts can check its plan). `listMarkets` runs the same SQL, with placeholders.
+ */
+export function marketsPageQuery(
+  db: Db,
+  filter: MarketFilter,
+  limit: number,
+  after: MarketKey | null,
+  bind: Bind = asValue,
+) {
+  const conds = marketConditions(db, filter, bind);
+  if (after) conds.push(afterMarketKey(after, bind));
   return db
     .select({ market: markets, event: eventMetaColumns })
     .from(markets)
     .leftJoin(events, eq(events.event_ticker, markets.event_ticker))
     .where(and(...conds))
     .orderBy(asc(markets.close_ts), asc(markets.ticker))
-    .limit(limit + 1);
+    .limit(bind("limit", limit + 1));
+}
+
+/** What makes two markets page queries the same statement: the filters set (the status word's SQL differs per word), the cursor's kind. */
+function marketsPageShape(f: MarketFilter, after: MarketKey | null): string {
+  const set = (v: unknown, k: string) => (v === undefined ? "" : k);
+  return [
+    "markets",
+    set(f.category, "category"),
+    f.status ?? "",
+    set(f.statusRaw, "raw"),
+    set(f.series, "series"),
+    set(f.closingBefore, "before"),
+    set(f.closingAfter, "after"),
+    f.includeDeleted ? "deleted" : "",
+    f.hasStreamOn ? "streamed" : "",
+    after === null ? "" : after[0] === null ? "from-null" : "from",
+  ].join("|");
 }
 
 export async function listMarkets(
-  db: Db,
+  d1: D1Reader,
   filter: MarketFilter,
   limit: number,
   after: MarketKey | null,
 ): Promise<Page<MarketWithEventRow, MarketKey>> {
-  return pageOf(
-    await marketsPageQuery(db, filter, limit, after),
-    limit,
-    (r): MarketKey => [r.market.close_ts, r.market.ticker],
+  const rows = await runPrepared(
+    d1,
+    marketsPageShape(filter, after),
+    (db) => marketsPageQuery(db, filter, limit, after, asPlaceholder),
+    {
+      category: filter.category,
+      status_raw_status: filter.statusRaw === undefined ? undefined : normalizeMarketStatus(filter.statusRaw),
+      status_raw: filter.statusRaw,
+      series: filter.series,
+      closing_before: filter.closingBefore,
+      closing_after: filter.closingAfter,
+      feed: filter.hasStreamOn?.feed,
+      day: filter.hasStreamOn?.day,
+      after_close_ts: after?.[0],
+      after_ticker: after?.[1],
+      limit: limit + 1,
+    },
   );
+  return pageOf(rows, limit, (r): MarketKey => [r.market.close_ts, r.market.ticker]);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -224,7 +354,7 @@ export async function searchMarkets(
   );
 }
 
-export function marketQuery(db: Db, ticker: string) {
+export function marketQuery(db: Db, ticker: string | Placeholder) {
   return db
     .select({ market: markets, event: eventMetaColumns })
     .from(markets)
@@ -233,8 +363,8 @@ export function marketQuery(db: Db, ticker: string) {
     .limit(1);
 }
 
-export async function getMarket(db: Db, ticker: string): Promise<MarketWithEventRow | null> {
-  const rows = await marketQuery(db, ticker);
+export async function getMarket(d1: D1Reader, ticker: string): Promise<MarketWithEventRow | null> {
+  const rows = await runPrepared(d1, "market", (db) => marketQuery(db, sql.placeholder("ticker")), { ticker });
   return rows[0] ?? null;
 }
 
@@ -260,34 +390,60 @@ const marketCount =
     Number,
   );
 
-/** The page query of GET /events. */
-function eventConditions(filter: EventFilter): SQL[] {
+function eventConditions(filter: EventFilter, bind: Bind = asValue): SQL[] {
   const c: SQL[] = [];
-  if (filter.category !== undefined) c.push(eq(events.category, filter.category));
-  if (filter.status !== undefined) c.push(eq(events.status, filter.status));
-  if (filter.series !== undefined) c.push(eq(events.series_ticker, filter.series));
+  if (filter.category !== undefined) c.push(eq(events.category, bind("category", filter.category)));
+  if (filter.status !== undefined) c.push(eq(events.status, bind("status", filter.status)));
+  if (filter.series !== undefined) c.push(eq(events.series_ticker, bind("series", filter.series)));
   if (!filter.includeDeleted) c.push(isNull(events.deleted_at));
   return c;
 }
 
-export function eventsPageQuery(db: Db, filter: EventFilter, limit: number, after: string | null) {
-  const c = eventConditions(filter);
-  if (after !== null) c.push(gt(events.event_ticker, after));
-  return db
-    .select({ event: events, market_count: marketCount })
-    .from(events)
-    .where(and(...c))
-    .orderBy(asc(events.event_ticker))
-    .limit(limit + 1);
-}
-
-export async function listEvents(
+/**
+ * The page query of GET /events. market_count is the event row's own column (kept by triggers,
+ * migration 0006), so a filter served by another index than the page order's sorts the matching
+ * rows without counting the markets of each first.
+ */
+export function eventsPageQuery(
   db: Db,
   filter: EventFilter,
   limit: number,
   after: string | null,
+  bind: Bind = asValue,
+) {
+  const c = eventConditions(filter, bind);
+  if (after !== null) c.push(gt(events.event_ticker, bind("after", after)));
+  return db
+    .select()
+    .from(events)
+    .where(and(...c))
+    .orderBy(asc(events.event_ticker))
+    .limit(bind("limit", limit + 1));
+}
+
+const withCount = (event: EventRow): EventWithCount => ({ event, market_count: event.market_count });
+
+export async function listEvents(
+  d1: D1Reader,
+  filter: EventFilter,
+  limit: number,
+  after: string | null,
 ): Promise<Page<EventWithCount, string>> {
-  return pageOf(await eventsPageQuery(db, filter, limit, after), limit, (r) => r.event.event_ticker);
+  const set = (v: unknown, k: string) => (v === undefined ? "" : k);
+  const shape = [
+    "events",
+    set(filter.category, "category"),
+    set(filter.status, "status"),
+    set(filter.series, "series"),
+    filter.includeDeleted ? "deleted" : "",
+    after === null ? "" : "from",
+  ].join("|");
+  const rows = await runPrepared(d1, shape, (db) => eventsPageQuery(db, filter, limit, after, asPlaceholder), {
+    ...filter,
+    after,
+    limit: limit + 1,
+  });
+  return pageOf(rows.map(withCount), limit, (r) => r.event.event_ticker);
 }
 
 /** (bucket, event_ticker) of the last event of a search page. */
@@ -336,25 +492,27 @@ export async function searchEvents(
   );
 }
 
+/** An event and its markets: both statements in one D1 round trip. */
 export async function getEvent(
-  db: Db,
+  d1: D1Reader,
   eventTicker: string,
   includeDeleted: boolean,
 ): Promise<{ event: EventWithCount; markets: MarketRow[] } | null> {
-  const [head] = await db
-    .select({ event: events, market_count: marketCount })
-    .from(events)
-    .where(eq(events.event_ticker, eventTicker))
-    .limit(1);
-  if (!head) return null;
-  const c: SQL[] = [eq(markets.event_ticker, eventTicker)];
-  if (!includeDeleted) c.push(isNull(markets.deleted_at));
-  const rows = await db
-    .select()
-    .from(markets)
-    .where(and(...c))
-    .orderBy(asc(markets.close_ts), asc(markets.ticker));
-  return { event: head, markets: rows };
+  const ticker = sql.placeholder("ticker");
+  const headQuery = (db: Db) => db.select().from(events).where(eq(events.event_ticker, ticker)).limit(1);
+  const marketsQuery = (db: Db) =>
+    db
+      .select()
+      .from(markets)
+      .where(and(eq(markets.event_ticker, ticker), includeDeleted ? undefined : isNull(markets.deleted_at)))
+      .orderBy(asc(markets.close_ts), asc(markets.ticker));
+  const head = prepared(d1, "event", headQuery);
+  const list = prepared(d1, includeDeleted ? "event-markets|deleted" : "event-markets", marketsQuery);
+  const values = { ticker: eventTicker };
+  const [h, m] = await d1.batch([statementOf(d1, head, values), statementOf(d1, list, values)]);
+  const [event] = head.map(h, true) as Awaited<ReturnType<typeof headQuery>>;
+  if (!event) return null;
+  return { event: withCount(event), markets: m ? (list.map(m, true) as MarketRow[]) : [] };
 }
 
 // ---------------------------------------------------------------------------------------------

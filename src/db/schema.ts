@@ -68,6 +68,12 @@ export const events = sqliteTable(
     /** Derived from the event's markets (Kalshi's REST events carry no status): see docs/data-model.md. */
     status: text("status").notNull().default("unknown"),
     ...bookkeeping,
+    /**
+     * The event's markets that are not soft-deleted, kept by the triggers of migration 0006 on every
+     * write to markets or events (docs/decisions/0090-event-market-count-column.md): a list page reads
+     * it from the row instead of counting every matching event's markets before the sort.
+     */
+    market_count: integer("market_count").notNull().default(0),
   },
   (t) => [
     index("events_category_status").on(t.category, t.status),
@@ -234,11 +240,12 @@ type Bookkeeping = (typeof BOOKKEEPING)[number];
 /**
  * What ssmd stores of a Kalshi series, event and market: the columns filled from Kalshi, i.e. the
  * table without its bookkeeping and without what the database derives itself (an event's `status`
- * from its markets, a market's `series_ticker` and `category` from its event). These are what the
- * wire layer's normalizers produce (src/kalshi/to-content.ts, through the shapes of src/db/shape.ts).
+ * and `market_count` from its markets, a market's `series_ticker` and `category` from its event).
+ * These are what the wire layer's normalizers produce (src/kalshi/to-content.ts, through the
+ * shapes of src/db/shape.ts).
  */
 export type SeriesContent = Omit<SeriesRow, Bookkeeping>;
-export type EventContent = Omit<EventRow, Bookkeeping | "status">;
+export type EventContent = Omit<EventRow, Bookkeeping | "status" | "market_count">;
 export type MarketContent = Omit<MarketRow, Bookkeeping | "series_ticker" | "category">;
 
 export { sql };

@@ -58,7 +58,7 @@ function contentShape<R>(table: SQLiteTable, derivedByDb: readonly string[]): Co
 
 /** The content columns of each table: what a normalizer fills (see the content types in schema.ts). */
 export const MARKET_SHAPE = contentShape<MarketContent>(markets, ["series_ticker", "category"]);
-export const EVENT_SHAPE = contentShape<EventContent>(events, ["status"]);
+export const EVENT_SHAPE = contentShape<EventContent>(events, ["status", "market_count"]);
 export const SERIES_SHAPE = contentShape<SeriesContent>(series, []);
 
 /** A table's row type. */

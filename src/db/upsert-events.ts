@@ -21,7 +21,7 @@ export interface EventsUpsertResult extends TableWrite {
 const EVENTS = buildUpsert({
   table: "events",
   pk: "event_ticker",
-  columns: contentColumns(events, ["status"]),
+  columns: contentColumns(events, ["status", "market_count"]),
   returning: ["event_ticker"],
 });
 

@@ -190,6 +190,17 @@ export async function eventStatusProblems(): Promise<string[]> {
     .map((e) => `${e.t}: status ${e.s}, markets ${e.ms}`);
 }
 
+/**
+ * Events whose stored market_count (migration 0006's triggers) differs from the count GET /events
+ * served before it: a correlated count of the event's markets that are not soft-deleted.
+ */
+export async function marketCountProblems(): Promise<string[]> {
+  const r = await env.DB.prepare(
+    "SELECT e.event_ticker AS t, e.market_count AS stored, (SELECT count(*) FROM markets m WHERE m.event_ticker = e.event_ticker AND m.deleted_at IS NULL) AS counted FROM events e WHERE stored IS NOT counted",
+  ).all<{ t: string; stored: number; counted: number }>();
+  return r.results.map((e) => `${e.t}: market_count ${e.stored}, counted ${e.counted}`);
+}
+
 export async function clearD1(): Promise<void> {
   await env.DB.batch(
     ["markets", "events", "series", "series_fees", "sync_runs"].map((t) => env.DB.prepare(`DELETE FROM ${t}`)),

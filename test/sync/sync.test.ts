@@ -17,6 +17,7 @@ import {
   diffWindow,
   drive,
   eventStatusProblems,
+  marketCountProblems,
   inFullWindow,
   simNow,
   truthMarkets,
@@ -71,6 +72,7 @@ describe.each(AT_INSTANTS)("full sync at $name ($iso)", ({ ms, k }) => {
     expect(run.progress.soft_deleted).toBe(0);
     expect(await diffWindow(w, now)).toEqual([]);
     expect(await eventStatusProblems()).toEqual([]);
+    expect(await marketCountProblems()).toEqual([]);
     const inWindow = (await truthMarkets(w)).filter((m) => inFullWindow(m, now)).length;
     // Every market inserted once (plus denormalization of markets that arrived before their event).
     expect(run.progress.rows_changed!.markets).toBeGreaterThanOrEqual(inWindow);
@@ -128,6 +130,7 @@ describe.each(AT_INSTANTS)("full sync at $name ($iso)", ({ ms, k }) => {
     expect(days.size).toBe(2);
     expect(await diffWindow(w, now)).toEqual([]);
     expect(await eventStatusProblems()).toEqual([]);
+    expect(await marketCountProblems()).toEqual([]);
     const d1 = await d1Markets();
     for (const t of vanishedOpen) expect(d1.get(t)!.deleted_at).not.toBeNull();
     const fullNow = await simNow(w);
@@ -182,6 +185,7 @@ describe.each(AT_INSTANTS)("soft deletes at $name ($iso)", ({ ms, k }) => {
     for (const t of vanished) expect(d1.get(t)!.deleted_at, t).not.toBeNull();
     for (const t of agedOut) expect(d1.get(t)!.deleted_at, t).toBeNull();
     expect(await eventStatusProblems()).toEqual([]);
+    expect(await marketCountProblems()).toEqual([]);
 
     await control(w, "/mutate", { reappear: vanished });
     const back = await drive(stub, (await stub.start("full", "cron", opts(w, t1))).run.run_id);
@@ -190,6 +194,7 @@ describe.each(AT_INSTANTS)("soft deletes at $name ($iso)", ({ ms, k }) => {
     d1 = await d1Markets();
     for (const t of vanished) expect(d1.get(t)!.deleted_at, t).toBeNull();
     expect(await diffWindow(w, t1)).toEqual([]);
+    expect(await marketCountProblems()).toEqual([]);
   });
 });
 

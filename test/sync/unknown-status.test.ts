@@ -20,6 +20,7 @@ import {
   diffWindow,
   drive,
   eventStatusProblems,
+  marketCountProblems,
   simNow,
   truthMarkets,
   type SimWorld,
@@ -133,6 +134,7 @@ describe("markets in a status no Kalshi filter selects", () => {
     expect(run.progress.soft_deleted).toBe(0);
     expect(await diffWindow(w, now)).toEqual([]);
     expect(await eventStatusProblems()).toEqual([]);
+    expect(await marketCountProblems()).toEqual([]);
     const d1 = await d1Markets();
     for (const m of frozen) expect(rowDiff(d1.get(m.ticker), m)).toBeNull();
     for (const m of frozen) expect(d1.get(m.ticker)).toMatchObject({ status_raw: WORD, status: "unknown" });
@@ -250,6 +252,7 @@ describe("markets in a status no Kalshi filter selects", () => {
     expect(d1.get(gone.ticker)!.deleted_at).not.toBeNull();
     expect(run.progress.drift!.unknown_status.items).toBeGreaterThanOrEqual(frozenOpen.length);
     expect(await eventStatusProblems()).toEqual([]);
+    expect(await marketCountProblems()).toEqual([]);
     // Everything closing in the day equals the truth, whatever its status.
     for (const m of truth) if (Date.parse(m.close_time!) >= start1) expect(rowDiff(d1.get(m.ticker), m)).toBeNull();
     // Served: the vanished one only with include_deleted.
