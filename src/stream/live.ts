@@ -171,13 +171,21 @@ const byteLength = (s: string): number => encoder.encode(s).length;
  * are small and bounded, so that is a bug).
  */
 export function encodeCapped(msg: Extract<LiveMessage, { type: "update" | "snapshot" }>, cap: number): string {
+  return encodeCounted(msg, cap).text;
+}
+
+/** encodeCapped, and how many of the message's trades it left out. */
+function encodeCounted(
+  msg: Extract<LiveMessage, { type: "update" | "snapshot" }>,
+  cap: number,
+): { text: string; omitted: number } {
   let text = JSON.stringify(msg);
-  if (byteLength(text) <= cap) return text;
+  if (byteLength(text) <= cap) return { text, omitted: 0 };
   const all = msg.trades;
   // Binary search for the most trades (the newest) that fit.
   let lo = 0;
   let hi = all.length - 1;
-  let best: string | null = null;
+  let best: { text: string; omitted: number } | null = null;
   while (lo <= hi) {
     const keep = (lo + hi) >>> 1;
     const omitted = all.length - keep;
@@ -187,12 +195,31 @@ export function encodeCapped(msg: Extract<LiveMessage, { type: "update" | "snaps
         : { ...msg, trades: all.slice(omitted) };
     text = JSON.stringify(trimmed);
     if (byteLength(text) <= cap) {
-      best = text;
+      best = { text, omitted };
       lo = keep + 1;
     } else hi = keep - 1;
   }
   if (best === null) throw new Error(`a live ${msg.type} without trades exceeds ${cap} bytes`);
   return best;
+}
+
+/** An update's JSON around its `seq`, and the trades the size cap left out of it. */
+interface EncodedUpdate {
+  head: string;
+  tail: string;
+  omitted: number;
+}
+
+/** The seq written while encoding: the longest a seq can be, so the size cap holds for any. */
+const SEQ_SLOT = Number.MAX_SAFE_INTEGER;
+
+/** An update (its seq SEQ_SLOT) within `cap` bytes, split where each subscriber's seq goes. */
+function encodeUpdate(msg: Extract<LiveMessage, { type: "update" }>, cap: number): EncodedUpdate {
+  const { text, omitted } = encodeCounted(msg, cap);
+  // `"seq":` cannot occur earlier: only "type" and the ticker (a JSON string, its quotes escaped) precede it.
+  const slot = `"seq":${SEQ_SLOT}`;
+  const at = text.indexOf(slot);
+  return { head: text.slice(0, at + 6), tail: text.slice(at + slot.length), omitted };
 }
 
 /** (ts, trade_id) of a trade: the order of the window. */
@@ -337,20 +364,33 @@ export class LiveHub {
     if (snap === null) return;
     const trades = added > 0 ? st.recentTrades(added).filter((t) => after(t, mark.key)) : [];
     const memo = new Map();
-    const build = (sub: Subscriber): LiveMessage | null => {
-      const v = stateAt(st, sub.windows, memo);
-      if (!v) return null;
-      return {
-        type: "update",
-        ticker: snap.ticker,
-        seq: sub.seq + 1,
-        windows: sub.windows,
-        ...v,
-        orderbook: snap.orderbook,
-        ticker_message: snap.ticker_message,
-        trades,
-        trades_omitted: 0,
-      };
+    // One JSON text per windows pair and batch, whatever the number of subscribers: only `seq`
+    // differs between theirs, so it is spliced in (`head + seq + tail`).
+    const encoded = new Map<string, EncodedUpdate | null>();
+    const build = (sub: Subscriber): EncodedUpdate | null => {
+      const key = `${sub.windows.price_window}/${sub.windows.volume_window_ms}`;
+      let e = encoded.get(key);
+      if (e === undefined) {
+        const v = stateAt(st, sub.windows, memo);
+        e = v
+          ? encodeUpdate(
+              {
+                type: "update",
+                ticker: snap.ticker,
+                seq: SEQ_SLOT,
+                windows: sub.windows,
+                ...v,
+                orderbook: snap.orderbook,
+                ticker_message: snap.ticker_message,
+                trades,
+                trades_omitted: 0,
+              },
+              this.limits.maxMessageBytes,
+            )
+          : null;
+        encoded.set(key, e);
+      }
+      return e;
     };
     for (const ws of this.ctx.getWebSockets()) {
       const sub = ws.deserializeAttachment() as Subscriber | null;
@@ -360,8 +400,8 @@ export class LiveHub {
         ws.serializeAttachment(sub);
         continue;
       }
-      const msg = build(sub);
-      if (msg) this.sendTo(ws, sub, msg);
+      const e = build(sub);
+      if (e) this.sendUpdate(ws, sub, e);
     }
     for (const [id, entry] of this.sse) {
       // An SSE client lags when its stream's queue is full; it catches up when the queue drains.
@@ -381,8 +421,12 @@ export class LiveHub {
         this.stats.dropped++;
         continue;
       }
-      const msg = build(entry.sub);
-      if (msg) this.writeSse(id, entry, msg);
+      const e = build(entry.sub);
+      if (e) {
+        entry.sub.seq++;
+        this.countUpdate(e);
+        this.writeSseText(id, entry, "update", e.head + entry.sub.seq + e.tail);
+      }
     }
   }
 
@@ -410,13 +454,26 @@ export class LiveHub {
 
   private encode(msg: LiveMessage): string {
     if (msg.type === "error") return JSON.stringify(msg);
-    const text = encodeCapped(msg, this.limits.maxMessageBytes);
-    if (msg.type === "update") {
-      const omitted = (JSON.parse(text) as { trades_omitted: number }).trades_omitted;
-      if (omitted > 0) this.stats.trades_omitted += omitted;
-      this.stats.updates_sent++;
-    } else this.stats.snapshots_sent++;
+    const { text, omitted } = encodeCounted(msg, this.limits.maxMessageBytes);
+    if (msg.type === "update") this.countUpdate({ head: "", tail: "", omitted });
+    else this.stats.snapshots_sent++;
     return text;
+  }
+
+  private countUpdate(e: EncodedUpdate): void {
+    this.stats.trades_omitted += e.omitted;
+    this.stats.updates_sent++;
+  }
+
+  private sendUpdate(ws: WebSocket, sub: Subscriber, e: EncodedUpdate): void {
+    sub.seq++;
+    this.countUpdate(e);
+    try {
+      ws.send(e.head + sub.seq + e.tail);
+    } catch (err) {
+      log("warn", "live socket send failed", { error: err instanceof Error ? err.message : String(err) });
+    }
+    ws.serializeAttachment(sub);
   }
 
   private sendTo(ws: WebSocket, sub: Subscriber, msg: LiveMessage): void {
@@ -431,8 +488,11 @@ export class LiveHub {
 
   private writeSse(id: number, entry: SseSubscriber, msg: LiveMessage): void {
     entry.sub.seq++;
-    const text = this.encode(msg);
-    entry.writer.write(encoder.encode(`event: ${msg.type}\ndata: ${text}\n\n`)).catch(() => this.sse.delete(id));
+    this.writeSseText(id, entry, msg.type, this.encode(msg));
+  }
+
+  private writeSseText(id: number, entry: SseSubscriber, event: string, text: string): void {
+    entry.writer.write(encoder.encode(`event: ${event}\ndata: ${text}\n\n`)).catch(() => this.sse.delete(id));
   }
 }
 

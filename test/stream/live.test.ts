@@ -141,6 +141,29 @@ describe("GET /tickers/{ticker}/live", () => {
     live.ws.close(1000, "done");
   });
 
+  it("one update per batch for all subscribers: each with its own seq, and its own windows' values", async () => {
+    const ticker = "KXLIVE-SHARED";
+    const trades = makeTrades(ticker, 40, { start: T0 });
+    await push(trades.slice(0, 20));
+    const [a, b, c] = [await openLive(ticker), await openLive(ticker), await openLive(ticker)];
+    for (const l of [a, b, c]) expect(await l.next()).toMatchObject({ type: "snapshot", seq: 1 });
+    // b: the default windows again, c: others — each answered by a snapshot (seq 2).
+    b.ws.send(JSON.stringify({ type: "windows", price_window: 100, volume_window_ms: 300_000 }));
+    c.ws.send(JSON.stringify({ type: "windows", price_window: 5, volume_window_ms: 90_000 }));
+    for (const l of [b, c]) expect(await l.next()).toMatchObject({ type: "snapshot", seq: 2 });
+    await push(trades.slice(20, 40));
+    const [ua, ub, uc] = [await a.next(), await b.next(), await c.next()];
+    expect([ua.type, ub.type, uc.type]).toEqual(["update", "update", "update"]);
+    if (ua.type !== "update" || ub.type !== "update" || uc.type !== "update") return;
+    expect([ua.seq, ub.seq, uc.seq]).toEqual([2, 3, 3]);
+    expect({ ...ub, seq: 2 }).toEqual(ua);
+    expect(ua.price_history.count).toBe(40);
+    expect(uc.price_history.count).toBe(5);
+    expect(uc.windows).toEqual({ price_window: 5, volume_window_ms: 90_000 });
+    expect(uc.trades).toEqual(ua.trades);
+    for (const l of [a, b, c]) l.ws.close(1000, "done");
+  });
+
   it("lag: a client that stops acknowledging gets its updates dropped, then one snapshot once it acks", async () => {
     const ticker = "KXLIVE-LAG";
     const trades = makeTrades(ticker, 40, { start: T0 });
