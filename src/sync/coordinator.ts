@@ -177,10 +177,11 @@ export class SyncCoordinator extends DurableObject<Env> {
       // Unexpected (D1 down, a bug): keep the committed state and retry the step later.
       run.failures = (run.failures ?? 0) + 1;
       const msg = errorMessage(e);
-      run.progress.errors.push(`step failed (${run.failures}/${MAX_STEP_FAILURES}): ${msg}`);
+      const phase = run.phase;
+      run.progress.errors.push(`step failed in phase ${phase} (${run.failures}/${MAX_STEP_FAILURES}): ${msg}`);
       if (run.failures >= MAX_STEP_FAILURES) {
         run.status = "failed";
-        run.error = `sync step failed ${run.failures} times: ${msg}`;
+        run.error = `sync step failed ${run.failures} times in phase ${phase}: ${msg}`;
         run.finished_at = Date.now();
         run.phase = "done";
         this.store.finishDrift(run);

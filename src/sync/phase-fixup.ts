@@ -42,9 +42,17 @@ export async function fixupPhase(ctx: StepContext, writer: SyncWriter): Promise<
     noneMissing = r === "none-missing";
   }
   while (!ctx.budget.exhausted) {
-    const events = noneMissing ? [] : await missingEvents(ctx.db, FIXUP_BATCH, ctx.store.triedKeys(ctx.run.id, "e:"));
+    const events = noneMissing
+      ? []
+      : await ctx.d1("find missing events", (db) =>
+          missingEvents(db, FIXUP_BATCH, ctx.store.triedKeys(ctx.run.id, "e:")),
+        );
     noneMissing = false;
-    const series = events.length ? [] : await missingSeries(ctx.db, FIXUP_BATCH, ctx.store.triedKeys(ctx.run.id, "s:"));
+    const series = events.length
+      ? []
+      : await ctx.d1("find missing series", (db) =>
+          missingSeries(db, FIXUP_BATCH, ctx.store.triedKeys(ctx.run.id, "s:")),
+        );
     if (events.length === 0 && series.length === 0) {
       finishFixup(ctx);
       return { next: "more" };
@@ -84,7 +92,11 @@ class MissingFetcher {
   async listMultivariateEvents(): Promise<"done" | "none-missing" | "more"> {
     const ctx = this.ctx;
     const run = ctx.run;
-    const missing = new Set(await missingEvents(ctx.db, MVE_MISSING_MAX, ctx.store.triedKeys(run.id, "e:")));
+    const missing = new Set(
+      await ctx.d1("find missing events", (db) =>
+        missingEvents(db, MVE_MISSING_MAX, ctx.store.triedKeys(run.id, "e:")),
+      ),
+    );
     const done = (): "done" => {
       run.phase_cursor = MVE_DONE;
       ctx.store.saveRun(run);
@@ -109,9 +121,11 @@ class MissingFetcher {
         const wanted = page.items.filter((e) => missing.has(e.event_ticker));
         if (wanted.length > 0) {
           // Series first, as for a single event: an event takes its series' category.
-          const known = await seriesCategories(
-            ctx.db,
-            wanted.map((e) => e.series_ticker),
+          const known = await ctx.d1("read series categories", (db) =>
+            seriesCategories(
+              db,
+              wanted.map((e) => e.series_ticker),
+            ),
           );
           for (const t of new Set(wanted.map((e) => e.series_ticker))) if (!known.has(t)) await this.series(t);
           await this.writer.events(wanted);
@@ -157,7 +171,7 @@ class MissingFetcher {
         return;
       }
       ctx.skipped(r.skipped);
-      const known = await seriesCategories(ctx.db, [r.event.series_ticker]);
+      const known = await ctx.d1("read series categories", (db) => seriesCategories(db, [r.event.series_ticker]));
       if (!known.has(r.event.series_ticker)) await this.series(r.event.series_ticker);
       await this.writer.events([r.event]);
     } catch (e) {

@@ -32,9 +32,10 @@ export async function scanPhase(ctx: StepContext, seen: SeenSet): Promise<StepRe
       return { next: "more" };
     }
     const chunk = run.options.scanChunk ?? SCAN_CHUNK;
-    const keys = await scanCandidates(ctx.db, pred, pos.after, chunk);
+    const keys = await ctx.d1("scan soft-delete candidates", (db) => scanCandidates(db, pred, pos.after, chunk));
     const unseen = keys.filter((k) => !seen.has(k.ticker)).map((k) => k.ticker);
-    const suspects = unseen.length > 0 ? await liveMustContain(ctx.db, preds, unseen) : [];
+    const suspects =
+      unseen.length > 0 ? await ctx.d1("check soft-delete candidates", (db) => liveMustContain(db, preds, unseen)) : [];
     const next: ScanPosition =
       keys.length < chunk ? { pred: pos.pred + 1, after: null } : { pred: pos.pred, after: keys[keys.length - 1]! };
     ctx.store.tx(() => {

@@ -49,13 +49,14 @@ export async function verifyPhase(ctx: StepContext, writer: SyncWriter): Promise
     }
     const gone = batch.filter((t) => !returned.has(t) && !skipped.has(t));
     const now = ctx.now();
-    const del = await softDeleteMarkets(ctx.db, gone, now);
+    const del = await ctx.d1("soft-delete markets", (db) => softDeleteMarkets(db, gone, now));
     ctx.count("markets", del.rows_written, del.deleted.length);
+    // Counted before the follow-up write: should it fail, the retried batch finds them deleted already.
+    run.progress.soft_deleted += del.deleted.length;
     if (del.deleted.length > 0) {
       ctx.scope("markets");
       await writer.deriveEvents([...new Set(del.deleted.map((d) => d.event_ticker))], now);
     }
-    run.progress.soft_deleted += del.deleted.length;
     run.progress.verified = (run.progress.verified ?? 0) + batch.length;
     run.phase_cursor = batch[batch.length - 1]!;
     ctx.store.saveRun(run);

@@ -52,6 +52,8 @@ export class SyncRunner {
     const ctx = new StepContext(this.run, this.plan, this.deps, this.limits);
     const writer = new SyncWriter(ctx, NORMALIZERS, this.writtenCache);
     try {
+      // What an earlier failed write left undone is finished first (this run's or an earlier one's).
+      if (this.run.phase !== "done") await writer.repairPending();
       switch (this.run.phase) {
         case "listings":
           return await listingsPhase(ctx, writer);

@@ -5,6 +5,7 @@
  */
 import type { KalshiClient, SkippedItem } from "../kalshi/client";
 import { mapLimit } from "../lib/async";
+import { errorMessage } from "../lib/errors";
 import { emptyDrift, noteSkipped } from "./drift";
 import type { SyncPlan } from "./plan";
 import type { RunRow, SyncStore } from "./store";
@@ -49,6 +50,14 @@ class Budget {
   }
 }
 
+/** A D1 operation of the sync that failed, named (`D1 upsert markets: …`): the run record says which. */
+class SyncD1Error extends Error {
+  constructor(what: string, cause: unknown) {
+    super(`D1 ${what}: ${errorMessage(cause)}`, { cause });
+    this.name = "SyncD1Error";
+  }
+}
+
 export class StepContext {
   readonly db: D1Database;
   readonly client: KalshiClient;
@@ -77,6 +86,15 @@ export class StepContext {
    */
   sourceNow(): number {
     return this.run.plan_now_ms + Math.max(0, this.now() - this.run.started_at);
+  }
+
+  /** Runs one D1 operation; a failure is rethrown naming it (the innermost name, when nested). */
+  async d1<T>(what: string, f: (db: D1Database) => Promise<T>): Promise<T> {
+    try {
+      return await f(this.db);
+    } catch (e) {
+      throw e instanceof SyncD1Error ? e : new SyncD1Error(what, e);
+    }
   }
 
   note(error: string): void {

@@ -89,6 +89,7 @@ CREATE TABLE IF NOT EXISTS listings (
 CREATE TABLE IF NOT EXISTS seen_pages (run_id TEXT NOT NULL, seq INTEGER NOT NULL, hashes BLOB NOT NULL, PRIMARY KEY (run_id, seq));
 CREATE TABLE IF NOT EXISTS suspects (run_id TEXT NOT NULL, ticker TEXT NOT NULL, PRIMARY KEY (run_id, ticker));
 CREATE TABLE IF NOT EXISTS tried (run_id TEXT NOT NULL, key TEXT NOT NULL, PRIMARY KEY (run_id, key));
+CREATE TABLE IF NOT EXISTS pending_events (event_ticker TEXT NOT NULL, token INTEGER NOT NULL, PRIMARY KEY (event_ticker, token));
 CREATE TABLE IF NOT EXISTS drift_totals (slot TEXT PRIMARY KEY, totals TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS queued (slot TEXT PRIMARY KEY, mode TEXT NOT NULL, trigger TEXT NOT NULL, base_url TEXT NOT NULL, options TEXT NOT NULL, queued_at INTEGER NOT NULL);
 `;
@@ -119,8 +120,12 @@ export function emptyProgress(listings: readonly Listing[]): SyncProgress {
 type Raw = Record<string, SqlStorageValue>;
 
 export class SyncStore {
+  /** Tokens of pending-event notes: unique within the object's life (the table is emptied as notes clear). */
+  private lastToken: number;
+
   constructor(private readonly storage: DurableObjectStorage) {
     storage.sql.exec(SCHEMA);
+    this.lastToken = storage.sql.exec<{ t: number }>("SELECT coalesce(max(token), 0) AS t FROM pending_events").one().t;
   }
 
   private get sql(): SqlStorage {
@@ -350,6 +355,39 @@ export class SyncStore {
     };
     this.sql.exec("INSERT OR REPLACE INTO drift_totals (slot, totals) VALUES ('all', ?)", JSON.stringify(totals));
     run.progress.drift_total = totals;
+  }
+
+  /**
+   * Notes events whose follow-up D1 writes are about to be made (src/sync/writer.ts deriveEvents):
+   * kept across runs until cleared, so what a failed write left undone is finished later. Returns
+   * the token that clears exactly these notes (another writer may note the same events meanwhile).
+   */
+  notePendingEvents(events: readonly string[]): number {
+    const token = ++this.lastToken;
+    for (const e of new Set(events))
+      this.sql.exec("INSERT OR IGNORE INTO pending_events (event_ticker, token) VALUES (?, ?)", e, token);
+    return token;
+  }
+
+  clearPendingEvents(token: number): void {
+    this.sql.exec("DELETE FROM pending_events WHERE token = ?", token);
+  }
+
+  /** Up to `limit` pending events, and the highest note among them (null: none pending). */
+  pendingEvents(limit: number): { events: string[]; upTo: number } | null {
+    const rows = this.sql
+      .exec<{ e: string; r: number }>(
+        "SELECT event_ticker AS e, max(rowid) AS r FROM pending_events GROUP BY event_ticker ORDER BY event_ticker LIMIT ?",
+        limit,
+      )
+      .toArray();
+    if (rows.length === 0) return null;
+    return { events: rows.map((x) => x.e), upTo: Math.max(...rows.map((x) => x.r)) };
+  }
+
+  /** Clears the notes of `events` up to `upTo` (notes made after a repair read them stay). */
+  clearPendingEventsUpTo(events: readonly string[], upTo: number): void {
+    for (const e of events) this.sql.exec("DELETE FROM pending_events WHERE event_ticker = ? AND rowid <= ?", e, upTo);
   }
 
   /** Marks `key` tried for this run; false when it already was (fix-up fetches happen once). */

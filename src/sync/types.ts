@@ -107,6 +107,10 @@ export const SyncProgressSchema = z
       description:
         "Incremental runs: listed items whose row this run had already written with the same content (another listing returned them first); validated and seen, not sent to D1 again",
     }),
+    repaired_events: count().optional().meta({
+      description:
+        "Events whose follow-up writes (markets' series/category, derived status) an earlier failure had left undone, finished by this run",
+    }),
     phase_ms: z
       .partialRecord(SyncPhaseSchema, z.number())
       .optional()

@@ -34,6 +34,8 @@ export interface WrittenCache {
   runId: string;
   rows: Map<number, number>;
 }
+/** Pending events repaired per D1 round (see SyncWriter.repairPending). */
+const PENDING_BATCH = 1000;
 /** Entries per run at most (~40–60 bytes each in V8): beyond it, rows are simply written again. */
 const WRITTEN_CACHE_MAX = 300_000;
 
@@ -82,7 +84,7 @@ export class SyncWriter {
       texts = keep;
       if (texts.length === 0) return;
     }
-    const r = await upsertMarketTexts(ctx.db, texts, now);
+    const r = await ctx.d1("upsert markets", (db) => upsertMarketTexts(db, texts, now));
     if (written) {
       // Only after D1 acknowledged the rows: an upsert that failed leaves nothing to skip.
       for (let i = 0; i < keys.length; i++)
@@ -96,12 +98,39 @@ export class SyncWriter {
     }
   }
 
-  /** Re-derives the status of these events from their markets. */
+  /**
+   * Re-derives the status of these events from their markets. The events are noted as pending in
+   * the coordinator's storage until it is done: the market write that asked for it is already in
+   * D1, and a replay of its page would find nothing changed and not ask again — so a failure (or a
+   * crash) here leaves them for `repairPending`, at the next step of this run or the next run.
+   */
   async deriveEvents(eventTickers: readonly string[], now: number): Promise<void> {
     if (eventTickers.length === 0) return;
-    const d = await deriveEventStatuses(this.ctx.db, eventTickers, now);
+    const store = this.ctx.store;
+    const token = store.notePendingEvents(eventTickers);
+    const d = await this.ctx.d1("derive event statuses", (db) => deriveEventStatuses(db, eventTickers, now));
+    store.clearPendingEvents(token);
     this.ctx.count("events", d.rows_written, d.changed);
     if (d.changed > 0) this.ctx.scope("events");
+  }
+
+  /**
+   * Finishes what earlier writes left undone (`deriveEvents`, `events`): their markets'
+   * series/category copied again and their status derived. Called before each step's work.
+   */
+  async repairPending(): Promise<void> {
+    const ctx = this.ctx;
+    for (;;) {
+      const pending = ctx.store.pendingEvents(PENDING_BATCH);
+      if (!pending) return;
+      const now = ctx.now();
+      const d = await ctx.d1("denormalize markets", (db) => denormalizeMarkets(db, pending.events, now));
+      ctx.count("markets", d.rows_written, d.changed);
+      if (d.changed > 0) ctx.scope("markets");
+      await this.deriveEvents(pending.events, now);
+      ctx.store.clearPendingEventsUpTo(pending.events, pending.upTo);
+      ctx.run.progress.repaired_events = (ctx.run.progress.repaired_events ?? 0) + pending.events.length;
+    }
   }
 
   async events(items: readonly KalshiEvent[]): Promise<void> {
@@ -109,34 +138,43 @@ export class SyncWriter {
     const ctx = this.ctx;
     noteEvents(ctx.drift, items);
     const now = ctx.now();
-    const cats = await seriesCategories(
-      ctx.db,
-      items.map((e) => e.series_ticker),
+    const cats = await ctx.d1("read series categories", (db) =>
+      seriesCategories(
+        db,
+        items.map((e) => e.series_ticker),
+      ),
     );
-    const r = await upsertEvents(
-      ctx.db,
-      items.map((e) => this.normalize.event(e, cats.get(e.series_ticker))),
-      now,
+    const r = await ctx.d1("upsert events", (db) =>
+      upsertEvents(
+        db,
+        items.map((e) => this.normalize.event(e, cats.get(e.series_ticker))),
+        now,
+      ),
     );
     ctx.count("events", r.rows_written, r.changed.length);
     if (r.changed.length === 0) return;
     ctx.scope("events");
-    const d = await denormalizeMarkets(ctx.db, r.changed, now);
+    // Pending until their markets have the events' series/category (see deriveEvents).
+    const token = ctx.store.notePendingEvents(r.changed);
+    const d = await ctx.d1("denormalize markets", (db) => denormalizeMarkets(db, r.changed, now));
     ctx.count("markets", d.rows_written, d.changed);
     if (d.changed > 0) ctx.scope("markets");
     await this.deriveEvents(r.changed, now);
+    ctx.store.clearPendingEvents(token);
   }
 
   async series(items: readonly KalshiSeries[]): Promise<void> {
     if (items.length === 0) return;
     const ctx = this.ctx;
     noteSeries(ctx.drift, items);
-    const r = await upsertSeries(
-      ctx.db,
-      items.map((s) => this.normalize.series(s)),
-      ctx.now(),
-      undefined,
-      ctx.sourceNow(),
+    const r = await ctx.d1("upsert series", (db) =>
+      upsertSeries(
+        db,
+        items.map((s) => this.normalize.series(s)),
+        ctx.now(),
+        undefined,
+        ctx.sourceNow(),
+      ),
     );
     ctx.count("series", r.rows_written, r.changed.length);
     ctx.count("series_fees", r.fee_rows_written, r.fee_rows_written > 0 ? 1 : 0);
@@ -146,7 +184,7 @@ export class SyncWriter {
 
   async feeChanges(items: Parameters<typeof upsertFeeChanges>[1]): Promise<void> {
     const ctx = this.ctx;
-    const r = await upsertFeeChanges(ctx.db, items, ctx.now());
+    const r = await ctx.d1("upsert fee changes", (db) => upsertFeeChanges(db, items, ctx.now()));
     ctx.count("series_fees", r.rows_written, r.changed_series.length);
     if (r.rows_written > 0) ctx.scope("fees");
   }
