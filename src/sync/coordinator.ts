@@ -41,6 +41,8 @@ export const DEFAULT_PAGES_PER_STEP = 100;
 export const STEP_MS = 20_000;
 /** A step that has not rescheduled within this time is presumed lost; the watchdog alarm resumes it. */
 export const WATCHDOG_MS = 120_000;
+/** Storage key present while a step runs: found by a new instance, the step died with the old one. */
+const STEP_OPEN_KEY = "step_open";
 /**
  * Rate-limiter burst of the sync's client, as a share of the per-second rate (4 requests at 20 r/s):
  * lanes that were all busy writing pages can catch up on the slots they missed instead of losing
@@ -68,11 +70,15 @@ export class SyncCoordinator extends DurableObject<Env> {
     void ctx.blockConcurrencyWhile(() => this.ensureAlarm());
   }
 
-  /** A running run always has an alarm: if none is scheduled, step now. */
+  /**
+   * A running run always has an alarm: if none is scheduled, step now. A step left open (its
+   * marker still stored) died with the instance that ran it — a new instance runs no step — so
+   * its watchdog alarm need not be waited out either (up to WATCHDOG_MS after a crash).
+   */
   private async ensureAlarm(): Promise<void> {
-    if (this.store.activeRun() && (await this.ctx.storage.getAlarm()) === null) {
-      await this.ctx.storage.setAlarm(Date.now());
-    }
+    if (!this.store.activeRun()) return;
+    const open = this.stepping === null && (await this.ctx.storage.get(STEP_OPEN_KEY)) !== undefined;
+    if (open || (await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now());
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -152,6 +158,7 @@ export class SyncCoordinator extends DurableObject<Env> {
     const run = this.store.activeRun();
     if (!run) return;
     await this.ctx.storage.setAlarm(Date.now() + WATCHDOG_MS);
+    await this.ctx.storage.put(STEP_OPEN_KEY, run.id);
     this.live = run.progress;
     let result: StepResult;
     try {
@@ -193,6 +200,7 @@ export class SyncCoordinator extends DurableObject<Env> {
       this.store.saveRun(run);
     } finally {
       this.live = null;
+      await this.ctx.storage.delete(STEP_OPEN_KEY);
     }
 
     if (result.next === "done") {
