@@ -292,22 +292,33 @@ export class SyncCoordinator extends DurableObject<Env> {
     return toStatus(run, this.store.listings(run.id));
   }
 
-  /** Mirrors the run into D1 sync_runs (best effort: the coordinator's own record is authoritative). */
+  /**
+   * Mirrors the run into D1 sync_runs (best effort: the coordinator's own record is authoritative).
+   * A finished run whose last mirror failed is remembered and mirrored again by the next mirror
+   * that gets through, so D1's record (GET /healthz reads it) is not left saying "running".
+   */
   private async mirror(run: RunRow): Promise<void> {
-    const s = this.status(run);
-    try {
-      await upsertSyncRun(this.env.DB, {
-        id: run.id,
-        mode: run.mode,
-        trigger: run.trigger,
-        status: run.status,
-        started_at: run.started_at,
-        finished_at: run.finished_at,
-        stats: JSON.stringify(s.progress),
-        error: run.error,
-      });
-    } catch (e) {
-      log("error", "sync_runs mirror failed", { run_id: run.id, error: errorMessage(e) });
+    const behind = this.store.unmirrored().filter((id) => id !== run.id);
+    for (const r of [run, ...behind.map((id) => this.store.getRun(id))]) {
+      if (!r) continue;
+      try {
+        await upsertSyncRun(this.env.DB, {
+          id: r.id,
+          mode: r.mode,
+          trigger: r.trigger,
+          status: r.status,
+          started_at: r.started_at,
+          finished_at: r.finished_at,
+          stats: JSON.stringify(this.status(r).progress),
+          error: r.error,
+        });
+        this.store.setMirrored(r.id, true);
+      } catch (e) {
+        log("error", "sync_runs mirror failed", { run_id: r.id, error: errorMessage(e) });
+        if (r.status !== "running") this.store.setMirrored(r.id, false);
+        return;
+      }
     }
+    for (const id of behind) if (!this.store.getRun(id)) this.store.setMirrored(id, true);
   }
 }

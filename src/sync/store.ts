@@ -89,6 +89,7 @@ CREATE TABLE IF NOT EXISTS listings (
 CREATE TABLE IF NOT EXISTS seen_pages (run_id TEXT NOT NULL, seq INTEGER NOT NULL, hashes BLOB NOT NULL, PRIMARY KEY (run_id, seq));
 CREATE TABLE IF NOT EXISTS suspects (run_id TEXT NOT NULL, ticker TEXT NOT NULL, PRIMARY KEY (run_id, ticker));
 CREATE TABLE IF NOT EXISTS tried (run_id TEXT NOT NULL, key TEXT NOT NULL, PRIMARY KEY (run_id, key));
+CREATE TABLE IF NOT EXISTS unmirrored (run_id TEXT PRIMARY KEY);
 CREATE TABLE IF NOT EXISTS pending_events (event_ticker TEXT NOT NULL, token INTEGER NOT NULL, PRIMARY KEY (event_ticker, token));
 CREATE TABLE IF NOT EXISTS drift_totals (slot TEXT PRIMARY KEY, totals TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS queued (slot TEXT PRIMARY KEY, mode TEXT NOT NULL, trigger TEXT NOT NULL, base_url TEXT NOT NULL, options TEXT NOT NULL, queued_at INTEGER NOT NULL);
@@ -388,6 +389,19 @@ export class SyncStore {
   /** Clears the notes of `events` up to `upTo` (notes made after a repair read them stay). */
   clearPendingEventsUpTo(events: readonly string[], upTo: number): void {
     for (const e of events) this.sql.exec("DELETE FROM pending_events WHERE event_ticker = ? AND rowid <= ?", e, upTo);
+  }
+
+  /** Finished runs whose D1 mirror (sync_runs) failed last time, oldest first. */
+  unmirrored(): string[] {
+    return this.sql
+      .exec<{ run_id: string }>("SELECT run_id FROM unmirrored ORDER BY rowid LIMIT 10")
+      .toArray()
+      .map((r) => r.run_id);
+  }
+
+  setMirrored(runId: string, mirrored: boolean): void {
+    if (mirrored) this.sql.exec("DELETE FROM unmirrored WHERE run_id = ?", runId);
+    else this.sql.exec("INSERT OR IGNORE INTO unmirrored (run_id) VALUES (?)", runId);
   }
 
   /** Marks `key` tried for this run; false when it already was (fix-up fetches happen once). */

@@ -213,6 +213,25 @@ describe("D1 failures", () => {
   });
 });
 
+describe("the run's D1 record", () => {
+  it("a run whose sync_runs writes all failed reaches D1 with the next run's first write", async () => {
+    const { w, stub, now } = await changedWorld(67);
+    const d1 = new FaultyD1(env.DB, { seed: 1, failShare: 1, match: /^INSERT INTO sync_runs/ });
+    await injectD1(stub, d1.db);
+    const run = await runFull(stub, w, now);
+    expect(run.status, JSON.stringify(run.progress.errors)).toBe("succeeded");
+    expect(d1.failures.length).toBeGreaterThan(1);
+    // Only the coordinator knows it ended (D1 has the row its first step wrote, or none).
+    expect((await mirrored(run.run_id))?.status ?? null).not.toBe("succeeded");
+
+    d1.set(null);
+    const next = await stub.start("incremental", "admin", opts(w, now));
+    expect(await mirrored(run.run_id)).toMatchObject({ status: "succeeded", error: null });
+    await drive(stub, next.run.run_id, { deadlineMs: 60_000 });
+    expect((await mirrored(next.run.run_id))?.status).toBe("succeeded");
+  });
+});
+
 describe("D1 delays", () => {
   it("a quarter of the statements 40 ms late: the sync completes equal to the truth", async () => {
     const { w, stub, gone, now } = await changedWorld(66);
