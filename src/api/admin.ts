@@ -117,6 +117,7 @@ const CacheStatsSchema = z
       misses: z.number(),
       bypasses: z.number(),
       fills: z.number(),
+      fills_deferred: z.number(),
       fills_skipped: z.number(),
       fill_errors: z.number(),
       read_errors: z.number(),

@@ -56,6 +56,20 @@ export async function bumpGenerations(kv: KVNamespace, scopes: CacheScope[], now
   generationStats.kv_writes += distinct.length;
 }
 
+/**
+ * The tokens of `scopes` if every one is memoized and fresh, else undefined: the hit path's common
+ * case, answered without a promise per scope.
+ */
+export function memoizedGenerations(scopes: readonly CacheScope[], now = Date.now()): string[] | undefined {
+  const out: string[] = [];
+  for (const scope of scopes) {
+    const m = memo.get(scope);
+    if (!m || m.until <= now) return undefined;
+    out.push(m.value);
+  }
+  return out;
+}
+
 /** Current tokens of `scopes`, in order; a scope never bumped has the initial token. */
 export async function currentGenerations(
   kv: KVNamespace,

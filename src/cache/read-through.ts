@@ -6,8 +6,14 @@
  *
  * KV writes are bounded: a key is written at most once per generation (keys embed generations),
  * and fills are rate-limited per isolate by a token bucket, so a scan of random query strings can
- * not turn into unbounded KV write cost; beyond the budget answers are served from D1 uncached.
- * Every read, miss, fill and skipped fill is counted (`cacheStats`).
+ * not turn into unbounded KV write cost. A miss beyond the budget is still kept in memory, marked
+ * unfilled, and written to KV by a later hit of it once the bucket has a token: an answer read
+ * from D1 and asked for again reaches KV, so a steady spread of URLs converges to hits in every
+ * isolate (docs/decisions/0096-deferred-cache-fills.md). Every read, miss, fill and skipped fill is
+ * counted (`cacheStats`).
+ *
+ * The memory tier is keyed by the generations and the logical key as they are; only a memory miss
+ * hashes them into the KV key (no SHA-256 per memory hit).
  *
  * Cached bodies of GZIP_MIN_BYTES or more are kept gzip-compressed (compressed once, at fill time):
  * KV stores the gzip bytes, and a hit is served as is to a client that accepts gzip — no
@@ -16,7 +22,7 @@
  */
 import { log } from "../lib/log";
 import { acceptsGzip, gunzip, gzip, GZIP_MIN_BYTES } from "./content-encoding";
-import { currentGenerations, type CacheScope } from "./generation";
+import { currentGenerations, memoizedGenerations, type CacheScope } from "./generation";
 
 export interface ReadThroughOptions {
   kv: KVNamespace;
@@ -64,6 +70,8 @@ export const cacheStats = {
   misses: 0,
   bypasses: 0,
   fills: 0,
+  /** Of `fills`: written by a later hit of an answer whose own fill the budget refused. */
+  fills_deferred: 0,
   fills_skipped: 0,
   fill_errors: 0,
   read_errors: 0,
@@ -74,6 +82,8 @@ interface MemoryEntry {
   identity: Uint8Array<ArrayBuffer> | null;
   gzip: Uint8Array<ArrayBuffer> | null;
   etag: string;
+  /** The KV key of an answer loaded from D1 whose fill the budget refused; null once written (or from KV). */
+  unfilled: string | null;
 }
 
 const entryBytes = (e: MemoryEntry) => (e.identity?.byteLength ?? 0) + (e.gzip?.byteLength ?? 0);
@@ -115,6 +125,12 @@ export function forgetMemoryCache(): void {
 
 const bucket = { tokens: FILL_BURST, at: 0 };
 
+/** A full bucket as of `now` (tests that run on a clock of their own). */
+export function resetFillBudget(now: number): void {
+  bucket.tokens = FILL_BURST;
+  bucket.at = now;
+}
+
 function takeFillToken(now: number): boolean {
   const elapsed = Math.max(0, now - bucket.at) / 1000;
   bucket.tokens = Math.min(FILL_BURST, bucket.tokens + elapsed * FILL_RATE_PER_SECOND);
@@ -133,6 +149,11 @@ async function sha256Hex(text: string): Promise<string> {
 export async function etagOf(body: Uint8Array<ArrayBuffer>): Promise<string> {
   const digest = await crypto.subtle.digest("SHA-256", body);
   return `"${Array.from(new Uint8Array(digest).subarray(0, 16), (b) => b.toString(16).padStart(2, "0")).join("")}"`;
+}
+
+/** The memory tier's key: the same generations and logical key as the KV key, unhashed. */
+function memoryKey(key: string, generations: readonly string[]): string {
+  return `${generations.join(".")}\n${key}`;
 }
 
 /** `r2`: values are gzip bytes (metadata `encoding: "gzip"`) or identity JSON. */
@@ -164,6 +185,24 @@ async function representation(
   return { body: e.identity!, encoding: "identity", etag: e.etag };
 }
 
+/** Writes an entry to KV (counted when issued: a KV write is billed whether or not it later fails). */
+function fill(o: ReadThroughOptions, kvKey: string, e: MemoryEntry): Promise<void> {
+  cacheStats.fills += 1;
+  const metadata: KvMetadata = { etag: e.etag, encoding: e.gzip ? "gzip" : "identity" };
+  const write = o.kv
+    .put(kvKey, (e.gzip ?? e.identity)!, { expirationTtl: Math.max(60, o.ttlSeconds), metadata })
+    .catch((err: unknown) => {
+      // e.g. two isolates filling the same key within a second (KV's 1 write/s per key).
+      cacheStats.fill_errors += 1;
+      log("warn", "kv fill failed", { error: String(err) });
+    });
+  if (o.waitUntil) {
+    o.waitUntil(write);
+    return Promise.resolve();
+  }
+  return write;
+}
+
 export async function readThrough(o: ReadThroughOptions): Promise<CachedBody> {
   const now = o.now ?? Date.now();
   const load = async () => new TextEncoder().encode(await o.load()) as Uint8Array<ArrayBuffer>;
@@ -174,14 +213,23 @@ export async function readThrough(o: ReadThroughOptions): Promise<CachedBody> {
   }
   const wantGzip = acceptsGzip(o.acceptEncoding);
   let kvKey: string | null = null;
+  let memKey: string | null = null;
   try {
-    kvKey = await cacheKey(o.key, await currentGenerations(o.kv, o.scopes, now));
-    const mem = recallFromMemory(kvKey);
+    const generations = memoizedGenerations(o.scopes, now) ?? (await currentGenerations(o.kv, o.scopes, now));
+    memKey = memoryKey(o.key, generations);
+    const mem = recallFromMemory(memKey);
     if (mem) {
       cacheStats.hits += 1;
       cacheStats.memory_hits += 1;
-      return { ...(await representation(kvKey, mem, wantGzip)), status: "hit", tier: "memory" };
+      if (mem.unfilled !== null && takeFillToken(now)) {
+        const key = mem.unfilled;
+        mem.unfilled = null;
+        cacheStats.fills_deferred += 1;
+        await fill(o, key, mem);
+      }
+      return { ...(await representation(memKey, mem, wantGzip)), status: "hit", tier: "memory" };
     }
+    kvKey = await cacheKey(o.key, generations);
     const got = await o.kv.getWithMetadata<KvMetadata>(kvKey, "arrayBuffer");
     if (got.value !== null) {
       cacheStats.hits += 1;
@@ -191,44 +239,43 @@ export async function readThrough(o: ReadThroughOptions): Promise<CachedBody> {
         identity: gz ? null : bytes,
         gzip: gz ? bytes : null,
         etag: got.metadata?.etag ?? "",
+        unfilled: null,
       };
       if (!entry.etag) entry.etag = await etagOf(entry.identity ?? (entry.identity = await gunzip(bytes)));
-      rememberInMemory(kvKey, entry);
-      return { ...(await representation(kvKey, entry, wantGzip)), status: "hit", tier: "kv" };
+      rememberInMemory(memKey, entry);
+      return { ...(await representation(memKey, entry, wantGzip)), status: "hit", tier: "kv" };
     }
   } catch (err) {
     // KV unavailable: serve from D1 rather than fail the read.
     cacheStats.read_errors += 1;
     log("warn", "kv read failed", { error: String(err) });
     kvKey = null;
+    memKey = null;
   }
   cacheStats.misses += 1;
   const body = await load();
   const etag = await etagOf(body);
-  const cacheable = body.byteLength <= MAX_CACHED_BYTES;
+  const cacheable = kvKey !== null && memKey !== null && body.byteLength <= MAX_CACHED_BYTES;
   // Compressed once here, so that no hit has to compress it again.
   const entry: MemoryEntry = {
     identity: body,
-    gzip: kvKey !== null && cacheable && body.byteLength >= GZIP_MIN_BYTES ? await gzip(body) : null,
+    gzip: cacheable && body.byteLength >= GZIP_MIN_BYTES ? await gzip(body) : null,
     etag,
+    unfilled: null,
   };
-  if (kvKey !== null) rememberInMemory(kvKey, entry); // memory costs no KV write
   const answer = await representation(null, entry, wantGzip);
-  if (kvKey === null || !cacheable || !takeFillToken(now)) {
+  if (!cacheable) {
     cacheStats.fills_skipped += 1;
     return { ...answer, status: "bypass" };
   }
-  // Counted when issued (a KV write is billed whether or not it later fails).
-  cacheStats.fills += 1;
-  const metadata: KvMetadata = { etag, encoding: entry.gzip ? "gzip" : "identity" };
-  const write = o.kv
-    .put(kvKey, entry.gzip ?? body, { expirationTtl: Math.max(60, o.ttlSeconds), metadata })
-    .catch((err: unknown) => {
-      // e.g. two isolates filling the same key within a second (KV's 1 write/s per key).
-      cacheStats.fill_errors += 1;
-      log("warn", "kv fill failed", { error: String(err) });
-    });
-  if (o.waitUntil) o.waitUntil(write);
-  else await write;
+  const filled = takeFillToken(now);
+  // Kept in memory either way (memory costs no KV write); refused by the budget, it is filled later.
+  if (!filled) entry.unfilled = kvKey;
+  rememberInMemory(memKey!, entry);
+  if (!filled) {
+    cacheStats.fills_skipped += 1;
+    return { ...answer, status: "bypass" };
+  }
+  await fill(o, kvKey!, entry);
   return { ...answer, status: "miss" };
 }

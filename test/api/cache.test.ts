@@ -150,8 +150,12 @@ describe("read-through cache", () => {
     const fills = after.isolate.fills - before.isolate.fills;
     const skipped = after.isolate.fills_skipped - before.isolate.fills_skipped;
     expect(fills + skipped).toBe(n);
-    expect(skipped).toBeGreaterThan(0);
-    expect(fills).toBeLessThanOrEqual(100 + Math.ceil(elapsedS * 20) + 1);
+    // The budget over the burst's span: what it did not allow was skipped. How many requests reach
+    // the cache at the same instant depends on the machine (test/cache/fills.test.ts holds the
+    // budget on a clock of its own).
+    const budget = 100 + Math.ceil(elapsedS * 20) + 1;
+    expect(fills).toBeLessThanOrEqual(budget);
+    expect(skipped).toBeGreaterThanOrEqual(n - budget);
     expect(results.filter((r) => r.headers.get("X-Cache") === "BYPASS").length).toBe(skipped);
   });
 
