@@ -41,14 +41,22 @@ export function parseCorsOrigins(value: string | undefined): string | string[] {
     .filter(Boolean);
 }
 
-const corsFromEnv: MiddlewareHandler<AppEnv> = (c, next) =>
-  cors({
-    origin: parseCorsOrigins(c.env.CORS_ORIGINS),
-    allowMethods: ["GET", "HEAD", "POST", "OPTIONS"],
-    allowHeaders: ["Authorization", "Content-Type", "If-None-Match", "Mcp-Session-Id", "Mcp-Protocol-Version"],
-    exposeHeaders: ["ETag", "X-Request-Id", "X-Cache", "X-Cache-Tier", "WWW-Authenticate"],
-    maxAge: 600,
-  })(c, next);
+/** The CORS middleware for one CORS_ORIGINS value: built once per value, not per request. */
+const corsByOrigins = new Map<string | undefined, MiddlewareHandler<AppEnv>>();
+const corsFromEnv: MiddlewareHandler<AppEnv> = (c, next) => {
+  let mw = corsByOrigins.get(c.env.CORS_ORIGINS);
+  if (!mw) {
+    mw = cors({
+      origin: parseCorsOrigins(c.env.CORS_ORIGINS),
+      allowMethods: ["GET", "HEAD", "POST", "OPTIONS"],
+      allowHeaders: ["Authorization", "Content-Type", "If-None-Match", "Mcp-Session-Id", "Mcp-Protocol-Version"],
+      exposeHeaders: ["ETag", "X-Request-Id", "X-Cache", "X-Cache-Tier", "WWW-Authenticate"],
+      maxAge: 600,
+    });
+    corsByOrigins.set(c.env.CORS_ORIGINS, mw);
+  }
+  return mw(c, next);
+};
 
 /** A parameter given twice (`?status=open&status=closed`) is ambiguous: refuse it rather than pick one. */
 const rejectRepeatedQuery: MiddlewareHandler<AppEnv> = async (c, next) => {
