@@ -75,6 +75,8 @@ export const events = sqliteTable(
      */
     market_count: integer("market_count").notNull().default(0),
   },
+  // The page-order indexes of GET /events ((filter columns…, event_ticker)) are created by migration
+  // 0006 in SQL, beside these (docs/decisions/0090-event-market-count-column.md).
   (t) => [
     index("events_category_status").on(t.category, t.status),
     index("events_series_status").on(t.series_ticker, t.status),
