@@ -96,6 +96,10 @@ const StartBody = z.strictObject({
     .max(200_000)
     .optional()
     .openapi({ description: "Explicit market set (default: open markets in D1)" }),
+  history_backfill: z.boolean().optional().openapi({
+    description:
+      "Ticker objects fill their history before the stream from Kalshi by themselves when first streamed (default: on for the kalshi feed, off for others)",
+  }),
 });
 
 const tradesRoute = createRoute({
@@ -172,6 +176,7 @@ export const ingestAdminApp = createApiApp()
         ws_url: body.ws_url,
         base_url: body.base_url,
         markets: body.markets,
+        history_backfill: body.history_backfill,
       }),
       200,
     );

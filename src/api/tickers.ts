@@ -14,6 +14,7 @@ import { FEED } from "../stream/registry";
 import { MAX_PRICE_WINDOW, MAX_VOLUME_WINDOW_MS } from "../stream/retention";
 import { tickerStub } from "../stream/forward";
 import type { WindowAnswer } from "../stream/ticker";
+import { HistoryCoverageSchema, type HistoryCoverage } from "../stream/history-store";
 import { isUtcDay } from "../lib/validators";
 import { invalidParameter, notFound } from "./errors";
 import { createApiApp, type AppEnv } from "./factory";
@@ -159,7 +160,10 @@ const priceRoute = createRoute({
     "last, vwap, high, low, volatility (cents, with *_dollars twins) and returns (unitless) over the last N trades",
   request: { params: TickerPath, query: PriceWindowQuery },
   responses: {
-    200: jsonContent(z.object({ ticker: z.string(), price_history: PriceHistorySchema }), "price_history"),
+    200: jsonContent(
+      z.object({ ticker: z.string(), price_history: PriceHistorySchema, coverage: HistoryCoverageSchema }),
+      "price_history, and the coverage of its window (from its oldest trade on)",
+    ),
     ...readErrors,
     ...notFoundError,
   },
@@ -174,7 +178,10 @@ const volumeRoute = createRoute({
     "buyVolume, sellVolume, totalVolume (contracts), ratio (unitless), average over a time window ending at the latest trade",
   request: { params: TickerPath, query: VolumeWindowQuery },
   responses: {
-    200: jsonContent(z.object({ ticker: z.string(), volume_profile: VolumeProfileSchema }), "volume_profile"),
+    200: jsonContent(
+      z.object({ ticker: z.string(), volume_profile: VolumeProfileSchema, coverage: HistoryCoverageSchema }),
+      "volume_profile, and the coverage of its window (from its start on)",
+    ),
     ...readErrors,
     ...notFoundError,
   },
@@ -184,10 +191,11 @@ function noStreamData(ticker: string) {
   return notFound("ticker", ticker, { reason: "no stream data received for this ticker" });
 }
 
-function unwrap<T>(ticker: string, param: string, a: WindowAnswer<T>): T {
+function unwrap<T>(ticker: string, param: string, a: WindowAnswer<T>): { value: T; coverage: HistoryCoverage } {
   if (a.status === "unknown_ticker") throw noStreamData(ticker);
   if (a.status === "bad_window") throw invalidParameter(param, a.message);
-  return a.value;
+  if (!a.coverage) throw new Error("ticker object answered without coverage");
+  return { value: a.value, coverage: a.coverage };
 }
 
 function live(c: Context<AppEnv>) {
@@ -223,14 +231,14 @@ export const tickersApp = createApiApp()
       await tickerStub(c.env.TICKER, ticker).priceHistory(window ?? DEFAULT_PRICE_WINDOW),
     );
     live(c);
-    return c.json({ ticker, price_history: ph }, 200);
+    return c.json({ ticker, price_history: ph.value, coverage: ph.coverage }, 200);
   })
   .openapi(volumeRoute, async (c) => {
     const { ticker } = c.req.valid("param");
     const windowMs = volumeWindowMs(c.req.valid("query"));
     const vp = unwrap(ticker, "window", await tickerStub(c.env.TICKER, ticker).volumeProfile(windowMs));
     live(c);
-    return c.json({ ticker, volume_profile: vp }, 200);
+    return c.json({ ticker, volume_profile: vp.value, coverage: vp.coverage }, 200);
   })
   // GET /tickers/{ticker}/trades and /candles (./history.ts).
   .route("/", historyApp);
@@ -259,7 +267,7 @@ export const tickerTools = [
   defineTool({
     name: "get_price_history",
     title: "Price history builder over the last N trades",
-    description: `price_history of one market ticker over its last \`window\` trades (default ${DEFAULT_PRICE_WINDOW}, max ${MAX_PRICE_WINDOW}): last, vwap, high, low and volatility in cents (fractional) with *_dollars twins in dollars, returns unitless. A ticker without stream data → error not_found.`,
+    description: `price_history of one market ticker over its last \`window\` trades (default ${DEFAULT_PRICE_WINDOW}, max ${MAX_PRICE_WINDOW}): last, vwap, high, low and volatility in cents (fractional) with *_dollars twins in dollars, returns unitless; coverage of the window (complete = false when a gap or reconnect in it is not backfilled). A ticker without stream data → error not_found.`,
     input: z.strictObject({ ticker: pathArg("Market ticker"), ...PriceWindowQuery.shape }),
     output: routeOutput(priceRoute),
     request: (args) => pathRequest(args, "ticker", (t) => `/tickers/${t}/price_history`),
@@ -267,7 +275,7 @@ export const tickerTools = [
   defineTool({
     name: "get_volume_profile",
     title: "Volume profile builder over a time window",
-    description: `volume_profile of one market ticker over a time window ending at its latest trade: \`window\` as a duration (250ms, 90s, 5m, 1h; default 5m, max ${MAX_VOLUME_WINDOW_MS / 60_000}m) or \`window_ms\` (not both). buyVolume, sellVolume, totalVolume, average in contracts; ratio = buy/total (0..1). A ticker without stream data → error not_found.`,
+    description: `volume_profile of one market ticker over a time window ending at its latest trade: \`window\` as a duration (250ms, 90s, 5m, 1h; default 5m, max ${MAX_VOLUME_WINDOW_MS / 60_000}m) or \`window_ms\` (not both). buyVolume, sellVolume, totalVolume, average in contracts; ratio = buy/total (0..1); coverage of the window (complete = false when a gap or reconnect in it is not backfilled). A ticker without stream data → error not_found.`,
     input: z.strictObject({ ticker: pathArg("Market ticker"), ...VolumeWindowQuery.shape }),
     output: routeOutput(volumeRoute),
     request: (args) => pathRequest(args, "ticker", (t) => `/tickers/${t}/volume_profile`),

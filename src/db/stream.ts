@@ -75,3 +75,14 @@ export async function openMarketTickers(db: D1Database, nowMs: number): Promise<
     .all<{ ticker: string }>();
   return results.map((r) => r.ticker);
 }
+
+/** The series of a market from the synced tables (its event's series_ticker); null when D1 has not got it. */
+export async function marketSeries(db: D1Database, ticker: string): Promise<string | null> {
+  const row = await db
+    .prepare(
+      "SELECT e.series_ticker AS s FROM markets m JOIN events e ON e.event_ticker = m.event_ticker WHERE m.ticker = ?",
+    )
+    .bind(ticker)
+    .first<{ s: string }>();
+  return row?.s ?? null;
+}

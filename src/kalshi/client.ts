@@ -22,7 +22,7 @@ import type { z } from "zod";
 import { RETRY_POLICIES } from "../lib/backoff";
 import { errorMessage } from "../lib/errors";
 import { isRetryableStatus, parseRetryAfter, retryDelayMs } from "./retry";
-import { realSleep, TokenBucket } from "./ratelimit";
+import { type Pacer, realSleep, TokenBucket } from "./ratelimit";
 import {
   KalshiCandlestickSchema,
   KalshiCandlesticksEnvelopeSchema,
@@ -83,6 +83,11 @@ export interface KalshiClientOptions {
    * Default 1: evenly paced, a missed slot is lost.
    */
   burst?: number;
+  /**
+   * Paces the requests instead of the client's own token bucket (`readsPerSecond` and `burst` then
+   * unused): e.g. a RemotePacer on the read budget shared with other clients (src/kalshi/ratelimit.ts).
+   */
+  pacer?: Pacer;
   /** Per-attempt timeout; default 10 000 ms. */
   timeoutMs?: number;
   /** Retries after the first attempt; default 5. */
@@ -199,7 +204,7 @@ const nextCursor = (c: string | null | undefined): string | null => (c == null |
 export class KalshiClient {
   readonly baseUrl: string;
   private readonly fetchFn: typeof fetch;
-  private readonly bucket: TokenBucket;
+  private readonly bucket: Pacer;
   private readonly timeoutMs: number;
   private readonly maxRetries: number;
   private readonly signer: RequestSigner | undefined;
@@ -216,12 +221,14 @@ export class KalshiClient {
     this.fetchFn = opts.fetch ?? ((input, init) => fetch(input, init));
     this.now = opts.now ?? Date.now;
     this.sleep = opts.sleep ?? realSleep;
-    this.bucket = new TokenBucket({
-      ratePerSecond: opts.readsPerSecond ?? 20,
-      capacity: opts.burst,
-      now: this.now,
-      sleep: this.sleep,
-    });
+    this.bucket =
+      opts.pacer ??
+      new TokenBucket({
+        ratePerSecond: opts.readsPerSecond ?? 20,
+        capacity: opts.burst,
+        now: this.now,
+        sleep: this.sleep,
+      });
     this.timeoutMs = opts.timeoutMs ?? 10_000;
     this.maxRetries = opts.maxRetries ?? 5;
     this.signer = opts.signer;

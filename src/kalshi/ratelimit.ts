@@ -83,3 +83,101 @@ export class TokenBucket {
     this.pausedUntil = Math.max(this.pausedUntil, this.now() + ms);
   }
 }
+
+/** What a Kalshi client paces its requests with: a local TokenBucket, or a budget shared with others. */
+export interface Pacer {
+  /** Resolves when the next request may go; to the milliseconds waited. */
+  acquire(): Promise<number>;
+  /** Hold every request until `ms` from now (a server's Retry-After). */
+  pause(ms: number): void;
+}
+
+/** Who asks a shared read budget for a permit: the sync, or a backfill (the ingest's gap backfill, a history backfill). */
+export type ReadClass = "sync" | "backfill";
+
+/** Backfills (every object together) take at most this many reads per second of the shared budget. */
+export const BACKFILL_READS_PER_SECOND = 10;
+
+/**
+ * One Kalshi read budget shared by every client of one REST base (issue #14, decision 0100): the
+ * sync's and every backfill's requests take a slot of the same schedule, so together they never
+ * send more than `ratePerSecond` in any 1-s window. Backfills first wait for a slot of their own
+ * class (at most min(BACKFILL_READS_PER_SECOND, rate / 2)), and only then reserve a shared slot: a
+ * crowd of backfills never books the shared schedule ahead of the sync, which keeps at least the
+ * rest of the rate and all of it while no backfill runs.
+ */
+export class ReadBudget {
+  private readonly shared: TokenBucket;
+  private readonly backfill: TokenBucket;
+  readonly granted: Record<ReadClass, number> = { sync: 0, backfill: 0 };
+
+  constructor(
+    readonly ratePerSecond: number,
+    burst = 1,
+    now?: () => number,
+    sleep?: (ms: number) => Promise<void>,
+  ) {
+    this.shared = new TokenBucket({ ratePerSecond, capacity: burst, now, sleep });
+    this.backfill = new TokenBucket({
+      ratePerSecond: Math.min(BACKFILL_READS_PER_SECOND, ratePerSecond / 2),
+      now,
+      sleep,
+    });
+  }
+
+  /** Resolves when a request of class `cls` may go (to the ms waited). */
+  async permit(cls: ReadClass): Promise<number> {
+    let waited = 0;
+    if (cls === "backfill") waited += await this.backfill.acquire();
+    waited += await this.shared.acquire();
+    this.granted[cls]++;
+    return waited;
+  }
+
+  pause(ms: number): void {
+    this.shared.pause(ms);
+  }
+}
+
+/** The name of the object holding the read budget of a REST base (one per base: one per Kalshi account or simulator world). */
+export function readBudgetName(baseUrl: string): string {
+  return `read-budget:${baseUrl.replace(/\/+$/, "")}`;
+}
+
+/**
+ * A Pacer that asks a remote holder (a Durable Object's `readPermit`) for each slot. If the holder
+ * cannot be reached the request is paced by `fallback` instead of failing (a local bucket at the
+ * class's share), and the failure counted.
+ */
+export interface ReadBudgetHolder {
+  readPermit(baseUrl: string, cls: ReadClass): Promise<number>;
+  pauseReads(baseUrl: string, ms: number): Promise<void>;
+}
+
+export class RemotePacer implements Pacer {
+  failures = 0;
+  constructor(
+    private readonly holder: ReadBudgetHolder,
+    private readonly baseUrl: string,
+    private readonly cls: ReadClass,
+    private readonly fallback: TokenBucket,
+  ) {}
+
+  async acquire(): Promise<number> {
+    const t0 = Date.now();
+    try {
+      await this.holder.readPermit(this.baseUrl, this.cls);
+      return Date.now() - t0;
+    } catch {
+      this.failures++;
+      return (await this.fallback.acquire()) + (Date.now() - t0);
+    }
+  }
+
+  pause(ms: number): void {
+    this.fallback.pause(ms);
+    this.holder.pauseReads(this.baseUrl, ms).catch(() => {
+      this.failures++;
+    });
+  }
+}

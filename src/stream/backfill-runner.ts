@@ -6,6 +6,7 @@
  * the page bound continued. The trades it fetches go to the forwarder like the stream's.
  */
 import { KalshiClient } from "../kalshi/client";
+import { type ReadBudgetHolder, RemotePacer, TokenBucket } from "../kalshi/ratelimit";
 import { RETRY_POLICIES } from "../lib/backoff";
 import { errorMessage } from "../lib/errors";
 import { type BackfillJob, BackfillQueue, fetchBackfill } from "./backfill";
@@ -13,7 +14,11 @@ import type { FeedSession } from "./feed-session";
 import type { IngestHealth } from "./health";
 import type { StreamTrade } from "./messages";
 
-/** Backfill reads are paced at most this fast (and never faster than KALSHI_READS_PER_SECOND): the sync shares Kalshi's limit. */
+/**
+ * Backfill reads take their slots from the REST base's read budget shared with the sync
+ * (src/kalshi/ratelimit.ts ReadBudget, decision 0100); without it they are paced alone at most this
+ * fast (and never faster than KALSHI_READS_PER_SECOND).
+ */
 const BACKFILL_READS_PER_SECOND = 10;
 /** A backfill job that failed (after the client's own retries) is tried again this much later, this many times. */
 const BACKFILL_RETRY_MS = RETRY_POLICIES.backfillRetryMs;
@@ -32,10 +37,17 @@ export interface BackfillDeps {
   baseUrl(): string;
   /** KALSHI_READS_PER_SECOND (a cap on the runner's own rate). */
   envReadsPerSecond: number;
+  /** The holder of a REST base's shared read budget (null: pace alone). */
+  budget: ((baseUrl: string) => ReadBudgetHolder) | null;
   /** The live connection's protocol state (null while disconnected: nothing starts then). */
   session(): FeedSession | null;
   /** Trades fetched: forwarded like the stream's. */
   onTrades(trades: StreamTrade[]): void;
+  /**
+   * A job's end for these tickers: its window [fromS, toS] (Unix seconds) is read back
+   * (`recovered`), or was given up (`unrecovered`); `upTo` is the highest loss number it covered.
+   */
+  onResolved(tickers: string[], outcome: "recovered" | "unrecovered", upTo: number | undefined, toS: number): void;
   waitUntil(p: Promise<unknown>): void;
 }
 
@@ -58,9 +70,9 @@ export class BackfillRunner {
 
   constructor(private readonly deps: BackfillDeps) {}
 
-  /** Queues these tickers' trades from `fromS` (Unix seconds) on; merged with what is queued. */
-  add(tickers: Iterable<string>, fromS: number): void {
-    this.queue.add(tickers, fromS);
+  /** Queues these tickers' trades from `fromS` (Unix seconds) on for loss `upTo`; merged with what is queued. */
+  add(tickers: Iterable<string>, fromS: number, upTo?: number): void {
+    this.queue.add(tickers, fromS, upTo);
   }
 
   /** Forgets the queue and the client (new feed or endpoint: the old window means nothing there). */
@@ -100,9 +112,15 @@ export class BackfillRunner {
     const baseUrl = this.deps.baseUrl();
     if (this.client?.baseUrl !== baseUrl.replace(/\/+$/, "")) {
       const envRate = this.deps.envReadsPerSecond;
+      const rate = Math.min(BACKFILL_READS_PER_SECOND, envRate > 0 ? envRate : BACKFILL_READS_PER_SECOND);
+      const base = baseUrl.replace(/\/+$/, "");
+      const budget = this.deps.budget;
       this.client = new KalshiClient({
         baseUrl,
-        readsPerSecond: Math.min(BACKFILL_READS_PER_SECOND, envRate > 0 ? envRate : BACKFILL_READS_PER_SECOND),
+        readsPerSecond: rate,
+        pacer: budget
+          ? new RemotePacer(budget(base), base, "backfill", new TokenBucket({ ratePerSecond: rate }))
+          : undefined,
         onEvent: (e) => {
           if (e.type === "request") this.counts.requests++;
         },
@@ -114,7 +132,7 @@ export class BackfillRunner {
   private async run(job: BackfillJob, session: FeedSession): Promise<void> {
     this.counts.backfills++;
     // "Now" on the exchange: the wall clock, never before the newest trade the stream delivered.
-    const toS = Math.ceil(Math.max(Date.now(), session.latestTradeTs ?? 0) / 1000) + 1;
+    const toS = job.toS ?? Math.ceil(Math.max(Date.now(), session.latestTradeTs ?? 0) / 1000) + 1;
     try {
       const r = await fetchBackfill(this.kalshi(), job, { toS, msResolution: session.tradeTsInMs });
       this.attempts = 0;
@@ -123,6 +141,10 @@ export class BackfillRunner {
       if (r.next) this.queue.continueWith(r.next);
       this.counts.backfilled_trades += r.trades.length;
       if (r.trades.length) this.deps.onTrades(r.trades);
+      // Tickers read to the window's end (a per-ticker job cut midway has finished the ones before the cut).
+      const left = r.next?.tickers;
+      const done = [...job.tickers].filter((t) => !left?.has(t));
+      if (done.length) this.deps.onResolved(done, "recovered", job.upTo, r.next?.toS ?? toS);
     } catch (e) {
       this.counts.errors++;
       this.counts.last_error = `backfill of ${job.tickers.size} tickers from ${job.fromS} failed: ${errorMessage(e)}`;
@@ -132,6 +154,7 @@ export class BackfillRunner {
       } else {
         this.counts.abandoned++;
         this.attempts = 0;
+        this.deps.onResolved([...job.tickers], "unrecovered", job.upTo, toS);
       }
     }
   }

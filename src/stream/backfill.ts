@@ -31,6 +31,8 @@ export interface BackfillJob {
   toS?: number;
   /** Where a listing cut at the page bound stopped: its ticker (null: the all-markets listing) and cursor. */
   resume?: { ticker: string | null; cursor: string };
+  /** The highest loss number (./coverage.ts LossRef.n) merged into this job: its end recovers those. */
+  upTo?: number;
 }
 
 /**
@@ -55,10 +57,11 @@ export class BackfillQueue {
     this.continuation = job;
   }
 
-  add(tickers: Iterable<string>, fromS: number): void {
+  add(tickers: Iterable<string>, fromS: number, upTo?: number): void {
     if (!this.job) this.job = { tickers: new Set(), fromS };
     for (const t of tickers) this.job.tickers.add(t);
     this.job.fromS = Math.min(this.job.fromS, fromS);
+    if (upTo !== undefined) this.job.upTo = Math.max(this.job.upTo ?? 0, upTo);
     if (this.job.tickers.size === 0) this.job = null;
   }
 
@@ -76,7 +79,7 @@ export class BackfillQueue {
   /** Puts back a job that failed: a continuation as it was (keeping its cursor), others merged. */
   retry(job: BackfillJob): void {
     if (job.resume) this.continuation = job;
-    else this.add(job.tickers, job.fromS);
+    else this.add(job.tickers, job.fromS, job.upTo);
   }
 }
 
@@ -158,7 +161,7 @@ export async function fetchBackfill(
   };
   const cut = (tickers: Set<string>, ticker: string | null, cursor: string) => {
     res.truncated = true;
-    res.next = { tickers, fromS: job.fromS, toS, resume: { ticker, cursor } };
+    res.next = { tickers, fromS: job.fromS, toS, resume: { ticker, cursor }, upTo: job.upTo };
   };
   const resume = job.resume;
   const perTicker = resume

@@ -71,6 +71,8 @@ export type FeedEvent =
   | { kind: "trade"; trade: StreamTrade }
   | { kind: "ticker"; frame: TickerFrame }
   | { kind: "book"; book: StreamBook }
+  /** A trade frame whose seq was already seen on its sid (dropped): the ticker's coverage counts it. */
+  | { kind: "duplicate"; ticker: string; ts: number }
   | {
       kind: "gap";
       channel: Channel;
@@ -278,6 +280,10 @@ export class FeedSession {
       const last = this.lastSeq.get(m.sid);
       if (last !== undefined && m.seq <= last) {
         this.stats.duplicate_frames++;
+        if (m.type === "trade") {
+          const n = normalizeTrade(m.msg);
+          if (n.ok) events.push({ kind: "duplicate", ticker: n.value.ticker, ts: n.value.ts });
+        }
         return { events, commands };
       }
       this.lastSeq.set(m.sid, m.seq);

@@ -4,10 +4,11 @@
  */
 import { mapLimit } from "../lib/async";
 import { errorMessage } from "../lib/errors";
+import type { CoverageNote } from "./coverage";
 import type { StreamBook, StreamTicker, StreamTrade } from "./messages";
 import { FEED } from "./registry";
 import type { ApplyTradesResult } from "./snapshot";
-import type { TickerObject } from "./ticker";
+import type { TickerBatch, TickerObject } from "./ticker";
 import { packTrades } from "./trade-pack";
 
 export const FORWARD_CONCURRENCY = 32;
@@ -41,6 +42,12 @@ export function flushNow(nowMs: number, dueAtMs: number, lastFrameAtMs: number |
 /** What one ticker-object call carries: the ticker's trades (packed on the way) and its latest messages. */
 export interface TickerBatchIn {
   trades: StreamTrade[];
+  /** Trades the ingest's REST backfill read back (counted apart in the ticker's coverage). */
+  backfill_trades?: StreamTrade[];
+  /** The ingest's observations about this ticker's stream (./coverage.ts). */
+  coverage?: CoverageNote[];
+  /** The REST base the ticker object may fill its history from by itself (TickerBatch.history). */
+  history?: { base_url: string };
   ticker_message?: StreamTicker;
   orderbook?: StreamBook;
 }
@@ -101,7 +108,14 @@ export async function forwardBatches(
     try {
       const { packed, rejected } = packTrades(batch.trades);
       res.rejected += rejected;
-      const r = await tickerStub(ns, ticker, feed).applyBatch(ticker, { ...batch, trades: packed });
+      const { backfill_trades, ...rest } = batch;
+      const out: TickerBatch = { ...rest, trades: packed };
+      if (backfill_trades?.length) {
+        const b = packTrades(backfill_trades);
+        res.rejected += b.rejected;
+        out.backfill_trades = b.packed;
+      }
+      const r = await tickerStub(ns, ticker, feed).applyBatch(ticker, out);
       res.added += r.added;
       res.duplicates += r.duplicates;
       res.outside += r.outside;

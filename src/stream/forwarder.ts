@@ -9,6 +9,7 @@
  */
 import { z } from "zod";
 import { RETRY_POLICIES } from "../lib/backoff";
+import type { CoverageNote } from "./coverage";
 import type { TickerFrame } from "./feed-session";
 import {
   FORWARD_DELAY_MS,
@@ -64,6 +65,15 @@ export type IngestTradesResult = z.infer<typeof IngestTradesResultSchema>;
  */
 type PendingTicker = { frame: TickerFrame; frames: number } | { message: StreamTicker };
 
+/** What one flush takes. */
+interface Pending {
+  trades: StreamTrade[];
+  backfill: StreamTrade[];
+  notes: Map<string, CoverageNote[]>;
+  tickers: Map<string, PendingTicker>;
+  books: Map<string, StreamBook>;
+}
+
 export interface ForwarderDeps {
   ns: DurableObjectNamespace<TickerObject>;
   /** The feed whose ticker objects receive (./forward.ts `tickerObjectName`). */
@@ -72,6 +82,8 @@ export interface ForwarderDeps {
   registry(): TickerDayRegistry;
   /** Validates and normalizes a pending `ticker` frame at the flush (./feed-session.ts). */
   resolveTicker(frame: TickerFrame): StreamTicker | null;
+  /** The REST base ticker objects fill their history from by themselves; null: the feed does not (decision 0099). */
+  historyBase(): string | null;
   /** When the last frame arrived: a quiet stream is flushed early (`flushNow`). */
   lastFrameAt(): number | null;
   waitUntil(p: Promise<unknown>): void;
@@ -80,6 +92,10 @@ export interface ForwarderDeps {
 
 export class Forwarder {
   private pendingTrades: StreamTrade[] = [];
+  /** The backfill's trades, kept apart so the ticker objects count what only the backfill delivered. */
+  private pendingBackfill: StreamTrade[] = [];
+  /** Coverage notes per ticker (./coverage.ts): each goes with the ticker's next call, or alone. */
+  private pendingNotes = new Map<string, CoverageNote[]>();
   private pendingTickers = new Map<string, PendingTicker>();
   private pendingBooks = new Map<string, StreamBook>();
   private flushTimer: ReturnType<typeof setTimeout> | null = null;
@@ -99,6 +115,8 @@ export class Forwarder {
     failures: 0,
     dropped_trades: 0,
   };
+  /** Tickers whose object was told the history base (once per ingest instance and feed). */
+  private introduced = new Set<string>();
   /** Consecutive failed forwards per ticker. */
   private readonly failedAttempts = new Map<string, number>();
   private readonly http = { batches: 0, trades: 0 };
@@ -108,6 +126,28 @@ export class Forwarder {
   addTrade(t: StreamTrade): void {
     this.pendingTrades.push(t);
     this.deps.registry().note(t.ticker, t.ts);
+  }
+
+  /** A trade the REST backfill read back (the ticker object deduplicates it like any other). */
+  addBackfillTrade(t: StreamTrade): void {
+    this.pendingBackfill.push(t);
+    this.deps.registry().note(t.ticker, t.ts);
+  }
+
+  /** A coverage note for a ticker; duplicate-frame counts of one hour are merged. */
+  addNote(ticker: string, note: CoverageNote): void {
+    let list = this.pendingNotes.get(ticker);
+    if (!list) this.pendingNotes.set(ticker, (list = []));
+    const last = list[list.length - 1];
+    if (
+      note.kind === "duplicate_frames" &&
+      last?.kind === "duplicate_frames" &&
+      Math.floor(last.ts / 3_600_000) === Math.floor(note.ts / 3_600_000)
+    ) {
+      last.frames += note.frames;
+      return;
+    }
+    list.push(note);
   }
 
   addTicker(frame: TickerFrame): void {
@@ -123,7 +163,7 @@ export class Forwarder {
 
   /** Arms the next flush of what is pending (or starts it at once when FORWARD_MAX_PENDING trades wait). */
   schedule(): void {
-    if (this.pendingTrades.length >= FORWARD_MAX_PENDING && !this.flushing) {
+    if (this.pendingTrades.length + this.pendingBackfill.length >= FORWARD_MAX_PENDING && !this.flushing) {
       if (this.flushTimer) clearTimeout(this.flushTimer), (this.flushTimer = null);
       this.deps.waitUntil(this.flush());
       return;
@@ -136,18 +176,24 @@ export class Forwarder {
   /** Forwards everything pending now (after a running flush). */
   async flush(): Promise<void> {
     while (this.flushing) await this.flushing;
-    if (this.pendingTrades.length === 0 && this.pendingTickers.size === 0 && this.pendingBooks.size === 0) return;
-    const trades = this.pendingTrades;
-    const tickers = this.pendingTickers;
-    const books = this.pendingBooks;
+    if (!this.hasPending()) return;
+    const p: Pending = {
+      trades: this.pendingTrades,
+      backfill: this.pendingBackfill,
+      notes: this.pendingNotes,
+      tickers: this.pendingTickers,
+      books: this.pendingBooks,
+    };
     this.pendingTrades = [];
+    this.pendingBackfill = [];
+    this.pendingNotes = new Map();
     this.pendingTickers = new Map();
     this.pendingBooks = new Map();
     const started = Date.now();
-    this.flushing = this.forwardPending(trades, tickers, books).finally(() => {
+    this.flushing = this.forwardPending(p).finally(() => {
       this.lastFlushMs = Date.now() - started;
       this.flushing = null;
-      if (this.pendingTrades.length || this.pendingTickers.size || this.pendingBooks.size) this.schedule();
+      if (this.hasPending()) this.schedule();
     });
     await this.flushing;
   }
@@ -181,6 +227,21 @@ export class Forwarder {
     };
   }
 
+  /** A new feed or REST base: every ticker object is told the history base again. */
+  resetIntroductions(): void {
+    this.introduced = new Set();
+  }
+
+  private hasPending(): boolean {
+    return (
+      this.pendingTrades.length > 0 ||
+      this.pendingBackfill.length > 0 ||
+      this.pendingNotes.size > 0 ||
+      this.pendingTickers.size > 0 ||
+      this.pendingBooks.size > 0
+    );
+  }
+
   health(): Pick<IngestHealth, "forward" | "http"> {
     return { forward: { ...this.counts, pending_trades: this.pendingTrades.length }, http: { ...this.http } };
   }
@@ -195,11 +256,7 @@ export class Forwarder {
     }, wait);
   }
 
-  private async forwardPending(
-    trades: StreamTrade[],
-    tickers: Map<string, PendingTicker>,
-    books: Map<string, StreamBook>,
-  ): Promise<void> {
+  private async forwardPending({ trades, backfill, notes, tickers, books }: Pending): Promise<void> {
     const byTicker = new Map<string, TickerBatchIn>();
     const get = (t: string) => {
       let b = byTicker.get(t);
@@ -207,6 +264,9 @@ export class Forwarder {
       return b;
     };
     for (const t of trades) get(t.ticker).trades.push(t);
+    for (const t of backfill) (get(t.ticker).backfill_trades ??= []).push(t);
+    // After the trades in the same call: a "recovered" note follows the trades it stands for.
+    for (const [t, list] of notes) get(t).coverage = list;
     const registry = this.deps.registry();
     for (const [t, p] of tickers) {
       if ("message" in p) {
@@ -219,8 +279,13 @@ export class Forwarder {
       registry.note(t, m.ts, p.frames);
     }
     for (const [t, m] of books) get(t).orderbook = m;
+    const base = this.deps.historyBase();
+    if (base !== null)
+      for (const [t, b] of byTicker) if (b.trades.length > 0 && !this.introduced.has(t)) b.history = { base_url: base };
     const r = await forwardBatches(this.deps.ns, byTicker, this.deps.feed());
-    this.count(r, trades.length);
+    const failedSet = new Set(r.failed.map((f) => f.ticker));
+    for (const [t, b] of byTicker) if (b.history && !failedSet.has(t)) this.introduced.add(t);
+    this.count(r, trades.length + backfill.length);
     const failed = new Set(r.failed.map((f) => f.ticker));
     for (const ticker of byTicker.keys()) if (!failed.has(ticker)) this.failedAttempts.delete(ticker);
     for (const { ticker, batch, error } of r.failed) {
@@ -228,12 +293,14 @@ export class Forwarder {
       this.deps.onError(`forward to ${ticker} failed (attempt ${attempts}): ${error}`);
       if (attempts >= FORWARD_MAX_ATTEMPTS) {
         this.failedAttempts.delete(ticker);
-        this.counts.dropped_trades += batch.trades.length;
+        this.counts.dropped_trades += batch.trades.length + (batch.backfill_trades?.length ?? 0);
         continue;
       }
       this.failedAttempts.set(ticker, attempts);
-      // Put the batch back: the next flush retries it (ticker objects deduplicate).
+      // Put the batch back: the next flush retries it (ticker objects deduplicate trades and loss notes).
       this.pendingTrades.push(...batch.trades);
+      if (batch.backfill_trades) this.pendingBackfill.push(...batch.backfill_trades);
+      if (batch.coverage) this.pendingNotes.set(ticker, [...batch.coverage, ...(this.pendingNotes.get(ticker) ?? [])]);
       if (batch.ticker_message && !this.pendingTickers.has(ticker))
         this.pendingTickers.set(ticker, { message: batch.ticker_message });
       if (batch.orderbook && !this.pendingBooks.has(ticker)) this.pendingBooks.set(ticker, batch.orderbook);

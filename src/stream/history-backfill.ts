@@ -11,6 +11,8 @@
 import { z } from "zod";
 import { MINUTE_MS, type CandleAgg } from "../builders/candles";
 import type { KalshiClient } from "../kalshi/client";
+import { readBudgetName, type ReadBudgetHolder } from "../kalshi/ratelimit";
+import { marketSeries } from "../db/stream";
 import type { KalshiCandlestick } from "../kalshi/wire/history";
 import { countToHundredths, parseDollars } from "../lib/decimal";
 import { normalizeRestTrade } from "./backfill";
@@ -121,6 +123,25 @@ export async function fetchHistory(client: KalshiClient, plan: HistoryPlan): Pro
   return out;
 }
 
+/**
+ * The series (the candlesticks path) and route of a market: from D1 when the sync has it, else
+ * from Kalshi (GET /markets/{ticker} for its event, GET /events/{event} for the series). A market
+ * Kalshi no longer serves there (404) has settled before the historical cutoff: the historical route.
+ */
+export async function resolveMarket(
+  client: KalshiClient,
+  db: D1Database,
+  ticker: string,
+): Promise<{ series: string; historical: boolean }> {
+  const fromDb = await marketSeries(db, ticker).catch(() => null);
+  if (fromDb !== null) return { series: fromDb, historical: false };
+  const market = await client.getMarket(ticker);
+  if (market === null) return { series: "", historical: true };
+  const ev = await client.getEvent(market.event_ticker);
+  if (ev === null) throw new Error(`event ${market.event_ticker} of ${ticker} not found`);
+  return { series: ev.event.series_ticker, historical: false };
+}
+
 /** POST /admin/tickers/{ticker}/history/backfill's body (also the TickerObject RPC's argument). */
 export const HistoryBackfillRequestSchema = z.strictObject({
   series: z.string().min(1).max(200).meta({ description: "The market's series ticker (the candlesticks path)" }),
@@ -157,3 +178,14 @@ export const HistoryBackfillResultSchema = z
   })
   .meta({ id: "HistoryBackfillResult" });
 export type HistoryBackfillResult = z.infer<typeof HistoryBackfillResultSchema>;
+
+/**
+ * The holder of a REST base's read budget shared with the sync (decision 0100): the SyncCoordinator
+ * instance named `readBudgetName(base)`. Null when the Worker has no SYNC binding (a bench harness):
+ * backfills then pace themselves alone.
+ */
+export function readBudget(env: Pick<Env, "SYNC">): ((baseUrl: string) => ReadBudgetHolder) | null {
+  const ns = env.SYNC as typeof env.SYNC | undefined;
+  if (!ns) return null;
+  return (base) => ns.get(ns.idFromName(readBudgetName(base)));
+}

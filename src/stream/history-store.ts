@@ -26,6 +26,7 @@ import { z } from "zod";
 import { compareTradeKeys, type BuilderTrade, type TradeRing } from "../builders";
 import type { StreamTrade } from "./messages";
 import { fromBuilderTrade } from "./normalize";
+import { CoverageLog, StreamCoverageSchema, type CoverageLogState, type CoverageNote } from "./coverage";
 
 export const DEFAULT_CANDLE_RETENTION_DAYS = 30;
 /** Most periods one candles answer lists (30 days of 1h is 720; of 1m, ask 7 days at a time). */
@@ -107,12 +108,26 @@ export interface HistoryState {
   restFrom: number | null;
   /** [from, to) ms the trade backfill read from GET /markets/trades; null until it ran. */
   tradesBackfill: { from: number; to: number } | null;
+  /** The automatic history backfill (started by the stream's first delivery; decision 0099); absent: never started. */
+  auto?: AutoBackfill;
 }
+
+/** The automatic history backfill's record: which REST base, how far it got. */
+export interface AutoBackfill {
+  base_url: string;
+  state: "scheduled" | "running" | "done" | "failed";
+  attempts: number;
+  last_error: string | null;
+}
+
+/** How the history before the stream stands: never asked, scheduled or running, filled, or given up. */
+export type HistoryBackfillState = "none" | AutoBackfill["state"];
 
 const nTs = (what: string) => z.number().int().nullable().meta({ description: what });
 
 export const HistoryCoverageSchema = z
   .object({
+    ...StreamCoverageSchema.shape,
     stream_start_ts: nTs("First trade the stream delivered to this ticker object (Unix ms); null: none yet"),
     predates_stream: z.boolean().meta({ description: "Part of the window is before stream_start_ts" }),
     rest_from_ts: nTs("Start of the minutes filled from Kalshi's candlesticks (backfill); null: never filled"),
@@ -121,6 +136,10 @@ export const HistoryCoverageSchema = z
       .object({ from: z.number().int(), to: z.number().int() })
       .nullable()
       .meta({ description: "Span read back from GET /markets/trades by the history backfill (Unix ms)" }),
+    history_backfill: z.enum(["none", "scheduled", "running", "done", "failed"]).meta({
+      description:
+        "The fill of the history before the stream from Kalshi's candlesticks: started by itself when the stream first delivers the ticker (scheduled, running), done (also by POST …/history/backfill), failed, or none",
+    }),
     unfilled_before_stream: z.boolean().meta({
       description:
         "Part of the window predates the stream and was not filled from Kalshi: its empty periods are unknown, not quiet",
@@ -129,7 +148,7 @@ export const HistoryCoverageSchema = z
   .meta({
     id: "HistoryCoverage",
     description:
-      "How complete the window is, from the ticker object's own records (stream start, REST fills); see docs/streaming.md",
+      "How complete the window is: what the ingest observed (gaps, reconnects, backfills, duplicates) and the ticker object's own records (stream start, REST fills); see docs/streaming.md",
   });
 export type HistoryCoverage = z.infer<typeof HistoryCoverageSchema>;
 
@@ -168,6 +187,9 @@ export class HistoryStore {
   private readonly minutes: MinuteCandles;
   private readonly hours: MinuteCandles;
   private state: HistoryState = { streamStartMs: null, restBefore: null, restFrom: null, tradesBackfill: null };
+  /** The ingest's observations (./coverage.ts), persisted as the `coverage` row when changed. */
+  private log = new CoverageLog();
+  private logDirty = false;
   private newestMinute = Number.NEGATIVE_INFINITY;
   private prunedAt = Number.NEGATIVE_INFINITY;
   private ready = false;
@@ -190,6 +212,7 @@ export class HistoryStore {
     this.ready = true;
     for (const row of this.sql.exec<{ k: string; v: string }>("SELECT k, v FROM history_meta")) {
       if (row.k === "state") this.state = JSON.parse(row.v);
+      else if (row.k === "coverage") this.log = new CoverageLog(JSON.parse(row.v) as CoverageLogState);
     }
     const top = this.sql.exec<{ s: number | null }>("SELECT MAX(start) AS s FROM candles_1m").one().s;
     if (top !== null) this.newestMinute = top;
@@ -224,9 +247,13 @@ export class HistoryStore {
     return rows.length === 0 ? null : fromRow(rows[0]!);
   }
 
-  /** Records the stream's first delivery (first call wins). */
-  noteStreamStart(ts: number): void {
-    if (this.state.streamStartMs !== null) return;
+  /**
+   * Records the stream's first delivery (first call wins); `lower`: a trade the ingest's gap
+   * backfill read back, lost from the stream while it ran, may move the start earlier.
+   */
+  noteStreamStart(ts: number, lower = false): void {
+    const cur = this.state.streamStartMs;
+    if (cur !== null && !(lower && ts < cur)) return;
     this.ensure();
     this.state.streamStartMs = ts;
     this.saveState();
@@ -240,8 +267,27 @@ export class HistoryStore {
     return true;
   }
 
+  /** The ingest's notes about this ticker's stream (losses, their backfill, duplicate frames). */
+  applyNotes(notes: readonly CoverageNote[]): void {
+    if (this.log.apply(notes)) this.logDirty = true;
+  }
+
+  /** Counts a trade only the backfill delivered (`rec`) or a stream trade dropped as held (`dupt`). */
+  countTrade(ts: number, what: "rec" | "dupt"): void {
+    this.log.bump(ts, what, 1);
+    this.logDirty = true;
+  }
+
   /** Writes the minutes changed since the last flush (one row each) and drops expired ones. */
   flush(): void {
+    if (this.logDirty) {
+      this.ensure();
+      this.logDirty = false;
+      this.sql.exec(
+        "INSERT INTO history_meta (k, v) VALUES ('coverage', ?) ON CONFLICT(k) DO UPDATE SET v = excluded.v",
+        JSON.stringify(this.log.value),
+      );
+    }
     const dirty = this.minutes.takeDirty();
     if (dirty.length === 0) return;
     this.ensure();
@@ -254,6 +300,8 @@ export class HistoryStore {
       this.prunedAt = this.newestMinute;
       this.sql.exec("DELETE FROM candles_1m WHERE start < ?", this.retentionStart());
       this.sql.exec("DELETE FROM candles_1h WHERE start < ?", periodStart(this.retentionStart(), HOUR_MS));
+      this.log.prune(this.retentionStart());
+      this.logDirty = true;
     }
   }
 
@@ -322,21 +370,50 @@ export class HistoryStore {
     this.saveState();
   }
 
-  /** What the object knows of how complete [from, to) is. */
+  /** What the object knows of how complete [from, to) is (`to` may be +∞: "from `from` on"). */
   coverage(from: number, to: number): HistoryCoverage {
     const st = this.state;
     const start = st.streamStartMs;
     const predates = start === null || from < start;
     // The part before the stream is covered when the candle fill reached back to `from`.
     const filled = st.restFrom !== null && st.restFrom <= from;
+    const unfilled = predates && !filled && to > from;
     return {
+      ...this.log.summarize(from, to - 1, unfilled),
       stream_start_ts: start,
       predates_stream: predates,
       rest_from_ts: st.restFrom,
       rest_before_ts: st.restBefore,
       trades_backfilled: st.tradesBackfill,
-      unfilled_before_stream: predates && !filled && to > from,
+      history_backfill: this.backfillState,
+      unfilled_before_stream: unfilled,
     };
+  }
+
+  get backfillState(): HistoryBackfillState {
+    if (this.state.restBefore !== null) return "done";
+    return this.state.auto?.state ?? "none";
+  }
+
+  /**
+   * The stream's first delivery to an object with no history fill: records the automatic fill as
+   * scheduled (once per ticker: a record of any state is kept). Returns whether it was scheduled now.
+   */
+  scheduleAuto(baseUrl: string): boolean {
+    if (this.state.auto || this.state.restBefore !== null) return false;
+    this.ensure();
+    this.state.auto = { base_url: baseUrl, state: "scheduled", attempts: 0, last_error: null };
+    this.saveState();
+    return true;
+  }
+
+  get auto(): Readonly<AutoBackfill> | null {
+    return this.state.auto ?? null;
+  }
+
+  setAuto(a: AutoBackfill): void {
+    this.state.auto = a;
+    this.saveState();
   }
 
   /** Candles over [from, to) at `interval`, every period listed. */

@@ -21,6 +21,7 @@ import { Forwarder, type IngestTradesResult } from "./forwarder";
 import type { IngestHealth } from "./health";
 import type { StreamTrade } from "./messages";
 import { FEED, TickerDayRegistry } from "./registry";
+import { readBudget } from "./history-backfill";
 
 export const INGEST_NAME = "kalshi";
 const TICK_MS = 5_000;
@@ -42,6 +43,11 @@ interface IngestConfig {
   base_url?: string | null;
   /** Explicit market set; null = the open markets in D1. */
   markets: string[] | null;
+  /**
+   * Ticker objects fill their history before the stream by themselves when the stream first
+   * delivers them (decision 0099); null = on for the production feed ("kalshi"), off for others.
+   */
+  history_backfill?: boolean | null;
 }
 
 /** What `POST /admin/ingest/start` may set: the stored config's settings, each optional (null = unset). */
@@ -55,6 +61,9 @@ export class IngestObject extends DurableObject<Env> {
   private lastRegistryFlush = 0;
   private lastError: string | null = null;
   private registry = new TickerDayRegistry();
+  /** Losses (gaps, drops) are numbered 1, 2, … under this instance's epoch (./coverage.ts LossRef). */
+  private readonly lossEpoch = Date.now();
+  private lossN = 0;
   private readonly connection: FeedConnection;
   private readonly forwarder: Forwarder;
   private readonly backfill: BackfillRunner;
@@ -87,6 +96,7 @@ export class IngestObject extends DurableObject<Env> {
       feed: () => this.config.feed,
       registry: () => this.registry,
       resolveTicker: (frame) => this.connection.session.resolveTicker(frame),
+      historyBase: () => ((this.config.history_backfill ?? this.config.feed === FEED) ? this.restUrl() : null),
       lastFrameAt: () => this.connection.lastFrameAt,
       waitUntil,
       onError,
@@ -94,9 +104,16 @@ export class IngestObject extends DurableObject<Env> {
     this.backfill = new BackfillRunner({
       baseUrl: () => this.restUrl(),
       envReadsPerSecond: Number(env.KALSHI_READS_PER_SECOND),
+      budget: readBudget(env),
       session: () => (this.connection.connected ? this.connection.session : null),
       onTrades: (trades) => {
-        for (const t of trades) this.forwarder.addTrade(t);
+        for (const t of trades) this.forwarder.addBackfillTrade(t);
+        this.forwarder.schedule();
+      },
+      onResolved: (tickers, kind, upTo, toS) => {
+        if (upTo === undefined) return;
+        for (const t of tickers)
+          this.forwarder.addNote(t, { kind, epoch: this.lossEpoch, up_to: upTo, to_ts: toS * 1000 });
         this.forwarder.schedule();
       },
       waitUntil,
@@ -125,6 +142,7 @@ export class IngestObject extends DurableObject<Env> {
       ws_url: opts.ws_url ?? null,
       base_url: opts.base_url ?? null,
       markets: opts.markets ?? null,
+      history_backfill: opts.history_backfill ?? null,
     };
     if (cfg.feed !== this.registry.feed) {
       await this.flushRegistry();
@@ -140,6 +158,7 @@ export class IngestObject extends DurableObject<Env> {
     await this.ctx.storage.put("config", cfg);
     if (reconnect) {
       this.backfill.reset();
+      this.forwarder.resetIntroductions();
       if (this.connection.connected) this.connection.close("restart with new settings");
     }
     this.connection.resetBackoff();
@@ -217,10 +236,12 @@ export class IngestObject extends DurableObject<Env> {
       if (e.kind === "trade") this.forwarder.addTrade(e.trade);
       else if (e.kind === "ticker") this.forwarder.addTicker(e.frame);
       else if (e.kind === "book") this.forwarder.addBook(e.book);
+      else if (e.kind === "duplicate")
+        this.forwarder.addNote(e.ticker, { kind: "duplicate_frames", ts: e.ts, frames: 1 });
       else if (e.kind === "gap" && e.channel === "trade") {
         // Frames between the last trade on the sid and the resubscription are lost: backfill them.
         const from = e.fromTs ?? this.connection.session.latestTradeTs ?? this.connection.since ?? Date.now();
-        this.backfill.add(e.tickers, Math.floor(from / 1000));
+        this.noteLoss(e.tickers, "gap", from, e.got - e.expected);
       }
     }
     this.forwarder.schedule();
@@ -229,7 +250,29 @@ export class IngestObject extends DurableObject<Env> {
   /** Trades while disconnected are lost too: backfill every market from the newest trade seen. */
   private onDrop(session: FeedSession): void {
     const latest = session.latestTradeTs;
-    if (latest !== null) this.backfill.add(session.markets, Math.floor(latest / 1000));
+    if (latest !== null) this.noteLoss(session.markets, "reconnect", latest, null);
+  }
+
+  /** A loss: each ticker's object is told (its coverage), and the backfill is queued under the loss's number. */
+  private noteLoss(
+    tickers: readonly string[],
+    cause: "gap" | "reconnect",
+    fromTs: number,
+    missed: number | null,
+  ): void {
+    const n = ++this.lossN;
+    const detected_at = Date.now();
+    for (const t of tickers)
+      this.forwarder.addNote(t, {
+        kind: "loss",
+        cause,
+        id: { epoch: this.lossEpoch, n },
+        from_ts: fromTs,
+        detected_at,
+        missed_seq: missed,
+      });
+    this.backfill.add(tickers, Math.floor(fromTs / 1000), n);
+    this.forwarder.schedule();
   }
 
   private restUrl(): string {

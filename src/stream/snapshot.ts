@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import { PriceHistorySchema, VolumeProfileSchema } from "../builders";
+import { HistoryCoverageSchema } from "./history-store";
 import { StreamBookSchema, StreamTickerSchema, StreamTradeSchema } from "./messages";
 
 const Count = z.number().int();
@@ -38,6 +39,9 @@ export const TickerSnapshotSchema = z.object({
   price_history: PriceHistorySchema,
   volume_profile: VolumeProfileSchema,
   stats: TickerStatsSchema,
+  coverage: HistoryCoverageSchema.meta({
+    description: "Coverage of both builders' windows (from the older window's start on): gaps, reconnects, backfills",
+  }),
 });
 export type TickerSnapshot = z.infer<typeof TickerSnapshotSchema>;
 

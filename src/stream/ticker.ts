@@ -34,7 +34,9 @@ import {
   HistoryStore,
   tradesPage,
   type CandlesQuery,
+  type AutoBackfill,
   type HistoryAnswer,
+  type HistoryCoverage,
   type TradesPage,
   type TradesQuery,
 } from "./history-store";
@@ -43,24 +45,38 @@ import { packTrades, unpackTrade, type PackedTrades } from "./trade-pack";
 import type { ApplyTradesResult, ScreenSummary, TickerSnapshot, TickerStats } from "./snapshot";
 import {
   fetchHistory,
+  readBudget,
+  resolveMarket,
   type HistoryBackfillRequest,
   type HistoryBackfillResult,
   type HistoryPlan,
 } from "./history-backfill";
 import { KalshiClient } from "../kalshi/client";
+import { RemotePacer, TokenBucket } from "../kalshi/ratelimit";
+import { errorMessage } from "../lib/errors";
+import type { CoverageNote } from "./coverage";
 
 /**
  * Answer of a windowed query. Expected failures are values, not exceptions: an exception thrown
  * across Durable Object RPC is also reported as an uncaught error inside the object.
  */
 export type WindowAnswer<T> =
-  | { status: "ok"; value: T }
+  | { status: "ok"; value: T; coverage?: HistoryCoverage }
   | { status: "unknown_ticker" }
   | { status: "bad_window"; message: string };
 
 export interface TickerBatch {
   /** This ticker's trades, in columns (`packTrades`). */
   trades?: PackedTrades;
+  /** Trades the ingest's REST backfill read back after a loss (counted apart in the coverage). */
+  backfill_trades?: PackedTrades;
+  /** What the ingest observed about this ticker's stream (./coverage.ts), applied after the trades. */
+  coverage?: CoverageNote[];
+  /**
+   * With the stream's first batch to this object (per ingest instance) when the feed fills history
+   * by itself: the REST base to read it from. An object with no history fill schedules one (decision 0099).
+   */
+  history?: { base_url: string };
   ticker_message?: StreamTicker;
   orderbook?: StreamBook;
 }
@@ -223,14 +239,23 @@ export class TickerState {
     return res;
   }
 
-  /** Adds a batch of trades for this ticker: deduplicated by trade_id, placed by (ts, id). */
-  applyPacked(ticker: string, p: PackedTrades, fromBackfill = false): ApplyTradesResult {
+  /**
+   * Adds a batch of trades for this ticker: deduplicated by trade_id, placed by (ts, id). `origin`:
+   * the stream's trades mark the stream's start and count their duplicates in the coverage; the
+   * ingest's gap backfill counts what only it delivered; the history backfill does neither.
+   */
+  applyPacked(
+    ticker: string,
+    p: PackedTrades,
+    origin: "stream" | "backfill" | "history" = "stream",
+  ): ApplyTradesResult {
     const res: ApplyTradesResult = { added: 0, duplicates: 0, outside: 0, rejected: 0 };
     if (!this.bind(ticker)) return { ...res, rejected: p.ids.length };
     const rows: TradeRow[] = [];
     for (let i = 0; i < p.ids.length; i++) {
       if (this.ids.has(p.ids[i]!)) {
         res.duplicates++;
+        if (origin === "stream") this.history.countTrade(p.ts[i]!, "dupt");
         continue;
       }
       const t = unpackTrade(p, i);
@@ -251,11 +276,15 @@ export class TickerState {
       this.priceHistoryB.add(t);
       this.volumeProfileB.add(t);
       this.history.add(t);
+      if (origin === "backfill") this.history.countTrade(t.ts, "rec");
       res.added++;
     }
     if (rows.length > 0) this.insertBatch(rows);
-    if (!fromBackfill && rows.length > 0)
-      this.history.noteStreamStart(rows.reduce((m, r) => Math.min(m, r[1]), Infinity));
+    if (origin !== "history" && rows.length > 0)
+      this.history.noteStreamStart(
+        rows.reduce((m, r) => Math.min(m, r[1]), Infinity),
+        origin === "backfill",
+      );
     this.history.flush();
     this.prune();
     this.counters.trades_added += res.added;
@@ -278,7 +307,44 @@ export class TickerState {
   applyBatch(ticker: string, batch: TickerBatch): ApplyTradesResult {
     if (batch.ticker_message) this.putTicker(batch.ticker_message);
     if (batch.orderbook) this.putBook(batch.orderbook);
-    return batch.trades ? this.applyPacked(ticker, batch.trades) : { added: 0, duplicates: 0, outside: 0, rejected: 0 };
+    const res = batch.trades
+      ? this.applyPacked(ticker, batch.trades)
+      : { added: 0, duplicates: 0, outside: 0, rejected: 0 };
+    if (batch.backfill_trades) {
+      const b = this.applyPacked(ticker, batch.backfill_trades, "backfill");
+      res.added += b.added;
+      res.duplicates += b.duplicates;
+      res.outside += b.outside;
+      res.rejected += b.rejected;
+    }
+    // Notes about an object that holds nothing have nothing to qualify (and create no state).
+    if (batch.coverage?.length && this.ticker === ticker) {
+      this.history.applyNotes(batch.coverage);
+      this.history.flush();
+    }
+    if (batch.history && this.ticker === ticker && this.history.scheduleAuto(batch.history.base_url))
+      this.autoDue = true;
+    return res;
+  }
+
+  /** An automatic history fill was scheduled since the last call (the object arms its alarm). */
+  private autoDue = false;
+  takeAutoDue(): boolean {
+    const d = this.autoDue;
+    this.autoDue = false;
+    return d;
+  }
+
+  get autoBackfill(): Readonly<AutoBackfill> | null {
+    return this.history.auto;
+  }
+
+  setAutoBackfill(a: AutoBackfill): void {
+    this.history.setAuto(a);
+  }
+
+  get tickerName(): string | null {
+    return this.ticker;
   }
 
   private putTicker(msg: StreamTicker): boolean {
@@ -306,13 +372,18 @@ export class TickerState {
   /** Everything about the ticker, or null if this object never received data. */
   snapshot(): TickerSnapshot | null {
     if (this.ticker === null) return null;
+    const ph = this.priceHistoryB.snapshot();
+    const vp = this.volumeProfileB.snapshot();
+    const starts = [ph.first_ts, vp.window_end_ms === null ? null : vp.window_end_ms - DEFAULT_VOLUME_WINDOW_MS + 1];
+    const from = starts.reduce<number | null>((m, x) => (x === null ? m : m === null ? x : Math.min(m, x)), null);
     return {
       ticker: this.ticker,
       ticker_message: this.tickerMsg,
       orderbook: this.book,
-      price_history: this.priceHistoryB.snapshot(),
-      volume_profile: this.volumeProfileB.snapshot(),
+      price_history: ph,
+      volume_profile: vp,
       stats: this.stats(),
+      coverage: this.builderCoverage(from),
     };
   }
 
@@ -321,11 +392,23 @@ export class TickerState {
     if (!Number.isSafeInteger(n) || n < 1 || n > MAX_PRICE_WINDOW)
       return { status: "bad_window", message: `window must be 1..${MAX_PRICE_WINDOW} trades` };
     if (this.ticker === null) return { status: "unknown_ticker" };
-    if (n === DEFAULT_PRICE_WINDOW) return { status: "ok", value: this.priceHistoryB.snapshot() };
-    const len = this.retained.length;
-    const b = new PriceHistoryBuilder(n);
-    for (let i = Math.max(0, len - n); i < len; i++) b.add(this.tradeAt(i));
-    return { status: "ok", value: b.snapshot() };
+    let value: PriceHistory;
+    if (n === DEFAULT_PRICE_WINDOW) value = this.priceHistoryB.snapshot();
+    else {
+      const len = this.retained.length;
+      const b = new PriceHistoryBuilder(n);
+      for (let i = Math.max(0, len - n); i < len; i++) b.add(this.tradeAt(i));
+      value = b.snapshot();
+    }
+    return { status: "ok", value, coverage: this.builderCoverage(value.first_ts) };
+  }
+
+  /**
+   * Coverage of a builder window starting at `fromTs`: up to +∞, not to its newest trade — a loss
+   * after that trade may hold newer trades the window should have had. An empty window: all time.
+   */
+  private builderCoverage(fromTs: number | null): HistoryCoverage {
+    return this.history.coverage(fromTs ?? Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY);
   }
 
   /** volume_profile over `windowMs` (1..MAX_VOLUME_WINDOW_MS) ending at the latest trade. */
@@ -333,12 +416,17 @@ export class TickerState {
     if (!Number.isSafeInteger(windowMs) || windowMs < 1 || windowMs > MAX_VOLUME_WINDOW_MS)
       return { status: "bad_window", message: `window must be 1..${MAX_VOLUME_WINDOW_MS} ms` };
     if (this.ticker === null) return { status: "unknown_ticker" };
-    if (windowMs === DEFAULT_VOLUME_WINDOW_MS) return { status: "ok", value: this.volumeProfileB.snapshot() };
-    const len = this.retained.length;
-    const b = new VolumeProfileBuilder(windowMs);
-    const start = len === 0 ? 0 : firstIndexAfter(this.retained, this.retained.tsAt(len - 1) - windowMs);
-    for (let i = start; i < len; i++) b.add(this.tradeAt(i));
-    return { status: "ok", value: b.snapshot() };
+    let value: VolumeProfile;
+    if (windowMs === DEFAULT_VOLUME_WINDOW_MS) value = this.volumeProfileB.snapshot();
+    else {
+      const len = this.retained.length;
+      const b = new VolumeProfileBuilder(windowMs);
+      const start = len === 0 ? 0 : firstIndexAfter(this.retained, this.retained.tsAt(len - 1) - windowMs);
+      for (let i = start; i < len; i++) b.add(this.tradeAt(i));
+      value = b.snapshot();
+    }
+    const end = value.window_end_ms;
+    return { status: "ok", value, coverage: this.builderCoverage(end === null ? null : end - windowMs + 1) };
   }
 
   /**
@@ -377,7 +465,7 @@ export class TickerState {
   applyHistory(plan: HistoryPlan, candles: Parameters<HistoryStore["putRest"]>[2], trades: StreamTrade[]) {
     const minutes = this.history.putRest(plan.fromMs, plan.beforeMs, candles);
     const { packed, rejected } = packTrades(trades.filter((t) => t.ticker === plan.ticker));
-    const res = this.applyPacked(plan.ticker, packed, true);
+    const res = this.applyPacked(plan.ticker, packed, "history");
     this.history.noteTradesBackfill(plan.beforeMs, plan.toMs);
     return { rest_minutes: minutes, ...res, rejected: res.rejected + rejected };
   }
@@ -452,7 +540,49 @@ export class TickerObject extends DurableObject<Env> {
     const mark = this.live.mark();
     const res = this.state.applyBatch(ticker, batch);
     this.live.publish(mark, res.added);
+    // Not awaited by the answer: the fill runs from the alarm, its coverage says "scheduled" meanwhile.
+    if (this.state.takeAutoDue()) await this.ctx.storage.setAlarm(Date.now() + AUTO_BACKFILL_DELAY_MS);
     return res;
+  }
+
+  /** The automatic history fill (decision 0099): once per ticker, retried AUTO_BACKFILL_ATTEMPTS times. */
+  override async alarm(): Promise<void> {
+    const a = this.state.autoBackfill;
+    const ticker = this.state.tickerName;
+    if (!a || !ticker || a.state === "done" || a.state === "failed") return;
+    const attempt = { ...a, state: "running" as const, attempts: a.attempts + 1 };
+    this.state.setAutoBackfill(attempt);
+    try {
+      const client = this.historyClient(a.base_url, () => {});
+      const market = await resolveMarket(client, this.env.DB, ticker);
+      const r = await this.backfillHistory({
+        series: market.series,
+        historical: market.historical,
+        base_url: a.base_url,
+      });
+      if (r.status !== "ok") throw new Error(r.status);
+      this.state.setAutoBackfill({ ...attempt, state: "done", last_error: null });
+    } catch (e) {
+      const failed = attempt.attempts >= AUTO_BACKFILL_ATTEMPTS;
+      this.state.setAutoBackfill({ ...attempt, state: failed ? "failed" : "scheduled", last_error: errorMessage(e) });
+      if (!failed) await this.ctx.storage.setAlarm(Date.now() + AUTO_BACKFILL_RETRY_MS * attempt.attempts);
+    }
+  }
+
+  /** A client for history reads, paced by the REST base's read budget shared with the sync (decision 0100). */
+  private historyClient(baseUrl: string, onRequest: () => void): KalshiClient {
+    const base = baseUrl.replace(/\/+$/, "");
+    const budget = readBudget(this.env);
+    return new KalshiClient({
+      baseUrl: base,
+      readsPerSecond: HISTORY_READS_PER_SECOND,
+      pacer: budget
+        ? new RemotePacer(budget(base), base, "backfill", new TokenBucket({ ratePerSecond: HISTORY_READS_PER_SECOND }))
+        : undefined,
+      onEvent: (e) => {
+        if (e.type === "request") onRequest();
+      },
+    });
   }
   /** The live push's WebSocket upgrade or SSE stream (the only fetch: everything else is RPC). */
   override async fetch(request: Request): Promise<Response> {
@@ -494,13 +624,7 @@ export class TickerObject extends DurableObject<Env> {
     const plan = this.state.historyPlan(req.series, req.historical ?? false, req.now_ms ?? Date.now());
     if (plan === null) return { status: "unknown_ticker" };
     let requests = 0;
-    const client = new KalshiClient({
-      baseUrl: req.base_url ?? this.env.KALSHI_BASE_URL,
-      readsPerSecond: HISTORY_READS_PER_SECOND,
-      onEvent: (e) => {
-        if (e.type === "request") requests++;
-      },
-    });
+    const client = this.historyClient(req.base_url ?? this.env.KALSHI_BASE_URL, () => requests++);
     const fetched = await fetchHistory(client, plan);
     const applied = this.state.applyHistory(plan, fetched.candles, fetched.trades);
     return {
@@ -521,8 +645,13 @@ export class TickerObject extends DurableObject<Env> {
   }
 }
 
-/** A history backfill's reads are paced at most this fast per object (the sync keeps the rest of Kalshi's limit). */
+/** A history backfill's pace when no shared read budget can be reached (a harness without the SYNC binding). */
 const HISTORY_READS_PER_SECOND = 10;
+/** The automatic fill starts this long after the stream's first delivery (the first answers are not held up). */
+const AUTO_BACKFILL_DELAY_MS = 100;
+/** Attempts of the automatic fill, the n-th retry n × AUTO_BACKFILL_RETRY_MS after the failure. */
+const AUTO_BACKFILL_ATTEMPTS = 3;
+const AUTO_BACKFILL_RETRY_MS = 60_000;
 
 export type HistoryBackfillAnswer = { status: "unknown_ticker" } | { status: "ok"; value: HistoryBackfillResult };
 

@@ -18,6 +18,7 @@ import { bumpGenerations, type CacheScope } from "../cache/generation";
 import { hasNoEvents, optimizeDb } from "../db/runs";
 import { upsertSyncRun } from "../db/runs";
 import { KalshiClient, type ClientEvent } from "../kalshi/client";
+import { ReadBudget, readBudgetName, RemotePacer, TokenBucket, type ReadClass } from "../kalshi/ratelimit";
 import { errorMessage } from "../lib/errors";
 import { log } from "../lib/log";
 import { createRsaPssSigner } from "../kalshi/sign";
@@ -57,6 +58,8 @@ const MODES: readonly SyncMode[] = ["full", "incremental"];
 export class SyncCoordinator extends DurableObject<Env> {
   private readonly store: SyncStore;
   private readonly clients = new Map<string, KalshiClient>();
+  /** The read budgets this instance holds (as `readBudgetName(base)`: one base per instance). */
+  private readonly budgets = new Map<string, ReadBudget>();
   /** Progress object of the run being stepped (client retries are counted into it). */
   private live: SyncProgress | null = null;
   private stepping: Promise<void> | null = null;
@@ -130,6 +133,33 @@ export class SyncCoordinator extends DurableObject<Env> {
     const now = Date.now();
     const plan = buildPlan(mode, nowMs ?? now, { shards: options.shards });
     return this.store.createRun({ id: crypto.randomUUID(), mode, trigger, baseUrl, now, plan, options });
+  }
+
+  /**
+   * The shared read budget of a REST base (decision 0100): resolves when a request of `cls` may go.
+   * Called on the instance named `readBudgetName(baseUrl)` — by the sync's client, the ingest's gap
+   * backfill and the ticker objects' history backfills — never on the coordinator that runs syncs.
+   */
+  async readPermit(baseUrl: string, cls: ReadClass): Promise<number> {
+    return this.budget(baseUrl).permit(cls);
+  }
+
+  async pauseReads(baseUrl: string, ms: number): Promise<void> {
+    this.budget(baseUrl).pause(ms);
+  }
+
+  /** Permits granted by class since this instance loaded (tests, benches). */
+  async readsGranted(baseUrl: string): Promise<Record<ReadClass, number>> {
+    return { ...this.budget(baseUrl).granted };
+  }
+
+  private budget(baseUrl: string): ReadBudget {
+    let b = this.budgets.get(baseUrl);
+    if (!b) {
+      const rps = envReadsPerSecond(this.env);
+      this.budgets.set(baseUrl, (b = new ReadBudget(rps, Math.max(1, Math.floor(rps * BURST_SHARE_OF_RATE)))));
+    }
+    return b;
   }
 
   async getRun(runId: string): Promise<SyncRunStatus | null> {
@@ -258,8 +288,7 @@ export class SyncCoordinator extends DurableObject<Env> {
   }
 
   private rps(run: RunRow): number {
-    const fromEnv = Number(this.env.KALSHI_READS_PER_SECOND);
-    return run.options.readsPerSecond ?? (Number.isFinite(fromEnv) && fromEnv > 0 ? fromEnv : 20);
+    return run.options.readsPerSecond ?? envReadsPerSecond(this.env);
   }
 
   /** One client per base URL and rate, kept across steps so its token bucket carries over. */
@@ -272,10 +301,23 @@ export class SyncCoordinator extends DurableObject<Env> {
         this.env.KALSHI_API_KEY_ID && this.env.KALSHI_PRIVATE_KEY
           ? await createRsaPssSigner(this.env.KALSHI_API_KEY_ID, this.env.KALSHI_PRIVATE_KEY)
           : undefined;
+      const burst = Math.max(1, Math.floor(rps * BURST_SHARE_OF_RATE));
+      // At the configured rate the sync takes its slots from the base's shared read budget (with the
+      // backfills); a run given another rate (tests, benches) paces itself alone.
+      const shared = rps === envReadsPerSecond(this.env);
+      const base = run.base_url.replace(/\/+$/, "");
       client = new KalshiClient({
         baseUrl: run.base_url,
         readsPerSecond: rps,
-        burst: Math.max(1, Math.floor(rps * BURST_SHARE_OF_RATE)),
+        burst,
+        pacer: shared
+          ? new RemotePacer(
+              this.env.SYNC.get(this.env.SYNC.idFromName(readBudgetName(base))),
+              base,
+              "sync",
+              new TokenBucket({ ratePerSecond: rps, capacity: burst }),
+            )
+          : undefined,
         maxRetries: run.options.maxRetries,
         backoffBaseMs: run.options.backoffBaseMs,
         signer,
@@ -321,4 +363,10 @@ export class SyncCoordinator extends DurableObject<Env> {
     }
     for (const id of behind) if (!this.store.getRun(id)) this.store.setMirrored(id, true);
   }
+}
+
+/** KALSHI_READS_PER_SECOND (default 20, Kalshi's basic tier): the read budget every client of a base shares. */
+function envReadsPerSecond(env: Pick<Env, "KALSHI_READS_PER_SECOND">): number {
+  const n = Number(env.KALSHI_READS_PER_SECOND);
+  return Number.isFinite(n) && n > 0 ? n : 20;
 }

@@ -1,6 +1,12 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { RATE_WINDOW_MS, TokenBucket } from "../../src/kalshi/ratelimit";
+import {
+  BACKFILL_READS_PER_SECOND,
+  RATE_WINDOW_MS,
+  ReadBudget,
+  RemotePacer,
+  TokenBucket,
+} from "../../src/kalshi/ratelimit";
 import { parseRetryAfter, retryDelayMs, isRetryableStatus } from "../../src/kalshi/retry";
 
 /** A fake clock whose sleep advances time. */
@@ -163,5 +169,82 @@ describe("retry policy", () => {
   it("retryable statuses", () => {
     expect([429, 500, 502, 503, 504].every(isRetryableStatus)).toBe(true);
     expect([400, 401, 403, 404, 409, 422].some(isRetryableStatus)).toBe(false);
+  });
+});
+
+/** Virtual time: sleeps are timers the driver fires in order (concurrent callers, deterministic). */
+function virtualTime() {
+  let t = 0;
+  const timers: { at: number; fire: () => void }[] = [];
+  return {
+    now: () => t,
+    sleep: (ms: number) => new Promise<void>((fire) => timers.push({ at: t + ms, fire })),
+    /** Runs until every caller is done: fires the earliest timer, lets the callers react, repeats. */
+    async run(done: Promise<unknown>) {
+      let finished = false;
+      void done.then(() => (finished = true));
+      for (let i = 0; !finished && i < 1_000_000; i++) {
+        for (let k = 0; k < 20; k++) await Promise.resolve();
+        if (finished) break;
+        timers.sort((a, b) => a.at - b.at);
+        const next = timers.shift();
+        if (!next) continue;
+        t = Math.max(t, next.at);
+        next.fire();
+      }
+    },
+  };
+}
+
+describe("ReadBudget (the sync and every backfill of one REST base)", () => {
+  it("never grants more than the rate in any 1-s window; backfills get their share, the sync the rest", async () => {
+    const v = virtualTime();
+    const rate = 20;
+    const budget = new ReadBudget(rate, 4, v.now, v.sleep);
+    const grants: { cls: "sync" | "backfill"; at: number }[] = [];
+    const caller = async (cls: "sync" | "backfill", n: number) => {
+      for (let i = 0; i < n; i++) {
+        await budget.permit(cls);
+        grants.push({ cls, at: v.now() });
+      }
+    };
+    // Three sync lanes and twelve backfills (twelve ticker objects) at once.
+    const all = Promise.all([
+      ...Array.from({ length: 3 }, () => caller("sync", 100)),
+      ...Array.from({ length: 12 }, () => caller("backfill", 10)),
+    ]);
+    await v.run(all);
+    await all;
+    expect(grants.length).toBe(420);
+    const inWindow = (at: number, cls?: string) =>
+      grants.filter((g) => g.at >= at && g.at < at + RATE_WINDOW_MS && (!cls || g.cls === cls)).length;
+    for (const g of grants) {
+      expect(inWindow(g.at)).toBeLessThanOrEqual(rate);
+      expect(inWindow(g.at, "backfill")).toBeLessThanOrEqual(BACKFILL_READS_PER_SECOND);
+    }
+    // While both run the sync keeps at least the rate left over by the backfills' share.
+    const lastBackfill = Math.max(...grants.filter((g) => g.cls === "backfill").map((g) => g.at));
+    for (let at = 0; at + RATE_WINDOW_MS <= lastBackfill; at += RATE_WINDOW_MS)
+      expect(inWindow(at, "sync")).toBeGreaterThanOrEqual(rate - BACKFILL_READS_PER_SECOND - 1);
+    expect(budget.granted).toEqual({ sync: 300, backfill: 120 });
+  });
+
+  it("a remote pacer falls back to its own bucket when the holder cannot be reached", async () => {
+    const c = fakeClock();
+    const holder = {
+      readPermit: async () => {
+        throw new Error("unreachable");
+      },
+      pauseReads: async () => {},
+    };
+    const p = new RemotePacer(
+      holder,
+      "https://x",
+      "backfill",
+      new TokenBucket({ ratePerSecond: 10, now: c.now, sleep: c.sleep }),
+    );
+    for (let i = 0; i < 3; i++) await p.acquire();
+    expect(p.failures).toBe(3);
+    expect(c.sleeps).toEqual([100, 100]);
   });
 });

@@ -155,7 +155,10 @@ describe("FeedSession", () => {
     subscribed(s, s.onOpen(), { trade: 1, ticker: 2, orderbook_delta: 3 });
     const t = (seq: number, id: string) => frame({ ...tradeFix, sid: 1, seq, msg: { ...tradeFix.msg, trade_id: id } });
     expect(s.onFrame(t(10, "a")).events).toHaveLength(1);
-    expect(s.onFrame(t(10, "a")).events).toHaveLength(0); // duplicate frame
+    // A duplicate frame is dropped: only its ticker and time go on (the ticker's coverage counts it).
+    expect(s.onFrame(t(10, "a")).events).toEqual([
+      { kind: "duplicate", ticker: tradeFix.msg.market_ticker, ts: tradeFix.msg.ts * 1000 },
+    ]);
     expect(s.onFrame(t(11, "b")).events).toHaveLength(1);
     const gap = s.onFrame(t(13, "c"));
     // The frame after the hole is still a good trade; the gap names the lost window: from the last
