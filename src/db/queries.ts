@@ -26,7 +26,7 @@ import {
 } from "drizzle-orm";
 import type { D1Database, D1DatabaseSession } from "@cloudflare/workers-types";
 import { drizzle, type DrizzleD1Database } from "drizzle-orm/d1";
-import { ftsQueries, type FtsQueries } from "./fts";
+import { ftsQueries, marketSearchBuckets, marketSearchPage, type FtsQueries } from "./fts";
 import {
   MARKET_STATUS_FILTERS,
   normalizeMarketStatus,
@@ -373,16 +373,16 @@ export async function listMarkets(
 export type MarketSearchKey = [bucket: number, closeTs: number | null, ticker: string];
 
 /**
- * The rows of `<table>_fts` matching every word, each with its bucket — 0: the words are the
+ * The rows of `events_fts` matching every word, each with its bucket — 0: the words are the
  * ticker's (a phrase of its tokens); 1: a phrase of the title; 2: all in the title; else
  * 3. A derived table with LIMIT -1 (no limit): SQLite does not flatten it into the outer query, so
- * the bucket's three FTS queries run once, not again for each use of `bucket`. The page queries
- * join it with `table.rowid = +hit.rid`: the unary + keeps SQLite from building an automatic index
- * on the matches and driving the join from the table's side (a scan of the table, or of a
+ * the bucket's three FTS queries run once, not again for each use of `bucket`. The page query
+ * joins it with `events.rowid = +hit.rid`: the unary + keeps SQLite from building an automatic
+ * index on the matches and driving the join from the table's side (a scan of the table, or of a
  * filter's whole index range); the matches are the outer loop, one rowid lookup each.
  */
-function hits(table: "markets" | "events", f: FtsQueries, more: SQL = sql``) {
-  const fts = sql.identifier(`${table}_fts`);
+function hits(f: FtsQueries, more: SQL = sql``) {
+  const fts = sql.identifier("events_fts");
   const set = (match: string) => sql`(SELECT rowid FROM ${fts} WHERE ${fts} MATCH ${match})`;
   // One word: "all in the title" is "a phrase of the title", so bucket 2 is empty and not computed.
   const titleAll = f.notTitleAll === null ? sql`` : sql` WHEN rowid NOT IN ${set(f.notTitleAll)} THEN 2`;
@@ -391,10 +391,10 @@ function hits(table: "markets" | "events", f: FtsQueries, more: SQL = sql``) {
 const hitBucket = sql<number>`"hit"."bucket"`.mapWith(Number);
 
 /**
- * The page query of GET /markets?q= (exported for bench/search.ts). Two steps: the inner query
- * orders the matches by (bucket, close_ts, ticker) reading only those keys and the filters'
- * columns, and keeps `limit + 1`; only those rows are then read whole and joined with their event
- * (SQLite would otherwise carry every matching row's ~60 columns and event through the sort).
+ * The page query of GET /markets?q= (exported for bench/search.ts). The page's (rid, bucket) rows
+ * come from markets_fts in close-time order, bucket by bucket, stopping once the page is full
+ * (src/db/fts.ts marketSearchPage, docs/decisions/0102-search-index-in-close-order.md); only
+ * those rows are then read whole and joined with their event.
  */
 export function marketsSearchPageQuery(
   db: Db,
@@ -403,19 +403,8 @@ export function marketsSearchPageQuery(
   limit: number,
   after: MarketSearchKey | null,
 ) {
-  const conds = marketConditions(db, filter);
-  if (after) {
-    const [b, closeTs, ticker] = after;
-    conds.push(or(sql`${hitBucket} > ${b}`, and(sql`${hitBucket} = ${b}`, afterMarketKey([closeTs, ticker])))!);
-  }
-  const page = db
-    .select({ rid: sql<number>`${markets}.rowid`.as("rid"), bucket: sql<number>`${hitBucket}`.as("bucket") })
-    .from(markets)
-    .innerJoin(hits("markets", ftsQueries(words, "ticker")), sql`${markets}.rowid = +"hit"."rid"`)
-    .where(and(...conds))
-    .orderBy(hitBucket, asc(markets.close_ts), asc(markets.ticker))
-    .limit(limit + 1)
-    .as("page");
+  const cursor = after && { bucket: after[0], closeTs: after[1], cond: afterMarketKey([after[1], after[2]]) };
+  const page = marketSearchPage(marketSearchBuckets(words), marketConditions(db, filter), limit + 1, cursor);
   return db
     .select({ market: markets, event: eventMetaColumns, bucket: sql<number>`"page"."bucket"`.mapWith(Number) })
     .from(page)
@@ -556,7 +545,7 @@ export function eventsSearchPageQuery(
   return db
     .select({ event: events, market_count: marketCount, bucket: hitBucket })
     .from(events)
-    .innerJoin(hits("events", f, viaSeries), sql`${events}.rowid = +"hit"."rid"`)
+    .innerJoin(hits(f, viaSeries), sql`${events}.rowid = +"hit"."rid"`)
     .where(and(...c))
     .orderBy(hitBucket, asc(events.event_ticker))
     .limit(limit + 1);

@@ -178,6 +178,24 @@ describe("GET /markets?q=", () => {
     for (const q of reordered.slice(0, 3)) expect((await search({ q }, 25)).tickers, q).toEqual(refSearch(q));
   });
 
+  it("pages end exactly at, before and after a bucket boundary", async () => {
+    // Queries whose matches fall in two buckets or more, each paged with limits that end a page on
+    // the last row of a bucket, one before it and one after it (the cursor then carries the bucket).
+    const vocabulary = [...new Set(live.flatMap((x) => [x.title, x.yes_sub_title, x.ticker].flatMap(tokens)))];
+    const mixed = vocabulary
+      .map((q) => ({ q, buckets: live.map((m) => marketBucket(q, m)).filter((b) => b !== null) }))
+      .filter((x) => new Set(x.buckets).size > 1)
+      .slice(0, 3);
+    expect(mixed.length).toBeGreaterThan(0);
+    for (const { q, buckets } of mixed) {
+      const expected = refSearch(q);
+      const first = Math.min(...buckets);
+      const edge = buckets.filter((b) => b === first).length;
+      for (const limit of new Set([edge, edge + 1, Math.max(1, edge - 1)]))
+        expect((await search({ q }, limit)).tickers, `${q} limit ${limit}`).toEqual(expected);
+    }
+  });
+
   it("combines with every filter and the cursor", async () => {
     const word = titleWords()[0]!;
     const matching = live.filter((m) => marketBucket(word, m) !== null);

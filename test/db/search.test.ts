@@ -6,7 +6,15 @@
  */
 import { applyD1Migrations, env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
-import { marketsSearchPageQuery, openDb, searchEvents, searchMarkets } from "../../src/db/queries";
+import {
+  marketsSearchPageQuery,
+  openDb,
+  searchEvents,
+  searchMarkets,
+  type MarketSearchKey,
+  type MarketWithEventRow,
+  type Page,
+} from "../../src/db/queries";
 import { softDeleteMarkets } from "../../src/db/softdelete";
 import type { MarketContent, MarketRow } from "../../src/db/schema";
 import { upsertMarkets } from "../../src/db/upsert-markets";
@@ -164,7 +172,59 @@ describe("FTS5 in D1", () => {
     expect(searchWords('- * ( ) "')).toEqual([]);
   });
 
-  it("the search page query is driven by the index, not a scan of markets", async () => {
+  it("reads matches in close-time order: ties of a second, milliseconds, NULL close times, a moved close time", async () => {
+    // Five markets of one title word: two in one second (ms apart, the later with the smaller
+    // ticker), one with no close time (first: NULLs sort first), one a second later, one a day later.
+    const T = Date.UTC(2026, 11, 1, 12);
+    const picks = cat.markets.slice(20, 25).map((m) => m.ticker);
+    const closes = [T + 999, T + 1, null, T + 1000, T + 86_400_000];
+    for (const [i, t] of picks.entries())
+      await rewrite(
+        t,
+        {
+          title: "Quokka boundary",
+          close_ts: closes[i]!,
+          close_time: closes[i] === null ? null : new Date(closes[i]!).toISOString(),
+        },
+        NOW + 10 + i,
+      );
+    await integrity();
+    const order = (rows: Array<{ ticker: string; close_ts: number | null }>) =>
+      [...rows]
+        .sort((a, b) => (a.close_ts ?? -1) - (b.close_ts ?? -1) || (a.ticker < b.ticker ? -1 : 1))
+        .map((r) => r.ticker);
+    const expected = order(picks.map((t, i) => ({ ticker: t, close_ts: closes[i]! })));
+    expect(await found("quokka")).toEqual(expected);
+    // Page by page with every page size: the same order, each market once.
+    for (let limit = 1; limit <= 5; limit++) {
+      const seen: string[] = [];
+      let after: MarketSearchKey | null = null;
+      do {
+        const page: Page<MarketWithEventRow, MarketSearchKey> = await searchMarkets(
+          openDb(env.DB),
+          {},
+          ["quokka"],
+          limit,
+          after,
+        );
+        seen.push(...page.rows.map((r) => r.market.ticker));
+        after = page.next;
+      } while (after !== null);
+      expect(seen, `limit ${limit}`).toEqual(expected);
+    }
+    // A new close time moves the market in the order (the trigger rewrites its key).
+    await rewrite(picks[4]!, { close_ts: T - 5000, close_time: new Date(T - 5000).toISOString() }, NOW + 20);
+    await integrity();
+    expect(await found("quokka")).toEqual([picks[2]!, picks[4]!, picks[1]!, picks[0]!, picks[3]!]);
+    // The filters bound the close times read (the open range here) and still filter exactly.
+    expect(await found("quokka boundary")).toEqual(await found("quokka"));
+    const open = (await searchMarkets(openDb(env.DB), { closingAfter: T + 1 }, ["quokka"], 10, null)).rows.map(
+      (r) => r.market.ticker,
+    );
+    expect(open).toEqual([picks[1]!, picks[0]!, picks[3]!]);
+  });
+
+  it("the search page query reads markets_fts in key order and markets by rowid, never a scan of markets", async () => {
     const { sql, params } = marketsSearchPageQuery(
       openDb(env.DB),
       { category: "Crypto" },
@@ -176,11 +236,12 @@ describe("FTS5 in D1", () => {
       .bind(...params)
       .all<{ detail: string }>();
     const plan = results.map((r) => r.detail).join("\n");
-    expect(plan).toMatch(/SCAN markets_fts VIRTUAL TABLE INDEX/);
-    // The matches are computed once (not flattened into the join) and drive it: one rowid lookup
-    // per match, not a walk of the category's index range.
-    expect(plan).toMatch(/SCAN hit[\s\S]*SEARCH markets USING INTEGER PRIMARY KEY \(rowid=\?\)/);
-    expect(plan).not.toMatch(/markets_category_close_ticker/);
-    expect(plan).not.toMatch(/SCAN markets\b(?!_fts| USING INDEX)/);
+    // Each bucket's first rows: markets_fts with ORDER BY rowid consumed (FTS5's index number 64,
+    // no sort) and bounded on both sides (`><`), each joined to its market by rowid.
+    expect(plan.match(/MATERIALIZE s\d\nSCAN f VIRTUAL TABLE INDEX 64:M\d+></g)).toHaveLength(3);
+    // The bounds: the first and last close time of the category, one index seek each.
+    expect(plan.match(/SEARCH markets USING INDEX markets_category_close_ticker \(category=\?\)/g)).toHaveLength(2);
+    expect(plan).toMatch(/SEARCH markets USING INTEGER PRIMARY KEY \(rowid=\?\)/);
+    expect(plan).not.toMatch(/SCAN markets\b/);
   });
 });
