@@ -5,7 +5,7 @@
  * piece of work, N times, restarting each time on the same state; then the outcome is checked.
  *
  *   npx tsx bench/crash.ts [--mode full|incremental|stream|backfill|all, or a list: stream,backfill] [--markets 20000]
- *     [--kills 5] [--seed 7] [--rps 20] [--port 8874] [--dir /tmp/ssmd-crash] [--json out.json]
+ *     [--kills 5] [--seed 7] [--rps 20] [--port 8874 (uses 3 ports from it)] [--dir /tmp/ssmd-crash] [--json out.json]
  *
  * Modes:
  * - full: a full sync into an empty D1, killed at random committed-page counts. It must resume
@@ -96,9 +96,10 @@ const sim = await startSimServer({
     markets: MARKETS,
     seed: Number(values.seed),
     // The sync started through POST /admin/sync anchors its window at the Worker's clock, so the
-    // simulator's world starts now; the stream modes need its clock to follow the wall clock.
+    // simulator's world starts now.
     start_time_ms: Date.now(),
-    clock: MODES.some((m) => m === "stream" || m === "backfill") ? "realtime" : "manual",
+    // Manual: a truth read once stays true while the syncs run; the stream modes move it themselves.
+    clock: "manual",
     mutation_rates: QUIET,
     trade_rate_per_s: 0,
   } as unknown as SimConfig,
@@ -110,8 +111,8 @@ rmSync(values.dir!, { recursive: true, force: true });
 mkdirSync(values.dir!, { recursive: true });
 let dirCount = 0;
 const newDir = () => join(values.dir!, `state-${dirCount++}`);
-/** Ports --port … --port+5 in turn: a restarted Worker never waits for the killed one's socket. */
-const nextPort = () => Number(values.port) + (portTurn++ % 6);
+/** Ports --port … --port+2 in turn: a restarted Worker never waits for the killed one's socket. */
+const nextPort = () => Number(values.port) + (portTurn++ % 3);
 let portTurn = 0;
 const start = (persistDir: string) =>
   startWorker({
@@ -341,9 +342,20 @@ async function streamMode(withGaps: boolean): Promise<Record<string, unknown>> {
   let w = await start(dir);
   await simPost(control, "/faults", { ws: withGaps ? { drop_every: 1500, duplicate_every: 301 } : {} });
   const st = await adminPost(w.origin, TOKEN, "/admin/ingest/start", { markets: streamTickers });
-  if (!st.ok) throw new Error(`ingest start → ${st.status}`);
+  if (!st.ok) throw new Error(`ingest start → ${st.status} ${await st.text()}`);
   if (!(await subscribed(w, n))) throw new Error("not subscribed");
   await simPost(control, "/config", { trade_rate_per_s: Number(values.trades) });
+  // The world's clock follows the wall clock while the stream runs (trade times move on).
+  let ticking = true;
+  const clock = (async () => {
+    let last = Date.now();
+    while (ticking) {
+      await sleep(100);
+      const now = Date.now();
+      await simPost(control, "/clock", { advance_ms: now - last });
+      last = now;
+    }
+  })();
 
   // Acknowledged pushes: a batch every ~200 ms while the Worker is up; a batch whose answer was
   // 200 is acknowledged, one cut by a kill is not (its trades may or may not be stored).
@@ -419,6 +431,8 @@ async function streamMode(withGaps: boolean): Promise<Record<string, unknown>> {
   pushing = false;
   await pusher;
   await simPost(control, "/config", { trade_rate_per_s: 0 });
+  ticking = false;
+  await clock;
   await simPost(control, "/faults", { ws: {} });
   // Settle: no backfill running, the handled count still for 10 s.
   let last = -1;

@@ -8,7 +8,7 @@
  * level: Kalshi requests used against the rate-limit floor (the clean run's requests ÷ reads/s).
  *
  *   PATH=node_modules/node/bin:$PATH npx tsx bench/faults.ts [--markets 20000] [--levels 1,5,10]
- *     [--rps 20] [--seed 7] [--port 8872] [--dir /tmp/ssmd-faults] [--json out.json]
+ *     [--rps 20] [--seed 7] [--port 8872 (and the next one)] [--dir /tmp/ssmd-faults] [--json out.json]
  */
 import { execFileSync } from "node:child_process";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
@@ -95,7 +95,7 @@ const report: Record<string, unknown> = {
   seed: Number(values.seed),
   load_at_start: load(),
 };
-let port = Number(values.port);
+const port = Number(values.port);
 let w: Worker | null = null;
 rmSync(values.dir!, { recursive: true, force: true });
 mkdirSync(values.dir!, { recursive: true });
@@ -141,7 +141,7 @@ try {
     execFileSync("cp", ["-r", baseDir, dir]);
     w = await startWorker({
       persistDir: dir,
-      port: ++port,
+      port: port + ((levels.length + 1) % 2),
       kalshiBase,
       token: TOKEN,
       rps: RPS,

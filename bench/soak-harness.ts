@@ -86,7 +86,7 @@ export async function startWorker(o: {
     {
       cwd: root,
       env: { ...process.env, SSMD_READ_RATE_LIMIT: "off" },
-      stdio: ["ignore", "ignore", "pipe"],
+      stdio: ["ignore", o.logFile ? "pipe" : "ignore", "pipe"],
       detached: true,
     },
   );
@@ -95,6 +95,7 @@ export async function startWorker(o: {
     stderr = (stderr + String(d)).slice(-4000);
     if (o.logFile) appendFileSync(o.logFile, d);
   });
+  child.stdout?.on("data", (d) => o.logFile && appendFileSync(o.logFile, d));
   const origin = `http://127.0.0.1:${o.port}`;
   for (let i = 0; i < 480; i++) {
     if (child.exitCode !== null) throw new Error(`worker exited: ${stderr.slice(-500)}`);
