@@ -4,8 +4,10 @@
  */
 import type { ClientResponse } from "hono/client";
 import { createClient } from "../../src/api/client";
+import { fetchTakingPreload } from "./first-markets";
 
-export const api = createClient(location.origin);
+/** The explorer's first GET /markets is the one index.html already started, if it did. */
+export const api = createClient(location.origin, { fetch: fetchTakingPreload });
 
 /** An admin client with the token of this tab (sessionStorage: never sent anywhere but here). */
 export const adminApi = (token: string) => createClient(location.origin, { token });

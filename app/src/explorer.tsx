@@ -6,6 +6,7 @@
 import type { InferResponseType } from "hono/client";
 import { useEffect, useState } from "preact/hooks";
 import { api, ok } from "./api";
+import { EXPLORER_FILTERS, EXPLORER_LIMIT, explorerQuery } from "./first-markets";
 import { cents, count, dollarsOf, when } from "./format";
 import { Link, eventHref, marketHref, navigate } from "./router";
 
@@ -14,7 +15,7 @@ type Market = MarketList["markets"][number];
 
 /** GET /markets's status filter words (docs/api.md, "Status filters"). */
 const STATUSES = ["open", "active", "unopened", "paused", "closed", "settled", "unknown"] as const;
-const FILTERS = ["q", "category", "status", "series", "closing_after", "closing_before", "limit", "cursor"] as const;
+const FILTERS = EXPLORER_FILTERS;
 type Filter = (typeof FILTERS)[number];
 type Filters = Partial<Record<Filter, string>>;
 
@@ -54,7 +55,7 @@ function writeUrl(filters: Filters, sort: SortKey | null, desc: boolean, replace
 const toIso = (local: string) => (local ? `${local}:00Z` : "");
 const toLocal = (iso: string | undefined) => (iso ? iso.replace(/Z$/, "").slice(0, 16) : "");
 
-const DEFAULT_LIMIT = "50";
+const DEFAULT_LIMIT = EXPLORER_LIMIT;
 const WINDOWS: Record<string, number> = {
   "24 hours": 86_400_000,
   "7 days": 7 * 86_400_000,
@@ -76,9 +77,8 @@ export function Explorer(props: { search: string }) {
   useEffect(() => {
     let live = true;
     setLoading(true);
-    const query: Record<string, string> = { limit: DEFAULT_LIMIT };
-    for (const f of FILTERS) if (filters[f]) query[f] = filters[f]!;
-    ok(api.markets.$get({ query }))
+    // The same query index.html's script may have started already (app/src/first-markets.ts).
+    ok(api.markets.$get({ query: explorerQuery(props.search, FILTERS, EXPLORER_LIMIT) }))
       .then((d) => live && (setData(d), setError(null)))
       .catch((e: Error) => live && (setError(e.message), setData(null)))
       .finally(() => live && setLoading(false));

@@ -138,6 +138,23 @@ test("explorer: lists GET /markets's first page, and each filter changes the row
   h.assertClean();
 });
 
+test("explorer: its first GET /markets starts from index.html before the bundle runs, and is asked once", async () => {
+  const page = await h.open("/?status=active&category=Crypto");
+  await rowsBecome(page, tickers(await api("/markets?limit=50&status=active&category=Crypto")));
+  const entries = await page.evaluate(() =>
+    performance.getEntriesByType("resource").map((e) => ({ name: e.name, start: e.startTime })),
+  );
+  const markets = entries.filter((e) => new URL(e.name).pathname === "/markets");
+  assert.equal(markets.length, 1, JSON.stringify(entries));
+  assert.equal(new URL(markets[0]?.name ?? "").search, "?limit=50&category=Crypto&status=active");
+  // Asked before the bundle ran (app/src/main.tsx marks when it starts rendering).
+  const appStart = await page.evaluate(() => performance.getEntriesByName("ssmd-app-start")[0]?.startTime ?? null);
+  assert.ok(appStart !== null, "the app's start mark");
+  assert.ok((markets[0]?.start ?? Infinity) < appStart, JSON.stringify({ markets, appStart }));
+  await page.close();
+  h.assertClean();
+});
+
 test("explorer: Next and Previous page with /markets's cursor; sorting reorders the page", async () => {
   const page = await h.open("/?limit=25");
   const first = await api("/markets?limit=25");
