@@ -5,17 +5,15 @@
  *  1. JavaScript (and CSS) the explorer ships, gzip-compressed;
  *  2. time to the first rendered row of the explorer, from navigation start (cold: a fresh tab, the
  *     bundle from the service; each run a new tab), median and max;
- *  3. live push: a trade POSTed to /admin/ingest/trades → its row in the open market page, p50/p99;
- *  4. fan-out: WebSocket clients (the `ws` package, acknowledging like the app) on one ticker while
- *     trades arrive at a steady rate: messages delivered, snapshots after a drop.
+ *  3. live push: a trade POSTed to /admin/ingest/trades → its row in the open market page, p50/p99.
+ * Fan-out (many WebSocket clients on one busy ticker) is bench/live-fanout.mjs.
  *
- *   node bench/app-web.mjs [--runs 15] [--pushes 100] [--clients 100] [--rate 500] [--seconds 10]
+ *   node bench/app-web.mjs [--runs 15] [--pushes 100]
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { gzipSync } from "node:zlib";
-import WebSocket from "ws";
 import { startHarness } from "../test/browser/harness.mjs";
 import { root } from "../test/e2e/start-service.mjs";
 
@@ -23,9 +21,6 @@ const { values: a } = parseArgs({
   options: {
     runs: { type: "string", default: "15" },
     pushes: { type: "string", default: "100" },
-    clients: { type: "string", default: "100" },
-    rate: { type: "string", default: "500" },
-    seconds: { type: "string", default: "10" },
   },
 });
 const pct = (/** @type {number[]} */ xs, /** @type {number} */ p) => {
@@ -124,64 +119,6 @@ try {
   );
   await page.close();
 
-  // 4. Fan-out: N clients on one busy ticker.
-  const ticker = `KXBENCH-LIVE-${base}`;
-  await push([
-    { type: "trade", ticker, trade_id: "seed", ts: base, price_dollars: "0.5000", count_fp: "1.00", taker_side: "yes" },
-  ]);
-  const stats = { updates: 0, snapshots: 0, snapshotsAfterDrop: 0, trades: 0, refused: 0 };
-  const sockets = await Promise.all(
-    Array.from(
-      { length: Number(a.clients) },
-      () =>
-        new Promise((resolve) => {
-          const ws = new WebSocket(`${origin.replace("http", "ws")}/tickers/${ticker}/live`);
-          ws.on("message", (data) => {
-            const msg = JSON.parse(String(data));
-            if (msg.type === "update") {
-              stats.updates++;
-              stats.trades += msg.trades.length;
-            } else if (msg.type === "snapshot") {
-              stats.snapshots++;
-              if (msg.dropped > 0) stats.snapshotsAfterDrop++;
-            }
-            ws.send(JSON.stringify({ type: "ack", seq: msg.seq }));
-          });
-          ws.on("open", () => resolve(ws));
-          ws.on("unexpected-response", () => {
-            stats.refused++;
-            resolve(null);
-          });
-        }),
-    ),
-  );
-  const perBatch = Math.max(1, Math.round(Number(a.rate) / 10));
-  const batches = Number(a.seconds) * 10;
-  const t0 = Date.now();
-  for (let b = 0; b < batches; b++) {
-    const trades = Array.from({ length: perBatch }, (_, i) => ({
-      type: "trade",
-      ticker,
-      trade_id: `f-${b}-${i}`,
-      ts: base + 1 + b * 100 + i,
-      price_dollars: (0.4 + (i % 20) / 100).toFixed(4),
-      count_fp: "1.00",
-      taker_side: i % 2 ? "yes" : "no",
-    }));
-    await push(trades);
-    const wait = t0 + (b + 1) * 100 - Date.now();
-    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-  }
-  await new Promise((r) => setTimeout(r, 1000));
-  const took = (Date.now() - t0) / 1000;
-  const open = sockets.filter(Boolean).length;
-  console.log(
-    `fan-out: ${open} clients (${stats.refused} refused), ${batches} batches of ${perBatch} trades in ${took.toFixed(1)} s ` +
-      `(${((batches * perBatch) / took).toFixed(0)} trades/s): ${stats.updates} updates delivered ` +
-      `(${(stats.updates / Math.max(open, 1)).toFixed(1)} per client of ${batches}), ${stats.trades} trades in them, ` +
-      `${stats.snapshotsAfterDrop} drop-to-snapshot messages`,
-  );
-  for (const ws of sockets) /** @type {WebSocket | null} */ (ws)?.close();
   h.assertClean();
 } finally {
   await h.close();
