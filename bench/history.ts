@@ -6,12 +6,14 @@
  *    the SELECT of the hour rows, rows → aggregates, the rollup to 720 periods, presentation. p50/p99.
  * 2. Backfill of 30 days for N tickers against the in-process simulator: requests made by
  *    fetchHistory (≤ 5000 candles each, then the trades) and wall time with the client's limiter
- *    opened up, against the floor of the rate limit (requests ÷ reads/s).
+ *    opened up, against the floor of the rate limit (requests ÷ the backfills' share of the read
+ *    budget shared with the sync, src/kalshi/ratelimit.ts).
  *   PATH=node_modules/node/bin:$PATH npx tsx bench/history.ts [tickers=500] [runs=200]
  */
 import { DatabaseSync } from "node:sqlite";
 import { Simulator } from "../sim/core/simulator";
 import { KalshiClient } from "../src/kalshi/client";
+import { BACKFILL_READS_PER_SECOND } from "../src/kalshi/ratelimit";
 import { fetchHistory } from "../src/stream/history-backfill";
 import { HistoryStore } from "../src/stream/history-store";
 
@@ -124,6 +126,7 @@ function pct(xs: number[], p: number): number {
   console.log(
     `backfill of 30 days for ${markets.length} tickers: ${requests} requests (${(requests / markets.length).toFixed(1)} per ticker: 9 of candlesticks + trades), ` +
       `${wallS.toFixed(1)} s with the limiter opened (simulator in process; ${candles} minutes with trades); ` +
-      `floor: ${(requests / 10).toFixed(0)} s at 10 reads/s (one object's pace), ${(requests / 20).toFixed(0)} s at Kalshi's basic 20 reads/s`,
+      `floor: ${(requests / BACKFILL_READS_PER_SECOND).toFixed(0)} s at the backfills' share of the read budget (${BACKFILL_READS_PER_SECOND} reads/s for every object together, decision 0100); ` +
+      `+${(2 * markets.length) / BACKFILL_READS_PER_SECOND} s when D1 lacks the markets (the automatic fill looks up each market and event: 2 more requests)`,
   );
 }

@@ -145,7 +145,11 @@ export class FeedConnection {
       reconnects: this.reconnects,
       connect_failures: this.connectFailures,
       next_reconnect_at: this.reconnectAt,
-      protocol: { ...this.session.stats, gaps_by_channel: { ...this.session.stats.gaps_by_channel } },
+      protocol: {
+        ...this.session.stats,
+        gaps_by_channel: { ...this.session.stats.gaps_by_channel },
+        seq_by_channel: this.session.seqCoverage(),
+      },
       not_found_markets: this.session.notFoundMarkets(),
     };
   }

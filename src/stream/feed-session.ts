@@ -137,6 +137,13 @@ export class FeedSession {
   private readonly channels = new Map<Channel, ChannelState>();
   private readonly sidChannel = new Map<number, Channel>();
   private readonly lastSeq = new Map<number, number>();
+  /** First seq seen per sid; the spans of retired sids, and the frames received in order, per channel. */
+  private readonly firstSeq = new Map<number, number>();
+  private readonly seqSpan: Record<Channel, { retired: number; received: number }> = {
+    trade: { retired: 0, received: 0 },
+    ticker: { retired: 0, received: 0 },
+    orderbook_delta: { retired: 0, received: 0 },
+  };
   private readonly pending = new Map<number, Pending>();
   private readonly books = new Map<string, OrderBook>();
   /** Channels the server refused with "Authentication required" on this connection. */
@@ -166,6 +173,28 @@ export class FeedSession {
   ) {
     for (const c of channelList)
       this.channels.set(c, { sid: null, subscribing: null, requested: new Set(), subscribeLimit: null });
+  }
+
+  /**
+   * Per channel: the span of sequence numbers observed (first to last seq of every sid, retired
+   * ones included) and the frames received in order within it. span − received = frames lost.
+   */
+  seqCoverage(): Record<Channel, { span: number; received: number }> {
+    const out = {} as Record<Channel, { span: number; received: number }>;
+    for (const c of FEED_CHANNELS) out[c] = { span: this.seqSpan[c].retired, received: this.seqSpan[c].received };
+    for (const [sid, channel] of this.sidChannel) {
+      const first = this.firstSeq.get(sid);
+      const last = this.lastSeq.get(sid);
+      if (first !== undefined && last !== undefined) out[channel].span += last - first + 1;
+    }
+    return out;
+  }
+
+  private retireSeq(sid: number, channel: Channel): void {
+    const first = this.firstSeq.get(sid);
+    const last = this.lastSeq.get(sid);
+    if (first !== undefined && last !== undefined) this.seqSpan[channel].retired += last - first + 1;
+    this.firstSeq.delete(sid);
   }
 
   /** The markets being subscribed (desired set minus those refused as not found). */
@@ -239,6 +268,7 @@ export class FeedSession {
       s.subscribing = null;
       s.requested.clear();
     }
+    for (const [sid, channel] of this.sidChannel) this.retireSeq(sid, channel);
     this.sidChannel.clear();
     this.lastSeq.clear();
     this.lastTradeTs.clear();
@@ -287,6 +317,8 @@ export class FeedSession {
         return { events, commands };
       }
       this.lastSeq.set(m.sid, m.seq);
+      if (!this.firstSeq.has(m.sid)) this.firstSeq.set(m.sid, m.seq);
+      this.seqSpan[channel].received++;
       if (last !== undefined && m.seq !== last + 1) {
         this.stats.gaps++;
         this.stats.gaps_by_channel[channel]++;
@@ -476,6 +508,7 @@ export class FeedSession {
     if (state.sid !== null) {
       out.push(this.command(channel, "unsubscribe", { id: 0, cmd: "unsubscribe", params: { sids: [state.sid] } }));
       // Frames of the retired sid may still arrive: they are no longer sequence-checked.
+      this.retireSeq(state.sid, channel);
       this.sidChannel.delete(state.sid);
       this.lastSeq.delete(state.sid);
       this.lastTradeTs.delete(state.sid);

@@ -36,6 +36,10 @@ export const IngestProtocolStatsSchema = z.object({
   duplicate_frames: int().meta({ description: "Frames whose seq was already seen on their sid (dropped)" }),
   gaps: int(),
   gaps_by_channel: z.record(z.string(), int()),
+  seq_by_channel: z.record(z.string(), z.object({ span: int(), received: int() })).meta({
+    description:
+      "Per channel: the sequence numbers observed (first to last seq of every subscription, this ingest instance) and the frames received in order within them; span − received were lost",
+  }),
   resubscribes: int(),
   market_not_found: int().meta({
     description: 'Subscribe/update_subscription commands refused with "Market not found" (16)',

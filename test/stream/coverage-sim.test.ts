@@ -98,6 +98,12 @@ describe("coverage flags against the simulator's faults", () => {
       const hl = await ingest("cov-lossy").health();
       expect(hl.protocol.gaps_by_channel.trade).toBeGreaterThan(0);
       expect(hl.protocol.duplicate_frames).toBeGreaterThan(0);
+      // The sequence numbers observed on the trade channel say frames were lost; the clean feed's say none.
+      const seq = hl.protocol.seq_by_channel.trade!;
+      expect(seq.span - seq.received).toBeGreaterThan(0);
+      const sc = (await ingest("cov-clean").health()).protocol.seq_by_channel.trade!;
+      expect(sc.received).toBeGreaterThan(0);
+      expect(sc.span).toBe(sc.received);
       const l = await coverages("cov-lossy", tickers);
       for (const [t, cov] of l) {
         expect(cov.pending, t).toBe(0);

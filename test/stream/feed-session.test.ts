@@ -161,6 +161,8 @@ describe("FeedSession", () => {
     ]);
     expect(s.onFrame(t(11, "b")).events).toHaveLength(1);
     const gap = s.onFrame(t(13, "c"));
+    // Seqs 10..13 observed on the (now retired) sid, three of them received: one frame lost.
+    expect(s.seqCoverage().trade).toEqual({ span: 4, received: 3 });
     // The frame after the hole is still a good trade; the gap names the lost window: from the last
     // trade received on the sid, for every market of the subscription.
     expect(gap.events.map((e) => e.kind)).toEqual(["gap", "trade"]);
