@@ -43,6 +43,7 @@ import {
   adminGet,
   adminPost,
   d1Markets,
+  getRetry,
   diffCount,
   diffD1,
   diffTruth,
@@ -312,7 +313,7 @@ async function tapeIds(ticker: string): Promise<Map<string, unknown>> {
   for (;;) {
     const q = new URLSearchParams({ ticker, limit: "1000" });
     if (cursor) q.set("cursor", cursor);
-    const page = (await (await fetch(`${kalshiBase}/markets/trades?${q}`)).json()) as {
+    const page = (await (await getRetry(`${kalshiBase}/markets/trades?${q}`)).json()) as {
       trades: Array<{ trade_id: string }>;
       cursor: string;
     };

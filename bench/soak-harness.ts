@@ -28,6 +28,22 @@ export function seeded(seed: number): () => number {
   };
 }
 
+/**
+ * fetch for idempotent reads, again (up to 3 times) when the connection was reset: undici reuses a
+ * kept-alive socket the server may have just closed, and on this loaded machine that happens.
+ */
+export async function getRetry(url: string, init?: RequestInit): Promise<Response> {
+  for (let i = 0; ; i++) {
+    try {
+      return await fetch(url, init);
+    } catch (e) {
+      const code = ((e as Error).cause as { code?: string } | undefined)?.code;
+      if (i >= 3 || (code !== "ECONNRESET" && code !== "UND_ERR_SOCKET")) throw e;
+      await sleep(200 * (i + 1));
+    }
+  }
+}
+
 export function quantile(sorted: number[], q: number): number {
   if (sorted.length === 0) return Number.NaN;
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
@@ -147,7 +163,7 @@ export async function adminPost(origin: string, token: string, path: string, bod
 }
 
 export async function adminGet<T>(origin: string, token: string, path: string): Promise<T> {
-  const res = await fetch(`${origin}${path}`, { headers: adminHeaders(token) });
+  const res = await getRetry(`${origin}${path}`, { headers: adminHeaders(token) });
   if (!res.ok) throw new Error(`GET ${path} → ${res.status} ${await res.text()}`);
   return (await res.json()) as T;
 }
@@ -208,7 +224,7 @@ export async function d1Markets(origin: string): Promise<Map<string, Row>> {
   do {
     const q = new URLSearchParams({ limit: "1000", include_deleted: "true" });
     if (cursor) q.set("cursor", cursor);
-    const res = await fetch(`${origin}/markets?${q}`, { headers: { "cache-control": "no-cache" } });
+    const res = await getRetry(`${origin}/markets?${q}`, { headers: { "cache-control": "no-cache" } });
     if (!res.ok) throw new Error(`GET /markets → ${res.status} ${await res.text()}`);
     const page = (await res.json()) as { markets: Row[]; cursor: string | null };
     for (const m of page.markets) out.set(m.ticker as string, m);
@@ -224,7 +240,7 @@ export async function truthMarkets(control: string): Promise<Row[]> {
   for (;;) {
     const q = new URLSearchParams({ limit: "10000", include_vanished: "true" });
     if (cursor) q.set("cursor", cursor);
-    const page = (await (await fetch(`${control}/truth/markets?${q}`)).json()) as { markets: Row[]; cursor: string };
+    const page = (await (await getRetry(`${control}/truth/markets?${q}`)).json()) as { markets: Row[]; cursor: string };
     out.push(...page.markets);
     if (!page.cursor) return out;
     cursor = page.cursor;
@@ -232,7 +248,7 @@ export async function truthMarkets(control: string): Promise<Row[]> {
 }
 
 export async function simNow(control: string): Promise<number> {
-  return ((await (await fetch(`${control}/state`)).json()) as { now_ms: number }).now_ms;
+  return ((await (await getRetry(`${control}/state`)).json()) as { now_ms: number }).now_ms;
 }
 
 export async function simPost<T = unknown>(control: string, path: string, body: unknown): Promise<T> {

@@ -36,6 +36,7 @@ import {
   adminGet,
   adminPost,
   d1Markets,
+  getRetry,
   diffCount,
   diffTruth,
   load,
@@ -347,7 +348,10 @@ async function tape(ticker: string): Promise<unknown[]> {
   for (;;) {
     const q = new URLSearchParams({ ticker, limit: "1000" });
     if (cursor) q.set("cursor", cursor);
-    const page = (await (await fetch(`${KALSHI}/markets/trades?${q}`)).json()) as { trades: unknown[]; cursor: string };
+    const page = (await (await getRetry(`${KALSHI}/markets/trades?${q}`)).json()) as {
+      trades: unknown[];
+      cursor: string;
+    };
     out.push(...page.trades);
     if (!page.cursor) return out;
     cursor = page.cursor;
@@ -620,6 +624,8 @@ try {
     raw: memory,
   };
 
+  if (values.json) writeFileSync(values.json, JSON.stringify(report, null, 2));
+
   // After the load: the stream and the mutations stop, the last runs finish.
   await simPost(SIM, "/config", { trade_rate_per_s: 0, mutation_rates: QUIET });
   await simPost(SIM, "/faults", { rules: [], ws: {} });
@@ -645,7 +651,7 @@ try {
   report.ingest_end = summarizeHealth(hEnd);
   await adminPost(ORIGIN, TOKEN, "/admin/ingest/stop", {});
   log(`ingest at the end: ${JSON.stringify(report.ingest_end)}`);
-  report.builders = await checkBuilders(streamTickers);
+  report.builders = await checkBuilders(streamTickers).catch((e) => ({ error: String(e), problems: -1 }));
   log(`builders: ${JSON.stringify(report.builders)}`);
 
   // D1 against the truth: after one more incremental (the mutations' last minute), then after a full sync.
@@ -681,6 +687,10 @@ try {
     syncs_succeeded: finished.every((f) => f.status === "succeeded"),
   };
   report.ok = Object.values(report.holds as Record<string, boolean>).every(Boolean);
+} catch (e) {
+  // What was measured so far is kept (the report is written below either way).
+  report.error = String((e as Error).stack ?? e);
+  log(`failed: ${report.error}`);
 } finally {
   report.seconds = (Date.now() - t0) / 1000;
   stopService();
