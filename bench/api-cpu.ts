@@ -15,7 +15,6 @@
  * with SSMD_INSPECTOR_PORT) during each D1 row and prints its self time by category and by
  * function: what runs per request. Prints a Markdown table (docs/performance.md, "Data API").
  */
-import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { loadavg } from "node:os";
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
@@ -23,6 +22,7 @@ import autocannon from "autocannon";
 import { errorMessage } from "../src/lib/errors";
 import { FLOOR, getJson, readScenarios, type Scenario } from "./api-scenarios";
 import { connectInspector, type ProfileNode, startCpuProfile, stopCpuProfile, summarizeProfile } from "./inspector";
+import { cpuMs, listeningPid } from "./workerd-proc";
 
 const { values } = parseArgs({
   options: {
@@ -43,50 +43,6 @@ const connections = Number(values.connections);
 if (!["d1", "cache-hit", "both"].includes(values.path!)) throw new Error(`--path must be d1, cache-hit or both`);
 const kinds = values.path === "both" ? (["cache-hit", "d1"] as const) : [values.path as "d1" | "cache-hit"];
 const log = (...xs: unknown[]) => process.stderr.write(`${xs.join(" ")}\n`);
-
-/** The pid of the process listening on `port` (its socket's inode in /proc/net/tcp*, then /proc/<pid>/fd). */
-function listeningPid(port: number): number {
-  const hex = `:${port.toString(16).toUpperCase().padStart(4, "0")}`;
-  const inodes = new Set<string>();
-  for (const f of ["/proc/net/tcp", "/proc/net/tcp6"]) {
-    let text = "";
-    try {
-      text = readFileSync(f, "utf8");
-    } catch {
-      continue;
-    }
-    for (const line of text.split("\n").slice(1)) {
-      const cols = line.trim().split(/\s+/);
-      // local_address, state 0A = LISTEN, inode
-      if (cols[1]?.endsWith(hex) && cols[3] === "0A") inodes.add(cols[9]!);
-    }
-  }
-  if (inodes.size === 0) throw new Error(`nothing listens on port ${port}`);
-  for (const pid of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
-    let fds: string[];
-    try {
-      fds = readdirSync(`/proc/${pid}/fd`);
-    } catch {
-      continue;
-    }
-    for (const fd of fds) {
-      try {
-        const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
-        if (m && inodes.has(m[1]!)) return Number(pid);
-      } catch {}
-    }
-  }
-  throw new Error(`no readable process holds the socket listening on ${port}: pass --pid`);
-}
-
-const CLOCK_TICKS = 100; // USER_HZ on Linux
-/** utime + stime of a process (all its threads), in ms. */
-function cpuMs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  // Fields after the command name (which may hold spaces) start at ") ": utime, stime are fields 14, 15.
-  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return ((Number(f[11]) + Number(f[12])) * 1000) / CLOCK_TICKS;
-}
 
 interface Row {
   scenario: string;
