@@ -21,10 +21,9 @@
  *        [--slow-ack-ms 1500] [--rate 500] [--batches-per-s 10] [--seconds 30] [--watch 1,10,50]
  *
  * Start the service with SSMD_READ_RATE_LIMIT=off. The workerd process is the one listening on the
- * origin's port (`ss -ltnp`).
+ * origin's port (found through /proc/net/tcp).
  */
-import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { parseArgs } from "node:util";
 import WebSocket from "ws";
 
@@ -52,13 +51,29 @@ const pct = (/** @type {number[]} */ xs, /** @type {number} */ p) => {
 };
 const sleep = (/** @type {number} */ ms) => new Promise((r) => setTimeout(r, ms));
 
-/** The workerd process listening on the origin's port. */
+/** The process listening on the origin's port (workerd): its socket's inode in /proc/net/tcp, then the fd that holds it. */
 function workerdPid() {
-  const port = new URL(origin).port;
-  const out = execFileSync("ss", ["-ltnpH", `sport = :${port}`], { encoding: "utf8" });
-  const pid = /pid=(\d+)/.exec(out)?.[1];
-  if (!pid) throw new Error(`nothing listens on port ${port}: ${out}`);
-  return Number(pid);
+  const port = Number(new URL(origin).port);
+  const hex = `:${port.toString(16).toUpperCase().padStart(4, "0")}`;
+  const inode = readFileSync("/proc/net/tcp", "utf8")
+    .split("\n")
+    .map((l) => l.trim().split(/\s+/))
+    .find((f) => f[1]?.endsWith(hex) && f[3] === "0A")?.[9];
+  if (!inode) throw new Error(`nothing listens on port ${port}`);
+  for (const p of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
+    let fds = [];
+    try {
+      fds = readdirSync(`/proc/${p}/fd`);
+    } catch {
+      continue;
+    }
+    for (const fd of fds) {
+      try {
+        if (readlinkSync(`/proc/${p}/fd/${fd}`) === `socket:[${inode}]`) return Number(p);
+      } catch {}
+    }
+  }
+  throw new Error(`no process holds the socket of port ${port} (run as its user)`);
 }
 const pid = workerdPid();
 const CLK_TCK = 100;

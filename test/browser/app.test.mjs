@@ -71,10 +71,12 @@ test("routing: the app's pages by URL are index.html; a missing /assets/* file i
   assert.match(js.headers.get("content-type") ?? "", /javascript/);
   // A stale hashed name (the bundle of a previous deploy), as a script tag and as a navigation.
   const stale = bundle.replace(/-[\w-]+\.js$/, "-0ld0ld0l.js");
-  for (const headers of [
+  /** @type {Record<string, string>[]} */
+  const asScriptAndPage = [
     { "sec-fetch-dest": "script" },
     { "sec-fetch-mode": "navigate", "sec-fetch-dest": "document" },
-  ]) {
+  ];
+  for (const headers of asScriptAndPage) {
     const r = await fetch(h.service.origin + stale, { headers });
     assert.equal(r.status, 404, JSON.stringify(headers));
     assert.doesNotMatch(r.headers.get("content-type") ?? "", /html/);
