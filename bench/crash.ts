@@ -341,7 +341,9 @@ async function streamMode(withGaps: boolean): Promise<Record<string, unknown>> {
   const dir = newDir();
   await migrate(dir);
   let w = await start(dir);
-  await simPost(control, "/faults", { ws: withGaps ? { drop_every: 1500, duplicate_every: 301 } : {} });
+  // Odd counts: the connection carries trade and ticker messages about alternately, and only a
+  // sequenced (trade) message can be dropped — an even count would land on ticker messages only.
+  await simPost(control, "/faults", { ws: withGaps ? { drop_every: 1499, duplicate_every: 301 } : {} });
   const st = await adminPost(w.origin, TOKEN, "/admin/ingest/start", { markets: streamTickers });
   if (!st.ok) throw new Error(`ingest start → ${st.status} ${await st.text()}`);
   if (!(await subscribed(w, n))) throw new Error("not subscribed");

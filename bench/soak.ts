@@ -65,8 +65,10 @@ const { values } = parseArgs({
     connections: { type: "string", default: "8" },
     trades: { type: "string", default: "5000" },
     "stream-markets": { type: "string", default: "500" },
-    "drop-every": { type: "string", default: "50000" },
-    "gap-every": { type: "string", default: "70000" },
+    // Odd: trade and ticker messages alternate on the connection, and only a sequenced (trade)
+    // message can be dropped or jump — an even count would land on ticker messages only.
+    "drop-every": { type: "string", default: "49999" },
+    "gap-every": { type: "string", default: "69997" },
     "duplicate-every": { type: "string", default: "997" },
     port: { type: "string", default: "8870" },
     "sim-port": { type: "string", default: "8871" },
