@@ -233,6 +233,75 @@ test("a client that sends no Accept-Encoding (curl's default) gets plain JSON, f
   assert.ok(Array.isArray(JSON.parse(res.body).markets));
 });
 
+test("every GET route answers gzip to a client that asks for it, cached or not, and decodes to the plain answer", async () => {
+  // Walks /openapi.json: the runtime compresses what the Worker sends identity (Miniflare's entry as
+  // Cloudflare's edge: Content-Encoding set, workerd compresses), the cache's own gzip bodies are
+  // sent as stored — never compressed twice (the decoded text is the identity answer).
+  const headers = { authorization: `Bearer ${token}` };
+  const doc = (await getJson("/openapi.json")).body;
+  const market = (await getJson("/markets?limit=1")).body.markets[0];
+  const runId = (await getJson("/admin/sync?limit=1", { headers })).body.runs[0].run_id;
+  /** @type {Record<string, string>} */
+  const values = {
+    ticker: market.ticker,
+    event_ticker: market.event_ticker,
+    series_ticker: market.series_ticker,
+    run_id: runId,
+  };
+  /** @type {Record<string, string>} required query parameters, fixed (not from the clock) */
+  const required = { date: "2026-11-20", interval: "1h" };
+  // An endless stream (a WebSocket upgrade or SSE).
+  const skipped = new Set(["/tickers/{ticker}/live"]);
+  const routes = Object.entries(doc.paths)
+    .filter(([p, ops]) => /** @type {any} */ (ops).get && !skipped.has(p))
+    .map(([p, ops]) => {
+      const params = /** @type {any[]} */ (/** @type {any} */ (ops).get.parameters ?? []);
+      const query = params
+        .filter((x) => x.in === "query" && x.required)
+        .map((x) => `${x.name}=${encodeURIComponent(required[x.name] ?? "")}`);
+      return (
+        p.replace(/\{(\w+)\}/g, (_, k) => encodeURIComponent(values[k] ?? "")) +
+        (query.length ? `?${query.join("&")}` : "")
+      );
+    });
+  assert.ok(routes.length >= 15 && routes.includes("/markets") && routes.includes("/tools"), routes.join(" "));
+  const live = /^\/(healthz|admin\/)/;
+  const problems = [];
+  for (const path of routes) {
+    for (const cache of ["", "no-cache"]) {
+      const h = { ...headers, ...(cache ? { "cache-control": cache } : {}) };
+      const plain = await fetch(origin + path, { headers: { ...h, "accept-encoding": "identity" } });
+      const text = await plain.text();
+      // fetch decodes gzip itself; the header says how the bytes travelled.
+      const gz = await fetch(origin + path, { headers: { ...h, "accept-encoding": "gzip" } });
+      const decoded = await gz.text();
+      const what = `${path}${cache ? " (no-cache)" : ""}: ${gz.status}`;
+      if (gz.status >= 500) problems.push(`${what} ${decoded.slice(0, 200)}`);
+      else if (gz.headers.get("content-encoding") !== "gzip")
+        problems.push(`${what} content-encoding ${gz.headers.get("content-encoding")}`);
+      else if (plain.headers.get("content-encoding") !== null)
+        problems.push(`${what} identity client got ${plain.headers.get("content-encoding")}`);
+      // Health and admin answers are of the instant (check results, counters): gzip only.
+      else if (live.test(path)) continue;
+      else if (/json/.test(gz.headers.get("content-type") ?? "") && !same(text, decoded))
+        problems.push(`${what} decoded body is not the identity answer`);
+    }
+  }
+  assert.deepEqual(problems, []);
+});
+
+/**
+ * The same JSON answer, up to what changes per request (numbers: healthz latencies, run progress;
+ * an error's request_id).
+ * @param {string} a
+ * @param {string} b
+ */
+function same(a, b) {
+  const strip = (/** @type {string} */ t) =>
+    JSON.stringify(JSON.parse(t), (k, v) => (typeof v === "number" || k === "request_id" ? 0 : v));
+  return strip(a) === strip(b);
+}
+
 test("the local cron endpoint runs scheduled(): the quarter-hour cron starts an incremental sync", async () => {
   const headers = { authorization: `Bearer ${token}` };
   const before = (await getJson("/admin/sync?limit=50", { headers })).body.runs.filter(
