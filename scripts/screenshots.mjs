@@ -63,15 +63,17 @@ try {
   const m = encodeURIComponent(market.ticker);
   await shot("explorer", "/?status=active", { ready: "table.markets tbody tr" });
   await shot("explorer-dark", "/?status=active", { ready: "table.markets tbody tr", dark: true });
+  // The live panel's chart once it draws the candles (GET /tickers/{ticker}/candles answered).
+  const candles = `.chart[data-mode=candles] canvas`;
   await shot("market", `/market/${m}`, {
-    ready: `[data-trade-id="${trades.at(-1)?.trade_id}"]`,
+    ready: candles,
     before: async (p) => {
       await p.waitForSelector("button:has-text('Quote fee')");
       await p.click("button:has-text('Quote fee')");
     },
   });
   await shot("market-live", `/market/${m}`, {
-    ready: `[data-trade-id="${trades.at(-1)?.trade_id}"]`,
+    ready: candles,
     element: "section.live",
   });
   await shot("market-phone", `/market/${m}`, { width: 390, height: 844, ready: "#market-title" });
