@@ -456,13 +456,6 @@ export interface EventWithCount {
   market_count: number;
 }
 
-// Written out in SQL: drizzle renders columns of a correlated subquery unqualified, which would
-// compare markets.event_ticker with itself. Served by the markets_event index.
-const marketCount =
-  sql<number>`(SELECT count(*) FROM "markets" AS "mc" WHERE "mc"."event_ticker" = "events"."event_ticker" AND "mc"."deleted_at" IS NULL)`.mapWith(
-    Number,
-  );
-
 function eventConditions(filter: EventFilter, bind: Bind = asValue): SQL[] {
   const c: SQL[] = [];
   if (filter.category !== undefined) c.push(eq(events.category, bind("category", filter.category)));
@@ -543,7 +536,7 @@ export function eventsSearchPageQuery(
     c.push(or(sql`${hitBucket} > ${b}`, and(sql`${hitBucket} = ${b}`, gt(events.event_ticker, ticker)))!);
   }
   return db
-    .select({ event: events, market_count: marketCount, bucket: hitBucket })
+    .select({ event: events, bucket: hitBucket })
     .from(events)
     .innerJoin(hits(f, viaSeries), sql`${events}.rowid = +"hit"."rid"`)
     .where(and(...c))
@@ -558,8 +551,10 @@ export async function searchEvents(
   limit: number,
   after: EventSearchKey | null,
 ): Promise<Page<EventWithCount, EventSearchKey>> {
+  // market_count is the event row's own column (migration 0006): no count per matching event before the sort.
+  const rows = await eventsSearchPageQuery(db, filter, words, limit, after);
   return pageOf(
-    await eventsSearchPageQuery(db, filter, words, limit, after),
+    rows.map((r) => ({ ...withCount(r.event), bucket: r.bucket })),
     limit,
     (r): EventSearchKey => [r.bucket, r.event.event_ticker],
   );
