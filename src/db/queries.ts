@@ -63,7 +63,7 @@ export function openDb(d1: D1Reader): Db {
 /**
  * The D1 session a read route's queries run on: `first-unconstrained` lets its first query go to
  * any replica (read replication) and the following ones see at least what it saw. The sync's
- * writes never use one: they stay on the primary (docs/decisions/0091-d1-read-sessions.md).
+ * writes never use one: they stay on the primary (docs/decisions/0091-d1-read-sessions-and-placement.md).
  */
 export function readSession(d1: D1Database): D1DatabaseSession {
   return d1.withSession("first-unconstrained");
