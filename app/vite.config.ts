@@ -5,7 +5,7 @@
  */
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "vite";
-import { preloadScript } from "./src/first-markets";
+import { preloadScript } from "./src/first-markets.ts";
 
 export default defineConfig({
   root: fileURLToPath(new URL(".", import.meta.url)),
