@@ -10,22 +10,17 @@ import { loadavg } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { Rng } from "../sim/core/prng";
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 export const DAY_MS = 86_400_000;
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const execFileP = promisify(execFile);
 
-/** A deterministic generator for a seed (kill points, fault choices). */
+/** A deterministic generator for a seed (kill points, fault choices): the simulator's own PRNG. */
 export function seeded(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const rng = new Rng(seed);
+  return () => rng.next();
 }
 
 /**

@@ -9,6 +9,7 @@
  * the production code reads `this.env.DB` and knows nothing of it.
  */
 import { runInDurableObject } from "cloudflare:test";
+import { Rng } from "../../sim/core/prng";
 import type { SyncCoordinator } from "../../src/sync/coordinator";
 
 export interface D1FaultPlan {
@@ -32,16 +33,10 @@ export interface D1Fault {
   sql: string;
 }
 
-/** mulberry32: small, fast and deterministic. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
+/** The simulator's seeded PRNG as a function. */
+function rngOf(seed: number): () => number {
+  const rng = new Rng(seed);
+  return () => rng.next();
 }
 
 export class FaultyD1 {
@@ -58,14 +53,14 @@ export class FaultyD1 {
     plan: D1FaultPlan | null,
   ) {
     this.plan = plan;
-    this.random = rng(plan?.seed ?? 0);
+    this.random = rngOf(plan?.seed ?? 0);
     this.db = this.wrapDb();
   }
 
   /** Changes the plan (null: every call passes) from the next execution on. */
   set(plan: D1FaultPlan | null): void {
     this.plan = plan;
-    this.random = rng(plan?.seed ?? 0);
+    this.random = rngOf(plan?.seed ?? 0);
   }
 
   get failures(): D1Fault[] {
