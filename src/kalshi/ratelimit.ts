@@ -145,6 +145,18 @@ export function readBudgetName(baseUrl: string): string {
 }
 
 /**
+ * The holder of a REST base's read budget shared with the sync (decision 0100): the SyncCoordinator
+ * instance named `readBudgetName(base)`. Null when the Worker has no SYNC binding (a bench harness):
+ * backfills then pace themselves alone. The
+ * sync, the ingest's gap backfill and the ticker objects' history fills all find it here.
+ */
+export function readBudget(env: Pick<Env, "SYNC">): ((baseUrl: string) => ReadBudgetHolder) | null {
+  const ns = env.SYNC as typeof env.SYNC | undefined;
+  if (!ns) return null;
+  return (base) => ns.get(ns.idFromName(readBudgetName(base)));
+}
+
+/**
  * A Pacer that asks a remote holder (a Durable Object's `readPermit`) for each slot. If the holder
  * cannot be reached the request is paced by `fallback` instead of failing (a local bucket at the
  * class's share), and the failure counted.

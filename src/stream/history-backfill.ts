@@ -11,7 +11,6 @@
 import { z } from "zod";
 import { MINUTE_MS, type CandleAgg } from "../builders/candles";
 import type { KalshiClient } from "../kalshi/client";
-import { readBudgetName, type ReadBudgetHolder } from "../kalshi/ratelimit";
 import { marketSeries } from "../db/stream";
 import type { KalshiCandlestick } from "../kalshi/wire/history";
 import { countToHundredths, parseDollars } from "../lib/decimal";
@@ -178,14 +177,3 @@ export const HistoryBackfillResultSchema = z
   })
   .meta({ id: "HistoryBackfillResult" });
 export type HistoryBackfillResult = z.infer<typeof HistoryBackfillResultSchema>;
-
-/**
- * The holder of a REST base's read budget shared with the sync (decision 0100): the SyncCoordinator
- * instance named `readBudgetName(base)`. Null when the Worker has no SYNC binding (a bench harness):
- * backfills then pace themselves alone.
- */
-export function readBudget(env: Pick<Env, "SYNC">): ((baseUrl: string) => ReadBudgetHolder) | null {
-  const ns = env.SYNC as typeof env.SYNC | undefined;
-  if (!ns) return null;
-  return (base) => ns.get(ns.idFromName(readBudgetName(base)));
-}

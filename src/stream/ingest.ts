@@ -21,7 +21,7 @@ import { Forwarder, type IngestTradesResult } from "./forwarder";
 import type { IngestHealth } from "./health";
 import type { StreamTrade } from "./messages";
 import { FEED, TickerDayRegistry } from "./registry";
-import { readBudget } from "./history-backfill";
+import { readBudget } from "../kalshi/ratelimit";
 
 export const INGEST_NAME = "kalshi";
 const TICK_MS = 5_000;

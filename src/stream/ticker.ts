@@ -45,14 +45,13 @@ import { packTrades, unpackTrade, type PackedTrades } from "./trade-pack";
 import type { ApplyTradesResult, ScreenSummary, TickerSnapshot, TickerStats } from "./snapshot";
 import {
   fetchHistory,
-  readBudget,
   resolveMarket,
   type HistoryBackfillRequest,
   type HistoryBackfillResult,
   type HistoryPlan,
 } from "./history-backfill";
 import { KalshiClient } from "../kalshi/client";
-import { RemotePacer, TokenBucket } from "../kalshi/ratelimit";
+import { readBudget, RemotePacer, TokenBucket } from "../kalshi/ratelimit";
 import { errorMessage } from "../lib/errors";
 import type { CoverageNote } from "./coverage";
 

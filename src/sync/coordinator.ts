@@ -18,7 +18,7 @@ import { bumpGenerations, type CacheScope } from "../cache/generation";
 import { hasNoEvents, optimizeDb } from "../db/runs";
 import { upsertSyncRun } from "../db/runs";
 import { KalshiClient, type ClientEvent } from "../kalshi/client";
-import { ReadBudget, readBudgetName, RemotePacer, TokenBucket, type ReadClass } from "../kalshi/ratelimit";
+import { ReadBudget, readBudget, RemotePacer, TokenBucket, type ReadClass } from "../kalshi/ratelimit";
 import { errorMessage } from "../lib/errors";
 import { log } from "../lib/log";
 import { createRsaPssSigner } from "../kalshi/sign";
@@ -304,19 +304,14 @@ export class SyncCoordinator extends DurableObject<Env> {
       const burst = Math.max(1, Math.floor(rps * BURST_SHARE_OF_RATE));
       // At the configured rate the sync takes its slots from the base's shared read budget (with the
       // backfills); a run given another rate (tests, benches) paces itself alone.
-      const shared = rps === envReadsPerSecond(this.env);
+      const budget = rps === envReadsPerSecond(this.env) ? readBudget(this.env) : null;
       const base = run.base_url.replace(/\/+$/, "");
       client = new KalshiClient({
         baseUrl: run.base_url,
         readsPerSecond: rps,
         burst,
-        pacer: shared
-          ? new RemotePacer(
-              this.env.SYNC.get(this.env.SYNC.idFromName(readBudgetName(base))),
-              base,
-              "sync",
-              new TokenBucket({ ratePerSecond: rps, capacity: burst }),
-            )
+        pacer: budget
+          ? new RemotePacer(budget(base), base, "sync", new TokenBucket({ ratePerSecond: rps, capacity: burst }))
           : undefined,
         maxRetries: run.options.maxRetries,
         backoffBaseMs: run.options.backoffBaseMs,
