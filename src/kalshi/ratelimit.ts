@@ -147,11 +147,13 @@ export function readBudgetName(baseUrl: string): string {
 /**
  * The holder of a REST base's read budget shared with the sync (decision 0100): the SyncCoordinator
  * instance named `readBudgetName(base)`. Null when the Worker has no SYNC binding (a bench harness):
- * backfills then pace themselves alone. The
- * sync, the ingest's gap backfill and the ticker objects' history fills all find it here.
+ * backfills then pace themselves alone. The sync, the ingest's gap backfill and the ticker objects'
+ * history fills all find it here. (Typed by shape, not by `Env`: the CLI's build has no Worker env.)
  */
-export function readBudget(env: Pick<Env, "SYNC">): ((baseUrl: string) => ReadBudgetHolder) | null {
-  const ns = env.SYNC as typeof env.SYNC | undefined;
+export function readBudget<Id>(env: {
+  SYNC?: { idFromName(name: string): Id; get(id: Id): ReadBudgetHolder };
+}): ((baseUrl: string) => ReadBudgetHolder) | null {
+  const ns = env.SYNC;
   if (!ns) return null;
   return (base) => ns.get(ns.idFromName(readBudgetName(base)));
 }
